@@ -161,8 +161,12 @@ mod tests {
 
     #[test]
     fn damaged_line_is_an_error_not_a_panic() {
-        assert!(parse(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":Metadata"}"#).is_err());
-        assert!(looks_like(br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#));
+        assert!(
+            parse(r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":Metadata"}"#).is_err()
+        );
+        assert!(looks_like(
+            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#
+        ));
         assert!(!looks_like(b"I0101 00:00:00.000000 1 x.go:1] \"m\""));
     }
 }

@@ -57,7 +57,10 @@ mod tests {
         assert_eq!((r.level, r.pid, r.source), ("INFO", 30672, "k8s.go 484"));
         assert_eq!(r.time.nanos, 80_000_000);
         let k = kv_start(r.rest);
-        assert_eq!(&r.rest[k..], r#"ContainerID="6bd8" Namespace="demo" Pod="goapp""#);
+        assert_eq!(
+            &r.rest[k..],
+            r#"ContainerID="6bd8" Namespace="demo" Pod="goapp""#
+        );
         assert!(parse("2022-04-29 07:44:00.080 nope").is_none());
     }
 }

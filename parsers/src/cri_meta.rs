@@ -11,7 +11,7 @@
 use nom::{
     IResult, Parser,
     branch::alt,
-    bytes::complete::{escaped, tag, take_while, take_while1},
+    bytes::complete::{escaped, take_while, take_while1},
     character::complete::{char, digit1, none_of, one_of, space0, space1},
     combinator::{map, map_res, opt},
     multi::separated_list1,
@@ -65,7 +65,14 @@ fn gogo(i: &str) -> IResult<&str, Meta<'_>> {
 fn quoted_inner(i: &str) -> IResult<&str, &str> {
     delimited(
         char('"'),
-        map(opt(escaped(none_of("\\\""), '\\', one_of("\"\\ntrabfvxuU01234567"))), |o| o.unwrap_or("")),
+        map(
+            opt(escaped(
+                none_of("\\\""),
+                '\\',
+                one_of("\"\\ntrabfvxuU01234567"),
+            )),
+            |o| o.unwrap_or(""),
+        ),
         char('"'),
     )
     .parse(i)

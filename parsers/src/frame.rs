@@ -197,7 +197,9 @@ mod tests {
         assert_eq!((f.ident, f.pid), (Some("kubelet"), Some(2983)));
         assert!(f.body.starts_with("I1129 18:33:25.449865"));
         match f.stamp {
-            Some(Stamp::Local(c)) => assert_eq!((c.month, c.day, c.precision), (11, 29, Precision::S)),
+            Some(Stamp::Local(c)) => {
+                assert_eq!((c.month, c.day, c.precision), (11, 29, Precision::S))
+            }
             other => panic!("{other:?}"),
         }
         // short-precise
@@ -208,10 +210,13 @@ mod tests {
         assert_eq!((f.host, f.body), (Some("aks-node"), "hello"));
         // short-iso (no colon in offset), short-iso-precise, rsyslog RFC 3339
         let f = journal("2024-03-29T10:15:32+0200 host kubelet[1234]: x").unwrap();
-        assert!(matches!(f.stamp, Some(Stamp::Abs(i)) if format_rfc3339_nanos(i.unix_nanos) == "2024-03-29T08:15:32.000000000Z"));
+        assert!(
+            matches!(f.stamp, Some(Stamp::Abs(i)) if format_rfc3339_nanos(i.unix_nanos) == "2024-03-29T08:15:32.000000000Z")
+        );
         let f = journal("2024-03-29T10:15:32.123456+0000 host kubelet[1234]: x").unwrap();
         assert!(matches!(f.stamp, Some(Stamp::Abs(i)) if i.precision == Precision::Us));
-        let f = journal("2026-03-25T23:10:20.190164+00:00 k8sprodworker02 containerd[19343]: y").unwrap();
+        let f = journal("2026-03-25T23:10:20.190164+00:00 k8sprodworker02 containerd[19343]: y")
+            .unwrap();
         assert_eq!(f.body, "y");
         // identifier without pid
         let f = journal("Nov 29 18:33:25 host kernel: eth0 up").unwrap();
@@ -232,11 +237,27 @@ mod tests {
 
     #[test]
     fn sniffing() {
-        let journal_lines = ["-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --", "Sep 01 23:34:50 h systemd[1]: x", "Sep 01 23:34:50 h systemd[1]: y"];
+        let journal_lines = [
+            "-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --",
+            "Sep 01 23:34:50 h systemd[1]: x",
+            "Sep 01 23:34:50 h systemd[1]: y",
+        ];
         assert_eq!(sniff(journal_lines), Envelope::Journal);
-        assert_eq!(sniff(["2025-03-17T10:12:21Z stderr F a", "2025-03-17T10:12:22Z stderr F b"]), Envelope::Cri);
-        assert_eq!(sniff(["2025-03-17T10:12:21.5Z I0317 x", "2025-03-17T10:12:22Z b"]), Envelope::Stamped);
-        assert_eq!(sniff(["I0301 14:43:59.686874 3271115 a.go:1] \"x\""]), Envelope::Raw);
+        assert_eq!(
+            sniff([
+                "2025-03-17T10:12:21Z stderr F a",
+                "2025-03-17T10:12:22Z stderr F b"
+            ]),
+            Envelope::Cri
+        );
+        assert_eq!(
+            sniff(["2025-03-17T10:12:21.5Z I0317 x", "2025-03-17T10:12:22Z b"]),
+            Envelope::Stamped
+        );
+        assert_eq!(
+            sniff(["I0301 14:43:59.686874 3271115 a.go:1] \"x\""]),
+            Envelope::Raw
+        );
         assert_eq!(sniff(Vec::<&str>::new()), Envelope::Raw);
     }
 }

@@ -83,7 +83,11 @@ pub fn parse(line: &str) -> Result<Record<'_>, Error> {
     if source.is_empty() || source.contains(' ') {
         return Err(Error::NotKlog);
     }
-    let rest_start = if b.get(close + 1) == Some(&b' ') { close + 2 } else { close + 1 };
+    let rest_start = if b.get(close + 1) == Some(&b' ') {
+        close + 2
+    } else {
+        close + 1
+    };
     let rest = &line[rest_start..];
     let header = Header {
         severity: b[0],
@@ -129,10 +133,16 @@ mod tests {
 
     #[test]
     fn text_record_and_not_klog() {
-        let r = parse("I0405 13:06:26.697111       7 controller.go:201] Dynamic reconfiguration succeeded.").unwrap();
+        let r = parse(
+            "I0405 13:06:26.697111       7 controller.go:201] Dynamic reconfiguration succeeded.",
+        )
+        .unwrap();
         assert_eq!(r.body, Body::Text("Dynamic reconfiguration succeeded."));
         assert_eq!(r.header.pid, 7);
-        assert_eq!(parse("Trace[907429387]: ---\"Computing predicates done\" 100ms"), Err(Error::NotKlog));
+        assert_eq!(
+            parse("Trace[907429387]: ---\"Computing predicates done\" 100ms"),
+            Err(Error::NotKlog)
+        );
         assert_eq!(parse("I0405 13:06:26.697111 x"), Err(Error::NotKlog));
         assert_eq!(
             parse(r#"E0901 23:35:30.674582     849 remote_runtime.go:176] "RunPodSandbox from"#),

@@ -204,7 +204,10 @@ mod tests {
         assert_eq!(v[1], ("pods", Value::Raw("[ns/a ns/b]")));
         assert_eq!(
             v[2],
-            ("event", Value::Raw("&{ID:7eab Type:ContainerStarted Data:7baa}"))
+            (
+                "event",
+                Value::Raw("&{ID:7eab Type:ContainerStarted Data:7baa}")
+            )
         );
         assert_eq!(v[3], ("oldPhase", Value::Raw("Pending")));
     }

@@ -72,7 +72,10 @@ mod tests {
     #[test]
     fn containerd_record() {
         let r = parse(r#"time="2024-11-29T18:33:25.940422419Z" level=info msg="RunPodSandbox for &PodSandboxMetadata{Name:multiple,Uid:ecf6,Namespace:default,Attempt:0,} returns sandbox id \"9782\"""#).unwrap();
-        assert_eq!(format_rfc3339_nanos(r.time.unwrap().unix_nanos), "2024-11-29T18:33:25.940422419Z");
+        assert_eq!(
+            format_rfc3339_nanos(r.time.unwrap().unix_nanos),
+            "2024-11-29T18:33:25.940422419Z"
+        );
         assert_eq!(r.level, "info");
         assert!(r.msg.text().ends_with("returns sandbox id \"9782\""));
         assert_eq!(r.tail, "");

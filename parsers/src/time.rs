@@ -410,10 +410,16 @@ mod tests {
         let (i, n) = parse_rfc3339(b"2024-11-29T18:33:25.775569203Z rest").unwrap();
         assert_eq!(n, 30);
         assert_eq!(i.precision, Precision::Ns);
-        assert_eq!(format_rfc3339_nanos(i.unix_nanos), "2024-11-29T18:33:25.775569203Z");
+        assert_eq!(
+            format_rfc3339_nanos(i.unix_nanos),
+            "2024-11-29T18:33:25.775569203Z"
+        );
         // CRI-O/RFC3339Nano trims trailing zeros; the offset form moves the instant.
         let (i, _) = parse_rfc3339(b"2025-07-10T17:02:21.4313+08:00").unwrap();
-        assert_eq!(format_rfc3339_nanos(i.unix_nanos), "2025-07-10T09:02:21.431300000Z");
+        assert_eq!(
+            format_rfc3339_nanos(i.unix_nanos),
+            "2025-07-10T09:02:21.431300000Z"
+        );
         assert_eq!(i.offset_secs, 8 * 3600);
         assert_eq!(i.precision, Precision::Us);
         // journald short-iso writes +0000 without a colon.
@@ -428,9 +434,14 @@ mod tests {
         let t = parse_go_time("2024-11-29 16:33:25.942453883 +0000 UTC m=+23257.472205557")
             .unwrap()
             .unwrap();
-        assert_eq!(format_rfc3339_nanos(t.unix_nanos), "2024-11-29T16:33:25.942453883Z");
+        assert_eq!(
+            format_rfc3339_nanos(t.unix_nanos),
+            "2024-11-29T16:33:25.942453883Z"
+        );
         assert_eq!(parse_go_time("0001-01-01 00:00:00 +0000 UTC"), Ok(None));
-        let t = parse_go_time("2024-11-29 16:33:25 +0000 UTC").unwrap().unwrap();
+        let t = parse_go_time("2024-11-29 16:33:25 +0000 UTC")
+            .unwrap()
+            .unwrap();
         assert_eq!(t.precision, Precision::S);
         assert!(parse_go_time("yesterday").is_err());
     }
@@ -452,7 +463,10 @@ mod tests {
     #[test]
     fn klog_and_syslog_times() {
         let c = parse_klog_time(b"1129 18:33:25.449865    2983").unwrap();
-        assert_eq!((c.month, c.day, c.sod, c.nanos), (11, 29, 66805, 449_865_000));
+        assert_eq!(
+            (c.month, c.day, c.sod, c.nanos),
+            (11, 29, 66805, 449_865_000)
+        );
         assert_eq!(c.precision, Precision::Us);
         assert!(parse_klog_time(b"1329 18:33:25.449865").is_none());
         let (c, n) = parse_syslog_time(b"Aug  8 13:43:41 aks-node").unwrap();

@@ -1,0 +1,160 @@
+//! Command line (clap derive). `main.rs` only parses and maps errors to exit codes.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::AnalyzeOptions;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "podtrace",
+    version,
+    about = "Where did the time go between `kubectl apply` and a pod serving traffic? Rebuilds every pod's startup timeline from the logs a cluster already wrote."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read logs (files or directories, walked recursively) and print each pod's timeline.
+    Analyze(AnalyzeArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A table per pod and a summary (for people).
+    Text,
+    /// JSON Lines: one {"type":"pod"} record per pod, then one {"type":"summary"} (for programs).
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Files or directories. Without any, the bundled demo (samples/seed-demo) is analysed.
+    pub paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Calendar year of stamps that carry none (klog headers, journald `short`), when nothing in
+    /// the input carries a year.
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    pub year: Option<i32>,
+    /// UTC offset of every local (zoneless) stamp, e.g. `+02:00`, `-0530`, `UTC`; overrides the
+    /// offsets podtrace infers.
+    #[arg(long, value_parser = parse_timezone)]
+    pub timezone: Option<i32>,
+    /// Do not print warnings about unparsed lines.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `UTC`, `Z`, `+02:00`, `-0530`, `+2` → seconds east of UTC.
+pub fn parse_timezone(s: &str) -> Result<i32, String> {
+    let t = s.trim();
+    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("gmt")
+    {
+        return Ok(0);
+    }
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(format!("expected UTC or an offset like +02:00, got {s:?}")),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    let (h, m) = match digits.len() {
+        1 | 2 => (digits.parse::<i32>().map_err(|e| e.to_string())?, 0),
+        3 | 4 => {
+            let (h, m) = digits.split_at(digits.len() - 2);
+            (
+                h.parse::<i32>().map_err(|e| e.to_string())?,
+                m.parse::<i32>().map_err(|e| e.to_string())?,
+            )
+        }
+        _ => return Err(format!("expected an offset like +02:00, got {s:?}")),
+    };
+    if h > 14 || m > 59 {
+        return Err(format!("offset out of range: {s:?}"));
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+/// The bundled demo: `samples/seed-demo` under the working directory, else under the source
+/// tree podtrace was built from.
+pub fn demo_path() -> PathBuf {
+    let local = PathBuf::from("samples/seed-demo");
+    if local.is_dir() {
+        return local;
+    }
+    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/seed-demo"))
+}
+
+fn current_year() -> i32 {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    podtrace_parsers::time::civil_from_days(secs.div_euclid(86_400)).0
+}
+
+/// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
+pub fn analyze(
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let paths = if args.paths.is_empty() {
+        vec![demo_path()]
+    } else {
+        args.paths.clone()
+    };
+    let mut opts = AnalyzeOptions::default();
+    opts.clock.year = args.year;
+    opts.clock.timezone = args.timezone;
+    opts.clock.fallback_year = current_year();
+    let a = crate::analyze(&paths, &opts);
+    if !args.quiet {
+        for wmsg in &a.warnings {
+            writeln!(err, "podtrace: warning: {wmsg}")?;
+        }
+        if a.warning_count as usize > a.warnings.len() {
+            writeln!(
+                err,
+                "podtrace: {} more warning(s) not shown",
+                a.warning_count as usize - a.warnings.len()
+            )?;
+        }
+    }
+    match args.format {
+        Format::Text => crate::export::text::write(&a, out)?,
+        Format::Json => crate::export::json::write(&a, out)?,
+    }
+    if a.files.is_empty() {
+        for s in &a.skipped {
+            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
+        }
+        return Ok(ExitCode::from(2));
+    }
+    Ok(if a.pods.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timezones() {
+        assert_eq!(parse_timezone("UTC"), Ok(0));
+        assert_eq!(parse_timezone("+02:00"), Ok(7200));
+        assert_eq!(parse_timezone("-0530"), Ok(-19800));
+        assert_eq!(parse_timezone("+8"), Ok(28800));
+        assert!(parse_timezone("Europe/Paris").is_err());
+        assert!(parse_timezone("+25:00").is_err());
+    }
+}

@@ -1,0 +1,363 @@
+//! The typed events every source produces and the timeline consumes.
+//!
+//! Events are owned and small: only the fields the join and the timeline need. The borrow from
+//! the line buffer ends when an extractor returns one of these.
+
+use std::sync::Arc;
+
+use podtrace_parsers::time::{Civil, Instant, Precision};
+use serde::Serialize;
+
+/// Index of an input file in the run's file table.
+pub type FileId = u32;
+
+/// The component that wrote a line (PHASES.md `source`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Component {
+    Audit,
+    Scheduler,
+    Kubelet,
+    Containerd,
+    Crio,
+    Cni,
+    KubeProxy,
+    ControllerManager,
+    Apiserver,
+    Events,
+    /// Lines of other programs (systemd, kernel, …) found in the same files.
+    Other,
+}
+
+impl Component {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Component::Audit => "audit",
+            Component::Scheduler => "scheduler",
+            Component::Kubelet => "kubelet",
+            Component::Containerd => "containerd",
+            Component::Crio => "crio",
+            Component::Cni => "cni",
+            Component::KubeProxy => "kube-proxy",
+            Component::ControllerManager => "controller-manager",
+            Component::Apiserver => "apiserver",
+            Component::Events => "events",
+            Component::Other => "other",
+        }
+    }
+}
+
+/// Where a line came from: the file and the 1-based line number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Evidence {
+    pub file: FileId,
+    pub line: u32,
+}
+
+/// A time as read from a line, before clocks are resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RawTime {
+    /// Written with its zone: exact.
+    Abs(Instant),
+    /// Local wall clock without zone; `year_rel` counts year roll-overs since the file's first
+    /// local stamp (the file's base year is found later, see `input::year`). `clock` says whose
+    /// clock wrote it (the host comes from the event).
+    Local {
+        civil: Civil,
+        year_rel: i32,
+        clock: ClockKind,
+        clock_component: Component,
+    },
+}
+
+impl RawTime {
+    pub fn precision(&self) -> Precision {
+        match self {
+            RawTime::Abs(i) => i.precision,
+            RawTime::Local { civil, .. } => civil.precision,
+        }
+    }
+}
+
+/// A pod as a line names it: namespace and name, and the UID where the line carries one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PodRef {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+}
+
+impl PodRef {
+    pub fn new(namespace: &str, name: &str) -> Self {
+        PodRef {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            uid: None,
+        }
+    }
+
+    /// From a klog `ns/name` reference (a bare `name` has no namespace).
+    pub fn from_klog(s: &str) -> Option<Self> {
+        let s = s.trim_matches('"');
+        let (ns, name) = match s.split_once('/') {
+            Some((ns, name)) => (ns, name),
+            None => ("", s),
+        };
+        if name.is_empty() {
+            return None;
+        }
+        Some(PodRef::new(ns, name))
+    }
+
+    pub fn with_uid(mut self, uid: Option<&str>) -> Self {
+        self.uid = uid.filter(|u| !u.is_empty()).map(str::to_owned);
+        self
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SyncOp {
+    Add,
+    Update,
+    Delete,
+    Remove,
+    Reconcile,
+}
+
+/// The times the kubelet embeds in "Observed pod startup duration" (`+0000 UTC` values).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KubeletStartup {
+    pub slo_seconds: Option<f64>,
+    pub e2e_nanos: Option<i64>,
+    pub creation: Option<Instant>,
+    pub first_started_pulling: Option<Instant>,
+    pub last_finished_pulling: Option<Instant>,
+    pub observed_running: Option<Instant>,
+    pub watch_observed_running: Option<Instant>,
+}
+
+/// What a line told us.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    // --- apiserver audit ---
+    /// `create pods` answered 201: the event time is `stageTimestamp`.
+    AuditPodCreate {
+        pod: PodRef,
+        requested: Instant,
+        user: Option<String>,
+    },
+    /// `create pods/binding` answered 201.
+    AuditBinding {
+        pod: PodRef,
+        node: Option<String>,
+    },
+    /// `patch pods/status` answered 2xx.
+    AuditStatusPatch {
+        pod: PodRef,
+        user: Option<String>,
+        ready: Option<bool>,
+        pod_ip: Option<String>,
+    },
+    // --- kube-scheduler ---
+    SchedAttempt {
+        pod: PodRef,
+    },
+    SchedBound {
+        pod: PodRef,
+        node: Option<String>,
+    },
+    SchedUnschedulable {
+        pod: PodRef,
+        reason: String,
+    },
+    // --- kubelet ---
+    SyncLoop {
+        op: SyncOp,
+        source: String,
+        pods: Vec<PodRef>,
+    },
+    /// Any kubelet line that links a pod name to its UID and says nothing else we use.
+    PodUid {
+        pod: PodRef,
+    },
+    NoSandbox {
+        pod: PodRef,
+    },
+    CreatingSandbox {
+        pod: PodRef,
+    },
+    CreatedSandbox {
+        pod: PodRef,
+        sandbox_id: String,
+    },
+    SandboxFailed {
+        pod: PodRef,
+        error: String,
+    },
+    Pleg {
+        pod: PodRef,
+        kind: String,
+        data: String,
+    },
+    Probe {
+        pod: PodRef,
+        probe: String,
+        status: String,
+    },
+    VolumeMounted {
+        pod: PodRef,
+        volume: String,
+    },
+    VolumesReady {
+        pod: PodRef,
+    },
+    Startup {
+        pod: PodRef,
+        startup: Box<KubeletStartup>,
+    },
+    /// "Patch status for pod" (`patched`) or "Status for pod updated successfully".
+    KubeletStatus {
+        pod: PodRef,
+        patched: bool,
+        ready: Option<bool>,
+        pod_ip: Option<String>,
+    },
+    // --- container runtime ---
+    SandboxStart {
+        pod: PodRef,
+        attempt: u32,
+    },
+    SandboxReady {
+        pod: PodRef,
+        attempt: u32,
+        sandbox_id: String,
+    },
+    SandboxRunFailed {
+        pod: PodRef,
+        attempt: u32,
+        error: String,
+    },
+    PullStart {
+        image: String,
+    },
+    PullDone {
+        image: String,
+        image_ref: String,
+    },
+    PullFailed {
+        image: String,
+        error: String,
+    },
+    /// containerd ≥1.7 "Pulled image … size … in …".
+    PulledInfo {
+        image: String,
+        size_bytes: Option<u64>,
+        duration_nanos: Option<i64>,
+    },
+    CreateStart {
+        sandbox_id: String,
+        container: String,
+        attempt: u32,
+    },
+    CreateDone {
+        sandbox_id: String,
+        container: String,
+        attempt: u32,
+        container_id: String,
+    },
+    CreateFailed {
+        sandbox_id: String,
+        container: String,
+        attempt: u32,
+        error: String,
+    },
+    StartStart {
+        container_id: String,
+    },
+    StartDone {
+        container_id: String,
+    },
+    StartFailed {
+        container_id: String,
+        error: String,
+    },
+    /// containerd debug "begin cni setup".
+    CniBegin {
+        sandbox_id: String,
+    },
+    // --- CNI plugins ---
+    Calico {
+        sandbox_id: String,
+        pod: Option<PodRef>,
+        step: CalicoStep,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CalicoStep {
+    /// Any line of the ADD naming the sandbox.
+    Progress,
+    /// IPs assigned (IPAM or "Calico CNI using IPs").
+    Ips(Vec<String>),
+    /// "Wrote updated endpoint to datastore": the end of a successful ADD.
+    EndpointWritten,
+}
+
+/// One event with where and when it was written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub raw_time: RawTime,
+    /// UTC nanoseconds in the run's frame, filled in when clocks are resolved.
+    pub t: i64,
+    pub evidence: Evidence,
+    /// Whose clock wrote it (node name or `control-plane`), when known.
+    pub host: Option<Arc<str>>,
+    pub component: Component,
+    pub kind: EventKind,
+}
+
+/// Which local clock a stamp was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClockKind {
+    /// The journald/syslog line prefix (the zone of whoever ran `journalctl`).
+    JournalPrefix,
+    /// The component's own local stamp (klog header, Calico stamp).
+    Record,
+}
+
+/// A local clock: whose host, which component, which kind of stamp.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClockKey {
+    pub host: Option<Arc<str>>,
+    /// `Other` for journal prefixes (they belong to the host, not to a component).
+    pub component: Component,
+    pub kind: ClockKind,
+}
+
+/// What one line says about a local clock's UTC offset.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClockObs {
+    /// A local stamp next to an absolute one: `local − utc`, in seconds (rounded to the minute
+    /// when read, to 15 minutes when used).
+    Direct {
+        key: ClockKey,
+        diff_ms: i64,
+        evidence: Evidence,
+    },
+    /// A record stamp next to a journald prefix on the same line: `record − prefix`.
+    VsPrefix {
+        key: ClockKey,
+        diff_ms: i64,
+        evidence: Evidence,
+    },
+    /// The kubelet's embedded `+0000 UTC` `watchObservedRunningTime` next to its klog header:
+    /// the header (local, resolved later) minus nothing yet; the raw parts are kept.
+    Embedded {
+        key: ClockKey,
+        header: Civil,
+        year_rel: i32,
+        embedded: Instant,
+        evidence: Evidence,
+    },
+}

@@ -1,0 +1,112 @@
+//! `--format json`: JSON Lines, one `{"type":"pod",…}` record per pod, then one
+//! `{"type":"summary",…}`. Times are RFC 3339 UTC with 9 fractional digits; phases in seconds.
+
+use std::io::{self, Write};
+
+use podtrace_parsers::time::format_rfc3339_nanos;
+use serde_json::{Map, Value, json};
+
+use crate::Analysis;
+use crate::timeline::{CONTAINER_MILESTONES, MILESTONES, Milestone, PodTimeline};
+
+fn milestone(m: &Milestone) -> Value {
+    let mut o = json!({
+        "t": format_rfc3339_nanos(m.t),
+        "source": m.source.as_str(),
+        "evidence": m.evidence,
+        "precision": m.precision,
+        "host": m.host,
+    });
+    if let Some(d) = &m.derived {
+        o["derived"] = json!(d);
+    }
+    o
+}
+
+fn milestones<'a>(order: &[&str], ms: impl Fn(&str) -> Option<&'a Milestone>) -> Value {
+    let mut o = Map::new();
+    for name in order {
+        if let Some(m) = ms(name) {
+            o.insert((*name).to_owned(), milestone(m));
+        }
+    }
+    Value::Object(o)
+}
+
+pub fn pod_record(p: &PodTimeline) -> Value {
+    let phases: Map<String, Value> = p
+        .phases
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), json!(super::secs(*v))))
+        .collect();
+    let missing: Vec<&str> = MILESTONES
+        .iter()
+        .copied()
+        .filter(|m| !p.milestones.contains_key(m))
+        .collect();
+    let containers: Vec<Value> = p
+        .containers
+        .iter()
+        .map(|c| {
+            json!({
+                "name": c.name,
+                "id": c.id,
+                "image": c.image,
+                "image_size_bytes": c.image_size_bytes,
+                "pull_logged_seconds": c.pull_logged_nanos.map(super::secs),
+                "restarts": c.restarts,
+                "milestones": milestones(&CONTAINER_MILESTONES, |n| c.milestones.get(n)),
+                "phases": c.phases.iter().map(|(k, v)| ((*k).to_owned(), json!(super::secs(*v)))).collect::<Map<_, _>>(),
+            })
+        })
+        .collect();
+    let mut o = json!({
+        "type": "pod",
+        "namespace": p.namespace,
+        "name": p.name,
+        "uid": p.uid,
+        "node": p.node,
+        "pod_ip": p.pod_ip,
+        "sandbox_ids": p.sandbox_ids,
+        "milestones": milestones(&MILESTONES, |n| p.milestones.get(n)),
+        "missing": missing,
+        "phases": phases,
+        "containers": containers,
+        "failures": p.failures,
+        "findings": p.findings,
+    });
+    if let Some(k) = &p.kubelet {
+        o["kubelet"] = json!({
+            "kubelet_e2e": k.e2e_nanos.map(super::secs),
+            "kubelet_slo": k.slo_seconds,
+            "evidence": k.evidence,
+            "e2e_difference_seconds": k.e2e_difference_nanos.map(super::secs),
+        });
+        if let Some(e) = k.e2e_nanos {
+            o["phases"]["kubelet_e2e"] = json!(super::secs(e));
+        }
+    }
+    o
+}
+
+pub fn summary_record(a: &Analysis) -> Value {
+    json!({
+        "type": "summary",
+        "pods": a.pods.len(),
+        "lines": a.totals,
+        "files": a.files,
+        "skipped": a.skipped,
+        "clocks": a.clocks,
+        "warnings": a.warning_count,
+        "orphan_events": a.orphan_events,
+    })
+}
+
+pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    for p in &a.pods {
+        serde_json::to_writer(&mut *w, &pod_record(p))?;
+        w.write_all(b"\n")?;
+    }
+    serde_json::to_writer(&mut *w, &summary_record(a))?;
+    w.write_all(b"\n")
+}

@@ -1,0 +1,215 @@
+//! The human table: one block per pod (milestones, phases in ms, containers), then a summary of
+//! what was read and how clocks were placed. Missing values say "missing".
+
+use std::io::{self, Write};
+
+use podtrace_parsers::time::format_rfc3339_nanos;
+
+use crate::Analysis;
+use crate::timeline::clock::format_offset;
+use crate::timeline::{MILESTONES, PHASES, PodTimeline};
+
+fn ms(ns: i64) -> String {
+    format!("{:.3}", ns as f64 / 1e6)
+}
+
+pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
+    let ns = if p.namespace.is_empty() {
+        String::new()
+    } else {
+        format!("{}/", p.namespace)
+    };
+    writeln!(
+        w,
+        "{ns}{}  uid={}  node={}  ip={}",
+        p.name,
+        p.uid.as_deref().unwrap_or("missing"),
+        p.node.as_deref().unwrap_or("missing"),
+        p.pod_ip.as_deref().unwrap_or("missing"),
+    )?;
+    let t0 = p.first_time().unwrap_or(0);
+    writeln!(
+        w,
+        "  {:<20} {:<31} {:>12}  {:<11} {:<5} evidence",
+        "milestone", "time (UTC)", "+ms", "source", "prec"
+    )?;
+    for name in MILESTONES {
+        match p.milestones.get(name) {
+            Some(m) => {
+                let derived = m
+                    .derived
+                    .as_deref()
+                    .map(|d| format!("  [derived: {d}]"))
+                    .unwrap_or_default();
+                writeln!(
+                    w,
+                    "  {:<20} {:<31} {:>12}  {:<11} {:<5} {}{derived}",
+                    name,
+                    format_rfc3339_nanos(m.t),
+                    ms(m.t - t0),
+                    m.source.as_str(),
+                    m.precision,
+                    m.evidence
+                )?;
+            }
+            None => writeln!(w, "  {name:<20} missing")?,
+        }
+    }
+    writeln!(w, "  {:<20} {:>12}", "phase", "ms")?;
+    for (name, _, _) in PHASES {
+        match p.phases.get(name) {
+            Some(d) => writeln!(w, "  {name:<20} {:>12}", ms(*d))?,
+            None => writeln!(w, "  {name:<20} {:>12}", "missing")?,
+        }
+    }
+    if let Some(d) = p.phases.get("startup_sli") {
+        writeln!(w, "  {:<20} {:>12}", "startup_sli", ms(*d))?;
+    }
+    if let Some(k) = &p.kubelet {
+        let e2e = k.e2e_nanos.map_or("not logged".to_owned(), ms);
+        let diff = match k.e2e_difference_nanos {
+            Some(0) => {
+                "  (agrees with startup_e2e once created is truncated to seconds)".to_owned()
+            }
+            Some(d) => format!("  (differs from startup_e2e by {} ms)", ms(d)),
+            None => String::new(),
+        };
+        writeln!(
+            w,
+            "  {:<20} {:>12}{diff}  {}",
+            "kubelet_e2e", e2e, k.evidence
+        )?;
+    }
+    for c in &p.containers {
+        let phase = |n: &str| {
+            c.phases
+                .get(n)
+                .map_or("missing".to_owned(), |d| format!("{} ms", ms(*d)))
+        };
+        writeln!(
+            w,
+            "  container {}: image_pull {}, create {}, start {}{}",
+            c.name,
+            phase("image_pull"),
+            phase("create"),
+            phase("start"),
+            if c.restarts > 0 {
+                format!(", {} restart(s)", c.restarts)
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    for f in &p.failures {
+        writeln!(w, "  failure: {f}")?;
+    }
+    for f in &p.findings {
+        writeln!(w, "  FINDING: {f}")?;
+    }
+    Ok(())
+}
+
+pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    for p in &a.pods {
+        write_pod(p, w)?;
+        writeln!(w)?;
+    }
+    write_summary(a, w)
+}
+
+pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    let skipped = a.files.iter().filter(|f| f.skipped.is_some()).count() + a.skipped.len();
+    writeln!(
+        w,
+        "summary: {} pod(s) from {} file(s){}",
+        a.pods.len(),
+        a.files.len(),
+        if skipped > 0 {
+            format!(" ({skipped} skipped)")
+        } else {
+            String::new()
+        }
+    )?;
+    writeln!(
+        w,
+        "  {:<20} {:>10} {:>11} {:>10} {:>9}",
+        "source", "lines", "recognised", "ignored", "unparsed"
+    )?;
+    for (c, n) in &a.totals {
+        writeln!(
+            w,
+            "  {:<20} {:>10} {:>11} {:>10} {:>9}",
+            c.as_str(),
+            n.lines,
+            n.recognised,
+            n.ignored,
+            n.unparsed
+        )?;
+    }
+    for f in &a.files {
+        if let Some(why) = &f.skipped {
+            writeln!(w, "  skipped {}: {why}", f.path)?;
+        }
+        if let Some(e) = &f.error {
+            writeln!(w, "  incomplete {}: {e}", f.path)?;
+        }
+    }
+    for s in &a.skipped {
+        writeln!(w, "  skipped {}: {}", s.path, s.reason)?;
+    }
+    if !a.clocks.clocks.is_empty() {
+        writeln!(w, "clocks (local stamps → UTC):")?;
+        for c in &a.clocks.clocks {
+            writeln!(
+                w,
+                "  {:<36} {:<11} {:<14} {}  {} ({} line(s){})",
+                c.host.as_deref().unwrap_or("(no host)"),
+                if c.kind == crate::event::ClockKind::JournalPrefix {
+                    "journal"
+                } else {
+                    c.component.as_str()
+                },
+                format!("{:?}", c.kind).to_lowercase(),
+                format_offset(c.offset_secs),
+                c.basis,
+                c.lines,
+                if c.disagreeing.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "; {} line(s) suggested otherwise",
+                        c.disagreeing.iter().map(|(_, n)| n).sum::<u64>()
+                    )
+                }
+            )?;
+        }
+    }
+    for s in &a.clocks.embedded_shifts {
+        writeln!(w, "  note: {}", s.note)?;
+    }
+    for y in &a.clocks.years {
+        writeln!(w, "  year {} for {}: {}", y.year, y.file, y.basis)?;
+    }
+    if a.clocks.inconsistent_stamps > 0 {
+        writeln!(
+            w,
+            "  {} line(s) had local and zoned stamps that are not a whole number of quarter hours apart (not used)",
+            a.clocks.inconsistent_stamps
+        )?;
+    }
+    if a.orphan_events > 0 {
+        writeln!(
+            w,
+            "  {} runtime event(s) named a sandbox or container of no known pod",
+            a.orphan_events
+        )?;
+    }
+    if a.warning_count > 0 {
+        writeln!(
+            w,
+            "  {} warning(s) (unparsed lines), listed on stderr",
+            a.warning_count
+        )?;
+    }
+    Ok(())
+}

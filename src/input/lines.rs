@@ -1,0 +1,158 @@
+//! A line reader over any `Read`: one reused buffer, memchr for `\n`, borrowed lines out, and a
+//! cap on line length so a 1 GB "line" costs bounded memory (ripgrep's `LineBuffer`, reduced).
+
+use std::io::{self, Read};
+
+/// One line, without its terminator (`\n` or `\r\n`).
+pub enum Line<'a> {
+    Text(&'a [u8]),
+    /// A line longer than the cap: its bytes were skipped, only their count is kept.
+    TooLong(u64),
+}
+
+pub struct LineReader<R> {
+    rdr: R,
+    buf: Vec<u8>,
+    start: usize,
+    end: usize,
+    eof: bool,
+    max_line: usize,
+}
+
+const CHUNK: usize = 256 * 1024;
+
+impl<R: Read> LineReader<R> {
+    pub fn new(rdr: R, max_line: usize) -> Self {
+        LineReader {
+            rdr,
+            buf: vec![0; CHUNK],
+            start: 0,
+            end: 0,
+            eof: false,
+            max_line: max_line.max(1024),
+        }
+    }
+
+    /// Reads more bytes after compacting; returns how many were read.
+    fn fill(&mut self) -> io::Result<usize> {
+        if self.start > 0 {
+            self.buf.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.buf.len() {
+            // Doubling; bounded because lines past `max_line` are skipped, not buffered.
+            self.buf.resize(self.buf.len() * 2, 0);
+        }
+        loop {
+            match self.rdr.read(&mut self.buf[self.end..]) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(0);
+                }
+                Ok(n) => {
+                    self.end += n;
+                    return Ok(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Skips to just after the next newline; returns the bytes skipped.
+    fn skip_line(&mut self) -> io::Result<u64> {
+        let mut skipped = 0u64;
+        loop {
+            if let Some(k) = memchr::memchr(b'\n', &self.buf[self.start..self.end]) {
+                skipped += k as u64;
+                self.start += k + 1;
+                return Ok(skipped);
+            }
+            skipped += (self.end - self.start) as u64;
+            self.start = 0;
+            self.end = 0;
+            if self.eof || self.fill()? == 0 {
+                return Ok(skipped);
+            }
+        }
+    }
+
+    pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        let mut searched = 0;
+        loop {
+            let window = &self.buf[self.start + searched..self.end];
+            if let Some(k) = memchr::memchr(b'\n', window) {
+                let line_end = self.start + searched + k;
+                let s = self.start;
+                self.start = line_end + 1;
+                if line_end - s > self.max_line {
+                    return Ok(Some(Line::TooLong((line_end - s) as u64)));
+                }
+                let mut e = line_end;
+                if e > s && self.buf[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                return Ok(Some(Line::Text(&self.buf[s..e])));
+            }
+            searched = self.end - self.start;
+            if searched > self.max_line {
+                let skipped = searched as u64 + self.skip_line()?;
+                return Ok(Some(Line::TooLong(skipped)));
+            }
+            if self.eof || self.fill()? == 0 {
+                if self.start == self.end {
+                    return Ok(None);
+                }
+                let s = self.start;
+                let mut e = self.end;
+                self.start = self.end;
+                if e > s && self.buf[e - 1] == b'\r' {
+                    e -= 1;
+                }
+                return Ok(Some(Line::Text(&self.buf[s..e])));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn all(input: &[u8], max: usize) -> Vec<String> {
+        let mut r = LineReader::new(input, max);
+        let mut v = Vec::new();
+        while let Some(l) = r.next_line().unwrap() {
+            v.push(match l {
+                Line::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                Line::TooLong(n) => format!("<{n}>"),
+            });
+        }
+        v
+    }
+
+    #[test]
+    fn splits_crlf_and_last_line() {
+        assert_eq!(all(b"a\r\nb\n\nc", 1024), ["a", "b", "", "c"]);
+        assert_eq!(all(b"", 1024), Vec::<String>::new());
+        assert_eq!(all(b"x\n", 1024), ["x"]);
+    }
+
+    #[test]
+    fn long_lines_are_capped_and_skipped() {
+        let mut input = vec![b'a'; 5000];
+        input.extend_from_slice(b"\nshort\n");
+        input.extend(vec![b'b'; 3000]);
+        assert_eq!(all(&input, 1024), ["<5000>", "short", "<3000>"]);
+    }
+
+    #[test]
+    fn lines_across_chunk_boundaries() {
+        let line = "x".repeat(1000);
+        let input = format!("{line}\n").repeat(600);
+        let got = all(input.as_bytes(), 1 << 20);
+        assert_eq!(got.len(), 600);
+        assert!(got.iter().all(|l| l.len() == 1000));
+    }
+}

@@ -1,0 +1,787 @@
+//! Reading one file: sniff its format, frame every line, hand each record to the extractor of
+//! its component, and account for every line (recognised, ignored, unparsed).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::Arc;
+
+use podtrace_parsers::frame::{self, Envelope, Frame, Stamp};
+use podtrace_parsers::time::{Civil, Instant};
+use podtrace_parsers::{audit, calico, klog, logrus};
+use serde::Serialize;
+
+use super::InputFile;
+use super::lines::{Line, LineReader};
+use super::year::{YearTracker, nearest_year};
+use crate::event::{ClockKey, ClockKind, ClockObs, Component, Event, EventKind, Evidence, RawTime};
+use crate::sources::{self, LineCtx, Outcome};
+
+#[derive(Debug, Clone)]
+pub struct ReadOptions {
+    /// Lines longer than this are skipped and reported.
+    pub max_line: usize,
+    /// How many warnings to keep per file (all are counted).
+    pub keep_warnings: usize,
+}
+
+impl Default for ReadOptions {
+    fn default() -> Self {
+        ReadOptions {
+            max_line: 16 * 1024 * 1024,
+            keep_warnings: 20,
+        }
+    }
+}
+
+/// Line accounting for one component in one file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub lines: u64,
+    pub recognised: u64,
+    pub ignored: u64,
+    pub unparsed: u64,
+}
+
+impl Counts {
+    pub fn add(&mut self, o: &Counts) {
+        self.lines += o.lines;
+        self.recognised += o.recognised;
+        self.ignored += o.ignored;
+        self.unparsed += o.unparsed;
+    }
+}
+
+/// Offsets seen for one clock in one file: 15-minute-rounded offset (seconds) → (lines, first
+/// evidence).
+pub type OffsetVotes = BTreeMap<i32, (u64, Evidence)>;
+
+/// Everything read from one file.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub id: u32,
+    pub display: String,
+    /// `audit`, `journal`, `cri`, `stamped`, `raw`; empty when skipped.
+    pub format: &'static str,
+    pub skipped: Option<String>,
+    /// An I/O or decompression error that ended the file early (what was read is kept).
+    pub error: Option<String>,
+    pub counts: BTreeMap<Component, Counts>,
+    pub warnings: Vec<String>,
+    pub warning_count: u64,
+    pub events: Vec<Event>,
+    pub direct: BTreeMap<ClockKey, OffsetVotes>,
+    pub vs_prefix: BTreeMap<ClockKey, OffsetVotes>,
+    /// Lines whose local and absolute stamps were not a whole number of quarter hours apart.
+    pub inconsistent_stamps: u64,
+    pub embedded: Vec<ClockObs>,
+    pub year: YearTracker,
+    pub hosts: BTreeSet<Arc<str>>,
+    /// Absolute time range of the lines (UTC ns), where known.
+    pub first_abs: Option<i64>,
+}
+
+const SNIFF_LINES: usize = 32;
+
+/// Reads one file completely. Never panics on content; I/O errors end the file with a note.
+pub fn read_file(f: &InputFile, opts: &ReadOptions) -> FileReport {
+    let mut rep = FileReport {
+        id: f.id,
+        display: f.display.clone(),
+        ..Default::default()
+    };
+    let rdr = match super::open(&f.path) {
+        Ok(r) => r,
+        Err(e) => {
+            rep.skipped = Some(format!("cannot open: {e}"));
+            return rep;
+        }
+    };
+    let mut lr = LineReader::new(rdr, opts.max_line);
+    // Sniff on the first lines, then replay them.
+    let mut head: Vec<Option<Vec<u8>>> = Vec::new();
+    let mut io_error = None;
+    while head.len() < SNIFF_LINES {
+        match lr.next_line() {
+            Ok(Some(Line::Text(t))) => head.push(Some(t.to_vec())),
+            Ok(Some(Line::TooLong(_))) => head.push(None),
+            Ok(None) => break,
+            Err(e) => {
+                io_error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    if head
+        .iter()
+        .flatten()
+        .any(|l| memchr::memchr(0, l).is_some())
+    {
+        rep.skipped = Some("binary content (NUL bytes)".into());
+        return rep;
+    }
+    let texts: Vec<String> = head
+        .iter()
+        .flatten()
+        .map(|l| String::from_utf8_lossy(l).into_owned())
+        .collect();
+    let first_content = texts.iter().find(|l| !l.trim().is_empty());
+    let is_audit = first_content.is_some_and(|l| audit::looks_like(l.as_bytes()));
+    let envelope = if is_audit {
+        Envelope::Raw
+    } else {
+        frame::sniff(texts.iter().map(String::as_str))
+    };
+    if !is_audit && first_content.is_some() && !texts.iter().any(|l| looks_like_log(l, envelope)) {
+        rep.skipped = Some("no log lines among the first lines (not a log file?)".into());
+        return rep;
+    }
+    rep.format = if is_audit { "audit" } else { envelope.as_str() };
+    let mut st = FileState::new(f, envelope, is_audit, opts);
+    let mut line_no = 0u32;
+    for l in &head {
+        line_no += 1;
+        match l {
+            Some(t) => st.line(&mut rep, line_no, t),
+            None => st.too_long(&mut rep, line_no),
+        }
+    }
+    if io_error.is_none() && head.len() == SNIFF_LINES {
+        loop {
+            match lr.next_line() {
+                Ok(Some(Line::Text(t))) => {
+                    line_no += 1;
+                    st.line(&mut rep, line_no, t);
+                }
+                Ok(Some(Line::TooLong(_))) => {
+                    line_no += 1;
+                    st.too_long(&mut rep, line_no);
+                }
+                Ok(None) => break,
+                Err(e) => {
+                    io_error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    st.finish(&mut rep, line_no);
+    if let Some(e) = io_error {
+        rep.warn(
+            format!("{}:{}: read stopped: {e}", f.display, line_no + 1),
+            opts,
+        );
+        rep.error = Some(e);
+    }
+    rep
+}
+
+/// Does a line look like something podtrace could read (used to skip manifests, binaries…)?
+fn looks_like_log(l: &str, env: Envelope) -> bool {
+    match env {
+        Envelope::Raw => {
+            klog::looks_like_header(l.as_bytes())
+                || logrus::looks_like(l)
+                || calico::parse(l).is_some()
+                || audit::looks_like(l.as_bytes())
+        }
+        _ => frame::split(env, l).is_some(),
+    }
+}
+
+impl FileReport {
+    fn warn(&mut self, msg: String, opts: &ReadOptions) {
+        self.warning_count += 1;
+        if self.warnings.len() < opts.keep_warnings {
+            self.warnings.push(msg);
+        }
+    }
+
+    fn count(&mut self, c: Component) -> &mut Counts {
+        self.counts.entry(c).or_default()
+    }
+}
+
+/// A component named by a file's path (`kube-scheduler-…log`, `kubelet.log`, `audit.log`…).
+pub fn path_hint(path: &Path) -> Option<Component> {
+    let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
+    let table = [
+        ("kube-scheduler", Component::Scheduler),
+        ("kube-apiserver-audit", Component::Audit),
+        ("audit", Component::Audit),
+        ("kube-apiserver", Component::Apiserver),
+        ("kube-controller-manager", Component::ControllerManager),
+        ("kube-proxy", Component::KubeProxy),
+        ("kubelet", Component::Kubelet),
+        ("containerd", Component::Containerd),
+        ("crio", Component::Crio),
+        ("calico", Component::Cni),
+        ("cni", Component::Cni),
+    ];
+    table
+        .iter()
+        .find(|(k, _)| name.contains(k))
+        .map(|(_, c)| *c)
+}
+
+/// The node a file belongs to, from a bundle path: `<node>/containers/…`, `<node>/pods/…`, or
+/// `<node>/{kubelet,containerd,journal}.log` as `kind export logs` writes them.
+pub fn path_host(path: &Path) -> Option<String> {
+    let comps: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    for (i, c) in comps.iter().enumerate() {
+        if (c == "containers" || c == "pods") && i > 0 && i + 1 < comps.len() {
+            return Some(comps[i - 1].clone());
+        }
+    }
+    let name = comps.last()?;
+    if matches!(
+        name.as_str(),
+        "kubelet.log" | "containerd.log" | "journal.log" | "crio.log"
+    ) && comps.len() >= 2
+    {
+        return Some(comps[comps.len() - 2].clone());
+    }
+    None
+}
+
+fn ident_component(ident: &str) -> Component {
+    match ident {
+        "kubelet" | "kubenswrapper" | "hyperkube" => Component::Kubelet,
+        "containerd" => Component::Containerd,
+        "crio" => Component::Crio,
+        "kube-proxy" => Component::KubeProxy,
+        "kube-scheduler" => Component::Scheduler,
+        "kube-apiserver" => Component::Apiserver,
+        "kube-controller-manager" => Component::ControllerManager,
+        i if i.starts_with("microk8s.daemon-kubelite") => Component::Kubelet,
+        _ => Component::Other,
+    }
+}
+
+const QUARTER_HOUR_MS: i64 = 900_000;
+/// A local stamp and an absolute one on the same line are at most this far from a whole number
+/// of quarter hours apart (journald truncates to seconds and may flush late).
+const OFFSET_TOLERANCE_MS: i64 = 90_000;
+
+/// Rounds a local−UTC difference to a UTC offset in seconds, if it is one.
+fn as_offset(diff_ms: i64) -> Option<i32> {
+    let q = (diff_ms as f64 / QUARTER_HOUR_MS as f64).round() as i64;
+    let residual = diff_ms - q * QUARTER_HOUR_MS;
+    // Real offsets lie within ±14 h.
+    (residual.abs() <= OFFSET_TOLERANCE_MS && q.abs() <= 56).then_some((q * 900) as i32)
+}
+
+fn local_minus_abs_ms(c: &Civil, abs: &Instant) -> i64 {
+    let y = c.year.unwrap_or_else(|| nearest_year(c, abs.unix_nanos));
+    (c.to_unix_nanos(y) - abs.unix_nanos).div_euclid(1_000_000)
+}
+
+fn local_minus_local_ms(a: &Civil, b: &Civil) -> i64 {
+    // Same year for both; a pair straddling New Year is off by a year and fails the tolerance.
+    (a.to_unix_nanos(2000) - b.to_unix_nanos(2000)).div_euclid(1_000_000)
+}
+
+struct FileState<'o> {
+    file: FileId,
+    display: String,
+    envelope: Envelope,
+    is_audit: bool,
+    opts: &'o ReadOptions,
+    hint: Option<Component>,
+    file_host: Option<Arc<str>>,
+    last_host: Option<Arc<str>>,
+    /// CRI `P` fragments waiting for their `F`: (stream, first line, stamp, text).
+    partial: Option<(String, u32, Option<Stamp>, String)>,
+    scratch: Vec<Event>,
+}
+
+use crate::event::FileId;
+
+impl<'o> FileState<'o> {
+    fn new(f: &InputFile, envelope: Envelope, is_audit: bool, opts: &'o ReadOptions) -> Self {
+        let hint = if is_audit {
+            Some(Component::Audit)
+        } else {
+            path_hint(&f.path)
+        };
+        let file_host = path_host(&f.path)
+            .or_else(|| {
+                matches!(
+                    hint,
+                    Some(
+                        Component::Audit
+                            | Component::Scheduler
+                            | Component::Apiserver
+                            | Component::ControllerManager
+                    )
+                )
+                .then(|| "control-plane".to_owned())
+            })
+            .map(Arc::from);
+        FileState {
+            file: f.id,
+            display: f.display.clone(),
+            envelope,
+            is_audit,
+            opts,
+            hint,
+            file_host,
+            last_host: None,
+            partial: None,
+            scratch: Vec::new(),
+        }
+    }
+
+    fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
+        let c = self.hint.unwrap_or(Component::Other);
+        rep.count(c).lines += 1;
+        rep.count(c).unparsed += 1;
+        rep.warn(
+            format!(
+                "{}:{line_no}: line longer than {} bytes skipped",
+                self.display, self.opts.max_line
+            ),
+            self.opts,
+        );
+    }
+
+    fn host(&mut self, name: Option<&str>) -> Option<Arc<str>> {
+        match name {
+            None => self.file_host.clone(),
+            Some(n) => {
+                if let Some(h) = &self.last_host {
+                    if &**h == n {
+                        return Some(h.clone());
+                    }
+                }
+                let h: Arc<str> = Arc::from(n);
+                self.last_host = Some(h.clone());
+                Some(h)
+            }
+        }
+    }
+
+    fn line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
+        let text = String::from_utf8_lossy(bytes);
+        let text: &str = &text;
+        let evidence = Evidence {
+            file: self.file,
+            line: line_no,
+        };
+        if self.is_audit {
+            self.audit_line(rep, evidence, bytes, text);
+            return;
+        }
+        if text.trim().is_empty() {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            return;
+        }
+        let Some(fr) = frame::split(self.envelope, text) else {
+            self.unframed(rep, line_no, text);
+            return;
+        };
+        if self.envelope == Envelope::Cri {
+            // Join CRI partial records (`P`…`P` `F`) into one logical line.
+            if fr.partial {
+                let stream = fr.stream.unwrap_or("").to_owned();
+                match &mut self.partial {
+                    Some((s, _, _, buf)) if *s == stream => buf.push_str(fr.body),
+                    _ => self.partial = Some((stream, line_no, fr.stamp, fr.body.to_owned())),
+                }
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).ignored += 1;
+                return;
+            }
+            if let Some((s, first, stamp, mut buf)) = self.partial.take() {
+                if Some(s.as_str()) == fr.stream {
+                    buf.push_str(fr.body);
+                    let joined = Frame {
+                        stamp,
+                        body: &buf,
+                        ..fr
+                    };
+                    // The partial lines were counted as ignored; the record counts once here.
+                    self.record(
+                        rep,
+                        Evidence {
+                            file: self.file,
+                            line: first,
+                        },
+                        &joined,
+                    );
+                    return;
+                }
+            }
+        }
+        self.record(rep, evidence, &fr);
+    }
+
+    fn unframed(&mut self, rep: &mut FileReport, line_no: u32, text: &str) {
+        let c = self.hint.unwrap_or(Component::Other);
+        rep.count(c).lines += 1;
+        if self.envelope == Envelope::Journal && text.starts_with("-- ") {
+            // journalctl markers: `-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --`,
+            // `-- Boot … --`. The first kind carries a year.
+            if let Some(t) = journal_marker_time(text) {
+                rep.year.anchor_nanos(t);
+            }
+            rep.count(c).ignored += 1;
+            return;
+        }
+        if self.envelope == Envelope::Journal && text.starts_with(|ch: char| ch.is_whitespace()) {
+            // Continuation of a wrapped or multi-line entry.
+            rep.count(c).ignored += 1;
+            return;
+        }
+        rep.count(c).unparsed += 1;
+        rep.warn(
+            format!(
+                "{}:{line_no}: not a {} line: {}",
+                self.display,
+                self.envelope.as_str(),
+                clip(text)
+            ),
+            self.opts,
+        );
+    }
+
+    fn audit_line(&mut self, rep: &mut FileReport, evidence: Evidence, bytes: &[u8], text: &str) {
+        let c = Component::Audit;
+        rep.count(c).lines += 1;
+        if bytes.trim_ascii().is_empty() {
+            rep.count(c).ignored += 1;
+            return;
+        }
+        if memchr::memmem::find(bytes, sources::audit::PREFILTER).is_none() {
+            if sources::audit::looks_damaged(bytes) {
+                rep.count(c).unparsed += 1;
+                rep.warn(
+                    format!(
+                        "{}:{}: damaged audit JSON (unbalanced quotes or braces)",
+                        self.display, evidence.line
+                    ),
+                    self.opts,
+                );
+            } else {
+                rep.count(c).ignored += 1;
+            }
+            return;
+        }
+        let ctx = LineCtx {
+            time: RawTime::Abs(Instant {
+                unix_nanos: 0,
+                precision: podtrace_parsers::time::Precision::Us,
+                offset_secs: 0,
+            }),
+            evidence,
+            host: Some(Arc::from("control-plane")),
+        };
+        let before = rep.events.len();
+        let outcome = sources::audit::extract(text, &ctx, &mut rep.events);
+        if let Some(e) = rep.events.get(before) {
+            if let RawTime::Abs(i) = e.raw_time {
+                rep.year.anchor(i);
+                rep.first_abs.get_or_insert(i.unix_nanos);
+            }
+        }
+        self.account(rep, c, evidence, outcome);
+    }
+
+    fn account(
+        &mut self,
+        rep: &mut FileReport,
+        c: Component,
+        evidence: Evidence,
+        outcome: Outcome,
+    ) {
+        match outcome {
+            Outcome::Recognised(_) => rep.count(c).recognised += 1,
+            Outcome::Ignored => rep.count(c).ignored += 1,
+            Outcome::Unparsed(why) => {
+                rep.count(c).unparsed += 1;
+                rep.warn(
+                    format!("{}:{}: {why}", self.display, evidence.line),
+                    self.opts,
+                );
+            }
+        }
+    }
+
+    /// One framed record: find its time(s), note clock evidence, extract events.
+    fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) {
+        let host = self.host(fr.host);
+        if let Some(h) = &host {
+            if !rep.hosts.contains(h) {
+                rep.hosts.insert(h.clone());
+            }
+        }
+        let line_component = fr
+            .ident
+            .map(ident_component)
+            .filter(|c| *c != Component::Other)
+            .or(self.hint);
+        // Envelope stamp: feeds the year chain; kept as the line's fallback time.
+        let env_time = match fr.stamp {
+            Some(Stamp::Abs(i)) => {
+                rep.year.anchor(i);
+                rep.first_abs.get_or_insert(i.unix_nanos);
+                Some(RawTime::Abs(i))
+            }
+            Some(Stamp::Local(c)) => {
+                let year_rel = rep.year.local(&c);
+                Some(RawTime::Local {
+                    civil: c,
+                    year_rel,
+                    clock: ClockKind::JournalPrefix,
+                    clock_component: Component::Other,
+                })
+            }
+            None => None,
+        };
+        let body = fr.body;
+        let b = body.as_bytes();
+        self.scratch.clear();
+        let mut outcome = Outcome::Ignored;
+        let mut comp = line_component.unwrap_or(Component::Other);
+
+        if klog::looks_like_header(b) {
+            match klog::parse(body) {
+                Ok(rec) => {
+                    let civil = rec.header.time;
+                    let year_rel = rep.year.local(&civil);
+                    let klog_comp = line_component.unwrap_or(Component::Other);
+                    let time = RawTime::Local {
+                        civil,
+                        year_rel,
+                        clock: ClockKind::Record,
+                        clock_component: klog_comp,
+                    };
+                    self.note_record_clock(rep, &host, klog_comp, &civil, fr.stamp, evidence);
+                    if let klog::Body::Structured { msg, tail } = rec.body {
+                        let ctx = LineCtx {
+                            time,
+                            evidence,
+                            host: host.clone(),
+                        };
+                        let got = sources::kubelet::extract(msg, tail, &ctx, &mut self.scratch)
+                            .or_else(|| {
+                                sources::scheduler::extract(msg, tail, &ctx, &mut self.scratch)
+                            });
+                        if let Some(o) = got {
+                            outcome = o;
+                        }
+                    }
+                    if let Some(e) = self.scratch.first() {
+                        comp = line_component.unwrap_or(e.component);
+                        if let EventKind::Startup { startup, .. } = &e.kind {
+                            if let Some(w) = startup.watch_observed_running {
+                                rep.embedded.push(ClockObs::Embedded {
+                                    key: ClockKey {
+                                        host: host.clone(),
+                                        component: klog_comp,
+                                        kind: ClockKind::Record,
+                                    },
+                                    header: civil,
+                                    year_rel,
+                                    embedded: w,
+                                    evidence,
+                                });
+                                rep.year.anchor(w);
+                            }
+                        }
+                    }
+                }
+                Err(klog::Error::UnterminatedMessage) => {
+                    outcome = Outcome::Unparsed(
+                        "klog message without its closing quote (truncated line?)".into(),
+                    );
+                }
+                Err(klog::Error::NotKlog) => {}
+            }
+        } else if logrus::looks_like(body) || memchr::memmem::find(b, b"time=\"").is_some() {
+            if let Some(rec) = logrus::parse(body) {
+                if let Some(t) = rec.time {
+                    rep.year.anchor(t);
+                    rep.first_abs.get_or_insert(t.unix_nanos);
+                    if let Some(Stamp::Local(pc)) = fr.stamp {
+                        let key = ClockKey {
+                            host: host.clone(),
+                            component: Component::Other,
+                            kind: ClockKind::JournalPrefix,
+                        };
+                        self.vote(rep, true, key, local_minus_abs_ms(&pc, &t), evidence);
+                    }
+                }
+                let raw_msg = rec.msg.raw();
+                if sources::containerd::wants(raw_msg) {
+                    let time = rec.time.map(RawTime::Abs).or(env_time);
+                    if let Some(time) = time {
+                        let ctx = LineCtx {
+                            time,
+                            evidence,
+                            host: host.clone(),
+                        };
+                        outcome = sources::containerd::extract(&rec, &ctx, &mut self.scratch);
+                        if line_component.is_none() {
+                            comp = Component::Containerd;
+                        }
+                    } else {
+                        outcome = Outcome::Unparsed("containerd record without a time".into());
+                    }
+                }
+            }
+        } else if b.first().is_some_and(u8::is_ascii_digit) {
+            if let Some(rec) = calico::parse(body) {
+                let civil = rec.time;
+                self.note_record_clock(rep, &host, Component::Cni, &civil, fr.stamp, evidence);
+                let ctx = LineCtx {
+                    time: RawTime::Local {
+                        civil,
+                        year_rel: 0,
+                        clock: ClockKind::Record,
+                        clock_component: Component::Cni,
+                    },
+                    evidence,
+                    host: host.clone(),
+                };
+                outcome = sources::calico::extract(&rec, &ctx, &mut self.scratch);
+                comp = Component::Cni;
+            }
+        }
+        rep.events.append(&mut self.scratch);
+        self.account(rep, comp, evidence, outcome);
+        rep.count(comp).lines += 1;
+    }
+
+    /// A component's own local stamp next to the envelope's: clock evidence.
+    fn note_record_clock(
+        &self,
+        rep: &mut FileReport,
+        host: &Option<Arc<str>>,
+        comp: Component,
+        civil: &Civil,
+        env: Option<Stamp>,
+        evidence: Evidence,
+    ) {
+        let key = ClockKey {
+            host: host.clone(),
+            component: comp,
+            kind: ClockKind::Record,
+        };
+        match env {
+            Some(Stamp::Abs(i)) => {
+                self.vote(rep, true, key, local_minus_abs_ms(civil, &i), evidence)
+            }
+            Some(Stamp::Local(p)) => {
+                self.vote(rep, false, key, local_minus_local_ms(civil, &p), evidence)
+            }
+            None => {}
+        }
+    }
+
+    fn vote(
+        &self,
+        rep: &mut FileReport,
+        direct: bool,
+        key: ClockKey,
+        diff_ms: i64,
+        evidence: Evidence,
+    ) {
+        match as_offset(diff_ms) {
+            Some(off) => {
+                let map = if direct {
+                    &mut rep.direct
+                } else {
+                    &mut rep.vs_prefix
+                };
+                map.entry(key)
+                    .or_default()
+                    .entry(off)
+                    .or_insert((0, evidence))
+                    .0 += 1;
+            }
+            None => rep.inconsistent_stamps += 1,
+        }
+    }
+
+    fn finish(&mut self, rep: &mut FileReport, last_line: u32) {
+        if let Some((_, first, _, _)) = self.partial.take() {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).unparsed += 1;
+            rep.warn(
+                format!("{}:{first}: CRI partial record never completed before line {last_line} (truncated file?)", self.display),
+                self.opts,
+            );
+        }
+    }
+}
+
+/// `-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --` / `-- Logs begin at …`: the time, read
+/// as UTC (only its year is used).
+fn journal_marker_time(line: &str) -> Option<i64> {
+    let k = line.find(" at ")?;
+    let rest = &line[k + 4..];
+    let d = rest.find(|c: char| c.is_ascii_digit())?;
+    let (c, _) = podtrace_parsers::time::parse_civil_datetime(rest[d..].as_bytes())?;
+    Some(c.to_unix_nanos(c.year?))
+}
+
+fn clip(s: &str) -> String {
+    let end = s.char_indices().nth(120).map_or(s.len(), |(i, _)| i);
+    if end < s.len() {
+        format!("{}…", &s[..end])
+    } else {
+        s.to_owned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn offsets_round_to_quarter_hours() {
+        assert_eq!(as_offset(7_200_000 + 41), Some(7200));
+        assert_eq!(as_offset(-500), Some(0));
+        assert_eq!(as_offset(19_800_000), Some(19_800)); // +05:30
+        assert_eq!(as_offset(400_000), None);
+        assert_eq!(as_offset(60 * 3_600_000), None);
+    }
+
+    #[test]
+    fn hosts_from_bundle_paths() {
+        assert_eq!(
+            path_host(Path::new("b/kind-worker/containers/x.log")).as_deref(),
+            Some("kind-worker")
+        );
+        assert_eq!(
+            path_host(Path::new("b/kind-worker/pods/ns_p_uid/c/0.log")).as_deref(),
+            Some("kind-worker")
+        );
+        assert_eq!(
+            path_host(Path::new("b/kind-worker/kubelet.log")).as_deref(),
+            Some("kind-worker")
+        );
+        assert_eq!(path_host(Path::new("x.log")), None);
+        assert_eq!(
+            path_hint(Path::new("a/kube-scheduler.cri.log")),
+            Some(Component::Scheduler)
+        );
+    }
+
+    #[test]
+    fn journal_marker_year() {
+        let t =
+            journal_marker_time("-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --").unwrap();
+        assert_eq!(
+            podtrace_parsers::time::format_rfc3339_nanos(t),
+            "2023-09-01T23:34:50.000000000Z"
+        );
+        assert_eq!(journal_marker_time("-- Boot 5e1e --"), None);
+    }
+}

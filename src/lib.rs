@@ -1,0 +1,112 @@
+//! podtrace: where did the time go between `kubectl apply` and a pod serving traffic?
+//!
+//! Data flows one way: bytes → lines ([`input`]) → typed events ([`sources`], [`event`]) →
+//! per-pod join and timelines ([`timeline`]) → exporters ([`export`]).
+
+pub mod cli;
+pub mod event;
+pub mod export;
+pub mod input;
+pub mod sources;
+pub mod timeline;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use event::Component;
+use input::{Counts, ReadOptions, Skipped};
+use serde::Serialize;
+use timeline::PodTimeline;
+use timeline::clock::{ClockOptions, ClockReport};
+
+#[derive(Debug, Clone, Default)]
+pub struct AnalyzeOptions {
+    pub read: ReadOptions,
+    pub clock: ClockOptions,
+}
+
+/// What was read from one file.
+#[derive(Debug, Clone, Serialize)]
+pub struct FileSummary {
+    pub path: String,
+    /// `audit`, `journal`, `cri`, `stamped`, `raw`, or `skipped`.
+    pub format: String,
+    pub skipped: Option<String>,
+    pub error: Option<String>,
+    pub hosts: Vec<String>,
+    pub counts: BTreeMap<Component, Counts>,
+    pub warnings: u64,
+}
+
+/// The result of a run.
+#[derive(Debug, Serialize)]
+pub struct Analysis {
+    pub pods: Vec<PodTimeline>,
+    pub files: Vec<FileSummary>,
+    pub skipped: Vec<Skipped>,
+    pub totals: BTreeMap<Component, Counts>,
+    pub clocks: ClockReport,
+    /// `path:line: why`, the first few of each file.
+    pub warnings: Vec<String>,
+    pub warning_count: u64,
+    /// Runtime events whose sandbox/container id matched no pod.
+    pub orphan_events: usize,
+}
+
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Skipped", 2)?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("reason", &self.reason)?;
+        st.end()
+    }
+}
+
+/// Reads every file under `paths` and rebuilds every pod's timeline.
+pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
+    let (files, skipped) = input::discover(paths);
+    let mut reports = input::read_all(&files, &opts.read);
+    let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+    let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
+    let clocks = timeline::clock::resolve(&mut reports, &opts.clock, &display);
+
+    let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut warning_count = 0;
+    let mut summaries = Vec::with_capacity(reports.len());
+    let mut events = Vec::new();
+    for r in &mut reports {
+        for (c, n) in &r.counts {
+            totals.entry(*c).or_default().add(n);
+        }
+        warnings.append(&mut r.warnings);
+        warning_count += r.warning_count;
+        events.append(&mut r.events);
+        summaries.push(FileSummary {
+            path: r.display.clone(),
+            format: if r.skipped.is_some() {
+                "skipped".into()
+            } else {
+                r.format.to_owned()
+            },
+            skipped: r.skipped.clone(),
+            error: r.error.clone(),
+            hosts: r.hosts.iter().map(|h| h.to_string()).collect(),
+            counts: r.counts.clone(),
+            warnings: r.warning_count,
+        });
+    }
+    let joined = timeline::join::join(&events);
+    let pods = timeline::build::build_all(&events, &joined, &display);
+    Analysis {
+        pods,
+        files: summaries,
+        skipped,
+        totals,
+        clocks,
+        warnings,
+        warning_count,
+        orphan_events: joined.orphans.len(),
+    }
+}

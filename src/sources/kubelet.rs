@@ -1,0 +1,323 @@
+//! kubelet (FORMATS.md §5): pod admission, sandbox, PLEG, probes, status, volumes, and the
+//! kubelet's own startup figure.
+
+use podtrace_parsers::kv::Value;
+use podtrace_parsers::time::{Instant, parse_go_duration, parse_go_time};
+
+use super::{LineCtx, Outcome, find, pairs, pod_list, pod_ref};
+use crate::event::{Component, Event, EventKind, KubeletStartup, PodRef, SyncOp};
+
+/// Handles a structured klog message if it is one of the kubelet's.
+pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
+    let op = match msg {
+        "SyncLoop ADD" => Some(SyncOp::Add),
+        "SyncLoop UPDATE" => Some(SyncOp::Update),
+        "SyncLoop DELETE" => Some(SyncOp::Delete),
+        "SyncLoop REMOVE" => Some(SyncOp::Remove),
+        "SyncLoop RECONCILE" => Some(SyncOp::Reconcile),
+        _ => None,
+    };
+    if let Some(op) = op {
+        return Some(sync_loop(op, tail, ctx, out));
+    }
+    let handled = matches!(
+        msg,
+        "No sandbox for pod can be found. Need to start a new one"
+            | "Creating PodSandbox for pod"
+            | "Created PodSandbox for pod"
+            | "CreatePodSandbox for pod failed"
+            | "SyncLoop (PLEG): event for pod"
+            | "SyncLoop (probe)"
+            | "Topology Admit Handler"
+            | "Observed pod startup duration"
+            | "Patch status for pod"
+            | "Status for pod updated successfully"
+            | "All volumes are attached and mounted for pod"
+            | "SyncPod enter"
+            | "syncPod enter"
+            | "Error syncing pod, skipping"
+            | "Killing container with a grace period"
+    ) || msg.starts_with("MountVolume.SetUp succeeded for volume ");
+    if !handled {
+        return None;
+    }
+    let p = pairs(tail);
+    let uid = find(&p, "podUID").map(|v| v.text().into_owned());
+    let pod = if msg == "Topology Admit Handler" {
+        match (find(&p, "podNamespace"), find(&p, "podName")) {
+            (Some(ns), Some(n)) => Some(PodRef::new(&ns.text(), &n.text())),
+            _ => None,
+        }
+    } else {
+        find(&p, "pod").and_then(pod_ref)
+    };
+    let Some(pod) = pod.map(|p| p.with_uid(uid.as_deref())) else {
+        return Some(Outcome::Unparsed(format!(
+            "kubelet \"{}\" without pod",
+            short(msg)
+        )));
+    };
+    let text = |k: &str| find(&p, k).map(|v| v.text().into_owned());
+    let kind = match msg {
+        "No sandbox for pod can be found. Need to start a new one" => EventKind::NoSandbox { pod },
+        "Creating PodSandbox for pod" => EventKind::CreatingSandbox { pod },
+        "Created PodSandbox for pod" => match text("podSandboxID") {
+            Some(sandbox_id) => EventKind::CreatedSandbox { pod, sandbox_id },
+            None => {
+                return Some(Outcome::Unparsed(
+                    "Created PodSandbox without podSandboxID".into(),
+                ));
+            }
+        },
+        "CreatePodSandbox for pod failed" => EventKind::SandboxFailed {
+            pod,
+            error: text("err").unwrap_or_default(),
+        },
+        "SyncLoop (PLEG): event for pod" => match find(&p, "event").and_then(pleg_event) {
+            Some((uid, kind, data)) => EventKind::Pleg {
+                pod: pod.with_uid(Some(&uid)),
+                kind,
+                data,
+            },
+            None => {
+                return Some(Outcome::Unparsed(
+                    "PLEG event without a readable event=".into(),
+                ));
+            }
+        },
+        "SyncLoop (probe)" => EventKind::Probe {
+            pod,
+            probe: text("probe").unwrap_or_default(),
+            status: text("status").unwrap_or_default(),
+        },
+        "Observed pod startup duration" => match startup(&p) {
+            Ok(s) => EventKind::Startup {
+                pod,
+                startup: Box::new(s),
+            },
+            Err(why) => return Some(Outcome::Unparsed(why)),
+        },
+        "Patch status for pod" => {
+            let patch = text("patch").unwrap_or_default();
+            let (uid, ready, ip) = status_json(&patch, true);
+            EventKind::KubeletStatus {
+                pod: if pod.uid.is_none() {
+                    pod.with_uid(uid.as_deref())
+                } else {
+                    pod
+                },
+                patched: true,
+                ready,
+                pod_ip: ip,
+            }
+        }
+        "Status for pod updated successfully" => {
+            let status = find(&p, "status")
+                .map(|v| v.text().into_owned())
+                .unwrap_or_default();
+            let (_, ready, ip) = status_json(&status, false);
+            EventKind::KubeletStatus {
+                pod,
+                patched: false,
+                ready,
+                pod_ip: ip,
+            }
+        }
+        "All volumes are attached and mounted for pod" => EventKind::VolumesReady { pod },
+        m if m.starts_with("MountVolume.SetUp succeeded for volume ") => {
+            // The message is dynamic: `… for volume "<spec>" (UniqueName: "…") pod "<name>" (UID: "<uid>") `.
+            let m = podtrace_parsers::quote::unescape(m);
+            let volume = super::first_quoted(&m)
+                .map(|(v, _)| v.to_owned())
+                .unwrap_or_default();
+            let uid = m
+                .find("(UID: \"")
+                .and_then(|k| super::first_quoted(&m[k..]).map(|(u, _)| u.to_owned()));
+            let pod = if pod.uid.is_none() {
+                pod.with_uid(uid.as_deref())
+            } else {
+                pod
+            };
+            EventKind::VolumeMounted { pod, volume }
+        }
+        _ => {
+            if pod.uid.is_none() {
+                return Some(Outcome::Ignored);
+            }
+            EventKind::PodUid { pod }
+        }
+    };
+    out.push(ctx.event(Component::Kubelet, kind));
+    Some(Outcome::Recognised(1))
+}
+
+fn short(msg: &str) -> &str {
+    let end = msg.char_indices().nth(60).map_or(msg.len(), |(i, _)| i);
+    &msg[..end]
+}
+
+fn sync_loop(op: SyncOp, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
+    let p = pairs(tail);
+    let source = find(&p, "source")
+        .map(|v| v.text().into_owned())
+        .unwrap_or_default();
+    match find(&p, "pods").and_then(pod_list) {
+        Some(pods) => {
+            out.push(ctx.event(Component::Kubelet, EventKind::SyncLoop { op, source, pods }));
+            Outcome::Recognised(1)
+        }
+        None => Outcome::Unparsed("SyncLoop without a readable pods= list".into()),
+    }
+}
+
+/// PLEG `event=`: `{"ID":"…","Type":"…","Data":"…"}` (≥1.28) or `&{ID:… Type:… Data:…}` (≤1.27).
+/// Returns (pod UID, type, data).
+pub(crate) fn pleg_event(v: Value<'_>) -> Option<(String, String, String)> {
+    let s = v.text();
+    let s = s.trim();
+    if s.starts_with('{') {
+        #[derive(serde::Deserialize)]
+        struct E {
+            #[serde(rename = "ID")]
+            id: String,
+            #[serde(rename = "Type")]
+            kind: String,
+            #[serde(rename = "Data", default)]
+            data: serde_json::Value,
+        }
+        let e: E = serde_json::from_str(s).ok()?;
+        let data = match e.data {
+            serde_json::Value::String(d) => d,
+            serde_json::Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        return Some((e.id, e.kind, data));
+    }
+    let inner = s.strip_prefix("&{")?.strip_suffix('}')?;
+    let (mut id, mut kind, mut data) = (None, None, String::new());
+    for field in inner.split(' ') {
+        if let Some(x) = field.strip_prefix("ID:") {
+            id = Some(x.to_owned());
+        } else if let Some(x) = field.strip_prefix("Type:") {
+            kind = Some(x.to_owned());
+        } else if let Some(x) = field.strip_prefix("Data:") {
+            data = x.to_owned();
+        }
+    }
+    Some((id?, kind?, data))
+}
+
+/// "Observed pod startup duration" in all three key sets (1.26–1.27, 1.28+, ≈1.34+).
+fn startup(p: &[(&str, Value<'_>)]) -> Result<KubeletStartup, String> {
+    let time = |k: &str| -> Result<Option<Instant>, String> {
+        match find(p, k) {
+            None => Ok(None),
+            Some(v) => parse_go_time(&v.text()).map_err(|_| format!("unreadable {k}=")),
+        }
+    };
+    let e2e = match find(p, "podStartE2EDuration") {
+        Some(v) => Some(
+            parse_go_duration(&v.text())
+                .ok_or_else(|| "unreadable podStartE2EDuration=".to_string())?,
+        ),
+        None => None,
+    };
+    let creation = match time("podCreationTimestamp")? {
+        Some(t) => Some(t),
+        None => time("pod.CreationTimestamp")?,
+    };
+    let s = KubeletStartup {
+        slo_seconds: find(p, "podStartSLOduration").and_then(|v| v.text().parse().ok()),
+        e2e_nanos: e2e,
+        creation,
+        first_started_pulling: time("firstStartedPulling")?,
+        last_finished_pulling: time("lastFinishedPulling")?,
+        observed_running: time("observedRunningTime")?,
+        watch_observed_running: time("watchObservedRunningTime")?,
+    };
+    if s.watch_observed_running.is_none() && s.e2e_nanos.is_none() {
+        return Err("Observed pod startup duration without watchObservedRunningTime".into());
+    }
+    Ok(s)
+}
+
+/// Reads a pod status (the `status=` JSON of ≥1.28, or a patch body): (metadata UID, Ready
+/// condition, pod IP). `%+v` renderings of ≤1.27 are not JSON and yield nothing.
+fn status_json(s: &str, is_patch: bool) -> (Option<String>, Option<bool>, Option<String>) {
+    #[derive(serde::Deserialize, Default)]
+    struct Meta {
+        #[serde(default)]
+        uid: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Cond {
+        #[serde(rename = "type", default)]
+        kind: Option<String>,
+        #[serde(default)]
+        status: Option<String>,
+    }
+    #[derive(serde::Deserialize, Default)]
+    struct Status {
+        #[serde(default)]
+        conditions: Vec<Cond>,
+        #[serde(rename = "podIP", default)]
+        pod_ip: Option<String>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Patch {
+        #[serde(default)]
+        metadata: Meta,
+        #[serde(default)]
+        status: Status,
+    }
+    let (uid, status) = if is_patch {
+        match serde_json::from_str::<Patch>(s) {
+            Ok(p) => (p.metadata.uid, p.status),
+            Err(_) => return (None, None, None),
+        }
+    } else {
+        match serde_json::from_str::<Status>(s) {
+            Ok(st) => (None, st),
+            Err(_) => return (None, None, None),
+        }
+    };
+    let ready = status
+        .conditions
+        .iter()
+        .find(|c| c.kind.as_deref() == Some("Ready"))
+        .and_then(|c| c.status.as_deref())
+        .map(|s| s == "True");
+    (uid, ready, status.pod_ip)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pleg_both_renderings() {
+        let new = Value::Raw(r#"{"ID":"ecf6","Type":"ContainerStarted","Data":"9782"}"#);
+        assert_eq!(
+            pleg_event(new),
+            Some(("ecf6".into(), "ContainerStarted".into(), "9782".into()))
+        );
+        let old = Value::Raw("&{ID:7eab Type:ContainerStarted Data:7baa}");
+        assert_eq!(
+            pleg_event(old),
+            Some(("7eab".into(), "ContainerStarted".into(), "7baa".into()))
+        );
+        assert_eq!(pleg_event(Value::Raw("&{Type:X}")), None);
+    }
+
+    #[test]
+    fn status_patch_ready_and_ip() {
+        let patch = r#"{"metadata":{"uid":"d2bd"},"status":{"conditions":[{"status":"True","type":"PodReadyToStartContainers"},{"status":"True","type":"Ready"}],"podIP":"10.244.2.46"}}"#;
+        assert_eq!(
+            status_json(patch, true),
+            (Some("d2bd".into()), Some(true), Some("10.244.2.46".into()))
+        );
+        let st = r#"{"phase":"Pending","conditions":[{"type":"Ready","status":"False"}]}"#;
+        assert_eq!(status_json(st, false), (None, Some(false), None));
+        assert_eq!(status_json("{Phase:Pending}", false), (None, None, None));
+    }
+}

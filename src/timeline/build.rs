@@ -1,0 +1,554 @@
+//! From one pod's events to its milestones and phases (PHASES.md).
+
+use std::collections::{BTreeMap, HashSet};
+
+use super::join::{Joined, PodGroup};
+use super::{ContainerTimeline, KubeletFigures, Milestone, PHASES, PodTimeline};
+use crate::event::{CalicoStep, Component, Event, EventKind, SyncOp};
+
+/// Turns an evidence pair into `path:line`.
+pub type Display<'a> = &'a dyn Fn(u32, u32) -> String;
+
+struct Ctx<'a> {
+    events: &'a [Event],
+    display: Display<'a>,
+}
+
+impl Ctx<'_> {
+    fn milestone(&self, i: usize, derived: Option<&str>) -> Milestone {
+        let e = &self.events[i];
+        Milestone {
+            t: e.t,
+            source: e.component,
+            evidence: (self.display)(e.evidence.file, e.evidence.line),
+            precision: e.raw_time.precision().as_str(),
+            host: e.host.as_deref().map(str::to_owned),
+            derived: derived.map(str::to_owned),
+        }
+    }
+
+    /// A milestone at an embedded time (not the line's own time).
+    fn milestone_at(
+        &self,
+        i: usize,
+        t: i64,
+        precision: &'static str,
+        derived: Option<&str>,
+    ) -> Milestone {
+        Milestone {
+            t,
+            precision,
+            ..self.milestone(i, derived)
+        }
+    }
+}
+
+fn first<'e>(g: &PodGroup, ev: &'e [Event], f: impl Fn(&'e Event) -> bool) -> Option<usize> {
+    g.events.iter().copied().find(|&i| f(&ev[i]))
+}
+
+fn last<'e>(g: &PodGroup, ev: &'e [Event], f: impl Fn(&'e Event) -> bool) -> Option<usize> {
+    g.events.iter().rev().copied().find(|&i| f(&ev[i]))
+}
+
+#[derive(Default)]
+struct Attempt {
+    create_start: Option<usize>,
+    create_done: Option<usize>,
+    start_done: Option<usize>,
+    id: Option<String>,
+}
+
+/// Builds every pod's timeline. `display` names evidence.
+pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<PodTimeline> {
+    let cx = Ctx { events, display };
+    let mut used_pulls: HashSet<usize> = HashSet::new();
+    let mut out: Vec<PodTimeline> = joined
+        .pods
+        .iter()
+        .map(|g| build(&cx, g, &joined.pulls, &mut used_pulls))
+        .collect();
+    out.sort_by(|a, b| {
+        (a.first_time(), &a.namespace, &a.name, &a.uid).cmp(&(
+            b.first_time(),
+            &b.namespace,
+            &b.name,
+            &b.uid,
+        ))
+    });
+    out
+}
+
+fn build(
+    cx: &Ctx<'_>,
+    g: &PodGroup,
+    pulls: &[usize],
+    used_pulls: &mut HashSet<usize>,
+) -> PodTimeline {
+    let ev = cx.events;
+    let mut m: BTreeMap<&'static str, Milestone> = BTreeMap::new();
+    let mut tl = PodTimeline {
+        namespace: g.namespace.clone(),
+        name: g.name.clone(),
+        uid: g.uid.clone(),
+        sandbox_ids: g.sandbox_ids.clone(),
+        ..Default::default()
+    };
+
+    // --- API and scheduler ---
+    if let Some(i) = first(g, ev, |e| {
+        matches!(e.kind, EventKind::AuditPodCreate { .. })
+    }) {
+        if let EventKind::AuditPodCreate { requested, .. } = &ev[i].kind {
+            m.insert(
+                "requested",
+                cx.milestone_at(i, requested.unix_nanos, "us", None),
+            );
+        }
+        m.insert("created", cx.milestone(i, None));
+    }
+    let startup = first(g, ev, |e| matches!(e.kind, EventKind::Startup { .. }));
+    if !m.contains_key("created") {
+        if let Some(i) = startup {
+            if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
+                if let Some(c) = s.creation {
+                    m.insert(
+                        "created",
+                        cx.milestone_at(
+                            i,
+                            c.unix_nanos,
+                            c.precision.as_str(),
+                            Some("kubelet podCreationTimestamp"),
+                        ),
+                    );
+                }
+            }
+        }
+    }
+    if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SchedAttempt { .. })) {
+        m.insert("schedule_attempted", cx.milestone(i, None));
+    }
+    if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::AuditBinding { .. })) {
+        m.insert("scheduled", cx.milestone(i, None));
+        if let EventKind::AuditBinding { node: Some(n), .. } = &ev[i].kind {
+            tl.node = Some(n.clone());
+        }
+    }
+    if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SchedBound { .. })) {
+        if !m.contains_key("scheduled") {
+            m.insert(
+                "scheduled",
+                cx.milestone(i, Some("scheduler \"Successfully bound pod to node\"")),
+            );
+        }
+        if let (None, EventKind::SchedBound { node: Some(n), .. }) = (&tl.node, &ev[i].kind) {
+            tl.node = Some(n.clone());
+        }
+    }
+    for i in g.events.iter().copied() {
+        if let EventKind::SchedUnschedulable { reason, .. } = &ev[i].kind {
+            tl.failures.push(format!(
+                "unschedulable: {reason} ({})",
+                cx.milestone(i, None).evidence
+            ));
+        }
+    }
+
+    // --- kubelet ---
+    let is_kubelet = |e: &Event| e.component == Component::Kubelet;
+    if let Some(i) = first(
+        g,
+        ev,
+        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "api"),
+    ) {
+        m.insert("kubelet_seen", cx.milestone(i, None));
+    } else if let Some(i) = first(g, ev, |e| {
+        matches!(
+            &e.kind,
+            EventKind::SyncLoop {
+                op: SyncOp::Add,
+                ..
+            }
+        )
+    }) {
+        m.insert(
+            "kubelet_seen",
+            cx.milestone(i, Some("SyncLoop ADD from a non-API source")),
+        );
+    } else if let Some(i) = first(g, ev, is_kubelet) {
+        m.insert(
+            "kubelet_seen",
+            cx.milestone(i, Some("first kubelet line naming the pod")),
+        );
+    }
+    if tl.node.is_none() {
+        tl.node = first(g, ev, |e| {
+            matches!(e.component, Component::Kubelet | Component::Containerd)
+        })
+        .and_then(|i| ev[i].host.as_deref().map(str::to_owned));
+    }
+    if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::VolumesReady { .. })) {
+        m.insert("volumes_ready", cx.milestone(i, None));
+    } else if let Some(i) = last(g, ev, |e| matches!(e.kind, EventKind::VolumeMounted { .. })) {
+        m.insert(
+            "volumes_ready",
+            cx.milestone(i, Some("last \"MountVolume.SetUp succeeded\" for the pod")),
+        );
+    }
+
+    // --- sandbox and network ---
+    if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SandboxStart { .. })) {
+        m.insert("sandbox_started", cx.milestone(i, None));
+    } else if let Some(i) = first(g, ev, |e| {
+        matches!(e.kind, EventKind::CreatingSandbox { .. })
+    }) {
+        m.insert(
+            "sandbox_started",
+            cx.milestone(i, Some("kubelet \"Creating PodSandbox for pod\"")),
+        );
+    }
+    let ready_sandbox = first(g, ev, |e| matches!(e.kind, EventKind::SandboxReady { .. }));
+    if let Some(i) = ready_sandbox {
+        m.insert("sandbox_ready", cx.milestone(i, None));
+    } else if let Some(i) = first(
+        g,
+        ev,
+        |e| matches!(&e.kind, EventKind::Pleg { kind, data, .. } if kind == "ContainerStarted" && (g.sandbox_ids.is_empty() || g.sandbox_ids.contains(data))),
+    ) {
+        m.insert(
+            "sandbox_ready",
+            cx.milestone(i, Some("kubelet PLEG ContainerStarted for the sandbox")),
+        );
+    }
+    if let Some(i) = first(g, ev, |e| {
+        matches!(
+            e.kind,
+            EventKind::Calico { .. } | EventKind::CniBegin { .. }
+        )
+    }) {
+        let d = matches!(ev[i].kind, EventKind::CniBegin { .. })
+            .then_some("containerd \"begin cni setup\"");
+        m.insert("network_started", cx.milestone(i, d));
+    }
+    if let Some(i) = first(g, ev, |e| {
+        matches!(
+            &e.kind,
+            EventKind::Calico {
+                step: CalicoStep::EndpointWritten,
+                ..
+            }
+        )
+    }) {
+        m.insert("network_ready", cx.milestone(i, None));
+    }
+    for i in g.events.iter().copied() {
+        match &ev[i].kind {
+            EventKind::Calico {
+                step: CalicoStep::Ips(ips),
+                ..
+            } if tl.pod_ip.is_none() => tl.pod_ip = ips.first().cloned(),
+            EventKind::SandboxRunFailed { error, .. } => tl.failures.push(format!(
+                "sandbox failed: {error} ({})",
+                cx.milestone(i, None).evidence
+            )),
+            _ => {}
+        }
+    }
+
+    // --- containers ---
+    let mut conts: BTreeMap<String, BTreeMap<u32, Attempt>> = BTreeMap::new();
+    let mut by_id: BTreeMap<String, (String, u32)> = BTreeMap::new();
+    for i in g.events.iter().copied() {
+        match &ev[i].kind {
+            EventKind::CreateStart {
+                container, attempt, ..
+            } => {
+                conts
+                    .entry(container.clone())
+                    .or_default()
+                    .entry(*attempt)
+                    .or_default()
+                    .create_start
+                    .get_or_insert(i);
+            }
+            EventKind::CreateDone {
+                container,
+                attempt,
+                container_id,
+                ..
+            } => {
+                let a = conts
+                    .entry(container.clone())
+                    .or_default()
+                    .entry(*attempt)
+                    .or_default();
+                a.create_done.get_or_insert(i);
+                a.id = Some(container_id.clone());
+                by_id.insert(container_id.clone(), (container.clone(), *attempt));
+            }
+            EventKind::CreateFailed {
+                container, error, ..
+            } => tl.failures.push(format!(
+                "create {container} failed: {error} ({})",
+                cx.milestone(i, None).evidence
+            )),
+            EventKind::StartDone { container_id } => {
+                if let Some((c, a)) = by_id.get(container_id) {
+                    conts
+                        .entry(c.clone())
+                        .or_default()
+                        .entry(*a)
+                        .or_default()
+                        .start_done
+                        .get_or_insert(i);
+                }
+            }
+            EventKind::StartFailed {
+                container_id,
+                error,
+            } => {
+                let name = by_id
+                    .get(container_id)
+                    .map_or(container_id.as_str(), |(c, _)| c.as_str());
+                tl.failures.push(format!(
+                    "start {name} failed: {error} ({})",
+                    cx.milestone(i, None).evidence
+                ))
+            }
+            _ => {}
+        }
+    }
+    // Pulls name no pod: a pull on this node that finished after the sandbox began and before a
+    // container's CreateContainer belongs to that container (the kubelet pulls right before it
+    // creates). Marked derived.
+    let host =
+        first(g, ev, |e| e.component == Component::Containerd).and_then(|i| ev[i].host.clone());
+    let window_start = m
+        .get("sandbox_started")
+        .or(m.get("kubelet_seen"))
+        .map(|x| x.t);
+    let mut all_started = !conts.is_empty();
+    let mut running: Option<Milestone> = None;
+    for (name, attempts) in &conts {
+        let mut c = ContainerTimeline {
+            name: name.clone(),
+            restarts: attempts.len().saturating_sub(1) as u32,
+            ..Default::default()
+        };
+        let (_, a) = attempts.iter().next().expect("non-empty");
+        c.id = a.id.clone();
+        if let Some(i) = a.create_start {
+            c.milestones.insert("create_started", cx.milestone(i, None));
+        }
+        if let Some(i) = a.create_done {
+            c.milestones
+                .insert("container_created", cx.milestone(i, None));
+        }
+        match a.start_done {
+            Some(i) => {
+                let ms = cx.milestone(i, None);
+                if running.as_ref().is_none_or(|r| ms.t > r.t) {
+                    running = Some(ms.clone());
+                }
+                c.milestones.insert("container_started", ms);
+            }
+            None => all_started = false,
+        }
+        if let (Some(cs), Some(ws)) = (a.create_start, window_start) {
+            let tc = ev[cs].t;
+            let pull_done = pulls
+                .iter()
+                .copied()
+                .filter(|p| !used_pulls.contains(p))
+                .filter(|&p| ev[p].host == host && ev[p].t <= tc && ev[p].t >= ws)
+                .filter(|&p| matches!(ev[p].kind, EventKind::PullDone { .. }))
+                .max_by_key(|&p| ev[p].t);
+            if let Some(pd) = pull_done {
+                used_pulls.insert(pd);
+                let EventKind::PullDone { image, .. } = &ev[pd].kind else {
+                    unreachable!()
+                };
+                c.image = Some(image.clone());
+                const D: &str = "joined by node and time (containerd's PullImage names no pod)";
+                c.milestones
+                    .insert("pull_finished", cx.milestone(pd, Some(D)));
+                let start = pulls
+                    .iter()
+                    .copied()
+                    .filter(|&p| ev[p].host == host && ev[p].t <= ev[pd].t)
+                    .filter(|&p| matches!(&ev[p].kind, EventKind::PullStart { image: im } if im == image))
+                    .max_by_key(|&p| ev[p].t);
+                if let Some(ps) = start {
+                    used_pulls.insert(ps);
+                    c.milestones
+                        .insert("pull_started", cx.milestone(ps, Some(D)));
+                }
+                let info = pulls
+                    .iter()
+                    .copied()
+                    .filter(|&p| ev[p].host == host && ev[p].t <= ev[pd].t)
+                    .filter(|&p| matches!(&ev[p].kind, EventKind::PulledInfo { image: im, .. } if im == image))
+                    .max_by_key(|&p| ev[p].t);
+                if let Some(pi) = info {
+                    if let EventKind::PulledInfo {
+                        size_bytes,
+                        duration_nanos,
+                        ..
+                    } = &ev[pi].kind
+                    {
+                        c.image_size_bytes = *size_bytes;
+                        c.pull_logged_nanos = *duration_nanos;
+                    }
+                }
+            }
+        }
+        let span = |a: &str, b: &str, c: &ContainerTimeline| -> Option<i64> {
+            Some(c.milestones.get(b)?.t - c.milestones.get(a)?.t)
+        };
+        for (name, a, b) in [
+            ("image_pull", "pull_started", "pull_finished"),
+            ("create", "create_started", "container_created"),
+            ("start", "container_created", "container_started"),
+        ] {
+            if let Some(d) = span(a, b, &c) {
+                c.phases.insert(name, d);
+            }
+        }
+        tl.containers.push(c);
+    }
+    if let (true, Some(r)) = (all_started, running) {
+        m.insert("running", r);
+    } else if let Some(i) = startup {
+        if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
+            if let Some(o) = s.observed_running {
+                m.insert(
+                    "running",
+                    cx.milestone_at(
+                        i,
+                        o.unix_nanos,
+                        o.precision.as_str(),
+                        Some("kubelet observedRunningTime"),
+                    ),
+                );
+            }
+        }
+    }
+    if let Some(i) = startup {
+        if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
+            if let Some(w) = s.watch_observed_running {
+                m.insert(
+                    "running_observed",
+                    cx.milestone_at(i, w.unix_nanos, w.precision.as_str(), None),
+                );
+            }
+            tl.kubelet = Some(KubeletFigures {
+                e2e_nanos: s.e2e_nanos,
+                slo_seconds: s.slo_seconds,
+                evidence: cx.milestone(i, None).evidence,
+                e2e_difference_nanos: None,
+            });
+        }
+    }
+
+    // --- readiness and status ---
+    if let Some(i) = first(
+        g,
+        ev,
+        |e| matches!(&e.kind, EventKind::Probe { probe, status, .. } if probe == "readiness" && status == "ready"),
+    ) {
+        m.insert("ready", cx.milestone(i, None));
+    } else if !g
+        .events
+        .iter()
+        .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if probe == "readiness"))
+    {
+        if let Some(r) = m.get("running").cloned() {
+            m.insert(
+                "ready",
+                Milestone {
+                    derived: Some("no readiness probe logged: ready when running".into()),
+                    ..r
+                },
+            );
+        }
+    }
+    if let Some(i) = first(g, ev, |e| {
+        matches!(
+            e.kind,
+            EventKind::AuditStatusPatch {
+                ready: Some(true),
+                ..
+            }
+        )
+    }) {
+        m.insert("ready_reported", cx.milestone(i, None));
+    } else if let Some(i) = first(g, ev, |e| {
+        matches!(
+            e.kind,
+            EventKind::KubeletStatus {
+                ready: Some(true),
+                ..
+            }
+        )
+    }) {
+        m.insert(
+            "ready_reported",
+            cx.milestone(
+                i,
+                Some("kubelet status manager (the kubelet's time, not the apiserver's)"),
+            ),
+        );
+    }
+    for i in g.events.iter().copied() {
+        match &ev[i].kind {
+            EventKind::AuditStatusPatch {
+                pod_ip: Some(ip), ..
+            }
+            | EventKind::KubeletStatus {
+                pod_ip: Some(ip), ..
+            } if tl.pod_ip.is_none() => tl.pod_ip = Some(ip.clone()),
+            _ => {}
+        }
+    }
+
+    // --- phases ---
+    for (name, a, b) in PHASES {
+        if let (Some(x), Some(y)) = (m.get(a), m.get(b)) {
+            let d = y.t - x.t;
+            tl.phases.insert(name, d);
+            if d < 0 {
+                tl.findings.push(format!(
+                    "phase {name} is negative ({:.3} ms: {b} at {} is before {a} at {}): clock skew, timezone or parsing error",
+                    d as f64 / 1e6,
+                    y.evidence,
+                    x.evidence
+                ));
+            }
+        }
+    }
+    // startup_sli: the kubelet's SLI excludes image pulls (its own first/last pulling times).
+    if let (Some(e2e), Some(i)) = (tl.phases.get("startup_e2e").copied(), startup) {
+        if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
+            let pulls = match (s.first_started_pulling, s.last_finished_pulling) {
+                (Some(a), Some(b)) => Some(b.unix_nanos - a.unix_nanos),
+                (None, None) => Some(0),
+                _ => None,
+            };
+            if let Some(p) = pulls {
+                tl.phases.insert("startup_sli", e2e - p);
+            }
+        }
+    }
+    if let (Some(k), Some(created), Some(obs)) = (
+        tl.kubelet.as_mut(),
+        m.get("created"),
+        m.get("running_observed"),
+    ) {
+        if let Some(e2e) = k.e2e_nanos {
+            let created_s = created.t.div_euclid(1_000_000_000) * 1_000_000_000;
+            k.e2e_difference_nanos = Some(obs.t - created_s - e2e);
+        }
+    }
+    tl.milestones = m;
+    tl
+}

@@ -1,0 +1,257 @@
+//! Grouping events by pod.
+//!
+//! 1. Events that carry a pod UID (audit bodies, PLEG, containerd sandbox metadata, kubelet
+//!    volume/status lines) make the pods.
+//! 2. Events that name a pod only by `namespace/name` go to the pod of that name whose activity
+//!    is nearest in time (a pod deleted and recreated under one name has two UIDs); a name with
+//!    no UID anywhere becomes a pod of its own, UID missing.
+//! 3. Runtime events keyed by sandbox or container id follow the ids: sandbox id from
+//!    "returns sandbox id" (or the kubelet's "Created PodSandbox"), container id from
+//!    "returns container id".
+//! 4. Image pulls name no pod; they are kept per node for the timeline to attach by time.
+
+use std::collections::HashMap;
+
+use crate::event::{CalicoStep, Event, EventKind, PodRef};
+
+#[derive(Debug, Clone, Default)]
+pub struct PodGroup {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+    /// Indices into the event slice, in time order.
+    pub events: Vec<usize>,
+    pub sandbox_ids: Vec<String>,
+    first: i64,
+    last: i64,
+}
+
+#[derive(Debug, Default)]
+pub struct Joined {
+    pub pods: Vec<PodGroup>,
+    /// Pull events (indices), which name no pod.
+    pub pulls: Vec<usize>,
+    /// Runtime events whose sandbox or container id matched no pod.
+    pub orphans: Vec<usize>,
+}
+
+fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
+    use EventKind::*;
+    match k {
+        AuditPodCreate { pod, .. }
+        | AuditBinding { pod, .. }
+        | AuditStatusPatch { pod, .. }
+        | SchedAttempt { pod }
+        | SchedBound { pod, .. }
+        | SchedUnschedulable { pod, .. }
+        | PodUid { pod }
+        | NoSandbox { pod }
+        | CreatingSandbox { pod }
+        | CreatedSandbox { pod, .. }
+        | SandboxFailed { pod, .. }
+        | Pleg { pod, .. }
+        | Probe { pod, .. }
+        | VolumeMounted { pod, .. }
+        | VolumesReady { pod }
+        | Startup { pod, .. }
+        | KubeletStatus { pod, .. }
+        | SandboxStart { pod, .. }
+        | SandboxReady { pod, .. }
+        | SandboxRunFailed { pod, .. } => vec![pod],
+        SyncLoop { pods, .. } => pods.iter().collect(),
+        _ => vec![],
+    }
+}
+
+struct Index {
+    pods: Vec<PodGroup>,
+    by_uid: HashMap<String, usize>,
+    by_name: HashMap<(String, String), Vec<usize>>,
+    by_sandbox: HashMap<String, usize>,
+    by_container: HashMap<String, usize>,
+}
+
+impl Index {
+    fn add_event(&mut self, p: usize, i: usize, t: i64) {
+        let g = &mut self.pods[p];
+        if g.events.last() != Some(&i) {
+            g.events.push(i);
+        }
+        if g.events.len() == 1 {
+            g.first = t;
+            g.last = t;
+        }
+        g.first = g.first.min(t);
+        g.last = g.last.max(t);
+    }
+
+    fn by_uid(&mut self, r: &PodRef, uid: &str) -> usize {
+        if let Some(&p) = self.by_uid.get(uid) {
+            let g = &mut self.pods[p];
+            if g.name.is_empty() {
+                g.name = r.name.clone();
+                g.namespace = r.namespace.clone();
+            }
+            return p;
+        }
+        let p = self.pods.len();
+        self.pods.push(PodGroup {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            uid: Some(uid.to_owned()),
+            ..Default::default()
+        });
+        self.by_uid.insert(uid.to_owned(), p);
+        self.by_name
+            .entry((r.namespace.clone(), r.name.clone()))
+            .or_default()
+            .push(p);
+        p
+    }
+
+    /// The pod of this name nearest in time, or a new UID-less pod.
+    fn by_name(&mut self, r: &PodRef, t: i64) -> usize {
+        let key = (r.namespace.clone(), r.name.clone());
+        if let Some(cands) = self.by_name.get(&key) {
+            let best = cands.iter().copied().min_by_key(|&p| {
+                let g = &self.pods[p];
+                let d = if g.events.is_empty() {
+                    i64::MAX
+                } else if t < g.first {
+                    g.first - t
+                } else if t > g.last {
+                    t - g.last
+                } else {
+                    0
+                };
+                // Ties go to the newer pod.
+                (d, std::cmp::Reverse(g.first))
+            });
+            if let Some(p) = best {
+                return p;
+            }
+        }
+        let p = self.pods.len();
+        self.pods.push(PodGroup {
+            namespace: r.namespace.clone(),
+            name: r.name.clone(),
+            ..Default::default()
+        });
+        self.by_name.entry(key).or_default().push(p);
+        p
+    }
+}
+
+/// Groups `events` (already on one clock) by pod.
+pub fn join(events: &[Event]) -> Joined {
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_by_key(|&i| (events[i].t, events[i].evidence));
+    let mut ix = Index {
+        pods: Vec::new(),
+        by_uid: HashMap::new(),
+        by_name: HashMap::new(),
+        by_sandbox: HashMap::new(),
+        by_container: HashMap::new(),
+    };
+    // 1. UID-bearing events.
+    for &i in &order {
+        let e = &events[i];
+        for r in pod_refs(&e.kind) {
+            if let Some(uid) = &r.uid {
+                let p = ix.by_uid(r, uid);
+                ix.add_event(p, i, e.t);
+                if let EventKind::SandboxReady { sandbox_id, .. } = &e.kind {
+                    ix.by_sandbox.insert(sandbox_id.clone(), p);
+                }
+            }
+        }
+    }
+    // 2. Name-only events.
+    for &i in &order {
+        let e = &events[i];
+        for r in pod_refs(&e.kind) {
+            if r.uid.is_none() && !r.name.is_empty() {
+                let p = ix.by_name(r, e.t);
+                ix.add_event(p, i, e.t);
+                if let EventKind::SandboxReady { sandbox_id, .. }
+                | EventKind::CreatedSandbox { sandbox_id, .. } = &e.kind
+                {
+                    ix.by_sandbox.entry(sandbox_id.clone()).or_insert(p);
+                }
+            }
+        }
+    }
+    // PLEG's first ContainerStarted carries the sandbox id; it backs up "returns sandbox id".
+    for p in 0..ix.pods.len() {
+        let evs = ix.pods[p].events.clone();
+        for i in evs {
+            if let EventKind::CreatedSandbox { sandbox_id, .. } = &events[i].kind {
+                ix.by_sandbox.entry(sandbox_id.clone()).or_insert(p);
+            }
+        }
+    }
+    // 3. Id-keyed runtime and CNI events.
+    let mut joined = Joined::default();
+    for &i in &order {
+        let e = &events[i];
+        let p = match &e.kind {
+            EventKind::CreateStart { sandbox_id, .. }
+            | EventKind::CreateFailed { sandbox_id, .. }
+            | EventKind::CniBegin { sandbox_id } => ix.by_sandbox.get(sandbox_id).copied(),
+            EventKind::CreateDone {
+                sandbox_id,
+                container_id,
+                ..
+            } => {
+                let p = ix.by_sandbox.get(sandbox_id).copied();
+                if let Some(p) = p {
+                    ix.by_container.insert(container_id.clone(), p);
+                }
+                p
+            }
+            EventKind::StartStart { container_id }
+            | EventKind::StartDone { container_id }
+            | EventKind::StartFailed { container_id, .. } => {
+                ix.by_container.get(container_id).copied()
+            }
+            EventKind::Calico {
+                sandbox_id,
+                pod,
+                step,
+            } => {
+                let p = ix.by_sandbox.get(sandbox_id).copied().or_else(|| {
+                    pod.as_ref()
+                        .filter(|r| !r.name.is_empty())
+                        .map(|r| ix.by_name(r, e.t))
+                });
+                if let Some(p) = p {
+                    ix.by_sandbox.entry(sandbox_id.clone()).or_insert(p);
+                }
+                let _ = step == &CalicoStep::Progress;
+                p
+            }
+            EventKind::PullStart { .. }
+            | EventKind::PullDone { .. }
+            | EventKind::PullFailed { .. }
+            | EventKind::PulledInfo { .. } => {
+                joined.pulls.push(i);
+                continue;
+            }
+            _ => continue,
+        };
+        match p {
+            Some(p) => ix.add_event(p, i, e.t),
+            None => joined.orphans.push(i),
+        }
+    }
+    for (sb, p) in &ix.by_sandbox {
+        ix.pods[*p].sandbox_ids.push(sb.clone());
+    }
+    for g in &mut ix.pods {
+        g.events.sort_by_key(|&i| (events[i].t, events[i].evidence));
+        g.events.dedup();
+        g.sandbox_ids.sort();
+    }
+    joined.pods = ix.pods;
+    joined
+}

@@ -1,0 +1,137 @@
+//! Events in, per-pod timelines out. Pure: no I/O.
+//!
+//! - [`clock`] puts every event on one UTC frame;
+//! - [`join`] groups events by pod (UID first; sandbox and container ids; `namespace/name`
+//!   within a time window where no UID is written);
+//! - [`build`] picks each milestone from its primary source, or from a fallback marked
+//!   `derived`, and computes the phases of PHASES.md. Missing stays missing.
+
+pub mod build;
+pub mod clock;
+pub mod join;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::Component;
+
+/// Milestones of the main path, in order (PHASES.md; a public contract).
+pub const MILESTONES: [&str; 17] = [
+    "requested",
+    "created",
+    "schedule_attempted",
+    "scheduled",
+    "kubelet_seen",
+    "volumes_ready",
+    "sandbox_started",
+    "network_started",
+    "network_ready",
+    "sandbox_ready",
+    "running",
+    "running_observed",
+    "ready",
+    "ready_reported",
+    "endpoints_updated",
+    "programmed_first",
+    "programmed_last",
+];
+
+/// Per-container milestones (`create_started` is podtrace's addition: the runtime's
+/// CreateContainer request, the start of the `create` child phase).
+pub const CONTAINER_MILESTONES: [&str; 7] = [
+    "pull_started",
+    "pull_finished",
+    "image_cached",
+    "create_started",
+    "container_created",
+    "container_started",
+    "container_ready",
+];
+
+/// Phases: (name, from, to). Consecutive on the main path, then children and aggregates.
+pub const PHASES: [(&str, &str, &str); 16] = [
+    ("api_create", "requested", "created"),
+    ("scheduling", "created", "scheduled"),
+    ("kubelet_watch", "scheduled", "kubelet_seen"),
+    ("kubelet_prep", "kubelet_seen", "sandbox_started"),
+    ("volumes", "kubelet_seen", "volumes_ready"),
+    ("sandbox", "sandbox_started", "sandbox_ready"),
+    ("network", "network_started", "network_ready"),
+    ("containers", "sandbox_ready", "running"),
+    ("readiness", "running", "ready"),
+    ("status_report", "ready", "ready_reported"),
+    ("endpoints", "ready_reported", "endpoints_updated"),
+    ("programming", "endpoints_updated", "programmed_last"),
+    ("startup_e2e", "created", "running_observed"),
+    ("time_to_ready", "created", "ready"),
+    ("time_to_serving", "requested", "programmed_last"),
+    // podtrace's addition: how long the kubelet's watch took to see a running pod.
+    ("running_watch", "running", "running_observed"),
+];
+
+/// An instant in one pod's life, read from one line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Milestone {
+    /// UTC nanoseconds since the epoch.
+    pub t: i64,
+    pub source: Component,
+    /// `path:line`.
+    pub evidence: String,
+    pub precision: &'static str,
+    pub host: Option<String>,
+    /// Set when taken from a weaker source than the primary one: which.
+    pub derived: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ContainerTimeline {
+    pub name: String,
+    pub id: Option<String>,
+    pub image: Option<String>,
+    pub image_size_bytes: Option<u64>,
+    /// containerd's own "Pulled image … in <d>" figure, nanoseconds.
+    pub pull_logged_nanos: Option<i64>,
+    /// Runs of this container beyond the first (`Attempt:N`).
+    pub restarts: u32,
+    pub milestones: BTreeMap<&'static str, Milestone>,
+    /// image_pull, create, start (nanoseconds).
+    pub phases: BTreeMap<&'static str, i64>,
+}
+
+/// The kubelet's own figures from "Observed pod startup duration".
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct KubeletFigures {
+    pub e2e_nanos: Option<i64>,
+    pub slo_seconds: Option<f64>,
+    pub evidence: String,
+    /// Our `startup_e2e` with `created` truncated to whole seconds as the kubelet does, minus
+    /// the kubelet's figure (0 when they agree).
+    pub e2e_difference_nanos: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct PodTimeline {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+    pub node: Option<String>,
+    pub pod_ip: Option<String>,
+    pub sandbox_ids: Vec<String>,
+    pub milestones: BTreeMap<&'static str, Milestone>,
+    /// Phase name → nanoseconds (present only when both ends are).
+    pub phases: BTreeMap<&'static str, i64>,
+    pub containers: Vec<ContainerTimeline>,
+    pub kubelet: Option<KubeletFigures>,
+    /// Failures seen on the way (sandbox, pull, create, start, scheduling), with evidence.
+    pub failures: Vec<String>,
+    /// Things that look wrong (negative phases…): reported, never hidden.
+    pub findings: Vec<String>,
+}
+
+impl PodTimeline {
+    /// Sort key: first milestone time, then name.
+    pub fn first_time(&self) -> Option<i64> {
+        self.milestones.values().map(|m| m.t).min()
+    }
+}
