@@ -138,7 +138,12 @@ pub fn parse_pod(raw: &RawValue) -> Result<PodLike<'_>, serde_json::Error> {
 /// Cheap test: an audit event line (before paying for JSON).
 #[inline]
 pub fn looks_like(line: &[u8]) -> bool {
-    line.first() == Some(&b'{') && memchr::memmem::find(line, b"audit.k8s.io").is_some()
+    // Some tools re-serialise events without `apiVersion` (sorted keys): fall back to the fields
+    // every audit event has.
+    line.first() == Some(&b'{')
+        && (memchr::memmem::find(line, b"audit.k8s.io").is_some()
+            || (memchr::memmem::find(line, b"\"auditID\"").is_some()
+                && memchr::memmem::find(line, b"\"stage\"").is_some()))
 }
 
 #[cfg(test)]

@@ -52,6 +52,17 @@ pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Op
         find(&p, "pod").and_then(pod_ref)
     };
     let Some(pod) = pod.map(|p| p.with_uid(uid.as_deref())) else {
+        // Lines read only to link a name to a UID carry no pod in some versions (1.27's
+        // "Topology Admit Handler" has no keys at all): nothing is lost.
+        if matches!(
+            msg,
+            "Topology Admit Handler"
+                | "SyncPod enter"
+                | "syncPod enter"
+                | "Killing container with a grace period"
+        ) {
+            return Some(Outcome::Ignored);
+        }
         return Some(Outcome::Unparsed(format!(
             "kubelet \"{}\" without pod",
             short(msg)

@@ -176,10 +176,16 @@ fn build(
             cx.milestone(i, Some("SyncLoop ADD from a non-API source")),
         );
     } else if let Some(i) = first(g, ev, is_kubelet) {
-        m.insert(
-            "kubelet_seen",
-            cx.milestone(i, Some("first kubelet line naming the pod")),
-        );
+        // The runtime only starts a sandbox the kubelet asked for: a "first kubelet line" later
+        // than that is a filtered log, not the moment the kubelet saw the pod. Missing instead.
+        let sandbox_start =
+            first(g, ev, |e| matches!(e.kind, EventKind::SandboxStart { .. })).map(|s| ev[s].t);
+        if sandbox_start.is_none_or(|s| ev[i].t <= s) {
+            m.insert(
+                "kubelet_seen",
+                cx.milestone(i, Some("first kubelet line naming the pod")),
+            );
+        }
     }
     if tl.node.is_none() {
         tl.node = first(g, ev, |e| {
