@@ -164,12 +164,13 @@ pub fn sniff<'a>(lines: impl IntoIterator<Item = &'a str>) -> Envelope {
             continue;
         }
         n += 1;
+        // Most specific first: a CRI line is also a stamped line, and so is an ISO journal line.
         if cri(l).is_some() {
             c += 1;
-        } else if stamped(l).is_some() {
-            s += 1;
         } else if journal(l).is_some() {
             j += 1;
+        } else if stamped(l).is_some() {
+            s += 1;
         }
     }
     let best = j.max(c).max(s);

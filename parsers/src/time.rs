@@ -236,21 +236,28 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(Instant, usize)> {
     ))
 }
 
+/// A Go `time.Time` as printed: an instant, or Go's zero time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GoTime {
+    /// `0001-01-01 00:00:00 +0000 UTC`: the kubelet's "never happened".
+    Zero,
+    At(Instant),
+}
+
 /// Go's `time.Time.String()`: `2024-11-29 16:33:25.942453883 +0000 UTC m=+23257.472205557`.
-/// The monotonic ` m=±…` suffix is ignored. Returns `Ok(None)` for Go's zero time
-/// (`0001-01-01 00:00:00 +0000 UTC`), which the kubelet writes for "never happened".
-pub fn parse_go_time(s: &str) -> Result<Option<Instant>, ()> {
+/// The monotonic ` m=±…` suffix is ignored.
+pub fn parse_go_time(s: &str) -> Option<GoTime> {
     let b = s.as_bytes();
-    let (c, used) = parse_civil_datetime(b).ok_or(())?;
+    let (c, used) = parse_civil_datetime(b)?;
     if b.get(used) != Some(&b' ') {
-        return Err(());
+        return None;
     }
-    let (off, _) = parse_offset(&b[used + 1..]).ok_or(())?;
-    let year = c.year.ok_or(())?;
+    let (off, _) = parse_offset(&b[used + 1..])?;
+    let year = c.year?;
     if year == 1 && c.month == 1 && c.day == 1 && c.sod == 0 && c.nanos == 0 {
-        return Ok(None);
+        return Some(GoTime::Zero);
     }
-    Ok(Some(Instant {
+    Some(GoTime::At(Instant {
         unix_nanos: c.to_unix_nanos(year) - off as i64 * 1_000_000_000,
         precision: c.precision,
         offset_secs: off,
@@ -431,19 +438,24 @@ mod tests {
 
     #[test]
     fn go_time_and_zero_time() {
-        let t = parse_go_time("2024-11-29 16:33:25.942453883 +0000 UTC m=+23257.472205557")
-            .unwrap()
-            .unwrap();
+        let Some(GoTime::At(t)) =
+            parse_go_time("2024-11-29 16:33:25.942453883 +0000 UTC m=+23257.472205557")
+        else {
+            panic!("not parsed")
+        };
         assert_eq!(
             format_rfc3339_nanos(t.unix_nanos),
             "2024-11-29T16:33:25.942453883Z"
         );
-        assert_eq!(parse_go_time("0001-01-01 00:00:00 +0000 UTC"), Ok(None));
-        let t = parse_go_time("2024-11-29 16:33:25 +0000 UTC")
-            .unwrap()
-            .unwrap();
+        assert_eq!(
+            parse_go_time("0001-01-01 00:00:00 +0000 UTC"),
+            Some(GoTime::Zero)
+        );
+        let Some(GoTime::At(t)) = parse_go_time("2024-11-29 16:33:25 +0000 UTC") else {
+            panic!("not parsed")
+        };
         assert_eq!(t.precision, Precision::S);
-        assert!(parse_go_time("yesterday").is_err());
+        assert!(parse_go_time("yesterday").is_none());
     }
 
     #[test]

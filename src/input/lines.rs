@@ -97,6 +97,8 @@ impl<R: Read> LineReader<R> {
             }
             searched = self.end - self.start;
             if searched > self.max_line {
+                // Drop what is buffered (no newline in it), then skip to the next newline.
+                self.start = self.end;
                 let skipped = searched as u64 + self.skip_line()?;
                 return Ok(Some(Line::TooLong(skipped)));
             }

@@ -293,7 +293,7 @@ struct FileState<'o> {
     file_host: Option<Arc<str>>,
     last_host: Option<Arc<str>>,
     /// CRI `P` fragments waiting for their `F`: (stream, first line, stamp, text).
-    partial: Option<(String, u32, Option<Stamp>, String)>,
+    partial: Vec<(String, u32, Option<Stamp>, String)>,
     scratch: Vec<Event>,
 }
 
@@ -329,7 +329,7 @@ impl<'o> FileState<'o> {
             hint,
             file_host,
             last_host: None,
-            partial: None,
+            partial: Vec::new(),
             scratch: Vec::new(),
         }
     }
@@ -386,36 +386,46 @@ impl<'o> FileState<'o> {
         };
         if self.envelope == Envelope::Cri {
             // Join CRI partial records (`P`…`P` `F`) into one logical line.
+            let stream = fr.stream.unwrap_or("");
+            let slot = self.partial.iter().position(|p| p.0 == stream);
             if fr.partial {
-                let stream = fr.stream.unwrap_or("").to_owned();
-                match &mut self.partial {
-                    Some((s, _, _, buf)) if *s == stream => buf.push_str(fr.body),
-                    _ => self.partial = Some((stream, line_no, fr.stamp, fr.body.to_owned())),
+                match slot {
+                    Some(k) => {
+                        let buf = &mut self.partial[k].3;
+                        if buf.len() + fr.body.len() <= self.opts.max_line {
+                            buf.push_str(fr.body);
+                        }
+                    }
+                    None => self.partial.push((
+                        stream.to_owned(),
+                        line_no,
+                        fr.stamp,
+                        fr.body.to_owned(),
+                    )),
                 }
+                // Counted once, as part of the record its final `F` line completes.
                 let c = self.hint.unwrap_or(Component::Other);
                 rep.count(c).lines += 1;
                 rep.count(c).ignored += 1;
                 return;
             }
-            if let Some((s, first, stamp, mut buf)) = self.partial.take() {
-                if Some(s.as_str()) == fr.stream {
-                    buf.push_str(fr.body);
-                    let joined = Frame {
-                        stamp,
-                        body: &buf,
-                        ..fr
-                    };
-                    // The partial lines were counted as ignored; the record counts once here.
-                    self.record(
-                        rep,
-                        Evidence {
-                            file: self.file,
-                            line: first,
-                        },
-                        &joined,
-                    );
-                    return;
-                }
+            if let Some(k) = slot {
+                let (_, first, stamp, mut buf) = self.partial.swap_remove(k);
+                buf.push_str(fr.body);
+                let joined = Frame {
+                    stamp,
+                    body: &buf,
+                    ..fr
+                };
+                self.record(
+                    rep,
+                    Evidence {
+                        file: self.file,
+                        line: first,
+                    },
+                    &joined,
+                );
+                return;
             }
         }
         self.record(rep, evidence, &fr);
@@ -710,7 +720,7 @@ impl<'o> FileState<'o> {
     }
 
     fn finish(&mut self, rep: &mut FileReport, last_line: u32) {
-        if let Some((_, first, _, _)) = self.partial.take() {
+        for (_, first, _, _) in std::mem::take(&mut self.partial) {
             let c = self.hint.unwrap_or(Component::Other);
             rep.count(c).unparsed += 1;
             rep.warn(
@@ -727,7 +737,7 @@ fn journal_marker_time(line: &str) -> Option<i64> {
     let k = line.find(" at ")?;
     let rest = &line[k + 4..];
     let d = rest.find(|c: char| c.is_ascii_digit())?;
-    let (c, _) = podtrace_parsers::time::parse_civil_datetime(rest[d..].as_bytes())?;
+    let (c, _) = podtrace_parsers::time::parse_civil_datetime(&rest.as_bytes()[d..])?;
     Some(c.to_unix_nanos(c.year?))
 }
 

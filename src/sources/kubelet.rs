@@ -2,7 +2,7 @@
 //! kubelet's own startup figure.
 
 use podtrace_parsers::kv::Value;
-use podtrace_parsers::time::{Instant, parse_go_duration, parse_go_time};
+use podtrace_parsers::time::{GoTime, Instant, parse_go_duration, parse_go_time};
 
 use super::{LineCtx, Outcome, find, pairs, pod_list, pod_ref};
 use crate::event::{Component, Event, EventKind, KubeletStartup, PodRef, SyncOp};
@@ -223,7 +223,11 @@ fn startup(p: &[(&str, Value<'_>)]) -> Result<KubeletStartup, String> {
     let time = |k: &str| -> Result<Option<Instant>, String> {
         match find(p, k) {
             None => Ok(None),
-            Some(v) => parse_go_time(&v.text()).map_err(|_| format!("unreadable {k}=")),
+            Some(v) => match parse_go_time(&v.text()) {
+                Some(GoTime::At(i)) => Ok(Some(i)),
+                Some(GoTime::Zero) => Ok(None),
+                None => Err(format!("unreadable {k}=")),
+            },
         }
     };
     let e2e = match find(p, "podStartE2EDuration") {

@@ -88,8 +88,10 @@ fn merge(into: &mut BTreeMap<ClockKey, OffsetVotes>, from: &BTreeMap<ClockKey, O
     }
 }
 
-/// The most supported offset, its support, and the others.
-fn mode(v: &OffsetVotes) -> Option<(i32, u64, Vec<(i32, u64)>)> {
+/// The most supported offset, its support (lines), and the other offsets with theirs.
+type Mode = (i32, u64, Vec<(i32, u64)>);
+
+fn mode(v: &OffsetVotes) -> Option<Mode> {
     let (&best, &(n, _)) = v.iter().max_by_key(|(off, (n, _))| (*n, -(off.abs())))?;
     let others = v
         .iter()

@@ -1,1 +1,7 @@
+//! One integration-test binary (ripgrep/uv style): `cargo test --test it`.
 
+mod cli;
+mod demo;
+mod formats;
+mod real;
+mod util;

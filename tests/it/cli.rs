@@ -1,0 +1,107 @@
+//! The binary: exit codes, JSON Lines shape, stdout/stderr discipline.
+
+use std::process::Command;
+
+use crate::util::*;
+
+fn podtrace(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn no_path_runs_the_bundled_demo() {
+    let (code, out, err) = podtrace(&["analyze"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(
+        "default/pod-demo  uid=8d3f6c1e-5b2a-4c7d-9e41-2f6a7b9c0d13  node=kind-worker"
+    ));
+    assert!(
+        out.contains("  kubelet_prep              116.703\n"),
+        "{out}"
+    );
+    assert!(out.contains("  endpoints_updated    missing\n"));
+    assert!(out.contains("summary: 1 pod(s) from 6 file(s)"));
+    assert_eq!(err, "");
+}
+
+#[test]
+fn json_lines_records() {
+    let (code, out, _) = podtrace(&["analyze", "--format", "json", "samples/seed-demo"]);
+    assert_eq!(code, 0);
+    let lines: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    let pod = &lines[0];
+    assert_eq!(pod["type"], "pod");
+    assert_eq!(pod["namespace"], "default");
+    assert_eq!(pod["name"], "pod-demo");
+    let created = &pod["milestones"]["created"];
+    assert_eq!(created["t"], "2024-11-29T10:15:00.131877000Z");
+    assert_eq!(created["source"], "audit");
+    assert_eq!(created["precision"], "us");
+    assert_eq!(created["host"], "control-plane");
+    assert_eq!(
+        created["evidence"],
+        "samples/seed-demo/kind-control-plane/kubernetes/kube-apiserver-audit.log:2"
+    );
+    assert_eq!(pod["phases"]["kubelet_prep"], 0.116703455);
+    assert_eq!(pod["phases"]["kubelet_e2e"], 5.943981402);
+    assert_eq!(
+        pod["containers"][0]["milestones"]["container_started"]["t"],
+        "2024-11-29T10:15:05.041583009Z"
+    );
+    assert!(
+        pod["missing"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m == "endpoints_updated")
+    );
+    // The first keys are in the documented order.
+    assert!(out.starts_with(r#"{"type":"pod","namespace":"default","name":"pod-demo","uid":"#));
+    let summary = &lines[1];
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["pods"], 1);
+    assert_eq!(summary["lines"]["kubelet"]["recognised"], 9);
+}
+
+#[test]
+fn exit_codes() {
+    // Logs, but no pod in them.
+    let (code, _, _) = podtrace(&["analyze", "samples/real/kube-proxy/iptables-sync.klog.log"]);
+    assert_eq!(code, 1);
+    // Nothing readable at all.
+    let (code, _, err) = podtrace(&["analyze", "no/such/path"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no/such/path"), "{err}");
+    // Bad lines are warnings, not errors.
+    let (code, _, err) = podtrace(&[
+        "analyze",
+        "samples/real/audit/kubeadm-v1.20_mixed-events_one-damaged-line.jsonl",
+    ]);
+    assert_eq!(code, 0);
+    assert!(
+        err.contains("one-damaged-line.jsonl:6: damaged audit JSON"),
+        "{err}"
+    );
+    let (_, _, err) = podtrace(&[
+        "analyze",
+        "-q",
+        "samples/real/audit/kubeadm-v1.20_mixed-events_one-damaged-line.jsonl",
+    ]);
+    assert_eq!(err, "");
+    // Usage errors.
+    let (code, _, _) = podtrace(&["analyze", "--timezone", "Mars/Olympus"]);
+    assert_eq!(code, 2);
+}
