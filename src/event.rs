@@ -134,6 +134,12 @@ pub struct KubeletStartup {
     pub last_finished_pulling: Option<Instant>,
     pub observed_running: Option<Instant>,
     pub watch_observed_running: Option<Instant>,
+    /// ≈1.34+: `totalImagesPullingTime` (union of pull sessions), nanoseconds.
+    pub total_pulling_nanos: Option<i64>,
+    /// ≈1.34+: `totalInitContainerRuntime`, nanoseconds.
+    pub total_init_nanos: Option<i64>,
+    /// ≈1.34+: `isStatefulPod` (the SLI only counts stateless pods).
+    pub is_stateful: Option<bool>,
 }
 
 /// What a line told us.

@@ -58,6 +58,11 @@ impl<'a> Pairs<'a> {
         }
     }
 
+    /// Byte offset just after the last pair returned.
+    pub fn pos(&self) -> usize {
+        self.pos
+    }
+
     /// Byte offset of the first unparseable text, if iteration stopped early.
     pub fn error_at(&self) -> Option<usize> {
         self.error_at
@@ -121,7 +126,7 @@ impl<'a> Iterator for Pairs<'a> {
         let v = eq + 1;
         let rest = &b[v..];
         let (value, end) = match rest.first() {
-            None => (Value::Raw(""), v),
+            None => (Value::Raw(&self.s[v..v]), v),
             Some(b'"') => match closing_quote(rest) {
                 Some(q) => (Value::Quoted(&self.s[v + 1..v + q]), v + q + 1),
                 None => {

@@ -48,12 +48,10 @@ pub fn parse(line: &str) -> Option<Record<'_>> {
         }
     }
     let msg = msg?;
-    // The tail begins right after the msg value: re-find it by pointer arithmetic.
-    let msg_end = match msg {
-        Value::Quoted(m) => m.as_ptr() as usize - s.as_ptr() as usize + m.len() + 1,
-        Value::Raw(m) => m.as_ptr() as usize - s.as_ptr() as usize + m.len(),
-        Value::MultiLine => return None,
-    };
+    if msg == Value::MultiLine {
+        return None;
+    }
+    let msg_end = pairs.pos();
     let tail = s[msg_end..].trim_start_matches(' ');
     Some(Record {
         time,
@@ -96,5 +94,8 @@ mod tests {
         assert_eq!(r.msg.text(), "Create endpoint request");
         assert_eq!(r.tail, "k8sUID=127b");
         assert!(parse("no record here").is_none());
+        // Found by proptest: an empty msg at the end of the line.
+        let r = parse(r#"time="2024-11-29T18:33:25Z" level=info msg="#).unwrap();
+        assert_eq!((r.msg.raw(), r.tail), ("", ""));
     }
 }

@@ -230,6 +230,14 @@ fn startup(p: &[(&str, Value<'_>)]) -> Result<KubeletStartup, String> {
             },
         }
     };
+    let duration = |k: &str| -> Result<Option<i64>, String> {
+        match find(p, k) {
+            None => Ok(None),
+            Some(v) => parse_go_duration(&v.text())
+                .map(Some)
+                .ok_or_else(|| format!("unreadable {k}=")),
+        }
+    };
     let e2e = match find(p, "podStartE2EDuration") {
         Some(v) => Some(
             parse_go_duration(&v.text())
@@ -249,6 +257,9 @@ fn startup(p: &[(&str, Value<'_>)]) -> Result<KubeletStartup, String> {
         last_finished_pulling: time("lastFinishedPulling")?,
         observed_running: time("observedRunningTime")?,
         watch_observed_running: time("watchObservedRunningTime")?,
+        total_pulling_nanos: duration("totalImagesPullingTime")?,
+        total_init_nanos: duration("totalInitContainerRuntime")?,
+        is_stateful: find(p, "isStatefulPod").and_then(|v| v.text().parse().ok()),
     };
     if s.watch_observed_running.is_none() && s.e2e_nanos.is_none() {
         return Err("Observed pod startup duration without watchObservedRunningTime".into());

@@ -535,10 +535,15 @@ fn build(
     // startup_sli: the kubelet's SLI excludes image pulls (its own first/last pulling times).
     if let (Some(e2e), Some(i)) = (tl.phases.get("startup_e2e").copied(), startup) {
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
-            let pulls = match (s.first_started_pulling, s.last_finished_pulling) {
-                (Some(a), Some(b)) => Some(b.unix_nanos - a.unix_nanos),
-                (None, None) => Some(0),
-                _ => None,
+            // ≈1.34+ logs the excluded times itself; older kubelets log the pull window.
+            let pulls = if let Some(total) = s.total_pulling_nanos {
+                Some(total + s.total_init_nanos.unwrap_or(0))
+            } else {
+                match (s.first_started_pulling, s.last_finished_pulling) {
+                    (Some(a), Some(b)) => Some(b.unix_nanos - a.unix_nanos),
+                    (None, None) => Some(0),
+                    _ => None,
+                }
             };
             if let Some(p) = pulls {
                 tl.phases.insert("startup_sli", e2e - p);

@@ -458,3 +458,19 @@ fn gzip_and_truncated_gzip() {
         "what was read is kept"
     );
 }
+
+#[test]
+fn observed_startup_newest_key_set() {
+    // ≈1.34+: totalImagesPullingTime / totalInitContainerRuntime / isStatefulPod, no
+    // first/lastPulling (pkg/kubelet/util/pod_startup_latency_tracker.go).
+    let line = "Oct 02 09:00:10 n1 kubelet[7]: I1002 09:00:10.500100       7 pod_startup_latency_tracker.go:126] \"Observed pod startup duration\" pod=\"default/new\" podStartSLOduration=4.25 podStartE2EDuration=\"10.5s\" totalImagesPullingTime=\"5.75s\" totalInitContainerRuntime=\"500ms\" isStatefulPod=false podCreationTimestamp=\"2025-10-02 09:00:00 +0000 UTC\" imagePullSessionsCount=1 imagePullSessionsStartsCount=1 observedRunningTime=\"2025-10-02 09:00:10.4 +0000 UTC m=+100.1\" watchObservedRunningTime=\"2025-10-02 09:00:10.5 +0000 UTC m=+100.2\"\n";
+    let d = bundle(&[("n1/kubelet.log", line)]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "new");
+    assert_eq!(phase(p, "startup_e2e"), 10_500_000_000);
+    assert_eq!(phase(p, "startup_sli"), 4_250_000_000);
+    assert_eq!(t(p, "created"), "2025-10-02T09:00:00.000000000Z");
+    assert_eq!(t(p, "running"), "2025-10-02T09:00:10.400000000Z");
+    assert!(ms(p, "running").derived.is_some());
+    assert_eq!(p.kubelet.as_ref().unwrap().e2e_difference_nanos, Some(0));
+}

@@ -4,4 +4,5 @@ mod cli;
 mod demo;
 mod formats;
 mod real;
+mod robust;
 mod util;
