@@ -51,6 +51,8 @@ pub struct Analysis {
     pub warning_count: u64,
     /// Runtime events whose sandbox/container id matched no pod.
     pub orphan_events: usize,
+    /// Events read twice (overlapping files) and counted once.
+    pub duplicate_events: usize,
 }
 
 impl Serialize for Skipped {
@@ -67,7 +69,8 @@ impl Serialize for Skipped {
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let (files, skipped) = input::discover(paths);
     let mut reports = input::read_all(&files, &opts.read);
-    let names: Vec<String> = files.iter().map(|f| f.display.clone()).collect();
+    // Streams (files and archive members) in id order.
+    let names: Vec<String> = reports.iter().map(|r| r.display.clone()).collect();
     let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
     let clocks = timeline::clock::resolve(&mut reports, &opts.clock, &display);
 
@@ -97,6 +100,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             warnings: r.warning_count,
         });
     }
+    let duplicate_events = dedupe(&mut events);
     let joined = timeline::join::join(&events);
     let pods = timeline::build::build_all(&events, &joined, &display);
     Analysis {
@@ -108,5 +112,33 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         warnings,
         warning_count,
         orphan_events: joined.orphans.len(),
+        duplicate_events,
     }
+}
+
+/// Drops events that another file already gave: same time, host, component and content, from a
+/// different file (kind's `journal.log` holds every line of `kubelet.log` and `containerd.log`;
+/// rotated files overlap). The copy from the first file in input order is kept.
+fn dedupe(events: &mut Vec<event::Event>) -> usize {
+    events.sort_by(|a, b| {
+        (a.t, a.component, &a.host, a.evidence).cmp(&(b.t, b.component, &b.host, b.evidence))
+    });
+    let before = events.len();
+    let mut kept: Vec<event::Event> = Vec::with_capacity(before);
+    let mut group_start = 0;
+    for e in events.drain(..) {
+        if let Some(last) = kept.last() {
+            if (last.t, last.component, &last.host) != (e.t, e.component, &e.host) {
+                group_start = kept.len();
+            }
+        }
+        let dup = kept[group_start..].iter().any(|k| {
+            k.evidence.file != e.evidence.file && k.kind == e.kind && k.raw_time == e.raw_time
+        });
+        if !dup {
+            kept.push(e);
+        }
+    }
+    *events = kept;
+    before - events.len()
 }

@@ -99,6 +99,7 @@ pub fn summary_record(a: &Analysis) -> Value {
         "clocks": a.clocks,
         "warnings": a.warning_count,
         "orphan_events": a.orphan_events,
+        "duplicate_events": a.duplicate_events,
     })
 }
 

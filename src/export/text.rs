@@ -197,6 +197,13 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             a.clocks.inconsistent_stamps
         )?;
     }
+    if a.duplicate_events > 0 {
+        writeln!(
+            w,
+            "  {} event(s) appeared in two overlapping files (e.g. journal.log and kubelet.log) and were counted once",
+            a.duplicate_events
+        )?;
+    }
     if a.orphan_events > 0 {
         writeln!(
             w,

@@ -1,6 +1,7 @@
 //! Files in, events out: walking inputs, opening (plain or gzip), recognising each file's
 //! format from its first lines, and reading every line exactly once, in parallel across files.
 
+pub mod archive;
 pub mod lines;
 pub mod read;
 pub mod year;
@@ -100,7 +101,8 @@ fn walk(
     }
 }
 
-/// Opens a file for reading, decompressing gzip by content (magic bytes), not by name.
+/// Opens a plain file for reading, decompressing gzip by content (magic bytes), not by name.
+/// (Archives and other compressions go through [`archive::read_unit`].)
 pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     let f = fs::File::open(path)?;
     let mut br = BufReader::with_capacity(64 * 1024, f);
@@ -111,7 +113,41 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
     Ok(Box::new(br))
 }
 
-/// Reads every file (in parallel; the result keeps the input order, so output is deterministic).
+/// Reads every file (in parallel; archives are walked member by member inside their task). The
+/// result keeps the input order, so output is deterministic; report ids and evidence are
+/// renumbered to count the streams of all inputs in order.
 pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
-    files.par_iter().map(|f| read::read_file(f, opts)).collect()
+    let per_unit: Vec<Vec<FileReport>> = files
+        .par_iter()
+        .map(|f| archive::read_unit(&f.path, &f.display, opts))
+        .collect();
+    let mut out = Vec::new();
+    for mut unit in per_unit {
+        let base = out.len() as u32;
+        for r in &mut unit {
+            renumber(r, base);
+        }
+        out.append(&mut unit);
+    }
+    out
+}
+
+fn renumber(r: &mut FileReport, base: u32) {
+    use crate::event::ClockObs;
+    r.id += base;
+    for e in &mut r.events {
+        e.evidence.file += base;
+    }
+    for votes in r.direct.values_mut().chain(r.vs_prefix.values_mut()) {
+        for (_, ev) in votes.values_mut() {
+            ev.file += base;
+        }
+    }
+    for o in &mut r.embedded {
+        match o {
+            ClockObs::Direct { evidence, .. }
+            | ClockObs::VsPrefix { evidence, .. }
+            | ClockObs::Embedded { evidence, .. } => evidence.file += base,
+        }
+    }
 }

@@ -22,6 +22,8 @@ pub struct ReadOptions {
     pub max_line: usize,
     /// How many warnings to keep per file (all are counted).
     pub keep_warnings: usize,
+    /// Decompressed bytes allowed per input file; default max(4 GiB, 200 × its size).
+    pub max_decompressed: Option<u64>,
 }
 
 impl Default for ReadOptions {
@@ -29,6 +31,7 @@ impl Default for ReadOptions {
         ReadOptions {
             max_line: 16 * 1024 * 1024,
             keep_warnings: 20,
+            max_decompressed: None,
         }
     }
 }
@@ -82,19 +85,33 @@ pub struct FileReport {
 
 const SNIFF_LINES: usize = 32;
 
-/// Reads one file completely. Never panics on content; I/O errors end the file with a note.
+/// Reads one file from disk completely (see [`read_stream`]).
 pub fn read_file(f: &InputFile, opts: &ReadOptions) -> FileReport {
+    match super::open(&f.path) {
+        Ok(r) => read_stream(f.id, &f.display, &f.path, r, opts),
+        Err(e) => FileReport {
+            id: f.id,
+            display: f.display.clone(),
+            skipped: Some(format!("cannot open: {e}")),
+            ..Default::default()
+        },
+    }
+}
+
+/// Reads one log stream completely: a plain file, a decompressed file, an archive member.
+/// `path` is used for hints (component, node) and `display` in evidence. Never panics on content;
+/// an I/O or decompression error ends the stream with a note, keeping what was read.
+pub fn read_stream(
+    id: u32,
+    display: &str,
+    path: &Path,
+    rdr: Box<dyn std::io::Read + '_>,
+    opts: &ReadOptions,
+) -> FileReport {
     let mut rep = FileReport {
-        id: f.id,
-        display: f.display.clone(),
+        id,
+        display: display.to_owned(),
         ..Default::default()
-    };
-    let rdr = match super::open(&f.path) {
-        Ok(r) => r,
-        Err(e) => {
-            rep.skipped = Some(format!("cannot open: {e}"));
-            return rep;
-        }
     };
     let mut lr = LineReader::new(rdr, opts.max_line);
     // Sniff on the first lines, then replay them.
@@ -136,7 +153,7 @@ pub fn read_file(f: &InputFile, opts: &ReadOptions) -> FileReport {
         return rep;
     }
     rep.format = if is_audit { "audit" } else { envelope.as_str() };
-    let mut st = FileState::new(f, envelope, is_audit, opts);
+    let mut st = FileState::new(id, display, path, envelope, is_audit, opts);
     let mut line_no = 0u32;
     for l in &head {
         line_no += 1;
@@ -167,7 +184,7 @@ pub fn read_file(f: &InputFile, opts: &ReadOptions) -> FileReport {
     st.finish(&mut rep, line_no);
     if let Some(e) = io_error {
         rep.warn(
-            format!("{}:{}: read stopped: {e}", f.display, line_no + 1),
+            format!("{display}:{}: read stopped: {e}", line_no + 1),
             opts,
         );
         rep.error = Some(e);
@@ -300,13 +317,20 @@ struct FileState<'o> {
 use crate::event::FileId;
 
 impl<'o> FileState<'o> {
-    fn new(f: &InputFile, envelope: Envelope, is_audit: bool, opts: &'o ReadOptions) -> Self {
+    fn new(
+        id: u32,
+        display: &str,
+        path: &Path,
+        envelope: Envelope,
+        is_audit: bool,
+        opts: &'o ReadOptions,
+    ) -> Self {
         let hint = if is_audit {
             Some(Component::Audit)
         } else {
-            path_hint(&f.path)
+            path_hint(path)
         };
-        let file_host = path_host(&f.path)
+        let file_host = path_host(path)
             .or_else(|| {
                 matches!(
                     hint,
@@ -321,8 +345,8 @@ impl<'o> FileState<'o> {
             })
             .map(Arc::from);
         FileState {
-            file: f.id,
-            display: f.display.clone(),
+            file: id,
+            display: display.to_owned(),
             envelope,
             is_audit,
             opts,

@@ -1,5 +1,6 @@
 //! One integration-test binary (ripgrep/uv style): `cargo test --test it`.
 
+mod bundles;
 mod cli;
 mod demo;
 mod formats;

@@ -1,0 +1,343 @@
+//! Compressed files and archives, recognised by their magic bytes and read as streams, never
+//! extracted: `.gz`, `.zst`, `.tar` (and any compression of it), `.zip` (also nested inside a
+//! tar or another zip). Members are named `archive!/member/path` in evidence; their paths give the
+//! same hints (component, node) as files on disk.
+
+use std::fs::File;
+use std::io::{self, Cursor, Read};
+use std::path::{Component as PathComponent, Path, PathBuf};
+
+use super::read::{FileReport, ReadOptions, read_stream};
+
+/// Archives inside archives inside … this deep are skipped.
+const MAX_DEPTH: u32 = 4;
+/// A zip found inside another archive is read into memory (zip needs to seek): at most this big.
+const MAX_NESTED_ZIP: u64 = 512 * 1024 * 1024;
+/// Decompressed output beyond max(this, 200 × the file's size) is treated as a decompression bomb.
+const MIN_DECOMPRESSED_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Gzip,
+    Zstd,
+    Zip,
+    Tar,
+    Plain,
+}
+
+fn kind(head: &[u8]) -> Kind {
+    if head.starts_with(&[0x1f, 0x8b]) {
+        Kind::Gzip
+    } else if head.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Kind::Zstd
+    } else if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+        Kind::Zip
+    } else if head.len() >= 262 && &head[257..262] == b"ustar" {
+        Kind::Tar
+    } else {
+        Kind::Plain
+    }
+}
+
+/// Reads up to `n` bytes and hands back a reader that replays them.
+fn peek<'a>(mut r: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
+    let mut head = Vec::with_capacity(n);
+    (&mut r).take(n as u64).read_to_end(&mut head)?;
+    let replay = Cursor::new(head.clone()).chain(r);
+    Ok((head, Box::new(replay)))
+}
+
+/// Stops a decompressor whose output grows past `limit` bytes.
+struct Guard<R> {
+    inner: R,
+    read: u64,
+    limit: u64,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        if self.read > self.limit {
+            return Err(io::Error::other(format!(
+                "decompressed size passed {} bytes, 200 times the file: a decompression bomb? (stopped)",
+                self.limit
+            )));
+        }
+        Ok(n)
+    }
+}
+
+struct Ctx<'o> {
+    opts: &'o ReadOptions,
+    limit: u64,
+    out: Vec<FileReport>,
+}
+
+impl Ctx<'_> {
+    fn push_stream(
+        &mut self,
+        display: &str,
+        hint: &Path,
+        r: Box<dyn Read + '_>,
+        notes: Vec<String>,
+    ) {
+        let id = self.out.len() as u32;
+        let mut rep = read_stream(id, display, hint, r, self.opts);
+        for n in notes {
+            rep.warning_count += 1;
+            rep.warnings.insert(0, n);
+        }
+        self.out.push(rep);
+    }
+
+    fn push_error(&mut self, display: &str, why: String) {
+        let id = self.out.len() as u32;
+        self.out.push(FileReport {
+            id,
+            display: display.to_owned(),
+            skipped: Some(why),
+            ..Default::default()
+        });
+    }
+
+    /// One stream of unknown kind: decompress, descend into archives, or read as a log.
+    fn stream(
+        &mut self,
+        display: &str,
+        hint: &Path,
+        r: Box<dyn Read + '_>,
+        depth: u32,
+        notes: Vec<String>,
+    ) {
+        let (head, r) = match peek(r, 512) {
+            Ok(x) => x,
+            Err(e) => return self.push_error(display, format!("cannot read: {e}")),
+        };
+        let k = kind(&head);
+        if k != Kind::Plain && depth >= MAX_DEPTH {
+            return self.push_error(
+                display,
+                format!("archive nested more than {MAX_DEPTH} levels deep"),
+            );
+        }
+        let limit = self.limit;
+        match k {
+            Kind::Gzip => {
+                let d = flate2::read::MultiGzDecoder::new(r);
+                let g = Guard {
+                    inner: d,
+                    read: 0,
+                    limit,
+                };
+                self.stream(
+                    display,
+                    &strip_ext(hint, &["gz", "tgz"]),
+                    Box::new(g),
+                    depth + 1,
+                    notes,
+                );
+            }
+            Kind::Zstd => match zstd::stream::read::Decoder::new(r) {
+                Ok(d) => {
+                    let g = Guard {
+                        inner: d,
+                        read: 0,
+                        limit,
+                    };
+                    self.stream(
+                        display,
+                        &strip_ext(hint, &["zst", "zstd"]),
+                        Box::new(g),
+                        depth + 1,
+                        notes,
+                    );
+                }
+                Err(e) => self.push_error(display, format!("bad zstd stream: {e}")),
+            },
+            Kind::Tar => self.tar(display, r, depth),
+            Kind::Zip => {
+                let mut buf = Vec::new();
+                match r.take(MAX_NESTED_ZIP + 1).read_to_end(&mut buf) {
+                    Ok(_) if buf.len() as u64 > MAX_NESTED_ZIP => self.push_error(
+                        display,
+                        format!("nested zip larger than {MAX_NESTED_ZIP} bytes"),
+                    ),
+                    Ok(_) => self.zip(display, Cursor::new(buf), depth),
+                    Err(e) => self.push_error(display, format!("cannot read zip: {e}")),
+                }
+            }
+            Kind::Plain => self.push_stream(display, hint, r, notes),
+        }
+    }
+
+    fn tar(&mut self, display: &str, r: Box<dyn Read + '_>, depth: u32) {
+        let mut ar = tar::Archive::new(r);
+        let entries = match ar.entries() {
+            Ok(e) => e,
+            Err(e) => return self.push_error(display, format!("bad tar archive: {e}")),
+        };
+        for entry in entries {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    // A truncated archive: what was read is kept; the rest is reported.
+                    self.push_error(
+                        &format!("{display}!/…"),
+                        format!("tar archive ends early: {e}"),
+                    );
+                    return;
+                }
+            };
+            if !entry.header().entry_type().is_file() {
+                continue;
+            }
+            let member = entry
+                .path()
+                .map(|p| p.into_owned())
+                .unwrap_or_else(|_| PathBuf::from("(unreadable name)"));
+            let (name, notes) = member_name(&member, display);
+            let hint = member.clone();
+            self.stream(&name, &hint, Box::new(entry), depth + 1, notes);
+        }
+    }
+
+    fn zip<R: Read + io::Seek>(&mut self, display: &str, r: R, depth: u32) {
+        let mut ar = match zip::ZipArchive::new(r) {
+            Ok(a) => a,
+            Err(e) => return self.push_error(display, format!("bad zip archive: {e}")),
+        };
+        let mut names: Vec<(String, usize)> = (0..ar.len())
+            .filter_map(|i| {
+                ar.name_for_index(i)
+                    .and_then(|n| n.ok().map(|n| (n.into_owned(), i)))
+            })
+            .collect();
+        names.sort();
+        for (raw_name, i) in names {
+            let f = match ar.by_index(i) {
+                Ok(f) => f,
+                Err(e) => {
+                    self.push_error(
+                        &format!("{display}!/{raw_name}"),
+                        format!("bad zip member: {e}"),
+                    );
+                    continue;
+                }
+            };
+            if !f.is_file() {
+                continue;
+            }
+            let member = PathBuf::from(&raw_name);
+            let (name, notes) = member_name(&member, display);
+            self.stream(&name, &member, Box::new(f), depth + 1, notes);
+        }
+    }
+}
+
+/// `archive!/member`, and a note when the member's path would escape the archive root (it is
+/// only read, never written, so this is harmless here, but it says something about the archive).
+fn member_name(member: &Path, display: &str) -> (String, Vec<String>) {
+    let escapes = member.components().any(|c| {
+        matches!(
+            c,
+            PathComponent::ParentDir | PathComponent::RootDir | PathComponent::Prefix(_)
+        )
+    });
+    let shown = member.to_string_lossy().trim_start_matches('/').to_owned();
+    let name = format!("{display}!/{shown}");
+    let notes = if escapes {
+        vec![format!(
+            "{name}:0: archive member path escapes the archive root (read as a stream, never extracted)"
+        )]
+    } else {
+        Vec::new()
+    };
+    (name, notes)
+}
+
+fn strip_ext(p: &Path, exts: &[&str]) -> PathBuf {
+    match p.extension().and_then(|e| e.to_str()) {
+        Some(e) if exts.contains(&e) => {
+            if e == "tgz" {
+                p.with_extension("tar")
+            } else {
+                p.with_extension("")
+            }
+        }
+        _ => p.to_path_buf(),
+    }
+}
+
+/// Reads one file from disk: a log, a compressed log, or an archive of any of these. Returns one
+/// report per log stream found, with ids counted from 0 (the caller renumbers).
+pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileReport> {
+    let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+    let mut cx = Ctx {
+        opts,
+        limit: opts
+            .max_decompressed
+            .unwrap_or_else(|| MIN_DECOMPRESSED_LIMIT.max(size.saturating_mul(200))),
+        out: Vec::new(),
+    };
+    let mut f = match File::open(path) {
+        Ok(f) => f,
+        Err(e) => {
+            cx.push_error(display, format!("cannot open: {e}"));
+            return cx.out;
+        }
+    };
+    let mut magic = [0u8; 4];
+    let n = f.read(&mut magic).unwrap_or(0);
+    if kind(&magic[..n]) == Kind::Zip {
+        // On disk a zip can seek: read it in place.
+        match File::open(path) {
+            Ok(f) => cx.zip(display, io::BufReader::new(f), 0),
+            Err(e) => cx.push_error(display, format!("cannot open: {e}")),
+        }
+        return cx.out;
+    }
+    match File::open(path) {
+        Ok(f) => cx.stream(
+            display,
+            path,
+            Box::new(io::BufReader::with_capacity(256 * 1024, f)),
+            0,
+            Vec::new(),
+        ),
+        Err(e) => cx.push_error(display, format!("cannot open: {e}")),
+    }
+    cx.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(kind(&[0x1f, 0x8b, 8]), Kind::Gzip);
+        assert_eq!(kind(&[0x28, 0xb5, 0x2f, 0xfd]), Kind::Zstd);
+        assert_eq!(kind(b"PK\x03\x04rest"), Kind::Zip);
+        let mut tar = vec![0u8; 512];
+        tar[257..262].copy_from_slice(b"ustar");
+        assert_eq!(kind(&tar), Kind::Tar);
+        assert_eq!(kind(b"Nov 29 18:33:25 host kubelet[1]:"), Kind::Plain);
+    }
+
+    #[test]
+    fn member_names_and_escapes() {
+        let (n, notes) = member_name(Path::new("kind-worker/kubelet.log"), "b.tar.gz");
+        assert_eq!(
+            (n.as_str(), notes.len()),
+            ("b.tar.gz!/kind-worker/kubelet.log", 0)
+        );
+        let (n, notes) = member_name(Path::new("../../etc/passwd"), "b.tar");
+        assert_eq!(n, "b.tar!/../../etc/passwd");
+        assert_eq!(notes.len(), 1);
+        assert_eq!(
+            strip_ext(Path::new("a/kubelet.log.gz"), &["gz"]),
+            PathBuf::from("a/kubelet.log")
+        );
+    }
+}
