@@ -95,7 +95,7 @@ fn same_timelines_from_every_packaging() {
         let p = d.path().join(name);
         std::fs::create_dir_all(p.parent().unwrap()).unwrap();
         std::fs::write(&p, bytes).unwrap();
-        let a = analyze(&[p.clone()]);
+        let a = analyze(std::slice::from_ref(&p));
         assert_eq!(
             a.files.len(),
             6,
