@@ -23,6 +23,9 @@ pub struct Cli {
 pub enum Command {
     /// Read logs (files or directories, walked recursively) and print each pod's timeline.
     Analyze(AnalyzeArgs),
+    /// Show what podtrace sees in each file: format, source, host, clock offset, time range,
+    /// line accounting and the first unparsed lines.
+    Inspect(AnalyzeArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -99,12 +102,21 @@ fn current_year() -> i32 {
     podtrace_parsers::time::civil_from_days(secs.div_euclid(86_400)).0
 }
 
-/// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
-pub fn analyze(
-    args: &AnalyzeArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+/// Runs `inspect`: 0 when at least one file was read, 2 otherwise.
+pub fn inspect(args: &AnalyzeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let a = run(args);
+    match args.format {
+        Format::Text => crate::export::inspect::write_text(&a, out)?,
+        Format::Json => crate::export::inspect::write_json(&a, out)?,
+    }
+    Ok(if a.files.iter().any(|f| f.skipped.is_none()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(2)
+    })
+}
+
+fn run(args: &AnalyzeArgs) -> crate::Analysis {
     let paths = if args.paths.is_empty() {
         vec![demo_path()]
     } else {
@@ -114,7 +126,16 @@ pub fn analyze(
     opts.clock.year = args.year;
     opts.clock.timezone = args.timezone;
     opts.clock.fallback_year = current_year();
-    let a = crate::analyze(&paths, &opts);
+    crate::analyze(&paths, &opts)
+}
+
+/// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
+pub fn analyze(
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let a = run(args);
     if !args.quiet {
         for wmsg in &a.warnings {
             writeln!(err, "podtrace: warning: {wmsg}")?;

@@ -24,6 +24,8 @@ pub enum Component {
     KubeProxy,
     ControllerManager,
     Apiserver,
+    IngressNginx,
+    Cilium,
     Events,
     /// Lines of other programs (systemd, kernel, …) found in the same files.
     Other,
@@ -41,6 +43,8 @@ impl Component {
             Component::KubeProxy => "kube-proxy",
             Component::ControllerManager => "controller-manager",
             Component::Apiserver => "apiserver",
+            Component::IngressNginx => "ingress-nginx",
+            Component::Cilium => "cilium",
             Component::Events => "events",
             Component::Other => "other",
         }
@@ -163,6 +167,28 @@ pub enum EventKind {
         user: Option<String>,
         ready: Option<bool>,
         pod_ip: Option<String>,
+    },
+    /// An EndpointSlice (or legacy Endpoints) write stored by the apiserver.
+    EndpointsWrite {
+        /// `namespace/service`.
+        service: String,
+        /// `EndpointSlice/<name>` or `Endpoints/<name>`.
+        object: String,
+        verb: String,
+        endpoints: Vec<EndpointAddr>,
+        /// `endpoints.kubernetes.io/last-change-trigger-time`, UTC ns.
+        trigger_time: Option<i64>,
+    },
+    /// A Kubernetes Event about a pod (audit `create events`, the kubelet's "Event occurred",
+    /// an events.json file).
+    K8sEvent {
+        pod: PodRef,
+        /// From `fieldPath` `spec.containers{name}` / `spec.initContainers{name}`.
+        container: Option<String>,
+        init_container: bool,
+        reason: String,
+        message: String,
+        warning: bool,
     },
     // --- kube-scheduler ---
     SchedAttempt {
@@ -291,12 +317,47 @@ pub enum EventKind {
     CniBegin {
         sandbox_id: String,
     },
+    // --- kube-proxy (per node, no pod) ---
+    /// "Syncing iptables rules" (`done: false`) / "SyncProxyRules complete" (`done: true`).
+    ProxySync {
+        done: bool,
+        mode: String,
+        elapsed_nanos: Option<i64>,
+    },
+    /// V4 "Network programming": a Service's change reached this node's rules.
+    NetworkProgramming {
+        service: String,
+        elapsed_nanos: Option<i64>,
+    },
+    // --- ingress-nginx (per controller, no pod) ---
+    IngressReload {
+        step: IngressStep,
+    },
     // --- CNI plugins ---
     Calico {
         sandbox_id: String,
         pod: Option<PodRef>,
         step: CalicoStep,
     },
+}
+
+/// One address of an EndpointSlice/Endpoints object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointAddr {
+    pub ip: String,
+    /// `conditions.ready` (EndpointSlice; absent means ready) or addresses vs notReadyAddresses.
+    pub ready: bool,
+    pub pod: Option<PodRef>,
+    pub node: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IngressStep {
+    ReloadRequired,
+    Reloaded,
+    DynamicReconfigured,
+    DynamicReconfigurationFailed,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -36,6 +36,12 @@ pub struct FileSummary {
     pub hosts: Vec<String>,
     pub counts: BTreeMap<Component, Counts>,
     pub warnings: u64,
+    /// The first warnings of this file (`path:line: why`).
+    pub first_warnings: Vec<String>,
+    /// UTC time range of the events read from this file, in the run's frame.
+    pub time_range: Option<(i64, i64)>,
+    /// Events read from this file.
+    pub events: usize,
 }
 
 /// The result of a run.
@@ -83,6 +89,14 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         for (c, n) in &r.counts {
             totals.entry(*c).or_default().add(n);
         }
+        let time_range = r
+            .events
+            .iter()
+            .map(|e| e.t)
+            .min()
+            .zip(r.events.iter().map(|e| e.t).max());
+        let n_events = r.events.len();
+        let first_warnings: Vec<String> = r.warnings.iter().take(5).cloned().collect();
         warnings.append(&mut r.warnings);
         warning_count += r.warning_count;
         events.append(&mut r.events);
@@ -98,6 +112,9 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             hosts: r.hosts.iter().map(|h| h.to_string()).collect(),
             counts: r.counts.clone(),
             warnings: r.warning_count,
+            first_warnings,
+            time_range,
+            events: n_events,
         });
     }
     let duplicate_events = dedupe(&mut events);

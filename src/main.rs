@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let mut err = io::stderr();
     let res = match &cli.command {
         Command::Analyze(args) => podtrace::cli::analyze(args, &mut out, &mut err),
+        Command::Inspect(args) => podtrace::cli::inspect(args, &mut out),
     };
     let res = res.and_then(|code| {
         out.flush()?;

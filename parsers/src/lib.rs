@@ -20,6 +20,7 @@ pub mod audit;
 pub mod calico;
 pub mod cri_meta;
 pub mod frame;
+pub mod jsonlog;
 pub mod klog;
 pub mod kv;
 pub mod logrus;

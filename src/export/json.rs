@@ -55,6 +55,7 @@ pub fn pod_record(p: &PodTimeline) -> Value {
                 "image_size_bytes": c.image_size_bytes,
                 "pull_logged_seconds": c.pull_logged_nanos.map(super::secs),
                 "restarts": c.restarts,
+                "init": c.init,
                 "milestones": milestones(&CONTAINER_MILESTONES, |n| c.milestones.get(n)),
                 "phases": c.phases.iter().map(|(k, v)| ((*k).to_owned(), json!(super::secs(*v)))).collect::<Map<_, _>>(),
             })
@@ -72,6 +73,10 @@ pub fn pod_record(p: &PodTimeline) -> Value {
         "missing": missing,
         "phases": phases,
         "containers": containers,
+        "services": p.services,
+        "programmed": p.programmed.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
+        "programmed_nodes": p.programmed.len(),
+        "programmed_missing": p.programmed_missing,
         "failures": p.failures,
         "findings": p.findings,
     });

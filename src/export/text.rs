@@ -80,6 +80,25 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             "kubelet_e2e", e2e, k.evidence
         )?;
     }
+    if !p.services.is_empty() {
+        writeln!(w, "  services: {}", p.services.join(", "))?;
+    }
+    if let Some(e) = p.milestones.get("endpoints_updated") {
+        for (node, m) in &p.programmed {
+            writeln!(
+                w,
+                "  programmed on {node:<25} {:>12} ms after endpoints_updated  {}",
+                ms(m.t - e.t),
+                m.evidence
+            )?;
+        }
+        for node in &p.programmed_missing {
+            writeln!(
+                w,
+                "  programmed on {node:<25} missing (no kube-proxy sync logged after the write)"
+            )?;
+        }
+    }
     for c in &p.containers {
         let phase = |n: &str| {
             c.phases

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use podtrace_parsers::frame::{self, Envelope, Frame, Stamp};
 use podtrace_parsers::time::{Civil, Instant};
-use podtrace_parsers::{audit, calico, klog, logrus};
+use podtrace_parsers::{audit, calico, jsonlog, klog, logrus};
 use serde::Serialize;
 
 use super::InputFile;
@@ -197,6 +197,7 @@ fn looks_like_log(l: &str, env: Envelope) -> bool {
     match env {
         Envelope::Raw => {
             klog::looks_like_header(l.as_bytes())
+                || jsonlog::looks_like(l.as_bytes())
                 || logrus::looks_like(l)
                 || calico::parse(l).is_some()
                 || audit::looks_like(l.as_bytes())
@@ -491,7 +492,7 @@ impl<'o> FileState<'o> {
             rep.count(c).ignored += 1;
             return;
         }
-        if memchr::memmem::find(bytes, sources::audit::PREFILTER).is_none() {
+        if !sources::audit::wanted(bytes) {
             if sources::audit::looks_damaged(bytes) {
                 rep.count(c).unparsed += 1;
                 rep.warn(
@@ -515,6 +516,9 @@ impl<'o> FileState<'o> {
             evidence,
             host: Some(Arc::from("control-plane")),
         };
+        if rep.hosts.is_empty() {
+            rep.hosts.insert(Arc::from("control-plane"));
+        }
         let before = rep.events.len();
         let outcome = sources::audit::extract(text, &ctx, &mut rep.events);
         if let Some(e) = rep.events.get(before) {
@@ -596,19 +600,25 @@ impl<'o> FileState<'o> {
                         clock_component: klog_comp,
                     };
                     self.note_record_clock(rep, &host, klog_comp, &civil, fr.stamp, evidence);
-                    if let klog::Body::Structured { msg, tail } = rec.body {
-                        let ctx = LineCtx {
-                            time,
-                            evidence,
-                            host: host.clone(),
-                        };
-                        let got = sources::kubelet::extract(msg, tail, &ctx, &mut self.scratch)
-                            .or_else(|| {
-                                sources::scheduler::extract(msg, tail, &ctx, &mut self.scratch)
-                            });
-                        if let Some(o) = got {
-                            outcome = o;
+                    let ctx = LineCtx {
+                        time,
+                        evidence,
+                        host: host.clone(),
+                    };
+                    let got = match rec.body {
+                        klog::Body::Structured { msg, tail } => sources::structured(
+                            msg,
+                            &sources::Fields::Klog(tail),
+                            &ctx,
+                            &mut self.scratch,
+                        ),
+                        // printf-style lines podtrace reads: ingress-nginx's older wording.
+                        klog::Body::Text(text) => {
+                            sources::ingress::extract(text, &ctx, &mut self.scratch)
                         }
+                    };
+                    if let Some(o) = got {
+                        outcome = o;
                     }
                     if let Some(e) = self.scratch.first() {
                         comp = line_component.unwrap_or(e.component);
@@ -636,6 +646,37 @@ impl<'o> FileState<'o> {
                     );
                 }
                 Err(klog::Error::NotKlog) => {}
+            }
+        } else if jsonlog::looks_like(b) {
+            // klog JSON format: the same messages and keys, so the same extractors.
+            match jsonlog::parse(body) {
+                Some(rec) => {
+                    if let Some(t) = rec.time {
+                        rep.year.anchor(t);
+                        rep.first_abs.get_or_insert(t.unix_nanos);
+                    }
+                    match rec.time.map(RawTime::Abs).or(env_time) {
+                        Some(time) => {
+                            let ctx = LineCtx {
+                                time,
+                                evidence,
+                                host: host.clone(),
+                            };
+                            let msg = podtrace_parsers::quote::unescape(rec.msg);
+                            let fields = sources::Fields::Pairs(rec.fields);
+                            if let Some(o) =
+                                sources::structured(&msg, &fields, &ctx, &mut self.scratch)
+                            {
+                                outcome = o;
+                            }
+                            if let (None, Some(e)) = (line_component, self.scratch.first()) {
+                                comp = e.component;
+                            }
+                        }
+                        None => outcome = Outcome::Unparsed("JSON log record without ts".into()),
+                    }
+                }
+                None => outcome = Outcome::Unparsed("JSON log line that is not valid JSON".into()),
             }
         } else if logrus::looks_like(body) || memchr::memmem::find(b, b"time=\"").is_some() {
             if let Some(rec) = logrus::parse(body) {

@@ -1,5 +1,7 @@
 //! kube-apiserver audit events (FORMATS.md §3): pod creations, bindings and status patches.
 
+use std::borrow::Cow;
+
 use podtrace_parsers::audit::{self, Event as AuditEvent};
 use podtrace_parsers::time::{Instant, parse_rfc3339};
 
@@ -8,7 +10,19 @@ use crate::event::{Component, Event, EventKind, PodRef, RawTime};
 
 /// The literal every line podtrace reads from an audit log holds; everything else is skipped
 /// before JSON parsing (see [`looks_damaged`] for what is still checked on skipped lines).
-pub const PREFILTER: &[u8] = b"\"pods\"";
+pub const PREFILTER: &[&[u8]] = &[
+    b"\"pods\"",
+    b"\"endpointslices\"",
+    b"\"endpoints\"",
+    b"\"events\"",
+];
+
+/// Does the line hold one of the resources podtrace reads?
+pub fn wanted(line: &[u8]) -> bool {
+    PREFILTER
+        .iter()
+        .any(|lit| memchr::memmem::find(line, lit).is_some())
+}
 
 /// A cheap sanity check for lines the prefilter skips, so that a damaged line is still reported
 /// without paying for a JSON parse: an audit event is one object, and its unescaped quotes pair up.
@@ -54,7 +68,8 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
     let Some(oref) = &ev.object_ref else {
         return Outcome::Ignored;
     };
-    if oref.resource.as_deref() != Some("pods") {
+    let resource = oref.resource.as_deref().unwrap_or("");
+    if !matches!(resource, "pods" | "endpointslices" | "endpoints" | "events") {
         return Outcome::Ignored;
     }
     let code = ev
@@ -78,6 +93,12 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
         .as_ref()
         .and_then(|u| u.username.as_deref())
         .map(str::to_owned);
+    if resource == "endpointslices" || resource == "endpoints" {
+        return endpoints(ev, resource, verb, stage, ctx, out);
+    }
+    if resource == "events" {
+        return k8s_event(ev, verb, stage, ctx, out);
+    }
     let kind = match (verb, sub) {
         ("create", "") => {
             let resp = body(ev.response_object);
@@ -165,4 +186,263 @@ mod tests {
         assert!(looks_damaged(br#"{"a":"b"#));
         assert!(!looks_damaged(br#"{"a":"c:\\"}"#));
     }
+}
+
+/// EndpointSlice / Endpoints writes (create, update, patch) with the addresses they hold.
+fn endpoints(
+    ev: &AuditEvent<'_>,
+    resource: &str,
+    verb: &str,
+    stage: Instant,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Outcome {
+    if !matches!(verb, "create" | "update" | "patch") {
+        return Outcome::Ignored;
+    }
+    let oref = ev.object_ref.as_ref().expect("checked by the caller");
+    // The stored object is the response (RequestResponse); a create/update request body holds the
+    // same; a patch body alone may hold only part of it.
+    let body = ev.response_object.or(ev.request_object);
+    let Some(body) = body else {
+        return Outcome::Ignored; // Metadata level: nothing to read about addresses
+    };
+    let obj: EndpointsObject<'_> = match serde_json::from_str(body.get()) {
+        Ok(o) => o,
+        Err(e) => return Outcome::Unparsed(format!("unreadable {resource} body: {e}")),
+    };
+    let ns = oref
+        .namespace
+        .as_deref()
+        .or(obj.metadata.namespace.as_deref())
+        .unwrap_or("");
+    let name = obj
+        .metadata
+        .name
+        .as_deref()
+        .or(oref.name.as_deref())
+        .unwrap_or("");
+    let mut eps = Vec::new();
+    let (service, object) = if resource == "endpointslices" {
+        for e in obj.endpoints.unwrap_or_default() {
+            let ready = e.conditions.as_ref().and_then(|c| c.ready).unwrap_or(true);
+            for ip in e.addresses {
+                eps.push(crate::event::EndpointAddr {
+                    ip: ip.into_owned(),
+                    ready,
+                    pod: e.target_ref.as_ref().and_then(target_pod),
+                    node: e.node_name.as_deref().map(str::to_owned),
+                });
+            }
+        }
+        let svc = obj
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("kubernetes.io/service-name"))
+            .map(|s| s.to_string())
+            .unwrap_or_default();
+        (svc, format!("EndpointSlice/{name}"))
+    } else {
+        for subset in obj.subsets.unwrap_or_default() {
+            for (list, ready) in [
+                (subset.addresses, true),
+                (subset.not_ready_addresses, false),
+            ] {
+                for a in list.unwrap_or_default() {
+                    eps.push(crate::event::EndpointAddr {
+                        ip: a.ip.into_owned(),
+                        ready,
+                        pod: a.target_ref.as_ref().and_then(target_pod),
+                        node: a.node_name.as_deref().map(str::to_owned),
+                    });
+                }
+            }
+        }
+        (name.to_owned(), format!("Endpoints/{name}"))
+    };
+    let trigger_time = obj
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get("endpoints.kubernetes.io/last-change-trigger-time"))
+        .and_then(|t| parse_rfc3339(t.as_bytes()))
+        .map(|(i, _)| i.unix_nanos);
+    let mut e = ctx.event(
+        Component::Audit,
+        EventKind::EndpointsWrite {
+            service: format!("{ns}/{service}"),
+            object,
+            verb: verb.to_owned(),
+            endpoints: eps,
+            trigger_time,
+        },
+    );
+    e.raw_time = RawTime::Abs(stage);
+    out.push(e);
+    Outcome::Recognised(1)
+}
+
+fn target_pod(t: &TargetRef<'_>) -> Option<PodRef> {
+    if t.kind.as_deref().is_some_and(|k| k != "Pod") {
+        return None;
+    }
+    Some(
+        PodRef::new(t.namespace.as_deref().unwrap_or(""), t.name.as_deref()?)
+            .with_uid(t.uid.as_deref()),
+    )
+}
+
+/// `create events` (core/v1 and events.k8s.io/v1) about a pod.
+fn k8s_event(
+    ev: &AuditEvent<'_>,
+    verb: &str,
+    stage: Instant,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Outcome {
+    if !matches!(verb, "create" | "patch" | "update") {
+        return Outcome::Ignored;
+    }
+    let Some(body) = ev.request_object.or(ev.response_object) else {
+        return Outcome::Ignored;
+    };
+    let obj: EventObject<'_> = match serde_json::from_str(body.get()) {
+        Ok(o) => o,
+        Err(e) => return Outcome::Unparsed(format!("unreadable event body: {e}")),
+    };
+    match event_kind(&obj) {
+        Some(kind) => {
+            let mut e = ctx.event(Component::Events, kind);
+            e.raw_time = RawTime::Abs(stage);
+            out.push(e);
+            Outcome::Recognised(1)
+        }
+        None => Outcome::Ignored,
+    }
+}
+
+/// An Event object (core/v1 or events.k8s.io/v1) about a pod → [`EventKind::K8sEvent`].
+pub fn event_kind(obj: &EventObject<'_>) -> Option<EventKind> {
+    let target = obj.involved_object.as_ref().or(obj.regarding.as_ref())?;
+    if target.kind.as_deref() != Some("Pod") {
+        return None;
+    }
+    let pod = target_pod(target)?;
+    let (container, init_container) = match target.field_path.as_deref() {
+        Some(fp) => container_of(fp),
+        None => (None, false),
+    };
+    Some(EventKind::K8sEvent {
+        pod,
+        container,
+        init_container,
+        reason: obj.reason.as_deref().unwrap_or("").to_owned(),
+        message: obj
+            .message
+            .as_deref()
+            .or(obj.note.as_deref())
+            .unwrap_or("")
+            .to_owned(),
+        warning: obj.type_.as_deref() == Some("Warning"),
+    })
+}
+
+/// `spec.containers{web}` → (Some("web"), false); `spec.initContainers{init}` → (…, true).
+pub fn container_of(field_path: &str) -> (Option<String>, bool) {
+    let init = field_path.starts_with("spec.initContainers");
+    let name = field_path
+        .split_once('{')
+        .and_then(|(_, r)| r.strip_suffix('}'))
+        .map(str::to_owned);
+    (name, init)
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Meta<'a> {
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    labels: Option<std::collections::HashMap<Cow<'a, str>, Cow<'a, str>>>,
+    #[serde(borrow, default)]
+    annotations: Option<std::collections::HashMap<Cow<'a, str>, Cow<'a, str>>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct TargetRef<'a> {
+    #[serde(borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    namespace: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    name: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    uid: Option<Cow<'a, str>>,
+    #[serde(rename = "fieldPath", borrow, default)]
+    field_path: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct SliceEndpoint<'a> {
+    #[serde(borrow, default)]
+    addresses: Vec<Cow<'a, str>>,
+    #[serde(default)]
+    conditions: Option<Conditions>,
+    #[serde(rename = "targetRef", borrow, default)]
+    target_ref: Option<TargetRef<'a>>,
+    #[serde(rename = "nodeName", borrow, default)]
+    node_name: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Conditions {
+    #[serde(default)]
+    ready: Option<bool>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Subset<'a> {
+    #[serde(borrow, default)]
+    addresses: Option<Vec<Address<'a>>>,
+    #[serde(rename = "notReadyAddresses", borrow, default)]
+    not_ready_addresses: Option<Vec<Address<'a>>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct Address<'a> {
+    #[serde(borrow)]
+    ip: Cow<'a, str>,
+    #[serde(rename = "targetRef", borrow, default)]
+    target_ref: Option<TargetRef<'a>>,
+    #[serde(rename = "nodeName", borrow, default)]
+    node_name: Option<Cow<'a, str>>,
+}
+
+#[derive(Debug, serde::Deserialize)]
+struct EndpointsObject<'a> {
+    #[serde(borrow)]
+    metadata: Meta<'a>,
+    #[serde(borrow, default)]
+    endpoints: Option<Vec<SliceEndpoint<'a>>>,
+    #[serde(borrow, default)]
+    subsets: Option<Vec<Subset<'a>>>,
+}
+
+/// An Event, either API group.
+#[derive(Debug, serde::Deserialize)]
+pub struct EventObject<'a> {
+    #[serde(rename = "involvedObject", borrow, default)]
+    involved_object: Option<TargetRef<'a>>,
+    #[serde(borrow, default)]
+    regarding: Option<TargetRef<'a>>,
+    #[serde(borrow, default)]
+    reason: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    message: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    note: Option<Cow<'a, str>>,
+    #[serde(rename = "type", borrow, default)]
+    type_: Option<Cow<'a, str>>,
 }

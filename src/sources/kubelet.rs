@@ -4,11 +4,16 @@
 use podtrace_parsers::kv::Value;
 use podtrace_parsers::time::{GoTime, Instant, parse_go_duration, parse_go_time};
 
-use super::{LineCtx, Outcome, find, pairs, pod_list, pod_ref};
+use super::{Fields, LineCtx, Outcome, find, pod_list, pod_ref};
 use crate::event::{Component, Event, EventKind, KubeletStartup, PodRef, SyncOp};
 
 /// Handles a structured klog message if it is one of the kubelet's.
-pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
+pub fn extract(
+    msg: &str,
+    fields: &Fields<'_>,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Option<Outcome> {
     let op = match msg {
         "SyncLoop ADD" => Some(SyncOp::Add),
         "SyncLoop UPDATE" => Some(SyncOp::Update),
@@ -18,7 +23,10 @@ pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Op
         _ => None,
     };
     if let Some(op) = op {
-        return Some(sync_loop(op, tail, ctx, out));
+        return Some(sync_loop(op, fields, ctx, out));
+    }
+    if msg == "Event occurred" {
+        return Some(event_occurred(fields, ctx, out));
     }
     let handled = matches!(
         msg,
@@ -41,7 +49,7 @@ pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Op
     if !handled {
         return None;
     }
-    let p = pairs(tail);
+    let p = fields.pairs();
     let uid = find(&p, "podUID").map(|v| v.text().into_owned());
     let pod = if msg == "Topology Admit Handler" {
         match (find(&p, "podNamespace"), find(&p, "podName")) {
@@ -167,8 +175,36 @@ fn short(msg: &str) -> &str {
     &msg[..end]
 }
 
-fn sync_loop(op: SyncOp, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
-    let p = pairs(tail);
+/// V3 "Event occurred" (client-go's structured event logging): the kubelet's own Events.
+fn event_occurred(fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
+    let p = fields.pairs();
+    let text = |k: &str| find(&p, k).map(|v| v.text().into_owned());
+    if text("kind").as_deref() != Some("Pod") {
+        return Outcome::Ignored;
+    }
+    let Some(pod) = find(&p, "object").and_then(pod_ref) else {
+        return Outcome::Unparsed("\"Event occurred\" without object=".into());
+    };
+    let (container, init_container) = match text("fieldPath") {
+        Some(fp) => super::audit::container_of(&fp),
+        None => (None, false),
+    };
+    out.push(ctx.event(
+        Component::Events,
+        EventKind::K8sEvent {
+            pod,
+            container,
+            init_container,
+            reason: text("reason").unwrap_or_default(),
+            message: text("message").unwrap_or_default(),
+            warning: text("type").as_deref() == Some("Warning"),
+        },
+    ));
+    Outcome::Recognised(1)
+}
+
+fn sync_loop(op: SyncOp, fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
+    let p = fields.pairs();
     let source = find(&p, "source")
         .map(|v| v.text().into_owned())
         .unwrap_or_default();

@@ -6,6 +6,8 @@
 pub mod audit;
 pub mod calico;
 pub mod containerd;
+pub mod ingress;
+pub mod kube_proxy;
 pub mod kubelet;
 pub mod scheduler;
 
@@ -45,6 +47,37 @@ pub enum Outcome {
     Ignored,
     /// A message podtrace wants, but it could not be decoded: why.
     Unparsed(String),
+}
+
+/// The key/value fields of a structured record: a klog text tail (parsed only when a message
+/// matched), or pairs already taken from a JSON record (`--logging-format=json`).
+#[derive(Debug, Clone)]
+pub enum Fields<'a> {
+    Klog(&'a str),
+    Pairs(Vec<(&'a str, Value<'a>)>),
+}
+
+impl<'a> Fields<'a> {
+    pub fn pairs(&self) -> Vec<(&'a str, Value<'a>)> {
+        match self {
+            Fields::Klog(t) => pairs(t),
+            Fields::Pairs(v) => v.clone(),
+        }
+    }
+}
+
+/// Every extractor of structured klog messages (kubelet, scheduler, kube-proxy, ingress-nginx),
+/// by message text. `None`: a message podtrace does not use.
+pub fn structured(
+    msg: &str,
+    fields: &Fields<'_>,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Option<Outcome> {
+    kubelet::extract(msg, fields, ctx, out)
+        .or_else(|| scheduler::extract(msg, fields, ctx, out))
+        .or_else(|| kube_proxy::extract(msg, fields, ctx, out))
+        .or_else(|| ingress::extract(msg, ctx, out))
 }
 
 /// All pairs of a tail as (key, value); stops quietly at the first malformed pair (the caller

@@ -2,12 +2,17 @@
 
 use podtrace_parsers::kv::Value;
 
-use super::{LineCtx, Outcome, find, pairs, pod_ref};
+use super::{Fields, LineCtx, Outcome, find, pod_ref};
 use crate::event::{Component, Event, EventKind};
 
 /// Handles a structured klog message if it is one of the scheduler's.
 /// Returns `None` when the message is not a scheduler message.
-pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
+pub fn extract(
+    msg: &str,
+    fields: &Fields<'_>,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Option<Outcome> {
     let kind = match msg {
         "Attempting to schedule pod" | "Successfully bound pod to node" => msg,
         "Unable to schedule pod; no fit; waiting"
@@ -15,7 +20,7 @@ pub fn extract(msg: &str, tail: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Op
         | "Unable to schedule pod, possibly due to node not found; waiting" => "unschedulable",
         _ => return None,
     };
-    let p = pairs(tail);
+    let p = fields.pairs();
     let Some(pod) = find(&p, "pod").and_then(pod_ref) else {
         return Some(Outcome::Unparsed(format!(
             "scheduler \"{msg}\" without pod="

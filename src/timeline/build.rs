@@ -66,7 +66,11 @@ pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec
     let mut out: Vec<PodTimeline> = joined
         .pods
         .iter()
-        .map(|g| build(&cx, g, &joined.pulls, &mut used_pulls))
+        .map(|g| {
+            let mut tl = build(&cx, g, &joined.pulls, &mut used_pulls);
+            propagate(&cx, joined, &mut tl);
+            tl
+        })
         .collect();
     out.sort_by(|a, b| {
         (a.first_time(), &a.namespace, &a.name, &a.uid).cmp(&(
@@ -408,21 +412,29 @@ fn build(
                 }
             }
         }
-        let span = |a: &str, b: &str, c: &ContainerTimeline| -> Option<i64> {
-            Some(c.milestones.get(b)?.t - c.milestones.get(a)?.t)
-        };
+        tl.containers.push(c);
+    }
+    let _ = (all_started, running);
+    merge_events(cx, g, &mut tl, &mut m);
+    for c in &mut tl.containers {
         for (name, a, b) in [
             ("image_pull", "pull_started", "pull_finished"),
             ("create", "create_started", "container_created"),
             ("start", "container_created", "container_started"),
         ] {
-            if let Some(d) = span(a, b, &c) {
-                c.phases.insert(name, d);
+            if let (Some(x), Some(y)) = (c.milestones.get(a), c.milestones.get(b)) {
+                c.phases.insert(name, y.t - x.t);
             }
         }
-        tl.containers.push(c);
     }
-    if let (true, Some(r)) = (all_started, running) {
+    // running: every regular container started; the last start is the moment.
+    let regular: Vec<&ContainerTimeline> = tl.containers.iter().filter(|c| !c.init).collect();
+    let last_start = regular
+        .iter()
+        .map(|c| c.milestones.get("container_started"))
+        .collect::<Option<Vec<_>>>()
+        .and_then(|v| v.into_iter().max_by_key(|m| m.t).cloned());
+    if let (false, Some(r)) = (regular.is_empty(), last_start) {
         m.insert("running", r);
     } else if let Some(i) = startup {
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
@@ -562,4 +574,203 @@ fn build(
     }
     tl.milestones = m;
     tl
+}
+
+/// Kubernetes Events about the pod: fallbacks for milestones the primary sources did not show,
+/// per-container pull/create/start, and the failures they report.
+fn merge_events(
+    cx: &Ctx<'_>,
+    g: &PodGroup,
+    tl: &mut PodTimeline,
+    m: &mut BTreeMap<&'static str, Milestone>,
+) {
+    let ev = cx.events;
+    for i in g.events.iter().copied() {
+        let EventKind::K8sEvent {
+            container,
+            init_container,
+            reason,
+            message,
+            warning,
+            ..
+        } = &ev[i].kind
+        else {
+            continue;
+        };
+        let why = |what: &str| format!("{what} Event");
+        match reason.as_str() {
+            "Scheduled" if !m.contains_key("scheduled") => {
+                m.insert("scheduled", cx.milestone(i, Some(&why("Scheduled"))));
+            }
+            "AddedInterface" if !m.contains_key("network_ready") => {
+                m.insert(
+                    "network_ready",
+                    cx.milestone(i, Some(&why("Multus AddedInterface"))),
+                );
+            }
+            _ => {}
+        }
+        if *warning {
+            tl.failures.push(format!(
+                "{reason}: {message} ({})",
+                cx.milestone(i, None).evidence
+            ));
+        }
+        let Some(name) = container else { continue };
+        let pos = match tl.containers.iter().position(|c| &c.name == name) {
+            Some(p) => p,
+            None => {
+                tl.containers.push(ContainerTimeline {
+                    name: name.clone(),
+                    ..Default::default()
+                });
+                tl.containers.len() - 1
+            }
+        };
+        let c = &mut tl.containers[pos];
+        c.init |= *init_container;
+        let mut put = |k: &'static str, what: &str| {
+            c.milestones
+                .entry(k)
+                .or_insert_with(|| cx.milestone(i, Some(&why(what))));
+        };
+        match reason.as_str() {
+            "Pulling" => put("pull_started", "Pulling"),
+            "Pulled" if message.contains("already present on machine") => {
+                put("image_cached", "Pulled")
+            }
+            "Pulled" => put("pull_finished", "Pulled"),
+            "Created" => put("container_created", "Created"),
+            "Started" => put("container_started", "Started"),
+            _ => {}
+        }
+        if reason == "Pulled" {
+            if let Some(img) = message.split('"').nth(1) {
+                c.image.get_or_insert_with(|| img.to_owned());
+            }
+            // "… Image size: 72985284 bytes." (kubelet ≥1.30)
+            if let Some(sz) = message
+                .split("Image size: ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+            {
+                if let Ok(n) = sz.parse() {
+                    c.image_size_bytes.get_or_insert(n);
+                }
+            }
+        }
+    }
+}
+
+/// Endpoint propagation: the first EndpointSlice write that lists the pod (by UID, else by IP) as
+/// ready, then on each node the first kube-proxy sync that completed after it.
+fn propagate(cx: &Ctx<'_>, joined: &Joined, tl: &mut PodTimeline) {
+    let ev = cx.events;
+    let lists_pod = |e: &Event| -> Option<String> {
+        let EventKind::EndpointsWrite {
+            service, endpoints, ..
+        } = &e.kind
+        else {
+            return None;
+        };
+        endpoints
+            .iter()
+            .any(|a| {
+                a.ready
+                    && match (&a.pod, &tl.uid) {
+                        (Some(p), Some(uid)) if p.uid.is_some() => {
+                            p.uid.as_deref() == Some(uid.as_str())
+                        }
+                        _ => tl.pod_ip.as_deref() == Some(a.ip.as_str()),
+                    }
+            })
+            .then(|| service.clone())
+    };
+    let mut services: Vec<String> = joined
+        .endpoint_writes
+        .iter()
+        .filter_map(|&i| lists_pod(&ev[i]))
+        .collect();
+    services.sort();
+    services.dedup();
+    tl.services = services;
+    let is_slice = |e: &Event| matches!(&e.kind, EventKind::EndpointsWrite { object, .. } if object.starts_with("EndpointSlice/"));
+    let first_slice = joined
+        .endpoint_writes
+        .iter()
+        .copied()
+        .find(|&i| is_slice(&ev[i]) && lists_pod(&ev[i]).is_some());
+    let first_any = joined
+        .endpoint_writes
+        .iter()
+        .copied()
+        .find(|&i| lists_pod(&ev[i]).is_some());
+    let (idx, derived) = match (first_slice, first_any) {
+        (Some(i), _) => (i, None),
+        (None, Some(i)) => (
+            i,
+            Some("legacy Endpoints write (no EndpointSlice write seen)"),
+        ),
+        (None, None) => return,
+    };
+    let written = cx.milestone(idx, derived);
+    let t0 = written.t;
+    tl.milestones.insert("endpoints_updated", written);
+    if let Some(r) = tl.milestones.get("ready_reported") {
+        tl.phases.insert("endpoints", t0 - r.t);
+    }
+    // Every node whose kube-proxy wrote anything is expected to program the endpoint.
+    let mut nodes: Vec<String> = joined
+        .proxy
+        .iter()
+        .filter_map(|&i| ev[i].host.as_deref().map(str::to_owned))
+        .collect();
+    nodes.sort();
+    nodes.dedup();
+    for node in nodes {
+        let done = joined.proxy.iter().copied().find(|&i| {
+            let e = &ev[i];
+            e.host.as_deref() == Some(node.as_str())
+                && e.t >= t0
+                && matches!(e.kind, EventKind::ProxySync { done: true, .. })
+        });
+        match done {
+            Some(i) => {
+                tl.programmed.insert(node, cx.milestone(i, None));
+            }
+            None => tl.programmed_missing.push(node),
+        }
+    }
+    let first = tl.programmed.values().min_by_key(|m| m.t).cloned();
+    let last = tl.programmed.values().max_by_key(|m| m.t).cloned();
+    if let (Some(f), Some(l)) = (first, last) {
+        // With nodes still missing, the last node's time is not the end of programming.
+        let complete = tl.programmed_missing.is_empty();
+        tl.milestones.insert("programmed_first", f);
+        if complete {
+            tl.phases.insert("programming", l.t - t0);
+            if let Some(r) = tl.milestones.get("requested") {
+                tl.phases.insert("time_to_serving", l.t - r.t);
+            }
+            tl.milestones.insert("programmed_last", l);
+        }
+    }
+    for (name, a, b) in PHASES {
+        if let (Some(x), Some(y)) = (tl.milestones.get(a), tl.milestones.get(b)) {
+            let d = y.t - x.t;
+            if d < 0
+                && !tl
+                    .findings
+                    .iter()
+                    .any(|f| f.starts_with(&format!("phase {name} ")))
+            {
+                tl.findings.push(format!(
+                    "phase {name} is negative ({:.3} ms: {b} at {} is before {a} at {}): clock skew, timezone or parsing error",
+                    d as f64 / 1e6,
+                    y.evidence,
+                    x.evidence
+                ));
+            }
+        }
+    }
 }

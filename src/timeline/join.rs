@@ -33,6 +33,12 @@ pub struct Joined {
     pub pulls: Vec<usize>,
     /// Runtime events whose sandbox or container id matched no pod.
     pub orphans: Vec<usize>,
+    /// EndpointSlice/Endpoints writes, in time order.
+    pub endpoint_writes: Vec<usize>,
+    /// kube-proxy syncs and "Network programming" lines, in time order.
+    pub proxy: Vec<usize>,
+    /// ingress-nginx reloads, in time order.
+    pub ingress: Vec<usize>,
 }
 
 fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
@@ -57,7 +63,8 @@ fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
         | KubeletStatus { pod, .. }
         | SandboxStart { pod, .. }
         | SandboxReady { pod, .. }
-        | SandboxRunFailed { pod, .. } => vec![pod],
+        | SandboxRunFailed { pod, .. }
+        | K8sEvent { pod, .. } => vec![pod],
         SyncLoop { pods, .. } => pods.iter().collect(),
         _ => vec![],
     }
@@ -229,6 +236,18 @@ pub fn join(events: &[Event]) -> Joined {
                 }
                 let _ = step == &CalicoStep::Progress;
                 p
+            }
+            EventKind::EndpointsWrite { .. } => {
+                joined.endpoint_writes.push(i);
+                continue;
+            }
+            EventKind::ProxySync { .. } | EventKind::NetworkProgramming { .. } => {
+                joined.proxy.push(i);
+                continue;
+            }
+            EventKind::IngressReload { .. } => {
+                joined.ingress.push(i);
+                continue;
             }
             EventKind::PullStart { .. }
             | EventKind::PullDone { .. }

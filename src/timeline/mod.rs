@@ -94,6 +94,8 @@ pub struct ContainerTimeline {
     pub pull_logged_nanos: Option<i64>,
     /// Runs of this container beyond the first (`Attempt:N`).
     pub restarts: u32,
+    /// An init container (known from Events' `fieldPath`).
+    pub init: bool,
     pub milestones: BTreeMap<&'static str, Milestone>,
     /// image_pull, create, start (nanoseconds).
     pub phases: BTreeMap<&'static str, i64>,
@@ -122,6 +124,12 @@ pub struct PodTimeline {
     /// Phase name → nanoseconds (present only when both ends are).
     pub phases: BTreeMap<&'static str, i64>,
     pub containers: Vec<ContainerTimeline>,
+    /// Services whose EndpointSlices listed the pod (`namespace/name`).
+    pub services: Vec<String>,
+    /// Per node: when that node's kube-proxy had programmed the endpoint.
+    pub programmed: BTreeMap<String, Milestone>,
+    /// Nodes whose kube-proxy logs show no sync after `endpoints_updated`.
+    pub programmed_missing: Vec<String>,
     pub kubelet: Option<KubeletFigures>,
     /// Failures seen on the way (sandbox, pull, create, start, scheduling), with evidence.
     pub failures: Vec<String>,

@@ -28,7 +28,12 @@ fn no_path_runs_the_bundled_demo() {
         out.contains("  kubelet_prep              116.703\n"),
         "{out}"
     );
-    assert!(out.contains("  endpoints_updated    missing\n"));
+    assert!(
+        out.contains(
+            "  programmed on kind-worker                     32.356 ms after endpoints_updated"
+        ),
+        "{out}"
+    );
     assert!(out.contains("summary: 1 pod(s) from 6 file(s)"));
     assert_eq!(err, "");
 }
@@ -61,13 +66,13 @@ fn json_lines_records() {
         pod["containers"][0]["milestones"]["container_started"]["t"],
         "2024-11-29T10:15:05.041583009Z"
     );
-    assert!(
-        pod["missing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m == "endpoints_updated")
+    assert_eq!(pod["missing"], serde_json::json!([]));
+    assert_eq!(pod["programmed_nodes"], 2);
+    assert_eq!(
+        pod["programmed"]["kind-worker"]["t"],
+        "2024-11-29T10:15:05.983752000Z"
     );
+    assert_eq!(pod["phases"]["time_to_serving"], 5.871407);
     // The first keys are in the documented order.
     assert!(out.starts_with(r#"{"type":"pod","namespace":"default","name":"pod-demo","uid":"#));
     let summary = &lines[1];

@@ -97,7 +97,14 @@ fn pod_demo_timeline() {
         ms(p, "ready").derived.is_some(),
         "no readiness probe: ready is derived from running"
     );
-    assert!(!p.milestones.contains_key("endpoints_updated"));
+    assert_eq!(p.services, ["default/my-service"]);
+    let nodes: Vec<_> = p.programmed.keys().map(String::as_str).collect();
+    assert_eq!(nodes, ["kind-control-plane", "kind-worker"]);
+    assert!(p.programmed_missing.is_empty());
+    assert_eq!(phase(p, "status_report"), 900_268_991);
+    assert_eq!(phase(p, "endpoints"), 9_544_000);
+    assert_eq!(phase(p, "programming"), 32_356_000);
+    assert_eq!(phase(p, "time_to_serving"), 5_871_407_000);
 
     assert_eq!(phase(p, "api_create"), 19_532_000);
     assert_eq!(phase(p, "scheduling"), 12_141_000);
@@ -138,5 +145,9 @@ fn demo_lines_all_accounted_for() {
         assert_eq!(c.lines, c.recognised + c.ignored + c.unparsed);
     }
     let audit = a.totals[&podtrace::event::Component::Audit];
-    assert_eq!((audit.recognised, audit.ignored, audit.unparsed), (4, 5, 0));
+    // pod create, binding, two status patches, EndpointSlice create and update; Service,
+    // Ingress and the RequestReceived stage are read and ignored.
+    assert_eq!((audit.recognised, audit.ignored, audit.unparsed), (6, 3, 0));
+    let kp = a.totals[&podtrace::event::Component::KubeProxy];
+    assert_eq!((kp.lines, kp.recognised, kp.ignored), (6, 4, 2));
 }

@@ -316,7 +316,9 @@ fn every_real_sample_is_read_and_accounted() {
             ("kubelet", [243, 48, 195, 0]),
             ("containerd", [318, 104, 214, 0]),
             ("crio", [23, 0, 23, 0]),
-            ("other", [157, 0, 154, 3]),
+            ("kube-proxy", [3, 3, 0, 0]),
+            ("ingress-nginx", [3, 3, 0, 0]),
+            ("other", [151, 0, 148, 3]),
         ]
     );
 }

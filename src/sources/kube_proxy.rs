@@ -1,0 +1,57 @@
+//! kube-proxy in iptables, nftables and ipvs modes (FORMATS.md §8.1): rule syncs and the V4
+//! "Network programming" line. These name no pod; the timeline joins them through the Service's
+//! EndpointSlice writes.
+
+use podtrace_parsers::time::parse_go_duration;
+
+use super::{Fields, LineCtx, Outcome, find};
+use crate::event::{Component, Event, EventKind};
+
+pub fn extract(
+    msg: &str,
+    fields: &Fields<'_>,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Option<Outcome> {
+    let kind = match msg {
+        "Syncing iptables rules" | "Syncing nftables rules" | "Syncing ipvs rules" => {
+            EventKind::ProxySync {
+                done: false,
+                mode: msg.split(' ').nth(1).unwrap_or("").to_owned(),
+                elapsed_nanos: None,
+            }
+        }
+        // iptables and nftables: "SyncProxyRules complete"; ipvs: "syncProxyRules complete" (V4).
+        "SyncProxyRules complete" | "syncProxyRules complete" => {
+            let p = fields.pairs();
+            EventKind::ProxySync {
+                done: true,
+                mode: if msg.starts_with('s') {
+                    "ipvs".into()
+                } else {
+                    String::new()
+                },
+                elapsed_nanos: find(&p, "elapsed").and_then(|v| parse_go_duration(&v.text())),
+            }
+        }
+        "Network programming" => {
+            let p = fields.pairs();
+            let Some(service) = find(&p, "endpoint").map(|v| v.text().into_owned()) else {
+                return Some(Outcome::Unparsed(
+                    "\"Network programming\" without endpoint=".into(),
+                ));
+            };
+            // `elapsed` is a float of seconds here, not a Duration string.
+            let elapsed_nanos = find(&p, "elapsed")
+                .and_then(|v| v.text().parse::<f64>().ok())
+                .map(|s| (s * 1e9).round() as i64);
+            EventKind::NetworkProgramming {
+                service,
+                elapsed_nanos,
+            }
+        }
+        _ => return None,
+    };
+    out.push(ctx.event(Component::KubeProxy, kind));
+    Some(Outcome::Recognised(1))
+}
