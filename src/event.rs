@@ -286,18 +286,22 @@ pub enum EventKind {
         size_bytes: Option<u64>,
         duration_nanos: Option<i64>,
     },
+    /// CreateContainer begins. containerd names the sandbox; CRI-O names the pod instead.
     CreateStart {
+        pod: Option<PodRef>,
         sandbox_id: String,
         container: String,
         attempt: u32,
     },
     CreateDone {
+        pod: Option<PodRef>,
         sandbox_id: String,
         container: String,
         attempt: u32,
         container_id: String,
     },
     CreateFailed {
+        pod: Option<PodRef>,
         sandbox_id: String,
         container: String,
         attempt: u32,
@@ -334,10 +338,13 @@ pub enum EventKind {
         step: IngressStep,
     },
     // --- CNI plugins ---
-    Calico {
-        sandbox_id: String,
+    /// A CNI plugin's line about one sandbox's ADD (Calico, Cilium, AWS VPC CNI, the runtime's
+    /// own "Adding pod … to CNI network").
+    Cni {
+        plugin: &'static str,
+        sandbox_id: Option<String>,
         pod: Option<PodRef>,
-        step: CalicoStep,
+        step: CniStep,
     },
 }
 
@@ -361,7 +368,7 @@ pub enum IngressStep {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CalicoStep {
+pub enum CniStep {
     /// Any line of the ADD naming the sandbox.
     Progress,
     /// IPs assigned (IPAM or "Calico CNI using IPs").

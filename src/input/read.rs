@@ -198,6 +198,7 @@ fn looks_like_log(l: &str, env: Envelope) -> bool {
         Envelope::Raw => {
             klog::looks_like_header(l.as_bytes())
                 || jsonlog::looks_like(l.as_bytes())
+                || sources::aws_cni::looks_like(l.as_bytes())
                 || logrus::looks_like(l)
                 || calico::parse(l).is_some()
                 || audit::looks_like(l.as_bytes())
@@ -647,6 +648,25 @@ impl<'o> FileState<'o> {
                 }
                 Err(klog::Error::NotKlog) => {}
             }
+        } else if sources::aws_cni::looks_like(b) {
+            // The line carries its own time; the envelope's is the fallback.
+            let ctx = LineCtx {
+                time: RawTime::Abs(Instant {
+                    unix_nanos: 0,
+                    precision: podtrace_parsers::time::Precision::S,
+                    offset_secs: 0,
+                }),
+                evidence,
+                host: host.clone(),
+            };
+            outcome = sources::aws_cni::extract(body, env_time, &ctx, &mut self.scratch);
+            if let Some(e) = self.scratch.first() {
+                if let RawTime::Abs(i) = e.raw_time {
+                    rep.year.anchor(i);
+                    rep.first_abs.get_or_insert(i.unix_nanos);
+                }
+                comp = Component::Cni;
+            }
         } else if jsonlog::looks_like(b) {
             // klog JSON format: the same messages and keys, so the same extractors.
             match jsonlog::parse(body) {
@@ -693,20 +713,43 @@ impl<'o> FileState<'o> {
                     }
                 }
                 let raw_msg = rec.msg.raw();
-                if sources::containerd::wants(raw_msg) {
-                    let time = rec.time.map(RawTime::Abs).or(env_time);
-                    if let Some(time) = time {
-                        let ctx = LineCtx {
-                            time,
-                            evidence,
-                            host: host.clone(),
-                        };
-                        outcome = sources::containerd::extract(&rec, &ctx, &mut self.scratch);
-                        if line_component.is_none() {
-                            comp = Component::Containerd;
+                // The message tells the writer apart (the journald identifier may be missing).
+                let which = if sources::containerd::wants(raw_msg) {
+                    Some(Component::Containerd)
+                } else if sources::crio::wants(raw_msg) {
+                    Some(Component::Crio)
+                } else if sources::cilium::wants(raw_msg) {
+                    Some(Component::Cilium)
+                } else {
+                    None
+                };
+                if let Some(which) = which {
+                    match rec.time.map(RawTime::Abs).or(env_time) {
+                        Some(time) => {
+                            let ctx = LineCtx {
+                                time,
+                                evidence,
+                                host: host.clone(),
+                            };
+                            outcome = match which {
+                                Component::Containerd => {
+                                    sources::containerd::extract(&rec, &ctx, &mut self.scratch)
+                                }
+                                Component::Crio => {
+                                    sources::crio::extract(&rec, &ctx, &mut self.scratch)
+                                }
+                                _ => sources::cilium::extract(&rec, &ctx, &mut self.scratch),
+                            };
+                            if line_component.is_none() {
+                                comp = which;
+                            }
                         }
-                    } else {
-                        outcome = Outcome::Unparsed("containerd record without a time".into());
+                        None => {
+                            outcome = Outcome::Unparsed(format!(
+                                "{} record without a time",
+                                which.as_str()
+                            ))
+                        }
                     }
                 }
             }

@@ -4,7 +4,7 @@
 use podtrace_parsers::calico;
 
 use super::{LineCtx, Outcome, find, pairs};
-use crate::event::{CalicoStep, Component, Event, EventKind, PodRef};
+use crate::event::{CniStep, Component, Event, EventKind, PodRef};
 
 /// Handles a Calico record. Lines without `ContainerID=` (plugin start-up, config) are ignored.
 pub fn extract(rec: &calico::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
@@ -19,16 +19,17 @@ pub fn extract(rec: &calico::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         _ => None,
     };
     let step = if msg == "Wrote updated endpoint to datastore" {
-        CalicoStep::EndpointWritten
+        CniStep::EndpointWritten
     } else if let Some(ips) = ips_in(rec.rest) {
-        CalicoStep::Ips(ips)
+        CniStep::Ips(ips)
     } else {
-        CalicoStep::Progress
+        CniStep::Progress
     };
     out.push(ctx.event(
         Component::Cni,
-        EventKind::Calico {
-            sandbox_id: sandbox,
+        EventKind::Cni {
+            plugin: "calico",
+            sandbox_id: Some(sandbox),
             pod,
             step,
         },

@@ -124,6 +124,7 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let (sandbox_id, container, attempt) = (sandbox.to_owned(), name.to_owned(), meta.attempt);
         if tail.is_empty() {
             EventKind::CreateStart {
+                pod: None,
                 sandbox_id,
                 container,
                 attempt,
@@ -131,6 +132,7 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         } else if let Some(r) = tail.strip_prefix("returns container id ") {
             match first_quoted(r) {
                 Some((id, _)) => EventKind::CreateDone {
+                    pod: None,
                     sandbox_id,
                     container,
                     attempt,
@@ -140,6 +142,7 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
             }
         } else if tail.starts_with("failed") {
             EventKind::CreateFailed {
+                pod: None,
                 sandbox_id,
                 container,
                 attempt,

@@ -4,8 +4,11 @@
 //! each), never by `file:line`, which changes every release.
 
 pub mod audit;
+pub mod aws_cni;
 pub mod calico;
+pub mod cilium;
 pub mod containerd;
+pub mod crio;
 pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;

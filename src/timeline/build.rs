@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::join::{Joined, PodGroup};
 use super::{ContainerTimeline, KubeletFigures, Milestone, PHASES, PodTimeline};
-use crate::event::{CalicoStep, Component, Event, EventKind, SyncOp};
+use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
 /// Turns an evidence pair into `path:line`.
 pub type Display<'a> = &'a dyn Fn(u32, u32) -> String;
@@ -231,10 +231,7 @@ fn build(
         );
     }
     if let Some(i) = first(g, ev, |e| {
-        matches!(
-            e.kind,
-            EventKind::Calico { .. } | EventKind::CniBegin { .. }
-        )
+        matches!(e.kind, EventKind::Cni { .. } | EventKind::CniBegin { .. })
     }) {
         let d = matches!(ev[i].kind, EventKind::CniBegin { .. })
             .then_some("containerd \"begin cni setup\"");
@@ -243,8 +240,8 @@ fn build(
     if let Some(i) = first(g, ev, |e| {
         matches!(
             &e.kind,
-            EventKind::Calico {
-                step: CalicoStep::EndpointWritten,
+            EventKind::Cni {
+                step: CniStep::EndpointWritten,
                 ..
             }
         )
@@ -253,8 +250,8 @@ fn build(
     }
     for i in g.events.iter().copied() {
         match &ev[i].kind {
-            EventKind::Calico {
-                step: CalicoStep::Ips(ips),
+            EventKind::Cni {
+                step: CniStep::Ips(ips),
                 ..
             } if tl.pod_ip.is_none() => tl.pod_ip = ips.first().cloned(),
             EventKind::SandboxRunFailed { error, .. } => tl.failures.push(format!(

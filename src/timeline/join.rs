@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use crate::event::{CalicoStep, Event, EventKind, PodRef};
+use crate::event::{Event, EventKind, PodRef};
 
 #[derive(Debug, Clone, Default)]
 pub struct PodGroup {
@@ -202,15 +202,28 @@ pub fn join(events: &[Event]) -> Joined {
     for &i in &order {
         let e = &events[i];
         let p = match &e.kind {
-            EventKind::CreateStart { sandbox_id, .. }
-            | EventKind::CreateFailed { sandbox_id, .. }
-            | EventKind::CniBegin { sandbox_id } => ix.by_sandbox.get(sandbox_id).copied(),
+            EventKind::CreateStart {
+                sandbox_id, pod, ..
+            }
+            | EventKind::CreateFailed {
+                sandbox_id, pod, ..
+            } => ix
+                .by_sandbox
+                .get(sandbox_id)
+                .copied()
+                .or_else(|| pod.as_ref().map(|r| ix.by_name(r, e.t))),
+            EventKind::CniBegin { sandbox_id } => ix.by_sandbox.get(sandbox_id).copied(),
             EventKind::CreateDone {
                 sandbox_id,
                 container_id,
+                pod,
                 ..
             } => {
-                let p = ix.by_sandbox.get(sandbox_id).copied();
+                let p = ix
+                    .by_sandbox
+                    .get(sandbox_id)
+                    .copied()
+                    .or_else(|| pod.as_ref().map(|r| ix.by_name(r, e.t)));
                 if let Some(p) = p {
                     ix.by_container.insert(container_id.clone(), p);
                 }
@@ -221,20 +234,23 @@ pub fn join(events: &[Event]) -> Joined {
             | EventKind::StartFailed { container_id, .. } => {
                 ix.by_container.get(container_id).copied()
             }
-            EventKind::Calico {
-                sandbox_id,
-                pod,
-                step,
+            EventKind::Cni {
+                sandbox_id, pod, ..
             } => {
-                let p = ix.by_sandbox.get(sandbox_id).copied().or_else(|| {
+                let by_sb = sandbox_id
+                    .as_ref()
+                    .and_then(|sb| ix.by_sandbox.get(sb).copied());
+                let p = by_sb.or_else(|| {
                     pod.as_ref()
                         .filter(|r| !r.name.is_empty())
-                        .map(|r| ix.by_name(r, e.t))
+                        .map(|r| match &r.uid {
+                            Some(uid) => ix.by_uid(r, uid),
+                            None => ix.by_name(r, e.t),
+                        })
                 });
-                if let Some(p) = p {
-                    ix.by_sandbox.entry(sandbox_id.clone()).or_insert(p);
+                if let (Some(p), Some(sb)) = (p, sandbox_id) {
+                    ix.by_sandbox.entry(sb.clone()).or_insert(p);
                 }
-                let _ = step == &CalicoStep::Progress;
                 p
             }
             EventKind::EndpointsWrite { .. } => {
