@@ -236,10 +236,19 @@ pub fn path_hint(path: &Path) -> Option<Component> {
         ("calico", Component::Cni),
         ("cni", Component::Cni),
     ];
-    table
+    if let Some(c) = table
         .iter()
         .find(|(k, _)| name.contains(k))
         .map(|(_, c)| *c)
+    {
+        return Some(c);
+    }
+    // Plugin log folders: /var/log/aws-routed-eni/plugin.log, /var/log/calico/cni/cni.log.
+    let dirs = path.parent()?.to_string_lossy().to_ascii_lowercase();
+    ["aws-routed-eni", "calico"]
+        .iter()
+        .any(|d| dirs.contains(d))
+        .then_some(Component::Cni)
 }
 
 /// The node a file belongs to, from a bundle path: `<node>/containers/…`, `<node>/pods/…`, or
@@ -751,6 +760,13 @@ impl<'o> FileState<'o> {
                             ))
                         }
                     }
+                }
+            } else if logrus::looks_like(body) {
+                // A record whose quotes never close: cut by a viewer (systemctl, a pager) or
+                // truncated on disk. Said, not silently dropped.
+                outcome = Outcome::Unparsed("logrus record cut short (unterminated quote)".into());
+                if let Some(c) = line_component {
+                    comp = c;
                 }
             }
         } else if b.first().is_some_and(u8::is_ascii_digit) {

@@ -6,4 +6,5 @@ mod demo;
 mod formats;
 mod real;
 mod robust;
+mod sources;
 mod util;

@@ -315,10 +315,11 @@ fn every_real_sample_is_read_and_accounted() {
             ("scheduler", [10, 10, 0, 0]),
             ("kubelet", [243, 48, 195, 0]),
             ("containerd", [318, 104, 214, 0]),
-            ("crio", [23, 0, 23, 0]),
+            ("crio", [23, 10, 1, 12]),
             ("kube-proxy", [3, 3, 0, 0]),
             ("ingress-nginx", [3, 3, 0, 0]),
-            ("other", [151, 0, 148, 3]),
+            ("cilium", [3, 3, 0, 0]),
+            ("other", [148, 0, 145, 3]),
         ]
     );
 }

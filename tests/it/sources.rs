@@ -1,0 +1,303 @@
+//! The sources added for bundles (issue 3): real samples where they exist, lines built exactly
+//! per FORMATS.md where they do not.
+
+use podtrace::event::{Component, EventKind};
+
+use crate::util::*;
+
+#[test]
+fn crio_node_density_real() {
+    let a = analyze(&[real("crio/TRIMMED_openshift-node-density.journal.log")]);
+    let p = pod(&a, "node-density-0", "node-density-956");
+    assert_eq!(t(p, "sandbox_started"), "2026-05-27T16:02:27.950581297Z");
+    assert_eq!(ms(p, "sandbox_started").source, Component::Crio);
+    // "Adding pod … to CNI network" (CRI-O's own line) begins the network setup.
+    assert_eq!(t(p, "network_started"), "2026-05-27T16:02:29.013490793Z");
+    // RFC3339Nano with trailing zeros trimmed: .769588511 and .43583158.
+    assert_eq!(t(p, "sandbox_ready"), "2026-05-27T16:02:31.769588511Z");
+    assert_eq!(phase(p, "sandbox"), 3_819_007_214);
+    let c = &p.containers[0];
+    assert_eq!(c.name, "node-density");
+    assert_eq!(
+        c.id.as_deref(),
+        Some("75ef25174d7d464246c9cb27d850db42604394b920e6f66b56a94ab3d9c5c983")
+    );
+    assert_eq!(c.phases["create"], 1_578_394_425);
+    assert_eq!(c.phases["start"], 255_455_144);
+    assert_eq!(t(p, "running"), "2026-05-27T16:02:35.269681149Z");
+    assert_eq!(a.totals[&Component::Crio].recognised, 6);
+}
+
+#[test]
+fn crio_pulls_with_a_space_in_the_time_and_truncated_lines() {
+    // `time="2025-02-24 08:58:42.934122405+09:00"`: a space, not a T, and a +09:00 zone.
+    let a = analyze(&[real("crio/pulled-image.journal.log")]);
+    assert_eq!(a.totals[&Component::Crio].recognised, 3);
+    let j = a
+        .clocks
+        .clocks
+        .iter()
+        .find(|c| c.host.as_deref() == Some("cp-dev-cluster1"))
+        .unwrap();
+    assert_eq!(j.offset_secs, 9 * 3600);
+    // systemctl cut these lines at the terminal width: every cut record is reported.
+    let a = analyze(&[real("crio/TRUNCATED_systemctl-status.log")]);
+    let c = a.totals[&Component::Crio];
+    assert_eq!((c.lines, c.unparsed), (14, 12));
+    assert!(
+        a.warnings
+            .iter()
+            .any(|w| w.contains("TRUNCATED_systemctl-status.log:3: logrus record cut short")),
+        "{:?}",
+        a.warnings
+    );
+}
+
+#[test]
+fn cilium_logrus_and_slog_real() {
+    let a = analyze(&[real("cilium")]);
+    let p = pod(&a, "default", "server");
+    assert_eq!(
+        p.uid.as_deref(),
+        Some("127bf793-da88-4132-ae63-94ffaeafc8f2")
+    );
+    assert_eq!(t(p, "network_started"), "2025-09-16T15:16:09.221863342Z");
+    assert_eq!(p.pod_ip.as_deref(), Some("10.244.1.119"));
+    let p = pod(&a, "default", "pod1");
+    // Cilium ≤1.16 logrus writes whole seconds.
+    assert_eq!(
+        (
+            t(p, "network_started").as_str(),
+            ms(p, "network_started").precision
+        ),
+        ("2026-01-20T05:30:46.000000000Z", "s")
+    );
+}
+
+#[test]
+fn cilium_successful_endpoint_creation() {
+    let sb = "21bb37c412396104f779527a646203c350845bad8d15de647a649ee997f408ce";
+    let text = format!(
+        "time=2025-09-16T15:16:09.221863342Z level=info msg=\"Create endpoint request\" containerID={sb} k8sPodName=default/server k8sUID=127b\n\
+         time=2025-09-16T15:16:09.514000000Z level=info msg=\"Successful endpoint creation\" containerID={sb} endpointID=681 ipv4=10.244.1.119 k8sPodName=default/server subsys=daemon\n"
+    );
+    let d = bundle(&[(
+        "kind-worker/containers/cilium-x_kube-system_cilium-agent-1.log",
+        &text
+            .lines()
+            .map(|l| format!("2025-09-16T15:16:10Z stdout F {l}\n"))
+            .collect::<String>(),
+    )]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "server");
+    assert_eq!(phase(p, "network"), 292_136_658);
+    assert_eq!(ms(p, "network_ready").host.as_deref(), Some("kind-worker"));
+}
+
+#[test]
+fn aws_vpc_cni_plugin_log() {
+    let sb = "5b3c7e9a1f2d4c6b8a0e9d7c5b3a1f2e4d6c8b0a9e7d5c3b1a2f4e6d8c0b9a7e";
+    let text = format!(
+        r#"{{"level":"info","ts":"2024-10-30T21:31:30.508Z","caller":"routed-eni-cni-plugin/cni.go:125","msg":"Received CNI add request: ContainerID({sb}) Netns(/var/run/netns/cni-1) IfName(eth0) Args(K8S_POD_INFRA_CONTAINER_ID={sb};K8S_POD_UID=0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b;IgnoreUnknown=1;K8S_POD_NAMESPACE=default;K8S_POD_NAME=web-7d4b9c6f5-x2kqz) Path(/opt/cni/bin) argsStdinData({{\"cniVersion\":\"0.4.0\"}})"}}
+{{"level":"debug","ts":"2024-10-30T21:31:30.509Z","caller":"routed-eni-cni-plugin/cni.go:200","msg":"MTU value set is 9001:"}}
+{{"level":"info","ts":"2024-10-30T21:31:30.561Z","caller":"routed-eni-cni-plugin/cni.go:286","msg":"Received add network response from ipamd for container {sb} interface eth0: &{{Success:true IPAllocationMetadata:[IPv4Addr:\"192.168.5.1\" DeviceNumber:0 RouteTableId:254]}}"}}
+"#
+    );
+    let d = bundle(&[("ip-192-168-1-10/aws-routed-eni/plugin.log", &text)]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "web-7d4b9c6f5-x2kqz");
+    assert_eq!(
+        p.uid.as_deref(),
+        Some("0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b")
+    );
+    assert_eq!(phase(p, "network"), 53_000_000);
+    assert_eq!(p.pod_ip.as_deref(), Some("192.168.5.1"));
+    let c = a.totals[&Component::Cni];
+    assert_eq!((c.lines, c.recognised, c.ignored), (3, 2, 1));
+}
+
+#[test]
+fn kube_proxy_and_ingress_nginx_real() {
+    let a = analyze(&[real("kube-proxy/iptables-sync.klog.log")]);
+    assert_eq!(a.totals[&Component::KubeProxy].recognised, 3);
+    let a = analyze(&[real("ingress-nginx")]);
+    assert_eq!(a.totals[&Component::IngressNginx].recognised, 3);
+}
+
+/// Events with their kinds, read straight from a run.
+fn events_of(paths: &[std::path::PathBuf]) -> Vec<EventKind> {
+    let (files, _) = podtrace::input::discover(paths);
+    let reports = podtrace::input::read_all(&files, &Default::default());
+    reports
+        .into_iter()
+        .flat_map(|r| r.events)
+        .map(|e| e.kind)
+        .collect()
+}
+
+#[test]
+fn kube_proxy_modes_and_network_programming() {
+    let text = "I1001 20:11:26.077800       1 proxier.go:805] \"Syncing nftables rules\" ipFamily=\"IPv4\"\n\
+                I1001 20:11:26.099209       1 proxier.go:822] \"SyncProxyRules complete\" ipFamily=\"IPv4\" elapsed=\"21.4ms\"\n\
+                I1001 20:11:26.099300       1 proxier.go:1550] \"Network programming\" endpoint=\"default/my-service\" elapsed=1.099209\n\
+                I1001 20:11:27.000000       1 proxier.go:1040] \"syncProxyRules complete\" elapsed=\"5.2ms\"\n";
+    let d = bundle(&[(
+        "n1/containers/kube-proxy-a_kube-system_kube-proxy-1.log",
+        &text
+            .lines()
+            .map(|l| format!("2025-10-01T20:11:27Z stderr F {l}\n"))
+            .collect::<String>(),
+    )]);
+    let kinds = events_of(&path(&d));
+    assert_eq!(
+        kinds,
+        vec![
+            EventKind::ProxySync {
+                done: false,
+                mode: "nftables".into(),
+                elapsed_nanos: None
+            },
+            EventKind::ProxySync {
+                done: true,
+                mode: String::new(),
+                elapsed_nanos: Some(21_400_000)
+            },
+            EventKind::NetworkProgramming {
+                service: "default/my-service".into(),
+                elapsed_nanos: Some(1_099_209_000)
+            },
+            EventKind::ProxySync {
+                done: true,
+                mode: "ipvs".into(),
+                elapsed_nanos: Some(5_200_000)
+            },
+        ]
+    );
+}
+
+#[test]
+fn klog_json_format_kubelet_and_scheduler() {
+    let uid = "ecf6beca-4e57-4562-8f89-b6e72312b3fd";
+    let sched = r#"{"ts":1732875205133.417,"caller":"scheduler/schedule_one.go:83","msg":"Attempting to schedule pod","v":3,"pod":{"name":"j","namespace":"default"}}
+{"ts":1732875205144.6912,"caller":"scheduler/schedule_one.go:314","msg":"Successfully bound pod to node","v":2,"pod":{"name":"j","namespace":"default"},"node":"n1","evaluatedNodes":2,"feasibleNodes":1}
+"#;
+    let kubelet = format!(
+        r#"{{"ts":1732875205146.214,"caller":"kubelet/kubelet.go:2407","msg":"SyncLoop ADD","v":2,"source":"api","pods":[{{"name":"j","namespace":"default"}}]}}
+{{"ts":1732875205912.376,"caller":"kubelet/kubelet.go:2439","msg":"SyncLoop (PLEG): event for pod","v":2,"pod":{{"name":"j","namespace":"default"}},"event":{{"ID":"{uid}","Type":"ContainerStarted","Data":"abc"}}}}
+{{"ts":1732875205900.1,"caller":"kuberuntime/kuberuntime_manager.go:1200","msg":"CreatePodSandbox for pod failed","pod":{{"name":"j","namespace":"default"}},"err":"rpc error: failed to setup network"}}
+"#
+    );
+    let d = bundle(&[
+        (
+            "cp/containers/kube-scheduler-cp_kube-system_kube-scheduler-1.log",
+            &sched
+                .lines()
+                .map(|l| format!("2024-11-29T10:13:25.2Z stderr F {l}\n"))
+                .collect::<String>(),
+        ),
+        ("n1/kubelet.log", &kubelet),
+    ]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "j");
+    assert_eq!(p.uid.as_deref(), Some(uid));
+    assert_eq!(t(p, "schedule_attempted"), "2024-11-29T10:13:25.133417000Z");
+    assert_eq!(t(p, "scheduled"), "2024-11-29T10:13:25.144691200Z");
+    assert_eq!(t(p, "kubelet_seen"), "2024-11-29T10:13:25.146214000Z");
+    assert_eq!(t(p, "sandbox_ready"), "2024-11-29T10:13:25.912376000Z");
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+}
+
+#[test]
+fn events_give_fallbacks_and_failures() {
+    let uid = "11111111-2222-3333-4444-555555555555";
+    // The kubelet's V3 "Event occurred" lines, as client-go's structured event logging writes them.
+    let ev = |t: &str, typ: &str, reason: &str, msg: &str| {
+        format!(
+            "Mar 05 08:20:{t} w kubelet[9]: I0305 08:20:{t}.000000       9 event.go:389] \"Event occurred\" object=\"default/e\" fieldPath=\"spec.containers{{app}}\" kind=\"Pod\" apiVersion=\"v1\" type=\"{typ}\" reason=\"{reason}\" message=\"{msg}\"\n"
+        )
+    };
+    let mut kubelet = String::new();
+    kubelet += &format!(
+        "Mar 05 08:20:40 w kubelet[9]: I0305 08:20:40.000000       9 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"default/e\"]\nMar 05 08:20:40 w kubelet[9]: I0305 08:20:40.100000       9 kubelet.go:2465] \"SyncLoop (PLEG): event for pod\" pod=\"default/e\" event={{\"ID\":\"{uid}\",\"Type\":\"ContainerStarted\",\"Data\":\"sb\"}}\n"
+    );
+    kubelet += &ev(
+        "41",
+        "Normal",
+        "Pulling",
+        "Pulling image \\\"nginx:1.27\\\"",
+    );
+    kubelet += &ev(
+        "45",
+        "Normal",
+        "Pulled",
+        "Successfully pulled image \\\"nginx:1.27\\\" in 3.9s (3.9s including waiting). Image size: 72985284 bytes.",
+    );
+    kubelet += &ev("46", "Normal", "Created", "Created container: app");
+    kubelet += &ev("47", "Normal", "Started", "Started container app");
+    kubelet += &ev(
+        "50",
+        "Warning",
+        "Unhealthy",
+        "Readiness probe failed: connection refused",
+    );
+    let d = bundle(&[
+        ("w/kubelet.log", &kubelet),
+        (
+            "w/containerd.log",
+            "Mar 05 08:20:40 w containerd[1]: time=\"2025-03-05T08:20:40.050000000Z\" level=info msg=\"RunPodSandbox for &PodSandboxMetadata{Name:e,Uid:11111111-2222-3333-4444-555555555555,Namespace:default,Attempt:0,}\"\n",
+        ),
+    ]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "e");
+    let c = &p.containers[0];
+    assert_eq!(
+        (c.name.as_str(), c.image.as_deref(), c.image_size_bytes),
+        ("app", Some("nginx:1.27"), Some(72_985_284))
+    );
+    assert_eq!(c.phases["image_pull"], 4_000_000_000);
+    assert_eq!(
+        c.milestones["container_started"].derived.as_deref(),
+        Some("Started Event")
+    );
+    assert_eq!(t(p, "running"), "2025-03-05T08:20:47.000000000Z");
+    assert!(
+        p.failures
+            .iter()
+            .any(|f| f.starts_with("Unhealthy: Readiness probe failed")),
+        "{:?}",
+        p.failures
+    );
+    // Lines are counted under their writer (the kubelet); the milestones name "events" as source.
+    assert_eq!(a.totals[&Component::Kubelet].recognised, 7);
+    assert_eq!(c.milestones["pull_started"].source, Component::Events);
+}
+
+#[test]
+fn audit_events_and_legacy_endpoints() {
+    let uid = "a2ad81ba-d85f-11e8-88b6-080027728ac4";
+    let lines = [
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"e1","stage":"ResponseComplete","verb":"create","user":{{"username":"system:kube-scheduler"}},"objectRef":{{"resource":"events","namespace":"default","apiGroup":"events.k8s.io"}},"responseStatus":{{"code":201}},"requestObject":{{"regarding":{{"kind":"Pod","namespace":"default","name":"w","uid":"{uid}"}},"reason":"Scheduled","note":"Successfully assigned default/w to n1","type":"Normal"}},"requestReceivedTimestamp":"2024-05-01T08:00:00.200000Z","stageTimestamp":"2024-05-01T08:00:00.210000Z"}}"#
+        ),
+        format!(
+            r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"e2","stage":"ResponseComplete","verb":"update","user":{{"username":"system:kube-controller-manager"}},"objectRef":{{"resource":"endpoints","namespace":"default","name":"svc"}},"responseStatus":{{"code":200}},"requestObject":{{"metadata":{{"name":"svc","namespace":"default","annotations":{{"endpoints.kubernetes.io/last-change-trigger-time":"2024-05-01T08:00:05Z"}}}},"subsets":[{{"addresses":[{{"ip":"10.0.0.9","nodeName":"n1","targetRef":{{"kind":"Pod","namespace":"default","name":"w","uid":"{uid}"}}}}],"ports":[{{"port":80}}]}}]}},"requestReceivedTimestamp":"2024-05-01T08:00:05.300000Z","stageTimestamp":"2024-05-01T08:00:05.310000Z"}}"#
+        ),
+    ];
+    let d = bundle(&[("audit.log", &(lines.join("\n") + "\n"))]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "w");
+    assert_eq!(t(p, "scheduled"), "2024-05-01T08:00:00.210000000Z");
+    assert_eq!(
+        ms(p, "scheduled").derived.as_deref(),
+        Some("Scheduled Event")
+    );
+    assert_eq!(t(p, "endpoints_updated"), "2024-05-01T08:00:05.310000000Z");
+    assert!(
+        ms(p, "endpoints_updated")
+            .derived
+            .as_deref()
+            .unwrap()
+            .contains("legacy Endpoints")
+    );
+    assert_eq!(p.services, ["default/svc"]);
+}
