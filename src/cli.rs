@@ -123,6 +123,7 @@ fn run(args: &AnalyzeArgs) -> crate::Analysis {
         args.paths.clone()
     };
     let mut opts = AnalyzeOptions::default();
+    opts.read.progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     opts.clock.year = args.year;
     opts.clock.timezone = args.timezone;
     opts.clock.fallback_year = current_year();

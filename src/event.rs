@@ -190,6 +190,9 @@ pub enum EventKind {
         message: String,
         warning: bool,
     },
+    /// A Pod object from a bundle (`pods.json`, `pods.yaml`): second-precision status times,
+    /// used where no log line shows the milestone. The event time is `creationTimestamp`.
+    PodObject(Box<PodObject>),
     // --- kube-scheduler ---
     SchedAttempt {
         pod: PodRef,
@@ -346,6 +349,22 @@ pub enum EventKind {
         pod: Option<PodRef>,
         step: CniStep,
     },
+}
+
+/// What a stored Pod object says about its start (all times UTC ns, whole seconds).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodObject {
+    pub pod: PodRef,
+    pub node: Option<String>,
+    pub pod_ip: Option<String>,
+    /// PodScheduled condition's lastTransitionTime.
+    pub scheduled: Option<i64>,
+    /// Ready condition's lastTransitionTime (True).
+    pub ready: Option<i64>,
+    /// (name, init container, state.running/terminated.startedAt).
+    pub containers: Vec<(String, bool, Option<i64>)>,
+    /// `Kind/name` of the controller owner reference.
+    pub owner: Option<String>,
 }
 
 /// One address of an EndpointSlice/Endpoints object.

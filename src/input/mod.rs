@@ -117,10 +117,34 @@ pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
 /// result keeps the input order, so output is deterministic; report ids and evidence are
 /// renumbered to count the streams of all inputs in order.
 pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
+    // Progress goes to stderr only, and only for people (never into stdout or a pipe).
+    let bar = if opts.progress {
+        let total: u64 = files
+            .iter()
+            .map(|f| fs::metadata(&f.path).map_or(0, |m| m.len()))
+            .sum();
+        let pb = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{spinner} reading {bytes}/{total_bytes} ({bytes_per_sec}, {eta}) {wide_msg}",
+        ) {
+            pb.set_style(style);
+        }
+        pb
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
     let per_unit: Vec<Vec<FileReport>> = files
         .par_iter()
-        .map(|f| archive::read_unit(&f.path, &f.display, opts))
+        .map(|f| {
+            let r = archive::read_unit(&f.path, &f.display, opts);
+            bar.inc(fs::metadata(&f.path).map_or(0, |m| m.len()));
+            r
+        })
         .collect();
+    bar.finish_and_clear();
     let mut out = Vec::new();
     for mut unit in per_unit {
         let base = out.len() as u32;

@@ -24,6 +24,8 @@ pub struct ReadOptions {
     pub keep_warnings: usize,
     /// Decompressed bytes allowed per input file; default max(4 GiB, 200 × its size).
     pub max_decompressed: Option<u64>,
+    /// Draw a progress bar on stderr (the CLI sets it when stderr is a terminal).
+    pub progress: bool,
 }
 
 impl Default for ReadOptions {
@@ -32,6 +34,7 @@ impl Default for ReadOptions {
             max_line: 16 * 1024 * 1024,
             keep_warnings: 20,
             max_decompressed: None,
+            progress: false,
         }
     }
 }
@@ -141,6 +144,11 @@ pub fn read_stream(
         .flatten()
         .map(|l| String::from_utf8_lossy(l).into_owned())
         .collect();
+    if io_error.is_none() {
+        if let Some(yaml) = sources::objects::sniff(&texts.join("\n")) {
+            return read_document(rep, path, &head, lr, yaml, opts);
+        }
+    }
     let first_content = texts.iter().find(|l| !l.trim().is_empty());
     let is_audit = first_content.is_some_and(|l| audit::looks_like(l.as_bytes()));
     let envelope = if is_audit {
@@ -188,6 +196,85 @@ pub fn read_stream(
             opts,
         );
         rep.error = Some(e);
+    }
+    rep
+}
+
+/// Largest Kubernetes object document read whole (EventList, PodList).
+const MAX_DOCUMENT: usize = 512 * 1024 * 1024;
+
+/// A JSON/YAML object list: read whole, parsed once.
+fn read_document<R: std::io::Read>(
+    mut rep: FileReport,
+    path: &Path,
+    head: &[Option<Vec<u8>>],
+    mut lr: LineReader<R>,
+    yaml: bool,
+    opts: &ReadOptions,
+) -> FileReport {
+    rep.format = if yaml { "yaml-objects" } else { "json-objects" };
+    let mut text = String::new();
+    let mut lines = 0u64;
+    let push = |t: &[u8], text: &mut String| {
+        text.push_str(&String::from_utf8_lossy(t));
+        text.push('\n');
+    };
+    for l in head.iter().flatten() {
+        lines += 1;
+        push(l, &mut text);
+    }
+    let mut too_big = false;
+    loop {
+        match lr.next_line() {
+            Ok(Some(Line::Text(t))) => {
+                lines += 1;
+                if text.len() + t.len() > MAX_DOCUMENT {
+                    too_big = true;
+                    continue;
+                }
+                push(t, &mut text);
+            }
+            Ok(Some(Line::TooLong(_))) => lines += 1,
+            Ok(None) => break,
+            Err(e) => {
+                rep.error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    let c = rep.counts.entry(Component::Events).or_default();
+    c.lines = lines;
+    if too_big {
+        c.unparsed = lines;
+        rep.warn(
+            format!(
+                "{}:1: object document larger than {MAX_DOCUMENT} bytes: not read",
+                rep.display
+            ),
+            opts,
+        );
+        return rep;
+    }
+    let host: Option<Arc<str>> = path_host(path)
+        .or_else(|| Some("control-plane".to_owned()))
+        .map(Arc::from);
+    if let Some(h) = &host {
+        rep.hosts.insert(h.clone());
+    }
+    let o = sources::objects::extract(&text, yaml, rep.id, host, &mut rep.events);
+    let c = rep.counts.entry(Component::Events).or_default();
+    match o.error {
+        Some(e) => {
+            c.unparsed = lines;
+            rep.warn(format!("{}:1: {e}", rep.display), opts);
+        }
+        // The document is understood as a whole; its items become events.
+        None => c.recognised = lines,
+    }
+    for e in &rep.events {
+        if let RawTime::Abs(i) = e.raw_time {
+            rep.year.anchor(i);
+        }
     }
     rep
 }
@@ -264,14 +351,37 @@ pub fn path_host(path: &Path) -> Option<String> {
         }
     }
     let name = comps.last()?;
-    if matches!(
+    let node_log = matches!(
         name.as_str(),
-        "kubelet.log" | "containerd.log" | "journal.log" | "crio.log"
-    ) && comps.len() >= 2
-    {
-        return Some(comps[comps.len() - 2].clone());
+        "kubelet.log" | "containerd.log" | "journal.log" | "crio.log" | "syslog" | "messages"
+    );
+    let n = comps.len();
+    // Support bundles: nodes/<node>.zip holds <node>/logs/kubelet.log.
+    if node_log && n >= 3 && comps[n - 2] == "logs" {
+        return Some(comps[n - 3].clone());
+    }
+    if node_log && n >= 2 {
+        return Some(comps[n - 2].clone());
     }
     None
+}
+
+/// The component a container of that name runs (cluster-info dump and support-bundle logs).
+fn container_component(name: &str) -> Option<Component> {
+    let table = [
+        ("kube-scheduler", Component::Scheduler),
+        ("kube-apiserver", Component::Apiserver),
+        ("kube-controller-manager", Component::ControllerManager),
+        ("kube-proxy", Component::KubeProxy),
+        ("cilium-agent", Component::Cilium),
+        ("calico-node", Component::Cni),
+        ("aws-node", Component::Cni),
+        ("controller", Component::IngressNginx),
+    ];
+    table
+        .iter()
+        .find(|(k, _)| name.starts_with(k))
+        .map(|(_, c)| *c)
 }
 
 fn ident_component(ident: &str) -> Component {
@@ -318,6 +428,8 @@ struct FileState<'o> {
     is_audit: bool,
     opts: &'o ReadOptions,
     hint: Option<Component>,
+    /// The hint the file's path gave (`hint` changes inside logs.txt container blocks).
+    file_hint: Option<Component>,
     file_host: Option<Arc<str>>,
     last_host: Option<Arc<str>>,
     /// CRI `P` fragments waiting for their `F`: (stream, first line, stamp, text).
@@ -362,6 +474,7 @@ impl<'o> FileState<'o> {
             is_audit,
             opts,
             hint,
+            file_hint: hint,
             file_host,
             last_host: None,
             partial: Vec::new(),
@@ -407,6 +520,22 @@ impl<'o> FileState<'o> {
         };
         if self.is_audit {
             self.audit_line(rep, evidence, bytes, text);
+            return;
+        }
+        // `kubectl cluster-info dump` logs.txt: one block per container, between markers.
+        if let Some(rest) = text.strip_prefix("==== START logs for container ") {
+            let container = rest.split(' ').next().unwrap_or("");
+            self.hint = container_component(container).or(self.file_hint);
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            return;
+        }
+        if text.starts_with("==== END logs for container ") {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            self.hint = self.file_hint;
             return;
         }
         if text.trim().is_empty() {

@@ -12,6 +12,7 @@ pub mod crio;
 pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;
+pub mod objects;
 pub mod scheduler;
 
 use std::sync::Arc;

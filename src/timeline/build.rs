@@ -413,6 +413,7 @@ fn build(
     }
     let _ = (all_started, running);
     merge_events(cx, g, &mut tl, &mut m);
+    merge_pod_object(cx, g, &mut tl, &mut m);
     for c in &mut tl.containers {
         for (name, a, b) in [
             ("image_pull", "pull_started", "pull_finished"),
@@ -770,4 +771,65 @@ fn propagate(cx: &Ctx<'_>, joined: &Joined, tl: &mut PodTimeline) {
             }
         }
     }
+}
+
+/// A stored Pod object (bundles): second-precision fallbacks for what no log line showed.
+fn merge_pod_object(
+    cx: &Ctx<'_>,
+    g: &PodGroup,
+    tl: &mut PodTimeline,
+    m: &mut BTreeMap<&'static str, Milestone>,
+) {
+    let ev = cx.events;
+    let Some(i) = g
+        .events
+        .iter()
+        .copied()
+        .rev()
+        .find(|&i| matches!(ev[i].kind, EventKind::PodObject(_)))
+    else {
+        return;
+    };
+    let EventKind::PodObject(o) = &ev[i].kind else {
+        return;
+    };
+    let at = |t: i64, why: &str| cx.milestone_at(i, t, "s", Some(why));
+    if !m.contains_key("created") {
+        m.insert("created", at(ev[i].t, "pod object creationTimestamp"));
+    }
+    if let (false, Some(t)) = (m.contains_key("scheduled"), o.scheduled) {
+        m.insert("scheduled", at(t, "pod object PodScheduled condition"));
+    }
+    if let Some(t) = o.ready {
+        let weaker = m.get("ready").is_none_or(|r| r.derived.is_some());
+        if weaker {
+            m.insert("ready", at(t, "pod object Ready condition"));
+        }
+    }
+    for (name, init, started) in &o.containers {
+        let pos = match tl.containers.iter().position(|c| &c.name == name) {
+            Some(p) => p,
+            None => {
+                tl.containers.push(ContainerTimeline {
+                    name: name.clone(),
+                    ..Default::default()
+                });
+                tl.containers.len() - 1
+            }
+        };
+        let c = &mut tl.containers[pos];
+        c.init |= *init;
+        if let Some(t) = started {
+            c.milestones
+                .entry("container_started")
+                .or_insert_with(|| at(*t, "pod object containerStatuses startedAt"));
+        }
+    }
+    if tl.node.is_none() {
+        tl.node = o.node.clone();
+    }
+    if tl.pod_ip.is_none() {
+        tl.pod_ip = o.pod_ip.clone();
+    }
+    tl.owner = o.owner.clone();
 }

@@ -65,6 +65,7 @@ fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
         | SandboxReady { pod, .. }
         | SandboxRunFailed { pod, .. }
         | K8sEvent { pod, .. } => vec![pod],
+        PodObject(o) => vec![&o.pod],
         SyncLoop { pods, .. } => pods.iter().collect(),
         _ => vec![],
     }

@@ -119,6 +119,8 @@ pub struct PodTimeline {
     pub uid: Option<String>,
     pub node: Option<String>,
     pub pod_ip: Option<String>,
+    /// Controller owner (`ReplicaSet/web-7d4b9c6f5`), from the pod object.
+    pub owner: Option<String>,
     pub sandbox_ids: Vec<String>,
     pub milestones: BTreeMap<&'static str, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
