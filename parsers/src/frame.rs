@@ -85,7 +85,12 @@ pub fn journal(line: &str) -> Option<Frame<'_>> {
     // `ident[pid]: ` or `ident: `. The identifier has no spaces.
     let colon = memchr::memchr(b':', s.as_bytes())?;
     let head = &s[..colon];
-    if head.is_empty() || head.contains(' ') {
+    // Identifiers start with a letter (`kubelet`, `containerd`, `systemd-journald`, `(sd-pam)`):
+    // this keeps `<stamp> I0602 09:00:03…` (a stamped klog line) from passing for a journal line.
+    if head.is_empty()
+        || head.contains(' ')
+        || !head.starts_with(|c: char| c.is_ascii_alphabetic() || c == '(')
+    {
         return None;
     }
     let (ident, pid) = match head.find('[') {
@@ -224,6 +229,10 @@ mod tests {
         assert_eq!((f.ident, f.pid, f.body), (Some("kernel"), None, "eth0 up"));
         assert!(journal("-- Boot 5e1e2799dd1c4cce8e4e7d28ac265148 --").is_none());
         assert!(journal("\tcontinuation").is_none());
+        assert!(
+            journal("2025-06-02T09:00:03.1Z I0602 09:00:03.099000       1 proxier.go:799] x")
+                .is_none()
+        );
     }
 
     #[test]

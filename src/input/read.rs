@@ -330,6 +330,25 @@ pub fn path_hint(path: &Path) -> Option<Component> {
     {
         return Some(c);
     }
+    // /var/log/pods/<ns>_<pod>_<uid>/<container>/0.log: the container's folder names it.
+    if name
+        .split('.')
+        .next()
+        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
+    {
+        let container = path
+            .parent()?
+            .file_name()?
+            .to_string_lossy()
+            .to_ascii_lowercase();
+        if let Some(c) = table
+            .iter()
+            .find(|(k, _)| container.starts_with(k))
+            .map(|(_, c)| *c)
+        {
+            return Some(c);
+        }
+    }
     // Plugin log folders: /var/log/aws-routed-eni/plugin.log, /var/log/calico/cni/cni.log.
     let dirs = path.parent()?.to_string_lossy().to_ascii_lowercase();
     ["aws-routed-eni", "calico"]
@@ -347,6 +366,10 @@ pub fn path_host(path: &Path) -> Option<String> {
         .collect();
     for (i, c) in comps.iter().enumerate() {
         if (c == "containers" || c == "pods") && i > 0 && i + 1 < comps.len() {
+            // A bare /var/log/{pods,containers} tree says nothing about its node.
+            if comps[i - 1] == "log" {
+                return None;
+            }
             return Some(comps[i - 1].clone());
         }
     }

@@ -87,7 +87,19 @@ pub fn extract(
     };
     for (idx, item) in items.iter().enumerate() {
         let uid = s(item, &["metadata", "uid"]);
-        let line = uid.and_then(|u| line_of(text, u)).unwrap_or(idx as u32 + 1);
+        let line = uid
+            .and_then(|u| {
+                [
+                    format!("\"uid\": \"{u}\""),
+                    format!("\"uid\":\"{u}\""),
+                    format!("uid: {u}"),
+                    format!("uid: \"{u}\""),
+                ]
+                .iter()
+                .find_map(|n| line_of(text, n))
+                .or_else(|| line_of(text, u))
+            })
+            .unwrap_or(idx as u32 + 1);
         let evidence = Evidence { file, line };
         let kind = item.get("kind").and_then(Value::as_str).unwrap_or_else(|| {
             // Items of a typed list often omit `kind`.

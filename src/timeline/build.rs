@@ -478,7 +478,7 @@ fn build(
         .iter()
         .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if probe == "readiness"))
     {
-        if let Some(r) = m.get("running").cloned() {
+        if let (false, Some(r)) = (m.contains_key("ready"), m.get("running").cloned()) {
             m.insert(
                 "ready",
                 Milestone {

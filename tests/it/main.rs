@@ -4,6 +4,7 @@ mod bundles;
 mod cli;
 mod demo;
 mod formats;
+mod layouts;
 mod real;
 mod robust;
 mod sources;
