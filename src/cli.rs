@@ -26,6 +26,38 @@ pub enum Command {
     /// Show what podtrace sees in each file: format, source, host, clock offset, time range,
     /// line accounting and the first unparsed lines.
     Inspect(AnalyzeArgs),
+    /// Write a deterministic, realistic kind-style bundle with a ground-truth file
+    /// (ground-truth.json): a bundle to try podtrace on, and data of any size for tests and
+    /// benchmarks.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SimulateArgs {
+    /// Where to write the bundle (created if needed).
+    pub outdir: PathBuf,
+    #[arg(long, default_value_t = 100)]
+    pub pods: usize,
+    /// Worker nodes (plus one control plane).
+    #[arg(long, default_value_t = 3)]
+    pub nodes: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Offset every worker's clock by a fixed amount drawn in ±K ms.
+    #[arg(long, default_value_t = 0)]
+    pub skew_ms: u64,
+    /// UTC offset (whole hours) of every node's local clock.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+    pub timezone: i32,
+    /// Write containerd 2.x metadata (protobuf text) instead of 1.x.
+    #[arg(long)]
+    pub containerd2: bool,
+    /// Gzip every log file.
+    #[arg(long)]
+    pub gzip: bool,
+    /// Noise lines per relevant line (lease updates, volume reconcilers, image events).
+    #[arg(long, default_value_t = 0)]
+    pub noise: usize,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -100,6 +132,32 @@ fn current_year() -> i32 {
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
     podtrace_parsers::time::civil_from_days(secs.div_euclid(86_400)).0
+}
+
+/// Runs `simulate`.
+pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    let o = crate::simulate::SimOptions {
+        pods: args.pods,
+        nodes: args.nodes,
+        seed: args.seed,
+        skew_ms: args.skew_ms,
+        timezone_hours: args.timezone,
+        containerd2: args.containerd2,
+        noise: args.noise,
+        gzip: args.gzip,
+        ..Default::default()
+    };
+    let (truth, bytes) = crate::simulate::generate(&args.outdir, &o)
+        .map_err(|e| anyhow::anyhow!("writing {}: {e}", args.outdir.display()))?;
+    writeln!(
+        out,
+        "wrote {} pods on {} nodes, {bytes} bytes of logs, to {}; ground truth in {}",
+        truth.pods.len(),
+        truth.nodes.len(),
+        args.outdir.display(),
+        crate::simulate::truth_path(&args.outdir).display()
+    )?;
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `inspect`: 0 when at least one file was read, 2 otherwise.

@@ -12,6 +12,7 @@ fn main() -> ExitCode {
     let res = match &cli.command {
         Command::Analyze(args) => podtrace::cli::analyze(args, &mut out, &mut err),
         Command::Inspect(args) => podtrace::cli::inspect(args, &mut out),
+        Command::Simulate(args) => podtrace::cli::simulate(args, &mut out),
     };
     let res = res.and_then(|code| {
         out.flush()?;

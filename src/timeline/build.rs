@@ -726,11 +726,36 @@ fn propagate(cx: &Ctx<'_>, joined: &Joined, tl: &mut PodTimeline) {
     nodes.sort();
     nodes.dedup();
     for node in nodes {
-        let done = joined.proxy.iter().copied().find(|&i| {
-            let e = &ev[i];
-            e.host.as_deref() == Some(node.as_str())
-                && e.t >= t0
-                && matches!(e.kind, EventKind::ProxySync { done: true, .. })
+        // The first sync that *started* after the write carries it (one already running when the
+        // write landed read the old state); where starts are not logged, the first completion.
+        let on_node = |i: &usize| ev[*i].host.as_deref() == Some(node.as_str());
+        let logs_starts = joined
+            .proxy
+            .iter()
+            .filter(|i| on_node(i))
+            .any(|&i| matches!(ev[i].kind, EventKind::ProxySync { done: false, .. }));
+        let after = if logs_starts {
+            joined
+                .proxy
+                .iter()
+                .copied()
+                .filter(|i| on_node(i))
+                .find(|&i| {
+                    ev[i].t >= t0 && matches!(ev[i].kind, EventKind::ProxySync { done: false, .. })
+                })
+                .map(|i| ev[i].t)
+        } else {
+            Some(t0)
+        };
+        let done = after.and_then(|from| {
+            joined
+                .proxy
+                .iter()
+                .copied()
+                .filter(|i| on_node(i))
+                .find(|&i| {
+                    ev[i].t >= from && matches!(ev[i].kind, EventKind::ProxySync { done: true, .. })
+                })
         });
         match done {
             Some(i) => {

@@ -72,7 +72,7 @@ fn json_lines_records() {
         pod["programmed"]["kind-worker"]["t"],
         "2024-11-29T10:15:05.983752000Z"
     );
-    assert_eq!(pod["phases"]["time_to_serving"], 5.871407);
+    assert_eq!(pod["phases"]["time_to_serving"], 5.876953);
     // The first keys are in the documented order.
     assert!(out.starts_with(r#"{"type":"pod","namespace":"default","name":"pod-demo","uid":"#));
     let summary = &lines[1];

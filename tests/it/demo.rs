@@ -103,8 +103,8 @@ fn pod_demo_timeline() {
     assert!(p.programmed_missing.is_empty());
     assert_eq!(phase(p, "status_report"), 900_268_991);
     assert_eq!(phase(p, "endpoints"), 9_544_000);
-    assert_eq!(phase(p, "programming"), 32_356_000);
-    assert_eq!(phase(p, "time_to_serving"), 5_871_407_000);
+    assert_eq!(phase(p, "programming"), 37_902_000);
+    assert_eq!(phase(p, "time_to_serving"), 5_876_953_000);
 
     assert_eq!(phase(p, "api_create"), 19_532_000);
     assert_eq!(phase(p, "scheduling"), 12_141_000);

@@ -7,5 +7,6 @@ mod formats;
 mod layouts;
 mod real;
 mod robust;
+mod simulated;
 mod sources;
 mod util;

@@ -1,0 +1,234 @@
+//! Generated bundles (`podtrace simulate`) against their ground truth.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use podtrace::Analysis;
+use podtrace::simulate::{SimOptions, Truth, generate};
+
+use crate::util::*;
+
+fn sim(dir: &Path, o: &SimOptions) -> Truth {
+    generate(dir, o).unwrap().0
+}
+
+/// Compares every milestone with the truth. Exact, except kube-proxy programming: a sync that
+/// started after the EndpointSlice write but before the node's informer delivered it is taken
+/// (logs cannot show the informer), so programming may read early by up to one sync (≤ 40 ms here).
+fn check(a: &Analysis, truth: &Truth) -> (usize, usize) {
+    let by_uid: BTreeMap<&str, &podtrace::timeline::PodTimeline> = a
+        .pods
+        .iter()
+        .filter_map(|p| p.uid.as_deref().map(|u| (u, p)))
+        .collect();
+    let (mut exact, mut programmed_early) = (0, 0);
+    for tp in &truth.pods {
+        let p = by_uid
+            .get(tp.uid.as_str())
+            .unwrap_or_else(|| panic!("pod {} not found", tp.name));
+        assert_eq!(
+            (p.namespace.as_str(), p.name.as_str()),
+            (tp.namespace.as_str(), tp.name.as_str())
+        );
+        assert_eq!(p.node.as_deref(), Some(tp.node.as_str()));
+        assert_eq!(p.pod_ip.as_deref(), Some(tp.ip.as_str()));
+        for (k, &want_us) in &tp.milestones {
+            let got = p
+                .milestones
+                .get(k.as_str())
+                .unwrap_or_else(|| panic!("{}: {k} missing", tp.name))
+                .t;
+            let want = want_us * 1000;
+            if k.starts_with("programmed") {
+                assert!(
+                    got <= want && want - got <= 45_000_000,
+                    "{} {k}: {got} vs {want}",
+                    tp.name
+                );
+                if got != want {
+                    programmed_early += 1;
+                }
+            } else {
+                assert_eq!(got, want, "{} {k}", tp.name);
+            }
+            exact += 1;
+        }
+        let c = &p.containers[0];
+        assert_eq!(
+            c.milestones.contains_key("pull_started"),
+            !tp.image_cached,
+            "{}",
+            tp.name
+        );
+        assert_eq!(c.id.as_deref(), Some(tp.container_id.as_str()));
+    }
+    (exact, programmed_early)
+}
+
+#[test]
+fn simulated_bundle_matches_its_truth() {
+    let d = tempfile::tempdir().unwrap();
+    let truth = sim(
+        d.path(),
+        &SimOptions {
+            pods: 60,
+            nodes: 3,
+            seed: 7,
+            noise: 2,
+            ..Default::default()
+        },
+    );
+    let a = analyze(&path(&d));
+    assert_eq!(a.pods.len(), 60);
+    let (n, early) = check(&a, &truth);
+    assert_eq!(n, 60 * 17);
+    // Seed 7: 19 of the 120 programming values are read one sync early (the informer ambiguity).
+    assert!(
+        early <= 30,
+        "programming read early for {early} of 120 values"
+    );
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    // The generator's truth file is not a log: said, not read.
+    assert!(
+        a.files
+            .iter()
+            .any(|f| f.path.ends_with("ground-truth.json") && f.skipped.is_some())
+    );
+}
+
+#[test]
+fn containerd2_gzip_and_a_plus_two_timezone() {
+    let d = tempfile::tempdir().unwrap();
+    let truth = sim(
+        d.path(),
+        &SimOptions {
+            pods: 25,
+            nodes: 2,
+            seed: 3,
+            containerd2: true,
+            gzip: true,
+            timezone_hours: 2,
+            ..Default::default()
+        },
+    );
+    let a = analyze(&path(&d));
+    check(&a, &truth);
+    assert!(
+        a.clocks.clocks.iter().all(|c| c.offset_secs == 7200),
+        "{:?}",
+        a.clocks.clocks
+    );
+}
+
+#[test]
+fn same_timelines_as_folder_tar_gz_and_zip() {
+    let d = tempfile::tempdir().unwrap();
+    let bundle_dir = d.path().join("bundle");
+    let truth = sim(
+        &bundle_dir,
+        &SimOptions {
+            pods: 20,
+            nodes: 2,
+            seed: 11,
+            noise: 1,
+            ..Default::default()
+        },
+    );
+    let folder = analyze(std::slice::from_ref(&bundle_dir));
+    check(&folder, &truth);
+    // tar.gz
+    let mut b = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::fast(),
+    ));
+    b.append_dir_all("bundle", &bundle_dir).unwrap();
+    let tgz = b.into_inner().unwrap().finish().unwrap();
+    std::fs::write(d.path().join("bundle.tar.gz"), tgz).unwrap();
+    // zip
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for e in walkdir(&bundle_dir) {
+        let rel = e
+            .strip_prefix(d.path())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        z.start_file(rel, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, &std::fs::read(&e).unwrap()).unwrap();
+    }
+    std::fs::write(
+        d.path().join("bundle.zip"),
+        z.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    let strip = |a: &Analysis| -> Vec<String> {
+        a.pods
+            .iter()
+            .map(|p| {
+                let ms: Vec<String> = p
+                    .milestones
+                    .iter()
+                    .map(|(k, m)| format!("{k}={}/{}", m.t, m.precision))
+                    .collect();
+                format!("{:?} {:?} {}", p.uid, p.phases, ms.join(","))
+            })
+            .collect()
+    };
+    let want = strip(&folder);
+    for f in ["bundle.tar.gz", "bundle.zip"] {
+        let a = analyze(&[d.path().join(f)]);
+        assert_eq!(strip(&a), want, "{f}");
+    }
+}
+
+#[test]
+fn same_seed_same_bytes() {
+    let (d1, d2, d3) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let o = SimOptions {
+        pods: 15,
+        nodes: 2,
+        seed: 42,
+        noise: 1,
+        ..Default::default()
+    };
+    sim(d1.path(), &o);
+    sim(d2.path(), &o);
+    sim(
+        d3.path(),
+        &SimOptions {
+            seed: 43,
+            ..o.clone()
+        },
+    );
+    let read = |d: &Path| -> Vec<(String, Vec<u8>)> {
+        walkdir(d)
+            .into_iter()
+            .map(|p| {
+                (
+                    p.strip_prefix(d).unwrap().to_string_lossy().into_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(read(d1.path()), read(d2.path()));
+    assert_ne!(read(d1.path()), read(d3.path()));
+}
+
+fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(p).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(walkdir(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v.sort();
+    v
+}
