@@ -336,6 +336,11 @@ pub enum EventKind {
         service: String,
         elapsed_nanos: Option<i64>,
     },
+    /// kube-controller-manager V4 "Finished syncing service endpoint slices".
+    EndpointSliceSync {
+        service: String,
+        elapsed_nanos: Option<i64>,
+    },
     // --- ingress-nginx (per controller, no pod) ---
     IngressReload {
         step: IngressStep,

@@ -97,6 +97,20 @@ fn walk(
     };
     entries.sort();
     for e in entries {
+        // Like ripgrep, directory symlinks met while walking are not followed (loops, and a
+        // second name for a node's folder); symlinked files are read, and what they repeat is
+        // de-duplicated later. A symlink given on the command line is followed.
+        let is_dir_link = fs::symlink_metadata(&e).is_ok_and(|m| m.file_type().is_symlink())
+            && fs::metadata(&e).is_ok_and(|m| m.is_dir());
+        if is_dir_link {
+            skipped.push(Skipped {
+                path: e.display().to_string(),
+                reason:
+                    "symlink to a directory, not followed (give it on the command line to read it)"
+                        .into(),
+            });
+            continue;
+        }
         walk(&e, files, skipped, seen);
     }
 }

@@ -50,6 +50,22 @@ pub fn extract(
                 elapsed_nanos,
             }
         }
+        // kube-controller-manager's EndpointSlice controller (V4): one Service synced.
+        "Finished syncing service endpoint slices" => {
+            let p = fields.pairs();
+            let service = find(&p, "key")
+                .map(|v| v.text().into_owned())
+                .unwrap_or_default();
+            let elapsed = find(&p, "elapsedTime").and_then(|v| parse_go_duration(&v.text()));
+            out.push(ctx.event(
+                Component::ControllerManager,
+                EventKind::EndpointSliceSync {
+                    service,
+                    elapsed_nanos: elapsed,
+                },
+            ));
+            return Some(Outcome::Recognised(1));
+        }
         _ => return None,
     };
     out.push(ctx.event(Component::KubeProxy, kind));

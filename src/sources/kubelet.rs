@@ -45,7 +45,8 @@ pub fn extract(
             | "syncPod enter"
             | "Error syncing pod, skipping"
             | "Killing container with a grace period"
-    ) || msg.starts_with("MountVolume.SetUp succeeded for volume ");
+    ) || msg.starts_with("MountVolume.SetUp succeeded for volume ")
+        || msg.starts_with("MountVolume.MountDevice succeeded for volume ");
     if !handled {
         return None;
     }
@@ -143,7 +144,9 @@ pub fn extract(
             }
         }
         "All volumes are attached and mounted for pod" => EventKind::VolumesReady { pod },
-        m if m.starts_with("MountVolume.SetUp succeeded for volume ") => {
+        m if m.starts_with("MountVolume.SetUp succeeded for volume ")
+            || m.starts_with("MountVolume.MountDevice succeeded for volume ") =>
+        {
             // The message is dynamic: `… for volume "<spec>" (UniqueName: "…") pod "<name>" (UID: "<uid>") `.
             let m = podtrace_parsers::quote::unescape(m);
             let volume = super::first_quoted(&m)

@@ -1,6 +1,7 @@
 //! From one pod's events to its milestones and phases (PHASES.md).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use super::join::{Joined, PodGroup};
 use super::{ContainerTimeline, KubeletFigures, Milestone, PHASES, PodTimeline};
@@ -63,12 +64,15 @@ struct Attempt {
 pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<PodTimeline> {
     let cx = Ctx { events, display };
     let mut used_pulls: HashSet<usize> = HashSet::new();
+    let pulls = PullIndex::new(events, &joined.pulls);
+    let eps = EndpointIndex::new(events, &joined.endpoint_writes);
+    let proxy = ProxyIndex::new(events, &joined.proxy);
     let mut out: Vec<PodTimeline> = joined
         .pods
         .iter()
         .map(|g| {
-            let mut tl = build(&cx, g, &joined.pulls, &mut used_pulls);
-            propagate(&cx, joined, &mut tl);
+            let mut tl = build(&cx, g, &pulls, &mut used_pulls);
+            propagate(&cx, &eps, &proxy, &mut tl);
             tl
         })
         .collect();
@@ -83,10 +87,168 @@ pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec
     out
 }
 
+/// Pulls per node, in time order, so that attaching one to a container is a binary search.
+struct PullIndex {
+    /// host → PullDone events.
+    dones: HashMap<Option<Arc<str>>, Vec<usize>>,
+    /// (host, image) → PullStart events.
+    starts: HashMap<(Option<Arc<str>>, String), Vec<usize>>,
+    /// (host, image) → PulledInfo events.
+    infos: HashMap<(Option<Arc<str>>, String), Vec<usize>>,
+}
+
+impl PullIndex {
+    fn new(ev: &[Event], pulls: &[usize]) -> Self {
+        let mut ix = PullIndex {
+            dones: HashMap::new(),
+            starts: HashMap::new(),
+            infos: HashMap::new(),
+        };
+        for &p in pulls {
+            let h = ev[p].host.clone();
+            match &ev[p].kind {
+                EventKind::PullDone { .. } => ix.dones.entry(h).or_default().push(p),
+                EventKind::PullStart { image } => {
+                    ix.starts.entry((h, image.clone())).or_default().push(p)
+                }
+                EventKind::PulledInfo { image, .. } => {
+                    ix.infos.entry((h, image.clone())).or_default().push(p)
+                }
+                _ => {}
+            }
+        }
+        ix
+    }
+
+    /// The latest event of `list` at or before `t` (lists are in time order).
+    fn last_before(ev: &[Event], list: Option<&Vec<usize>>, t: i64) -> Option<usize> {
+        let list = list?;
+        let k = list.partition_point(|&i| ev[i].t <= t);
+        k.checked_sub(1).map(|k| list[k])
+    }
+}
+
+/// EndpointSlice/Endpoints writes that list an address as ready, by pod UID and by IP.
+#[derive(Default)]
+struct EndpointIndex {
+    by_uid: HashMap<String, Listed>,
+    /// Addresses whose targetRef carries no UID.
+    by_ip_no_uid: HashMap<String, Listed>,
+    by_ip: HashMap<String, Listed>,
+}
+
+#[derive(Default, Clone)]
+struct Listed {
+    first_slice: Option<usize>,
+    first_any: Option<usize>,
+    services: std::collections::BTreeSet<String>,
+}
+
+impl Listed {
+    fn add(&mut self, i: usize, slice: bool, service: &str) {
+        if slice && self.first_slice.is_none() {
+            self.first_slice = Some(i);
+        }
+        self.first_any.get_or_insert(i);
+        self.services.insert(service.to_owned());
+    }
+
+    fn merge(a: Option<&Listed>, b: Option<&Listed>, ev: &[Event]) -> Option<Listed> {
+        let earliest = |x: Option<usize>, y: Option<usize>| match (x, y) {
+            (Some(x), Some(y)) => Some(if ev[y].t < ev[x].t { y } else { x }),
+            (x, y) => x.or(y),
+        };
+        match (a, b) {
+            (None, None) => None,
+            (Some(l), None) | (None, Some(l)) => Some(l.clone()),
+            (Some(a), Some(b)) => Some(Listed {
+                first_slice: earliest(a.first_slice, b.first_slice),
+                first_any: earliest(a.first_any, b.first_any),
+                services: a.services.union(&b.services).cloned().collect(),
+            }),
+        }
+    }
+}
+
+impl EndpointIndex {
+    fn new(ev: &[Event], writes: &[usize]) -> Self {
+        let mut ix = EndpointIndex::default();
+        for &i in writes {
+            let EventKind::EndpointsWrite {
+                service,
+                object,
+                endpoints,
+                ..
+            } = &ev[i].kind
+            else {
+                continue;
+            };
+            let slice = object.starts_with("EndpointSlice/");
+            for a in endpoints.iter().filter(|a| a.ready) {
+                ix.by_ip
+                    .entry(a.ip.clone())
+                    .or_default()
+                    .add(i, slice, service);
+                match a.pod.as_ref().and_then(|p| p.uid.clone()) {
+                    Some(uid) => ix.by_uid.entry(uid).or_default().add(i, slice, service),
+                    None => ix
+                        .by_ip_no_uid
+                        .entry(a.ip.clone())
+                        .or_default()
+                        .add(i, slice, service),
+                }
+            }
+        }
+        ix
+    }
+
+    /// By UID where the write names one (else by IP); by IP for pods without a UID.
+    fn lookup(&self, ev: &[Event], uid: Option<&str>, ip: Option<&str>) -> Option<Listed> {
+        match uid {
+            Some(u) => Listed::merge(
+                self.by_uid.get(u),
+                ip.and_then(|ip| self.by_ip_no_uid.get(ip)),
+                ev,
+            ),
+            None => ip.and_then(|ip| self.by_ip.get(ip)).cloned(),
+        }
+    }
+}
+
+/// kube-proxy syncs per node, in time order.
+#[derive(Default)]
+struct ProxyIndex {
+    nodes: BTreeMap<String, NodeSyncs>,
+}
+
+#[derive(Default)]
+struct NodeSyncs {
+    starts: Vec<i64>,
+    dones: Vec<usize>,
+}
+
+impl ProxyIndex {
+    fn new(ev: &[Event], proxy: &[usize]) -> Self {
+        let mut ix = ProxyIndex::default();
+        for &i in proxy {
+            let Some(h) = ev[i].host.as_deref() else {
+                continue;
+            };
+            let n = ix.nodes.entry(h.to_owned()).or_default();
+            match ev[i].kind {
+                EventKind::ProxySync { done: false, .. } => n.starts.push(ev[i].t),
+                EventKind::ProxySync { done: true, .. } => n.dones.push(i),
+                _ => {}
+            }
+        }
+        ix
+    }
+}
+
 fn build(
     cx: &Ctx<'_>,
     g: &PodGroup,
-    pulls: &[usize],
+    pulls: &PullIndex,
     used_pulls: &mut HashSet<usize>,
 ) -> PodTimeline {
     let ev = cx.events;
@@ -363,13 +525,16 @@ fn build(
         }
         if let (Some(cs), Some(ws)) = (a.create_start, window_start) {
             let tc = ev[cs].t;
-            let pull_done = pulls
-                .iter()
-                .copied()
-                .filter(|p| !used_pulls.contains(p))
-                .filter(|&p| ev[p].host == host && ev[p].t <= tc && ev[p].t >= ws)
-                .filter(|&p| matches!(ev[p].kind, EventKind::PullDone { .. }))
-                .max_by_key(|&p| ev[p].t);
+            // The latest unclaimed pull on this node that finished inside the window.
+            let pull_done = pulls.dones.get(&host).and_then(|list| {
+                let k = list.partition_point(|&p| ev[p].t <= tc);
+                list[..k]
+                    .iter()
+                    .rev()
+                    .take_while(|&&p| ev[p].t >= ws)
+                    .copied()
+                    .find(|p| !used_pulls.contains(p))
+            });
             if let Some(pd) = pull_done {
                 used_pulls.insert(pd);
                 let EventKind::PullDone { image, .. } = &ev[pd].kind else {
@@ -379,23 +544,14 @@ fn build(
                 const D: &str = "joined by node and time (containerd's PullImage names no pod)";
                 c.milestones
                     .insert("pull_finished", cx.milestone(pd, Some(D)));
-                let start = pulls
-                    .iter()
-                    .copied()
-                    .filter(|&p| ev[p].host == host && ev[p].t <= ev[pd].t)
-                    .filter(|&p| matches!(&ev[p].kind, EventKind::PullStart { image: im } if im == image))
-                    .max_by_key(|&p| ev[p].t);
+                let key = (host.clone(), image.clone());
+                let start = PullIndex::last_before(ev, pulls.starts.get(&key), ev[pd].t);
                 if let Some(ps) = start {
                     used_pulls.insert(ps);
                     c.milestones
                         .insert("pull_started", cx.milestone(ps, Some(D)));
                 }
-                let info = pulls
-                    .iter()
-                    .copied()
-                    .filter(|&p| ev[p].host == host && ev[p].t <= ev[pd].t)
-                    .filter(|&p| matches!(&ev[p].kind, EventKind::PulledInfo { image: im, .. } if im == image))
-                    .max_by_key(|&p| ev[p].t);
+                let info = PullIndex::last_before(ev, pulls.infos.get(&key), ev[pd].t);
                 if let Some(pi) = info {
                     if let EventKind::PulledInfo {
                         size_bytes,
@@ -661,49 +817,14 @@ fn merge_events(
 }
 
 /// Endpoint propagation: the first EndpointSlice write that lists the pod (by UID, else by IP) as
-/// ready, then on each node the first kube-proxy sync that completed after it.
-fn propagate(cx: &Ctx<'_>, joined: &Joined, tl: &mut PodTimeline) {
+/// ready, then on each node the completion of the first kube-proxy sync that started after it.
+fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut PodTimeline) {
     let ev = cx.events;
-    let lists_pod = |e: &Event| -> Option<String> {
-        let EventKind::EndpointsWrite {
-            service, endpoints, ..
-        } = &e.kind
-        else {
-            return None;
-        };
-        endpoints
-            .iter()
-            .any(|a| {
-                a.ready
-                    && match (&a.pod, &tl.uid) {
-                        (Some(p), Some(uid)) if p.uid.is_some() => {
-                            p.uid.as_deref() == Some(uid.as_str())
-                        }
-                        _ => tl.pod_ip.as_deref() == Some(a.ip.as_str()),
-                    }
-            })
-            .then(|| service.clone())
+    let Some(listed) = eps.lookup(ev, tl.uid.as_deref(), tl.pod_ip.as_deref()) else {
+        return;
     };
-    let mut services: Vec<String> = joined
-        .endpoint_writes
-        .iter()
-        .filter_map(|&i| lists_pod(&ev[i]))
-        .collect();
-    services.sort();
-    services.dedup();
-    tl.services = services;
-    let is_slice = |e: &Event| matches!(&e.kind, EventKind::EndpointsWrite { object, .. } if object.starts_with("EndpointSlice/"));
-    let first_slice = joined
-        .endpoint_writes
-        .iter()
-        .copied()
-        .find(|&i| is_slice(&ev[i]) && lists_pod(&ev[i]).is_some());
-    let first_any = joined
-        .endpoint_writes
-        .iter()
-        .copied()
-        .find(|&i| lists_pod(&ev[i]).is_some());
-    let (idx, derived) = match (first_slice, first_any) {
+    tl.services = listed.services.iter().cloned().collect();
+    let (idx, derived) = match (listed.first_slice, listed.first_any) {
         (Some(i), _) => (i, None),
         (None, Some(i)) => (
             i,
@@ -717,51 +838,25 @@ fn propagate(cx: &Ctx<'_>, joined: &Joined, tl: &mut PodTimeline) {
     if let Some(r) = tl.milestones.get("ready_reported") {
         tl.phases.insert("endpoints", t0 - r.t);
     }
-    // Every node whose kube-proxy wrote anything is expected to program the endpoint.
-    let mut nodes: Vec<String> = joined
-        .proxy
-        .iter()
-        .filter_map(|&i| ev[i].host.as_deref().map(str::to_owned))
-        .collect();
-    nodes.sort();
-    nodes.dedup();
-    for node in nodes {
-        // The first sync that *started* after the write carries it (one already running when the
-        // write landed read the old state); where starts are not logged, the first completion.
-        let on_node = |i: &usize| ev[*i].host.as_deref() == Some(node.as_str());
-        let logs_starts = joined
-            .proxy
-            .iter()
-            .filter(|i| on_node(i))
-            .any(|&i| matches!(ev[i].kind, EventKind::ProxySync { done: false, .. }));
-        let after = if logs_starts {
-            joined
-                .proxy
-                .iter()
-                .copied()
-                .filter(|i| on_node(i))
-                .find(|&i| {
-                    ev[i].t >= t0 && matches!(ev[i].kind, EventKind::ProxySync { done: false, .. })
-                })
-                .map(|i| ev[i].t)
-        } else {
+    // Every node whose kube-proxy wrote anything is expected to program the endpoint. The first
+    // sync that *started* after the write carries it (one already running read the old state);
+    // where starts are not logged, the first completion after the write.
+    for (node, n) in &proxy.nodes {
+        let from = if n.starts.is_empty() {
             Some(t0)
+        } else {
+            let k = n.starts.partition_point(|&t| t < t0);
+            n.starts.get(k).copied()
         };
-        let done = after.and_then(|from| {
-            joined
-                .proxy
-                .iter()
-                .copied()
-                .filter(|i| on_node(i))
-                .find(|&i| {
-                    ev[i].t >= from && matches!(ev[i].kind, EventKind::ProxySync { done: true, .. })
-                })
+        let done = from.and_then(|from| {
+            let k = n.dones.partition_point(|&i| ev[i].t < from);
+            n.dones.get(k).copied()
         });
         match done {
             Some(i) => {
-                tl.programmed.insert(node, cx.milestone(i, None));
+                tl.programmed.insert(node.clone(), cx.milestone(i, None));
             }
-            None => tl.programmed_missing.push(node),
+            None => tl.programmed_missing.push(node.clone()),
         }
     }
     let first = tl.programmed.values().min_by_key(|m| m.t).cloned();

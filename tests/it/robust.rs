@@ -81,3 +81,73 @@ fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
     v.sort();
     v
 }
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_links_to_the_same_file() {
+    let d = tempfile::tempdir().unwrap();
+    let node = d.path().join("kind-worker");
+    std::fs::create_dir_all(&node).unwrap();
+    std::fs::copy(
+        repo().join("samples/seed-demo/kind-worker/kubelet.log"),
+        node.join("kubelet.log"),
+    )
+    .unwrap();
+    // A loop: kind-worker/again -> .. ; and a second name for the same directory.
+    std::os::unix::fs::symlink("..", node.join("again")).unwrap();
+    std::os::unix::fs::symlink(&node, d.path().join("alias")).unwrap();
+    let a = analyze(&path(&d));
+    let kubelet_files = a
+        .files
+        .iter()
+        .filter(|f| f.path.ends_with("kubelet.log"))
+        .count();
+    assert_eq!(
+        kubelet_files,
+        1,
+        "{:?}",
+        a.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+    assert!(a.files[0].path.ends_with("kind-worker/kubelet.log"));
+    assert_eq!(a.pods.len(), 1);
+    assert_eq!(
+        ms(&a.pods[0], "kubelet_seen").host.as_deref(),
+        Some("kind-worker")
+    );
+    let reasons: Vec<_> = a.skipped.iter().map(|s| s.reason.as_str()).collect();
+    assert_eq!(reasons.len(), 2);
+    assert!(
+        reasons
+            .iter()
+            .all(|r| r.starts_with("symlink to a directory, not followed"))
+    );
+}
+
+#[test]
+fn truncated_zip_and_bad_zip() {
+    let d = tempfile::tempdir().unwrap();
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for name in ["a/kubelet.log", "b/kubelet.log"] {
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(
+            &mut z,
+            &std::fs::read(repo().join("samples/seed-demo/kind-worker/kubelet.log")).unwrap(),
+        )
+        .unwrap();
+    }
+    let bytes = z.finish().unwrap().into_inner();
+    // Cut before the central directory: the archive cannot be listed, and says so.
+    std::fs::write(d.path().join("cut.zip"), &bytes[..bytes.len() - 40]).unwrap();
+    let a = analyze(&[d.path().join("cut.zip")]);
+    assert_eq!(a.files.len(), 1);
+    assert!(
+        a.files[0]
+            .skipped
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("bad zip archive"),
+        "{:?}",
+        a.files[0]
+    );
+}
