@@ -85,6 +85,9 @@ pub struct AnalyzeArgs {
     /// Do not print warnings about unparsed lines.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Keep each node's own clock: no skew correction from causal pairs.
+    #[arg(long)]
+    pub no_skew_correction: bool,
 }
 
 /// `UTC`, `Z`, `+02:00`, `-0530`, `+2` → seconds east of UTC.
@@ -185,6 +188,7 @@ fn run(args: &AnalyzeArgs) -> crate::Analysis {
     opts.clock.year = args.year;
     opts.clock.timezone = args.timezone;
     opts.clock.fallback_year = current_year();
+    opts.no_skew_correction = args.no_skew_correction;
     crate::analyze(&paths, &opts)
 }
 

@@ -11,7 +11,7 @@ pub mod simulate;
 pub mod sources;
 pub mod timeline;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 
 use event::Component;
@@ -24,6 +24,8 @@ use timeline::clock::{ClockOptions, ClockReport};
 pub struct AnalyzeOptions {
     pub read: ReadOptions,
     pub clock: ClockOptions,
+    /// Keep every node's own clock (no skew correction from causal pairs).
+    pub no_skew_correction: bool,
 }
 
 /// What was read from one file.
@@ -60,6 +62,8 @@ pub struct Analysis {
     pub orphan_events: usize,
     /// Events read twice (overlapping files) and counted once.
     pub duplicate_events: usize,
+    /// Each node's clock against the apiserver's, from causal pairs.
+    pub skew: Vec<timeline::skew::HostSkew>,
 }
 
 impl Serialize for Skipped {
@@ -119,8 +123,58 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         });
     }
     let duplicate_events = dedupe(&mut events);
-    let joined = timeline::join::join(&events);
-    let pods = timeline::build::build_all(&events, &joined, &display);
+    let mut joined = timeline::join::join(&events);
+    let mut pods = timeline::build::build_all(&events, &joined, &display);
+    // One clock: estimate each node's skew from causal pairs, move its events onto the
+    // apiserver's clock, and build again.
+    let mut skew = if opts.no_skew_correction {
+        Vec::new()
+    } else {
+        timeline::skew::estimate(&pods)
+    };
+    let shifts: HashMap<String, i64> = skew
+        .iter_mut()
+        .filter(|s| !s.inconsistent && s.offset_nanos != 0)
+        .map(|s| {
+            s.applied = true;
+            (s.host.clone(), s.offset_nanos)
+        })
+        .collect();
+    if !shifts.is_empty() {
+        for e in &mut events {
+            if let Some(d) = e.host.as_deref().and_then(|h| shifts.get(h)) {
+                e.t -= d;
+                if let event::EventKind::Startup { startup, .. } = &mut e.kind {
+                    // podCreationTimestamp is the apiserver's own time, not the node's clock.
+                    for i in [
+                        &mut startup.first_started_pulling,
+                        &mut startup.last_finished_pulling,
+                        &mut startup.observed_running,
+                        &mut startup.watch_observed_running,
+                    ]
+                    .into_iter()
+                    .flatten()
+                    {
+                        i.unix_nanos -= d;
+                    }
+                }
+            }
+        }
+        joined = timeline::join::join(&events);
+        pods = timeline::build::build_all(&events, &joined, &display);
+        for p in &mut pods {
+            let mark = |m: &mut timeline::Milestone| {
+                if let Some(d) = m.host.as_deref().and_then(|h| shifts.get(h)) {
+                    m.clock_offset = Some(*d);
+                }
+            };
+            p.milestones.values_mut().for_each(mark);
+            p.programmed.values_mut().for_each(mark);
+            for c in &mut p.containers {
+                c.milestones.values_mut().for_each(mark);
+            }
+        }
+    }
     Analysis {
         pods,
         files: summaries,
@@ -131,6 +185,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         warning_count,
         orphan_events: joined.orphans.len(),
         duplicate_events,
+        skew,
     }
 }
 

@@ -20,6 +20,10 @@ fn milestone(m: &Milestone) -> Value {
     if let Some(d) = &m.derived {
         o["derived"] = json!(d);
     }
+    if let Some(off) = m.clock_offset {
+        o["t_raw"] = json!(format_rfc3339_nanos(m.t + off));
+        o["clock_offset_ms"] = json!(off as f64 / 1e6);
+    }
     o
 }
 
@@ -102,6 +106,7 @@ pub fn summary_record(a: &Analysis) -> Value {
         "files": a.files,
         "skipped": a.skipped,
         "clocks": a.clocks,
+        "skew": a.skew,
         "warnings": a.warning_count,
         "orphan_events": a.orphan_events,
         "duplicate_events": a.duplicate_events,

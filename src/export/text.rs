@@ -203,6 +203,29 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if !a.skew.is_empty() {
+        writeln!(w, "clock skew against the apiserver (from causal pairs):")?;
+        for s in &a.skew {
+            let b = |x: Option<i64>| x.map_or("open".to_owned(), ms);
+            writeln!(
+                w,
+                "  {:<36} {:>10} ms  bound [{}, {}] ms  pairs {}↓ {}↑  {}",
+                s.host,
+                ms(s.offset_nanos),
+                b(s.lower_nanos),
+                b(s.upper_nanos),
+                s.lower_pairs,
+                s.upper_pairs,
+                if s.inconsistent {
+                    "INCONSISTENT: pairs contradict each other, not corrected"
+                } else if s.applied {
+                    "corrected"
+                } else {
+                    "no correction needed"
+                }
+            )?;
+        }
+    }
     for s in &a.clocks.embedded_shifts {
         writeln!(w, "  note: {}", s.note)?;
     }

@@ -513,11 +513,15 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
                 "0001-01-01 00:00:00 +0000 UTC".to_owned(),
             )
         } else {
-            (go_time(pull_start, mono_base), go_time(pull_end, mono_base))
+            (
+                go_time(pull_start + sk, mono_base),
+                go_time(pull_end + sk, mono_base),
+            )
         };
-        let e2e = watch - created / 1_000_000 * 1_000_000;
+        // The kubelet measures with its own (skewed) clock against the apiserver's creation time.
+        let e2e = watch + sk - created / 1_000_000 * 1_000_000;
         let slo = e2e - (pull_end - pull_start);
-        nd.kubelet.push(watch + 40 + sk, kl(watch + 40, &format!("pod_startup_latency_tracker.go:104] \"Observed pod startup duration\" pod=\"{ns}/{name}\" podStartSLOduration={} podStartE2EDuration=\"{}\" podCreationTimestamp=\"{}\" firstStartedPulling=\"{fp}\" lastFinishedPulling=\"{lp}\" observedRunningTime=\"{}\" watchObservedRunningTime=\"{}\"", slo as f64 / 1e6, go_duration(e2e), go_time(created / 1_000_000 * 1_000_000, mono_base).split(" m=").next().unwrap_or(""), go_time(pleg, mono_base), go_time(watch, mono_base))));
+        nd.kubelet.push(watch + 40 + sk, kl(watch + 40, &format!("pod_startup_latency_tracker.go:104] \"Observed pod startup duration\" pod=\"{ns}/{name}\" podStartSLOduration={} podStartE2EDuration=\"{}\" podCreationTimestamp=\"{}\" firstStartedPulling=\"{fp}\" lastFinishedPulling=\"{lp}\" observedRunningTime=\"{}\" watchObservedRunningTime=\"{}\"", slo as f64 / 1e6, go_duration(e2e), go_time(created / 1_000_000 * 1_000_000, mono_base).split(" m=").next().unwrap_or(""), go_time(pleg + sk, mono_base), go_time(watch + sk, mono_base))));
         for k in 0..o.noise {
             let t = seen + 10 + k as i64 * 3;
             nd.kubelet.push(t + sk, kl(t, &format!("reconciler_common.go:245] \"operationExecutor.VerifyControllerAttachedVolume started for volume \\\"kube-api-access-x{k}\\\" (UniqueName: \\\"kubernetes.io/projected/{uid}-kube-api-access-x{k}\\\") pod \\\"{name}\\\" (UID: \\\"{uid}\\\") \" pod=\"{ns}/{name}\"")));

@@ -25,6 +25,7 @@ impl Ctx<'_> {
             precision: e.raw_time.precision().as_str(),
             host: e.host.as_deref().map(str::to_owned),
             derived: derived.map(str::to_owned),
+            clock_offset: None,
         }
     }
 

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod clock;
 pub mod join;
+pub mod skew;
 
 use std::collections::BTreeMap;
 
@@ -82,6 +83,9 @@ pub struct Milestone {
     pub host: Option<String>,
     /// Set when taken from a weaker source than the primary one: which.
     pub derived: Option<String>,
+    /// Nanoseconds subtracted to bring this host's clock onto the apiserver's (skew correction);
+    /// the time as written is `t + clock_offset`.
+    pub clock_offset: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

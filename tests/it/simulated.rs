@@ -232,3 +232,122 @@ fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {
     v.sort();
     v
 }
+
+/// Node-side milestones (written with the node's clock).
+const NODE_SIDE: [&str; 9] = [
+    "kubelet_seen",
+    "volumes_ready",
+    "sandbox_started",
+    "network_started",
+    "network_ready",
+    "sandbox_ready",
+    "running",
+    "running_observed",
+    "ready",
+];
+
+/// Largest error of node-side milestones per pod, after correction (ns).
+fn worst_errors(a: &Analysis, truth: &Truth) -> Vec<i64> {
+    let by_uid: BTreeMap<&str, _> = a
+        .pods
+        .iter()
+        .filter_map(|p| p.uid.as_deref().map(|u| (u, p)))
+        .collect();
+    truth
+        .pods
+        .iter()
+        .map(|tp| {
+            let p = by_uid[tp.uid.as_str()];
+            NODE_SIDE
+                .iter()
+                .map(|k| (p.milestones[k].t - tp.milestones[*k] * 1000).abs())
+                .max()
+                .unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn skewed_nodes_are_brought_onto_the_apiserver_clock() {
+    let d = tempfile::tempdir().unwrap();
+    let truth = sim(
+        d.path(),
+        &SimOptions {
+            pods: 200,
+            nodes: 3,
+            seed: 5,
+            skew_ms: 250,
+            ..Default::default()
+        },
+    );
+    let a = analyze(&path(&d));
+    assert_eq!(a.skew.len(), 3);
+    for s in &a.skew {
+        let true_ns = truth.skew_us[&s.host] * 1000;
+        let (lo, hi) = (s.lower_nanos.unwrap(), s.upper_nanos.unwrap());
+        assert!(
+            lo <= true_ns && true_ns <= hi,
+            "{}: true {true_ns} outside [{lo}, {hi}]",
+            s.host
+        );
+        assert!(
+            s.applied && (s.offset_nanos - true_ns).abs() < 5_000_000,
+            "{s:?} vs {true_ns}"
+        );
+    }
+    let worst = worst_errors(&a, &truth);
+    let within = worst.iter().filter(|&&e| e <= 20_000_000).count();
+    assert!(
+        within * 100 >= worst.len() * 95,
+        "{within} of {} pods within 20 ms",
+        worst.len()
+    );
+    // Corrected milestones keep the time as written.
+    let p = &a.pods[0];
+    let m = &p.milestones["kubelet_seen"];
+    assert_eq!(
+        m.clock_offset.map(|o| o + m.t),
+        Some(m.t + m.clock_offset.unwrap())
+    );
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+
+    // Without correction the same bundle has negative phases, reported and not clamped.
+    let mut o = opts();
+    o.no_skew_correction = true;
+    let raw = analyze_with(&path(&d), &o);
+    assert!(
+        raw.pods
+            .iter()
+            .any(|p| p.findings.iter().any(|f| f.contains("is negative")))
+    );
+}
+
+#[test]
+fn skew_of_500_ms_stays_bounded() {
+    let d = tempfile::tempdir().unwrap();
+    let truth = sim(
+        d.path(),
+        &SimOptions {
+            pods: 200,
+            nodes: 3,
+            seed: 9,
+            skew_ms: 500,
+            ..Default::default()
+        },
+    );
+    let a = analyze(&path(&d));
+    for s in &a.skew {
+        let true_ns = truth.skew_us[&s.host] * 1000;
+        assert!(
+            s.lower_nanos.unwrap() <= true_ns && true_ns <= s.upper_nanos.unwrap(),
+            "{s:?} vs {true_ns}"
+        );
+    }
+    let worst = worst_errors(&a, &truth);
+    // The bound does not depend on the skew's size, only on the tightest pairs: a few ms.
+    assert!(
+        worst.iter().all(|&e| e <= 20_000_000),
+        "max error {} ns",
+        worst.iter().max().unwrap()
+    );
+}
