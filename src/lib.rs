@@ -64,6 +64,10 @@ pub struct Analysis {
     pub duplicate_events: usize,
     /// Each node's clock against the apiserver's, from causal pairs.
     pub skew: Vec<timeline::skew::HostSkew>,
+    /// Per milestone: pods where it was observed, derived or missing.
+    pub coverage: BTreeMap<&'static str, timeline::diagnose::Coverage>,
+    /// Where the time of the median and p99 pods went.
+    pub attribution: Vec<timeline::diagnose::Attribution>,
 }
 
 impl Serialize for Skipped {
@@ -175,7 +179,14 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             }
         }
     }
+    for p in &mut pods {
+        p.dominant = timeline::diagnose::dominant(p);
+    }
+    let coverage = timeline::diagnose::coverage(&pods);
+    let attribution = timeline::diagnose::attribute(&pods);
     Analysis {
+        coverage,
+        attribution,
         pods,
         files: summaries,
         skipped,

@@ -84,6 +84,9 @@ pub fn pod_record(p: &PodTimeline) -> Value {
         "failures": p.failures,
         "findings": p.findings,
     });
+    if let Some((name, d, share)) = p.dominant {
+        o["dominant_phase"] = json!({"phase": name, "seconds": super::secs(d), "share": share});
+    }
     if let Some(k) = &p.kubelet {
         o["kubelet"] = json!({
             "kubelet_e2e": k.e2e_nanos.map(super::secs),
@@ -107,6 +110,16 @@ pub fn summary_record(a: &Analysis) -> Value {
         "skipped": a.skipped,
         "clocks": a.clocks,
         "skew": a.skew,
+        "coverage": a.coverage,
+        "attribution": a.attribution.iter().map(|x| json!({
+            "measure": x.measure,
+            "percentile": x.percentile,
+            "seconds": super::secs(x.value_nanos),
+            "pods": x.pods,
+            "phases": x.phases.iter().map(|(k, v)| json!({"phase": k, "share": v})).collect::<Vec<_>>(),
+            "nodes": x.nodes,
+            "images": x.images,
+        })).collect::<Vec<_>>(),
         "warnings": a.warning_count,
         "orphan_events": a.orphan_events,
         "duplicate_events": a.duplicate_events,

@@ -119,6 +119,14 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             }
         )?;
     }
+    if let Some((name, d, share)) = p.dominant {
+        writeln!(
+            w,
+            "  dominant phase: {name} {} ms ({:.0}% of the main path)",
+            ms(d),
+            share * 100.0
+        )?;
+    }
     for f in &p.failures {
         writeln!(w, "  failure: {f}")?;
     }
@@ -175,6 +183,62 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     }
     for s in &a.skipped {
         writeln!(w, "  skipped {}: {}", s.path, s.reason)?;
+    }
+    for x in &a.attribution {
+        let top: Vec<String> = x
+            .phases
+            .iter()
+            .take(3)
+            .map(|(k, v)| format!("{k} {:.0}%", v * 100.0))
+            .collect();
+        let nodes: Vec<String> = x
+            .nodes
+            .iter()
+            .take(3)
+            .map(|(n, c)| format!("{n} ({c})"))
+            .collect();
+        let images: Vec<String> = x
+            .images
+            .iter()
+            .take(2)
+            .map(|(n, c)| format!("{n} ({c})"))
+            .collect();
+        writeln!(
+            w,
+            "{} {}: {} ms over {} pod(s): {}; nodes {}; images {}",
+            x.percentile,
+            x.measure,
+            ms(x.value_nanos),
+            x.pods,
+            if top.is_empty() {
+                "no phases".to_owned()
+            } else {
+                top.join(", ")
+            },
+            if nodes.is_empty() {
+                "unknown".to_owned()
+            } else {
+                nodes.join(", ")
+            },
+            if images.is_empty() {
+                "unknown".to_owned()
+            } else {
+                images.join(", ")
+            },
+        )?;
+    }
+    let sparse: Vec<String> = a
+        .coverage
+        .iter()
+        .filter(|(_, c)| c.missing > 0 || c.derived > 0)
+        .map(|(m, c)| format!("{m} {}/{}/{}", c.observed, c.derived, c.missing))
+        .collect();
+    if !sparse.is_empty() && !a.pods.is_empty() {
+        writeln!(
+            w,
+            "coverage (observed/derived/missing) where not complete: {}",
+            sparse.join(", ")
+        )?;
     }
     if !a.clocks.clocks.is_empty() {
         writeln!(w, "clocks (local stamps → UTC):")?;

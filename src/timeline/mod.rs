@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod clock;
+pub mod diagnose;
 pub mod join;
 pub mod skew;
 
@@ -137,6 +138,8 @@ pub struct PodTimeline {
     /// Nodes whose kube-proxy logs show no sync after `endpoints_updated`.
     pub programmed_missing: Vec<String>,
     pub kubelet: Option<KubeletFigures>,
+    /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
+    pub dominant: Option<(&'static str, i64, f64)>,
     /// Failures seen on the way (sandbox, pull, create, start, scheduling), with evidence.
     pub failures: Vec<String>,
     /// Things that look wrong (negative phases…): reported, never hidden.

@@ -88,6 +88,39 @@ fn simulated_bundle_matches_its_truth() {
         "programming read early for {early} of 120 values"
     );
     assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    // The phases tile each measured span, so the attributed shares add up to one.
+    assert_eq!(a.attribution.len(), 4);
+    for x in &a.attribution {
+        let sum: f64 = x.phases.iter().map(|(_, v)| v).sum();
+        assert!(
+            (sum - 1.0).abs() < 1e-9,
+            "{} {}: {sum}",
+            x.measure,
+            x.percentile
+        );
+    }
+    let p99 = a
+        .attribution
+        .iter()
+        .find(|x| x.measure == "time_to_ready" && x.percentile == "p99")
+        .unwrap();
+    assert_eq!(p99.pods, 1, "nearest rank: the slowest of 60");
+    let slowest = a
+        .pods
+        .iter()
+        .filter_map(|p| p.phases.get("time_to_ready"))
+        .max()
+        .unwrap();
+    assert_eq!(p99.value_nanos, *slowest);
+    // Coverage: everything observed, but volumes (the last SetUp line stands in for "all mounted").
+    for (m, c) in &a.coverage {
+        let want = if *m == "volumes_ready" {
+            (0, 60, 0)
+        } else {
+            (60, 0, 0)
+        };
+        assert_eq!((c.observed, c.derived, c.missing), want, "{m}");
+    }
     // The generator's truth file is not a log: said, not read.
     assert!(
         a.files
