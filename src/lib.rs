@@ -68,6 +68,8 @@ pub struct Analysis {
     pub coverage: BTreeMap<&'static str, timeline::diagnose::Coverage>,
     /// Where the time of the median and p99 pods went.
     pub attribution: Vec<timeline::diagnose::Attribution>,
+    /// Per Service: each EndpointSlice change and how long each node took to program it.
+    pub services: Vec<timeline::build::ServiceView>,
 }
 
 impl Serialize for Skipped {
@@ -182,9 +184,11 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
     }
+    let services = timeline::build::services(&events, &joined, &display);
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
     Analysis {
+        services,
         coverage,
         attribution,
         pods,

@@ -123,6 +123,10 @@ pub struct Condition<'a> {
     pub status: Option<Cow<'a, str>>,
     #[serde(rename = "lastTransitionTime", borrow, default)]
     pub last_transition_time: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub reason: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub message: Option<Cow<'a, str>>,
 }
 
 /// Parses one audit line.

@@ -131,6 +131,30 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         serde_json::to_writer(&mut *w, &pod_record(p))?;
         w.write_all(b"\n")?;
     }
+    for sv in &a.services {
+        let changes: Vec<Value> = sv
+            .changes
+            .iter()
+            .map(|c| {
+                json!({
+                    "t": format_rfc3339_nanos(c.t),
+                    "object": c.object,
+                    "verb": c.verb,
+                    "evidence": c.evidence,
+                    "ready": c.ready,
+                    "not_ready": c.not_ready,
+                    "trigger_time": c.trigger_time.map(format_rfc3339_nanos),
+                    "programmed_seconds": c.programmed.iter().map(|(n, d)| (n.clone(), json!(super::secs(*d)))).collect::<Map<_, _>>(),
+                    "not_programmed": c.not_programmed,
+                })
+            })
+            .collect();
+        serde_json::to_writer(
+            &mut *w,
+            &json!({"type": "service", "service": sv.service, "changes": changes}),
+        )?;
+        w.write_all(b"\n")?;
+    }
     serde_json::to_writer(&mut *w, &summary_record(a))?;
     w.write_all(b"\n")
 }

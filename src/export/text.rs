@@ -144,7 +144,68 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     write_summary(a, w)
 }
 
+fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    for sv in &a.services {
+        let delays: Vec<i64> = sv
+            .changes
+            .iter()
+            .flat_map(|c| c.programmed.values().copied())
+            .collect();
+        let max = delays.iter().max().copied();
+        let nodes: std::collections::BTreeSet<&String> = sv
+            .changes
+            .iter()
+            .flat_map(|c| c.programmed.keys())
+            .collect();
+        writeln!(
+            w,
+            "service {}: {} EndpointSlice change(s), programmed on {} node(s), slowest node {}",
+            sv.service,
+            sv.changes.len(),
+            nodes.len(),
+            max.map_or("missing".to_owned(), |d| format!(
+                "{} ms after the write",
+                ms(d)
+            ))
+        )?;
+        for c in sv.changes.iter().take(5) {
+            let per: Vec<String> = c
+                .programmed
+                .iter()
+                .map(|(n, d)| format!("{n} +{} ms", ms(*d)))
+                .collect();
+            writeln!(
+                w,
+                "  {} {} {} ready [{}]: {}{}",
+                format_rfc3339_nanos(c.t),
+                c.verb,
+                c.object,
+                c.ready.join(" "),
+                if per.is_empty() {
+                    "no node programmed it".to_owned()
+                } else {
+                    per.join(", ")
+                },
+                if c.not_programmed.is_empty() {
+                    String::new()
+                } else {
+                    format!("; unknown on {}", c.not_programmed.join(", "))
+                }
+            )?;
+        }
+        if sv.changes.len() > 5 {
+            writeln!(
+                w,
+                "  … {} more change(s) (JSON output lists all)",
+                sv.changes.len() - 5
+            )?;
+        }
+    }
+    Ok(())
+}
+
 pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    write_services(a, w)?;
     let skipped = a.files.iter().filter(|f| f.skipped.is_some()).count() + a.skipped.len();
     writeln!(
         w,

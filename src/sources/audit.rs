@@ -155,6 +155,39 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 .and_then(|c| c.status.as_deref())
                 .map(|s| s == "True");
             let pod_ip = status.and_then(|s| s.pod_ip.as_deref()).map(str::to_owned);
+            // The scheduler's own status patch: PodScheduled=False with the FitError message.
+            let unschedulable = status
+                .and_then(|s| s.conditions.as_ref())
+                .and_then(|cs| {
+                    cs.iter().find(|c| {
+                        c.type_.as_deref() == Some("PodScheduled")
+                            && c.status.as_deref() == Some("False")
+                    })
+                })
+                .map(|c| {
+                    c.message
+                        .as_deref()
+                        .or(c.reason.as_deref())
+                        .unwrap_or("Unschedulable")
+                        .to_owned()
+                });
+            if let Some(reason) = unschedulable {
+                let uid = req
+                    .as_ref()
+                    .and_then(|b| b.metadata.as_ref())
+                    .and_then(|m| m.uid.as_deref())
+                    .or(oref.uid.as_deref());
+                let mut e = ctx.event(
+                    Component::Audit,
+                    EventKind::SchedUnschedulable {
+                        pod: PodRef::new(ns, name).with_uid(uid),
+                        reason,
+                    },
+                );
+                e.raw_time = RawTime::Abs(stage);
+                out.push(e);
+                return Outcome::Recognised(1);
+            }
             let uid = req
                 .as_ref()
                 .and_then(|b| b.metadata.as_ref())

@@ -222,10 +222,16 @@ struct ProxyIndex {
     nodes: BTreeMap<String, NodeSyncs>,
 }
 
+/// kube-proxy syncs at most this long after a change (its default `minSyncPeriod`, 1 s): a node
+/// whose first logged line comes later than that after a write has logs that do not cover it.
+const UNCOVERED: i64 = 1_000_000_000;
+
 #[derive(Default)]
 struct NodeSyncs {
     starts: Vec<i64>,
     dones: Vec<usize>,
+    /// The node's first kube-proxy line: before it, its logs say nothing.
+    first_seen: i64,
 }
 
 impl ProxyIndex {
@@ -235,7 +241,10 @@ impl ProxyIndex {
             let Some(h) = ev[i].host.as_deref() else {
                 continue;
             };
-            let n = ix.nodes.entry(h.to_owned()).or_default();
+            let n = ix.nodes.entry(h.to_owned()).or_insert_with(|| NodeSyncs {
+                first_seen: ev[i].t,
+                ..Default::default()
+            });
             match ev[i].kind {
                 EventKind::ProxySync { done: false, .. } => n.starts.push(ev[i].t),
                 EventKind::ProxySync { done: true, .. } => n.dones.push(i),
@@ -843,6 +852,12 @@ fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut Pod
     // sync that *started* after the write carries it (one already running read the old state);
     // where starts are not logged, the first completion after the write.
     for (node, n) in &proxy.nodes {
+        if n.first_seen > t0 + UNCOVERED {
+            tl.programmed_missing.push(format!(
+                "{node} (its kube-proxy logs start after the write)"
+            ));
+            continue;
+        }
         let from = if n.starts.is_empty() {
             Some(t0)
         } else {
@@ -953,4 +968,100 @@ fn merge_pod_object(
         tl.pod_ip = o.pod_ip.clone();
     }
     tl.owner = o.owner.clone();
+}
+
+/// One EndpointSlice (or Endpoints) change of a Service, and its propagation to every node.
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ServiceChange {
+    /// When the apiserver stored it (UTC ns).
+    pub t: i64,
+    pub object: String,
+    pub verb: String,
+    pub evidence: String,
+    /// Ready endpoints it listed (`namespace/pod`, or the IP where no pod is named).
+    pub ready: Vec<String>,
+    pub not_ready: usize,
+    /// `endpoints.kubernetes.io/last-change-trigger-time`, UTC ns.
+    pub trigger_time: Option<i64>,
+    /// Node → nanoseconds from the write to that node's kube-proxy finishing the sync carrying it.
+    pub programmed: BTreeMap<String, i64>,
+    /// Nodes with kube-proxy logs but no sync after the write.
+    pub not_programmed: Vec<String>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+pub struct ServiceView {
+    pub service: String,
+    pub changes: Vec<ServiceChange>,
+}
+
+/// Every Service's EndpointSlice history with per-node programming delays.
+pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<ServiceView> {
+    let proxy = ProxyIndex::new(events, &joined.proxy);
+    let mut by_service: BTreeMap<String, Vec<ServiceChange>> = BTreeMap::new();
+    for &i in &joined.endpoint_writes {
+        let e = &events[i];
+        let EventKind::EndpointsWrite {
+            service,
+            object,
+            verb,
+            endpoints,
+            trigger_time,
+        } = &e.kind
+        else {
+            continue;
+        };
+        let mut ready: Vec<String> = endpoints
+            .iter()
+            .filter(|a| a.ready)
+            .map(|a| {
+                a.pod
+                    .as_ref()
+                    .map_or(a.ip.clone(), |p| format!("{}/{}", p.namespace, p.name))
+            })
+            .collect();
+        ready.sort();
+        let mut change = ServiceChange {
+            t: e.t,
+            object: object.clone(),
+            verb: verb.clone(),
+            evidence: display(e.evidence.file, e.evidence.line),
+            ready,
+            not_ready: endpoints.iter().filter(|a| !a.ready).count(),
+            trigger_time: *trigger_time,
+            programmed: BTreeMap::new(),
+            not_programmed: Vec::new(),
+        };
+        for (node, n) in &proxy.nodes {
+            if n.first_seen > e.t + UNCOVERED {
+                change.not_programmed.push(format!(
+                    "{node} (its kube-proxy logs start after the write)"
+                ));
+                continue;
+            }
+            let from = if n.starts.is_empty() {
+                Some(e.t)
+            } else {
+                n.starts
+                    .get(n.starts.partition_point(|&t| t < e.t))
+                    .copied()
+            };
+            let done = from.and_then(|f| {
+                n.dones
+                    .get(n.dones.partition_point(|&d| events[d].t < f))
+                    .copied()
+            });
+            match done {
+                Some(d) => {
+                    change.programmed.insert(node.clone(), events[d].t - e.t);
+                }
+                None => change.not_programmed.push(node.clone()),
+            }
+        }
+        by_service.entry(service.clone()).or_default().push(change);
+    }
+    by_service
+        .into_iter()
+        .map(|(service, changes)| ServiceView { service, changes })
+        .collect()
 }

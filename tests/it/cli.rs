@@ -46,7 +46,7 @@ fn json_lines_records() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2);
+    assert_eq!(lines.len(), 3);
     let pod = &lines[0];
     assert_eq!(pod["type"], "pod");
     assert_eq!(pod["namespace"], "default");
@@ -75,7 +75,28 @@ fn json_lines_records() {
     assert_eq!(pod["phases"]["time_to_serving"], 5.876953);
     // The first keys are in the documented order.
     assert!(out.starts_with(r#"{"type":"pod","namespace":"default","name":"pod-demo","uid":"#));
-    let summary = &lines[1];
+    // One record per Service: each EndpointSlice change and its per-node programming.
+    let svc = &lines[1];
+    assert_eq!(
+        (svc["type"].as_str(), svc["service"].as_str()),
+        (Some("service"), Some("default/my-service"))
+    );
+    assert_eq!(
+        svc["changes"][1]["ready"],
+        serde_json::json!(["default/pod-demo"])
+    );
+    assert_eq!(
+        svc["changes"][1]["programmed_seconds"]["kind-control-plane"],
+        0.037902
+    );
+    assert_eq!(
+        svc["changes"][0]["not_programmed"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    let summary = &lines[2];
     assert_eq!(summary["type"], "summary");
     assert_eq!(summary["pods"], 1);
     assert_eq!(summary["lines"]["kubelet"]["recognised"], 9);

@@ -301,3 +301,18 @@ fn audit_events_and_legacy_endpoints() {
     );
     assert_eq!(p.services, ["default/svc"]);
 }
+
+#[test]
+fn unschedulable_from_the_schedulers_status_patch() {
+    let line = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"u1","stage":"ResponseComplete","verb":"patch","user":{"username":"system:kube-scheduler"},"objectRef":{"resource":"pods","namespace":"default","name":"big","apiVersion":"v1","subresource":"status"},"responseStatus":{"code":200},"requestObject":{"status":{"conditions":[{"lastProbeTime":null,"lastTransitionTime":"2025-03-29T10:15:32Z","message":"0/3 nodes are available: 3 Insufficient cpu. preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod.","reason":"Unschedulable","status":"False","type":"PodScheduled"}]}},"requestReceivedTimestamp":"2025-03-29T10:15:32.000100Z","stageTimestamp":"2025-03-29T10:15:32.004200Z"}"#;
+    let d = bundle(&[("audit.log", &format!("{line}\n"))]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "big");
+    assert_eq!(p.failures.len(), 1);
+    assert!(
+        p.failures[0].starts_with("unschedulable: 0/3 nodes are available: 3 Insufficient cpu."),
+        "{:?}",
+        p.failures
+    );
+    assert!(!p.milestones.contains_key("scheduled"));
+}
