@@ -669,15 +669,7 @@ impl<'o> FileState<'o> {
             }
             return;
         }
-        let ctx = LineCtx {
-            time: RawTime::Abs(Instant {
-                unix_nanos: 0,
-                precision: podtrace_parsers::time::Precision::Us,
-                offset_secs: 0,
-            }),
-            evidence,
-            host: Some(Arc::from("control-plane")),
-        };
+        let ctx = LineCtx::untimed(evidence, Some(Arc::from("control-plane")));
         if rep.hosts.is_empty() {
             rep.hosts.insert(Arc::from("control-plane"));
         }
@@ -811,15 +803,7 @@ impl<'o> FileState<'o> {
             }
         } else if sources::aws_cni::looks_like(b) {
             // The line carries its own time; the envelope's is the fallback.
-            let ctx = LineCtx {
-                time: RawTime::Abs(Instant {
-                    unix_nanos: 0,
-                    precision: podtrace_parsers::time::Precision::S,
-                    offset_secs: 0,
-                }),
-                evidence,
-                host: host.clone(),
-            };
+            let ctx = LineCtx::untimed(evidence, host.clone());
             outcome = sources::aws_cni::extract(body, env_time, &ctx, &mut self.scratch);
             if let Some(e) = self.scratch.first() {
                 if let RawTime::Abs(i) = e.raw_time {

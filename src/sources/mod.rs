@@ -30,6 +30,20 @@ pub struct LineCtx {
 }
 
 impl LineCtx {
+    /// For lines that carry their own time (audit, zap JSON): the extractor sets each event's
+    /// time, so the context's is a placeholder that never reaches an event.
+    pub fn untimed(evidence: Evidence, host: Option<Arc<str>>) -> Self {
+        LineCtx {
+            time: RawTime::Abs(podtrace_parsers::time::Instant {
+                unix_nanos: 0,
+                precision: podtrace_parsers::time::Precision::S,
+                offset_secs: 0,
+            }),
+            evidence,
+            host,
+        }
+    }
+
     pub fn event(&self, component: Component, kind: EventKind) -> Event {
         Event {
             raw_time: self.time,

@@ -234,6 +234,29 @@ struct NodeSyncs {
     first_seen: i64,
 }
 
+impl NodeSyncs {
+    /// The completion of the first sync that *started* at or after `t` (one already running read
+    /// the old state); where starts are not logged, the first completion after `t`.
+    /// `Err`: this node's logs begin too long after `t` to say.
+    fn sync_carrying(&self, ev: &[Event], t: i64) -> Result<Option<usize>, &'static str> {
+        if self.first_seen > t + UNCOVERED {
+            return Err("its kube-proxy logs start after the write");
+        }
+        let from = if self.starts.is_empty() {
+            Some(t)
+        } else {
+            self.starts
+                .get(self.starts.partition_point(|&s| s < t))
+                .copied()
+        };
+        Ok(from.and_then(|f| {
+            self.dones
+                .get(self.dones.partition_point(|&d| ev[d].t < f))
+                .copied()
+        }))
+    }
+}
+
 impl ProxyIndex {
     fn new(ev: &[Event], proxy: &[usize]) -> Self {
         let mut ix = ProxyIndex::default();
@@ -781,17 +804,7 @@ fn merge_events(
             ));
         }
         let Some(name) = container else { continue };
-        let pos = match tl.containers.iter().position(|c| &c.name == name) {
-            Some(p) => p,
-            None => {
-                tl.containers.push(ContainerTimeline {
-                    name: name.clone(),
-                    ..Default::default()
-                });
-                tl.containers.len() - 1
-            }
-        };
-        let c = &mut tl.containers[pos];
+        let c = container_named(tl, name);
         c.init |= *init_container;
         let mut put = |k: &'static str, what: &str| {
             c.milestones
@@ -852,27 +865,12 @@ fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut Pod
     // sync that *started* after the write carries it (one already running read the old state);
     // where starts are not logged, the first completion after the write.
     for (node, n) in &proxy.nodes {
-        if n.first_seen > t0 + UNCOVERED {
-            tl.programmed_missing.push(format!(
-                "{node} (its kube-proxy logs start after the write)"
-            ));
-            continue;
-        }
-        let from = if n.starts.is_empty() {
-            Some(t0)
-        } else {
-            let k = n.starts.partition_point(|&t| t < t0);
-            n.starts.get(k).copied()
-        };
-        let done = from.and_then(|from| {
-            let k = n.dones.partition_point(|&i| ev[i].t < from);
-            n.dones.get(k).copied()
-        });
-        match done {
-            Some(i) => {
+        match n.sync_carrying(ev, t0) {
+            Ok(Some(i)) => {
                 tl.programmed.insert(node.clone(), cx.milestone(i, None));
             }
-            None => tl.programmed_missing.push(node.clone()),
+            Ok(None) => tl.programmed_missing.push(node.clone()),
+            Err(why) => tl.programmed_missing.push(format!("{node} ({why})")),
         }
     }
     let first = tl.programmed.values().min_by_key(|m| m.t).cloned();
@@ -943,17 +941,7 @@ fn merge_pod_object(
         }
     }
     for (name, init, started) in &o.containers {
-        let pos = match tl.containers.iter().position(|c| &c.name == name) {
-            Some(p) => p,
-            None => {
-                tl.containers.push(ContainerTimeline {
-                    name: name.clone(),
-                    ..Default::default()
-                });
-                tl.containers.len() - 1
-            }
-        };
-        let c = &mut tl.containers[pos];
+        let c = container_named(tl, name);
         c.init |= *init;
         if let Some(t) = started {
             c.milestones
@@ -1033,29 +1021,12 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
             not_programmed: Vec::new(),
         };
         for (node, n) in &proxy.nodes {
-            if n.first_seen > e.t + UNCOVERED {
-                change.not_programmed.push(format!(
-                    "{node} (its kube-proxy logs start after the write)"
-                ));
-                continue;
-            }
-            let from = if n.starts.is_empty() {
-                Some(e.t)
-            } else {
-                n.starts
-                    .get(n.starts.partition_point(|&t| t < e.t))
-                    .copied()
-            };
-            let done = from.and_then(|f| {
-                n.dones
-                    .get(n.dones.partition_point(|&d| events[d].t < f))
-                    .copied()
-            });
-            match done {
-                Some(d) => {
+            match n.sync_carrying(events, e.t) {
+                Ok(Some(d)) => {
                     change.programmed.insert(node.clone(), events[d].t - e.t);
                 }
-                None => change.not_programmed.push(node.clone()),
+                Ok(None) => change.not_programmed.push(node.clone()),
+                Err(why) => change.not_programmed.push(format!("{node} ({why})")),
             }
         }
         by_service.entry(service.clone()).or_default().push(change);
@@ -1064,4 +1035,19 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
         .into_iter()
         .map(|(service, changes)| ServiceView { service, changes })
         .collect()
+}
+
+/// The pod's container of that name, added if no source named it before.
+fn container_named<'t>(tl: &'t mut PodTimeline, name: &str) -> &'t mut ContainerTimeline {
+    let pos = match tl.containers.iter().position(|c| c.name == name) {
+        Some(p) => p,
+        None => {
+            tl.containers.push(ContainerTimeline {
+                name: name.to_owned(),
+                ..Default::default()
+            });
+            tl.containers.len() - 1
+        }
+    };
+    &mut tl.containers[pos]
 }

@@ -12,20 +12,6 @@ fn demo() -> PathBuf {
     repo().join("samples/seed-demo")
 }
 
-fn files_under(p: &Path) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(p).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            v.extend(files_under(&p));
-        } else {
-            v.push(p);
-        }
-    }
-    v.sort();
-    v
-}
-
 fn tar_bytes(prefix: &str) -> Vec<u8> {
     let mut b = tar::Builder::new(Vec::new());
     for f in files_under(&demo()) {

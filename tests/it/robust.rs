@@ -40,7 +40,7 @@ fn damage(text: &[u8], rng: &mut Rng) -> Vec<u8> {
 
 #[test]
 fn damaged_real_samples_never_panic() {
-    let files: Vec<_> = walk(&real(""));
+    let files: Vec<_> = files_under(&real(""));
     assert!(files.len() >= 30);
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for round in 0..4 {
@@ -66,20 +66,6 @@ fn damaged_real_samples_never_panic() {
             }
         }
     }
-}
-
-fn walk(p: &std::path::Path) -> Vec<std::path::PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(p).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            v.extend(walk(&p));
-        } else {
-            v.push(p);
-        }
-    }
-    v.sort();
-    v
 }
 
 #[cfg(unix)]

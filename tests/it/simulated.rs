@@ -179,7 +179,7 @@ fn same_timelines_as_folder_tar_gz_and_zip() {
     std::fs::write(d.path().join("bundle.tar.gz"), tgz).unwrap();
     // zip
     let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    for e in walkdir(&bundle_dir) {
+    for e in files_under(&bundle_dir) {
         let rel = e
             .strip_prefix(d.path())
             .unwrap()
@@ -238,7 +238,7 @@ fn same_seed_same_bytes() {
         },
     );
     let read = |d: &Path| -> Vec<(String, Vec<u8>)> {
-        walkdir(d)
+        files_under(d)
             .into_iter()
             .map(|p| {
                 (
@@ -250,20 +250,6 @@ fn same_seed_same_bytes() {
     };
     assert_eq!(read(d1.path()), read(d2.path()));
     assert_ne!(read(d1.path()), read(d3.path()));
-}
-
-fn walkdir(p: &Path) -> Vec<std::path::PathBuf> {
-    let mut v = Vec::new();
-    for e in std::fs::read_dir(p).unwrap() {
-        let p = e.unwrap().path();
-        if p.is_dir() {
-            v.extend(walkdir(&p));
-        } else {
-            v.push(p);
-        }
-    }
-    v.sort();
-    v
 }
 
 /// Node-side milestones (written with the node's clock).

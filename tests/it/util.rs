@@ -84,3 +84,18 @@ pub fn evidence_line(m: &Milestone) -> (String, u32) {
         l.parse().unwrap(),
     )
 }
+
+/// Every file under `p`, sorted (test helper; the product's own walk is `input::discover`).
+pub fn files_under(p: &Path) -> Vec<PathBuf> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(p).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            v.extend(files_under(&p));
+        } else {
+            v.push(p);
+        }
+    }
+    v.sort();
+    v
+}
