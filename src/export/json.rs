@@ -81,7 +81,16 @@ pub fn pod_record(p: &PodTimeline) -> Value {
         "programmed": p.programmed.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
         "programmed_nodes": p.programmed.len(),
         "programmed_missing": p.programmed_missing,
-        "failures": p.failures,
+        "failures": p.failures.iter().map(|f| json!({
+            "cause": f.cause,
+            "message": f.message,
+            "evidence": f.evidence,
+            "first": format_rfc3339_nanos(f.first),
+            "last": format_rfc3339_nanos(f.last),
+            "count": f.count,
+            "resolved_by": f.resolved_by,
+            "held_seconds": f.held_nanos.map(super::secs),
+        })).collect::<Vec<_>>(),
         "findings": p.findings,
     });
     if let Some((name, d, share)) = p.dominant {

@@ -4,7 +4,9 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::join::{Joined, PodGroup};
-use super::{ContainerTimeline, KubeletFigures, Milestone, PHASES, PodTimeline};
+use super::{
+    ContainerTimeline, Failure, KubeletFigures, Milestone, PHASES, PodTimeline, resolution,
+};
 use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
 /// Turns an evidence pair into `path:line`.
@@ -74,6 +76,7 @@ pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec
         .map(|g| {
             let mut tl = build(&cx, g, &pulls, &mut used_pulls);
             propagate(&cx, &eps, &proxy, &mut tl);
+            close_failures(&mut tl);
             tl
         })
         .collect();
@@ -346,10 +349,7 @@ fn build(
     }
     for i in g.events.iter().copied() {
         if let EventKind::SchedUnschedulable { reason, .. } = &ev[i].kind {
-            tl.failures.push(format!(
-                "unschedulable: {reason} ({})",
-                cx.milestone(i, None).evidence
-            ));
+            add_failure(&mut tl.failures, "unschedulable", reason, cx, i);
         }
     }
 
@@ -449,10 +449,9 @@ fn build(
                 step: CniStep::Ips(ips),
                 ..
             } if tl.pod_ip.is_none() => tl.pod_ip = ips.first().cloned(),
-            EventKind::SandboxRunFailed { error, .. } => tl.failures.push(format!(
-                "sandbox failed: {error} ({})",
-                cx.milestone(i, None).evidence
-            )),
+            EventKind::SandboxRunFailed { error, .. } => {
+                add_failure(&mut tl.failures, "sandbox failed", error, cx, i)
+            }
             _ => {}
         }
     }
@@ -490,10 +489,13 @@ fn build(
             }
             EventKind::CreateFailed {
                 container, error, ..
-            } => tl.failures.push(format!(
-                "create {container} failed: {error} ({})",
-                cx.milestone(i, None).evidence
-            )),
+            } => add_failure(
+                &mut tl.failures,
+                &format!("create {container} failed"),
+                error,
+                cx,
+                i,
+            ),
             EventKind::StartDone { container_id } => {
                 if let Some((c, a)) = by_id.get(container_id) {
                     conts
@@ -512,10 +514,13 @@ fn build(
                 let name = by_id
                     .get(container_id)
                     .map_or(container_id.as_str(), |(c, _)| c.as_str());
-                tl.failures.push(format!(
-                    "start {name} failed: {error} ({})",
-                    cx.milestone(i, None).evidence
-                ))
+                add_failure(
+                    &mut tl.failures,
+                    &format!("start {name} failed"),
+                    error,
+                    cx,
+                    i,
+                )
             }
             _ => {}
         }
@@ -798,10 +803,7 @@ fn merge_events(
             _ => {}
         }
         if *warning {
-            tl.failures.push(format!(
-                "{reason}: {message} ({})",
-                cx.milestone(i, None).evidence
-            ));
+            add_failure(&mut tl.failures, reason, message, cx, i);
         }
         let Some(name) = container else { continue };
         let c = container_named(tl, name);
@@ -1050,4 +1052,40 @@ fn container_named<'t>(tl: &'t mut PodTimeline, name: &str) -> &'t mut Container
         }
     };
     &mut tl.containers[pos]
+}
+
+/// Records a failure, folding repeats of the same cause and message into one with a count.
+fn add_failure(failures: &mut Vec<Failure>, cause: &str, message: &str, cx: &Ctx<'_>, i: usize) {
+    let t = cx.events[i].t;
+    if let Some(f) = failures
+        .iter_mut()
+        .find(|f| f.cause == cause && f.message == message)
+    {
+        f.count += 1;
+        f.first = f.first.min(t);
+        f.last = f.last.max(t);
+        return;
+    }
+    failures.push(Failure {
+        cause: cause.to_owned(),
+        message: message.to_owned(),
+        evidence: cx.milestone(i, None).evidence,
+        first: t,
+        last: t,
+        count: 1,
+        resolved_by: None,
+        held_nanos: None,
+    });
+}
+
+/// How long each failure held the pod: until the milestone that its cause waits for.
+fn close_failures(tl: &mut PodTimeline) {
+    for f in &mut tl.failures {
+        if let Some(m) = resolution(&f.cause) {
+            if let Some(ms) = tl.milestones.get(m).filter(|ms| ms.t >= f.first) {
+                f.resolved_by = Some(m);
+                f.held_nanos = Some(ms.t - f.first);
+            }
+        }
+    }
 }

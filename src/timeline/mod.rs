@@ -140,8 +140,8 @@ pub struct PodTimeline {
     pub kubelet: Option<KubeletFigures>,
     /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
     pub dominant: Option<(&'static str, i64, f64)>,
-    /// Failures seen on the way (sandbox, pull, create, start, scheduling), with evidence.
-    pub failures: Vec<String>,
+    /// Failures seen on the way (scheduling, sandbox/CNI, pull, create, start, probes, mounts).
+    pub failures: Vec<Failure>,
     /// Things that look wrong (negative phases…): reported, never hidden.
     pub findings: Vec<String>,
 }
@@ -151,4 +151,48 @@ impl PodTimeline {
     pub fn first_time(&self) -> Option<i64> {
         self.milestones.values().map(|m| m.t).min()
     }
+}
+
+/// One cause that held the pod back, with how long.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Failure {
+    /// `unschedulable`, `sandbox failed`, `create <c> failed`, or an Event reason (`BackOff`…).
+    pub cause: String,
+    pub message: String,
+    /// The first line that reported it.
+    pub evidence: String,
+    /// First and last report (UTC ns) and how many.
+    pub first: i64,
+    pub last: i64,
+    pub count: usize,
+    /// The milestone whose arrival ended it, if it arrived.
+    pub resolved_by: Option<&'static str>,
+    /// From the first report to that milestone.
+    pub held_nanos: Option<i64>,
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} ({})", self.cause, self.message, self.evidence)?;
+        if self.count > 1 {
+            write!(f, "; {} times", self.count)?;
+        }
+        match (self.resolved_by, self.held_nanos) {
+            (Some(m), Some(h)) => write!(f, "; held the pod {:.3} ms until {m}", h as f64 / 1e6),
+            _ => write!(f, "; not resolved in the logs"),
+        }
+    }
+}
+
+/// Which milestone ends a failure of this cause.
+pub fn resolution(cause: &str) -> Option<&'static str> {
+    Some(match cause {
+        "unschedulable" | "FailedScheduling" => "scheduled",
+        "sandbox failed" | "FailedCreatePodSandBox" => "sandbox_ready",
+        "FailedMount" | "FailedAttachVolume" => "volumes_ready",
+        "Unhealthy" => "ready",
+        "Failed" | "ErrImagePull" | "BackOff" | "InspectFailed" => "running",
+        c if c.starts_with("create ") || c.starts_with("start ") => "running",
+        _ => return None,
+    })
 }

@@ -124,8 +124,18 @@ fn usernetes_v1_27_whole_journal() {
 
     let c = pod(&a, "kube-system", "coredns-5d78c9869d-9b8f2");
     assert_eq!(c.failures.len(), 1);
+    // The flannel failure held the pod from its first report until the sandbox finally came up.
+    let f = &c.failures[0];
+    assert_eq!(
+        (f.cause.as_str(), f.resolved_by),
+        ("sandbox failed", Some("sandbox_ready"))
+    );
+    assert_eq!(t(c, "sandbox_ready"), "2023-09-01T23:35:44.202154076Z");
+    assert_eq!(f.held_nanos, Some(13_527_811_168));
     assert!(
-        c.failures[0].contains("loadFlannelSubnetEnv failed"),
+        c.failures[0]
+            .to_string()
+            .contains("loadFlannelSubnetEnv failed"),
         "{}",
         c.failures[0]
     );

@@ -261,9 +261,9 @@ fn events_give_fallbacks_and_failures() {
     );
     assert_eq!(t(p, "running"), "2025-03-05T08:20:47.000000000Z");
     assert!(
-        p.failures
-            .iter()
-            .any(|f| f.starts_with("Unhealthy: Readiness probe failed")),
+        p.failures.iter().any(|f| f
+            .to_string()
+            .starts_with("Unhealthy: Readiness probe failed")),
         "{:?}",
         p.failures
     );
@@ -310,7 +310,9 @@ fn unschedulable_from_the_schedulers_status_patch() {
     let p = pod(&a, "default", "big");
     assert_eq!(p.failures.len(), 1);
     assert!(
-        p.failures[0].starts_with("unschedulable: 0/3 nodes are available: 3 Insufficient cpu."),
+        p.failures[0]
+            .to_string()
+            .starts_with("unschedulable: 0/3 nodes are available: 3 Insufficient cpu."),
         "{:?}",
         p.failures
     );
