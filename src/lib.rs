@@ -183,6 +183,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     }
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
+        timeline::build::explain_kubelet_e2e(p);
     }
     let services = timeline::build::services(&events, &joined, &display);
     let coverage = timeline::diagnose::coverage(&pods);

@@ -102,6 +102,7 @@ pub fn pod_record(p: &PodTimeline) -> Value {
             "kubelet_slo": k.slo_seconds,
             "evidence": k.evidence,
             "e2e_difference_seconds": k.e2e_difference_nanos.map(super::secs),
+            "e2e_explanation": k.e2e_explanation,
         });
         if let Some(e) = k.e2e_nanos {
             o["phases"]["kubelet_e2e"] = json!(super::secs(e));

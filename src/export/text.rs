@@ -71,7 +71,11 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             Some(0) => {
                 "  (agrees with startup_e2e once created is truncated to seconds)".to_owned()
             }
-            Some(d) => format!("  (differs from startup_e2e by {} ms)", ms(d)),
+            Some(d) => format!(
+                "  (differs from startup_e2e by {} ms: {})",
+                ms(d),
+                k.e2e_explanation.as_deref().unwrap_or("unexplained")
+            ),
             None => String::new(),
         };
         writeln!(

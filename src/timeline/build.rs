@@ -656,6 +656,8 @@ fn build(
                 slo_seconds: s.slo_seconds,
                 evidence: cx.milestone(i, None).evidence,
                 e2e_difference_nanos: None,
+                creation_nanos: s.creation.map(|c| c.unix_nanos),
+                e2e_explanation: None,
             });
         }
     }
@@ -752,16 +754,6 @@ fn build(
             if let Some(p) = pulls {
                 tl.phases.insert("startup_sli", e2e - p);
             }
-        }
-    }
-    if let (Some(k), Some(created), Some(obs)) = (
-        tl.kubelet.as_mut(),
-        m.get("created"),
-        m.get("running_observed"),
-    ) {
-        if let Some(e2e) = k.e2e_nanos {
-            let created_s = created.t.div_euclid(1_000_000_000) * 1_000_000_000;
-            k.e2e_difference_nanos = Some(obs.t - created_s - e2e);
         }
     }
     tl.milestones = m;
@@ -1088,4 +1080,44 @@ fn close_failures(tl: &mut PodTimeline) {
             }
         }
     }
+}
+
+/// Compares `startup_e2e` with the kubelet's own `podStartE2EDuration` (which uses `created`
+/// truncated to seconds), and explains any difference rather than hiding it.
+pub fn explain_kubelet_e2e(tl: &mut PodTimeline) {
+    let (Some(k), Some(created), Some(obs)) = (
+        tl.kubelet.as_mut(),
+        tl.milestones.get("created"),
+        tl.milestones.get("running_observed"),
+    ) else {
+        return;
+    };
+    let Some(e2e) = k.e2e_nanos else { return };
+    let created_s = created.t.div_euclid(1_000_000_000) * 1_000_000_000;
+    let diff = obs.t - created_s - e2e;
+    k.e2e_difference_nanos = Some(diff);
+    if diff == 0 {
+        return;
+    }
+    let mut why = Vec::new();
+    let off = obs.clock_offset.unwrap_or(0);
+    if off != 0 {
+        why.push(format!(
+            "running_observed was moved {:.3} ms onto the apiserver's clock, while the kubelet measures on its own clock",
+            -off as f64 / 1e6
+        ));
+    }
+    let kc = k.creation_nanos.unwrap_or(created_s);
+    if kc != created_s {
+        why.push(format!(
+            "the kubelet's podCreationTimestamp is {}, created truncated to seconds is {}",
+            podtrace_parsers::time::format_rfc3339_nanos(kc),
+            podtrace_parsers::time::format_rfc3339_nanos(created_s)
+        ));
+    }
+    let residual = obs.t + off - kc - e2e;
+    if residual != 0 {
+        why.push(format!("{:.3} ms not explained", residual as f64 / 1e6));
+    }
+    k.e2e_explanation = Some(why.join("; "));
 }

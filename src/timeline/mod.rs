@@ -115,6 +115,10 @@ pub struct KubeletFigures {
     /// Our `startup_e2e` with `created` truncated to whole seconds as the kubelet does, minus
     /// the kubelet's figure (0 when they agree).
     pub e2e_difference_nanos: Option<i64>,
+    /// The kubelet's podCreationTimestamp (UTC ns).
+    pub creation_nanos: Option<i64>,
+    /// Why the two differ, when they do.
+    pub e2e_explanation: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -329,6 +329,19 @@ fn skewed_nodes_are_brought_onto_the_apiserver_clock() {
         Some(m.t + m.clock_offset.unwrap())
     );
     assert!(p.findings.is_empty(), "{:?}", p.findings);
+    // The kubelet's own e2e differs by exactly the skew it measured across: explained.
+    for p in a
+        .pods
+        .iter()
+        .filter(|p| p.milestones["running_observed"].clock_offset.is_some())
+    {
+        let k = p.kubelet.as_ref().unwrap();
+        let why = k.e2e_explanation.as_deref().unwrap();
+        assert!(
+            why.starts_with("running_observed was moved") && !why.contains("not explained"),
+            "{why}"
+        );
+    }
 
     // Without correction the same bundle has negative phases, reported and not clamped.
     let mut o = opts();
