@@ -58,6 +58,9 @@ pub struct SimulateArgs {
     /// Noise lines per relevant line (lease updates, volume reconcilers, image events).
     #[arg(long, default_value_t = 0)]
     pub noise: usize,
+    /// One pod in ten is unschedulable for a while, one in ten fails its first pull.
+    #[arg(long)]
+    pub failures: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -147,6 +150,7 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         timezone_hours: args.timezone,
         containerd2: args.containerd2,
         noise: args.noise,
+        failures: args.failures,
         gzip: args.gzip,
         ..Default::default()
     };

@@ -29,6 +29,8 @@ pub struct SimOptions {
     pub containerd2: bool,
     /// Noise lines per relevant line (leases, volume reconcilers, image events…).
     pub noise: usize,
+    /// One pod in ten is unschedulable for a while, one in ten fails its first pull and backs off.
+    pub failures: bool,
     pub gzip: bool,
     /// First pod creation, UTC microseconds.
     pub start_us: i64,
@@ -44,6 +46,7 @@ impl Default for SimOptions {
             timezone_hours: 0,
             containerd2: false,
             noise: 0,
+            failures: false,
             gzip: false,
             // 2025-03-17T10:00:00Z
             start_us: 1_742_205_600_000_000,
@@ -104,6 +107,8 @@ pub struct TruthPod {
     pub milestones: std::collections::BTreeMap<String, i64>,
     /// Per worker node, when its kube-proxy finished programming the endpoint (UTC µs).
     pub programmed: std::collections::BTreeMap<String, i64>,
+    /// What held the pod back: (cause as podtrace names it, first report UTC µs, resolving milestone).
+    pub failures: Vec<(String, i64, String)>,
 }
 
 #[derive(Debug, Serialize)]
@@ -380,7 +385,10 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         let uid = rng.uuid();
         let img_i = rng.range(0, images.len() as i64 - 1) as usize;
         let image = images[img_i];
-        let was_cached = cached[n][img_i];
+        let unschedulable = o.failures && p % 10 == 3;
+        let bad_pull = o.failures && p % 10 == 7;
+        let was_cached = cached[n][img_i] && !bad_pull;
+        let mut failures: Vec<(String, i64, String)> = Vec::new();
         cached[n][img_i] = true;
         let sandbox = rng.hex(64);
         let cid = rng.hex(64);
@@ -396,7 +404,14 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         let requested = t0;
         let created = requested + rng.range(3_000, 20_000);
         let attempted = created + rng.range(300, 3_000);
-        let bind_rx = attempted + rng.range(1_000, 8_000);
+        // Unschedulable at first: a second attempt once capacity frees up.
+        let retry = if unschedulable {
+            rng.range(1_000_000, 4_000_000)
+        } else {
+            0
+        };
+        let attempted_ok = attempted + retry;
+        let bind_rx = attempted_ok + rng.range(1_000, 8_000);
         let scheduled = bind_rx + rng.range(2_000, 9_000);
         let bound_log = scheduled + rng.range(100, 900);
         let seen = scheduled + rng.range(1_000, 6_000);
@@ -405,7 +420,14 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         let net_start = sb_start + rng.range(15_000, 60_000);
         let net_ready = net_start + rng.range(30_000, 150_000);
         let sb_ready = net_ready + rng.range(5_000, 30_000);
-        let pull_start = sb_ready + rng.range(1_000, 4_000);
+        // A failed first pull: the kubelet backs off, then pulls again.
+        let first_pull = sb_ready + rng.range(1_000, 4_000);
+        let pull_failed_at = first_pull + rng.range(200_000, 900_000);
+        let pull_start = if bad_pull {
+            pull_failed_at + rng.range(2_000_000, 5_000_000)
+        } else {
+            first_pull
+        };
         let pull_end = if was_cached {
             pull_start
         } else {
@@ -484,6 +506,28 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             ),
         );
         sched.push(bound_log, sline(bound_log, format!("schedule_one.go:314] \"Successfully bound pod to node\" pod=\"{ns}/{name}\" node=\"{}\" evaluatedNodes={} feasibleNodes={}", nodes[n].name, nodes.len() + 1, nodes.len())));
+        if unschedulable {
+            let why = format!(
+                "0/{} nodes are available: {} Insufficient cpu. preemption: 0/{} nodes are available: {} No preemption victims found for incoming pod.",
+                nodes.len() + 1,
+                nodes.len() + 1,
+                nodes.len() + 1,
+                nodes.len() + 1
+            );
+            let t_fail = attempted + 300;
+            sched.push(t_fail, sline(t_fail, format!("schedule_one.go:1040] \"Unable to schedule pod; no fit; waiting\" pod=\"{ns}/{name}\" err=\"{why}\"")));
+            audit.push(attempted + 1_200, format!(r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Request","auditID":"{}","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/{ns}/pods/{name}/status","verb":"patch","user":{{"username":"system:kube-scheduler","groups":["system:authenticated"]}},"sourceIPs":["172.18.0.3"],"userAgent":"kube-scheduler/v1.31.0 (linux/amd64) kubernetes/9edcffc/scheduler","objectRef":{{"resource":"pods","namespace":"{ns}","name":"{name}","apiVersion":"v1","subresource":"status"}},"responseStatus":{{"metadata":{{}},"code":200}},"requestObject":{{"status":{{"conditions":[{{"lastProbeTime":null,"lastTransitionTime":"{}","message":"{why}","reason":"Unschedulable","status":"False","type":"PodScheduled"}}]}}}},"requestReceivedTimestamp":"{}","stageTimestamp":"{}"}}"#, rng.uuid(), seconds_time(attempted), micro_time(attempted + 600), micro_time(attempted + 1_200)));
+            sched.push(
+                attempted_ok,
+                sline(
+                    attempted_ok,
+                    format!(
+                        "schedule_one.go:83] \"Attempting to schedule pod\" pod=\"{ns}/{name}\""
+                    ),
+                ),
+            );
+            failures.push(("unschedulable".into(), t_fail, "scheduled".into()));
+        }
 
         // --- the node: its clock is skewed ---
         let nd = &mut nodes[n];
@@ -504,6 +548,33 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             ),
         );
         nd.kubelet.push(seen + 50 + sk, kl(seen + 50, &format!("topology_manager.go:215] \"Topology Admit Handler\" podUID=\"{uid}\" podNamespace=\"{ns}\" podName=\"{name}\"")));
+        if bad_pull {
+            let ev = |t: i64, reason: &str, msg: &str| {
+                kl(
+                    t,
+                    &format!(
+                        "event.go:389] \"Event occurred\" object=\"{ns}/{name}\" fieldPath=\"spec.containers{{app}}\" kind=\"Pod\" apiVersion=\"v1\" type=\"Warning\" reason=\"{reason}\" message=\"{msg}\""
+                    ),
+                )
+            };
+            let failed = format!(
+                "Failed to pull image \\\"{image}\\\": rpc error: code = Unknown desc = failed to pull and unpack image: failed to resolve reference: unexpected status 503 Service Unavailable"
+            );
+            nd.kubelet.push(
+                pull_failed_at + 300 + sk,
+                ev(pull_failed_at + 300, "Failed", &failed),
+            );
+            nd.kubelet.push(
+                pull_failed_at + 900 + sk,
+                ev(
+                    pull_failed_at + 900,
+                    "BackOff",
+                    &format!("Back-off pulling image \\\"{image}\\\""),
+                ),
+            );
+            failures.push(("Failed".into(), pull_failed_at + 300, "running".into()));
+            failures.push(("BackOff".into(), pull_failed_at + 900, "running".into()));
+        }
         nd.kubelet.push(volumes + sk, kl(volumes, &format!("operation_generator.go:637] \"MountVolume.SetUp succeeded for volume \\\"kube-api-access-x1\\\" (UniqueName: \\\"kubernetes.io/projected/{uid}-kube-api-access-x1\\\") pod \\\"{name}\\\" (UID: \\\"{uid}\\\") \" pod=\"{ns}/{name}\"")));
         nd.kubelet.push(pleg + sk, kl(pleg, &format!("kubelet.go:2439] \"SyncLoop (PLEG): event for pod\" pod=\"{ns}/{name}\" event={{\"ID\":\"{uid}\",\"Type\":\"ContainerStarted\",\"Data\":\"{cid}\"}}")));
         nd.kubelet.push(ready + sk, kl(ready, &format!("kubelet.go:2542] \"SyncLoop (probe)\" probe=\"readiness\" status=\"ready\" pod=\"{ns}/{name}\"")));
@@ -578,6 +649,16 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
                 &format!("RunPodSandbox for {sbmeta} returns sandbox id \\\"{sandbox}\\\""),
             ),
         );
+        if bad_pull {
+            nd.runtime.push(
+                first_pull + sk,
+                ctr(first_pull, &format!("PullImage \\\"{image}\\\"")),
+            );
+            nd.runtime.push(
+                pull_failed_at + sk,
+                format!("{} error=\"failed to pull and unpack image: unexpected status 503 Service Unavailable\"", ctr(pull_failed_at, &format!("PullImage \\\"{image}\\\" failed")).replace("level=info", "level=error")),
+            );
+        }
         if !was_cached {
             nd.runtime.push(
                 pull_start + sk,
@@ -641,6 +722,7 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             container_id: cid,
             milestones: m,
             programmed: Default::default(),
+            failures,
         });
     }
     // kube-proxy runs one sync at a time: a change that arrives while it is idle starts a sync;

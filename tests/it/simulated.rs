@@ -383,3 +383,46 @@ fn skew_of_500_ms_stays_bounded() {
         worst.iter().max().unwrap()
     );
 }
+
+#[test]
+fn failures_are_found_with_their_cause_and_duration() {
+    let d = tempfile::tempdir().unwrap();
+    let truth = sim(
+        d.path(),
+        &SimOptions {
+            pods: 40,
+            nodes: 2,
+            seed: 13,
+            failures: true,
+            ..Default::default()
+        },
+    );
+    let a = analyze(&path(&d));
+    check(&a, &truth);
+    let mut seen = 0;
+    for tp in &truth.pods {
+        let p = a
+            .pods
+            .iter()
+            .find(|p| p.uid.as_deref() == Some(tp.uid.as_str()))
+            .unwrap();
+        let got: Vec<(String, i64, Option<&str>)> = p
+            .failures
+            .iter()
+            .map(|f| (f.cause.clone(), f.first, f.resolved_by))
+            .collect();
+        let want: Vec<(String, i64, Option<&str>)> = tp
+            .failures
+            .iter()
+            .map(|(c, t, m)| (c.clone(), t * 1000, Some(m.as_str())))
+            .collect();
+        assert_eq!(got, want, "{}", tp.name);
+        for f in &p.failures {
+            let end = p.milestones[f.resolved_by.unwrap()].t;
+            assert_eq!(f.held_nanos, Some(end - f.first));
+        }
+        seen += tp.failures.len();
+    }
+    // 40 pods: 4 unschedulable (one cause each), 4 failed pulls (Failed and BackOff).
+    assert_eq!(seen, 4 + 4 * 2);
+}
