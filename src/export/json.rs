@@ -81,6 +81,9 @@ pub fn pod_record(p: &PodTimeline) -> Value {
         "programmed": p.programmed.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
         "programmed_nodes": p.programmed.len(),
         "programmed_missing": p.programmed_missing,
+        "consumers": p.consumers.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
+        "config_hash": p.config_hash,
+        "owner": p.owner,
         "failures": p.failures.iter().map(|f| json!({
             "cause": f.cause,
             "message": f.message,

@@ -96,6 +96,14 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
                 m.evidence
             )?;
         }
+        for (who, m) in &p.consumers {
+            writeln!(
+                w,
+                "  reconfigured {who:<24} {:>12} ms after endpoints_updated  {}",
+                ms(m.t - e.t),
+                m.evidence
+            )?;
+        }
         for node in &p.programmed_missing {
             writeln!(
                 w,

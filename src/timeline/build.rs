@@ -76,6 +76,7 @@ pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec
         .map(|g| {
             let mut tl = build(&cx, g, &pulls, &mut used_pulls);
             propagate(&cx, &eps, &proxy, &mut tl);
+            consumers(&cx, &joined.ingress, &mut tl);
             close_failures(&mut tl);
             tl
         })
@@ -294,6 +295,7 @@ fn build(
         name: g.name.clone(),
         uid: g.uid.clone(),
         sandbox_ids: g.sandbox_ids.clone(),
+        config_hash: g.config_hash.clone(),
         ..Default::default()
     };
 
@@ -1120,4 +1122,28 @@ pub fn explain_kubelet_e2e(tl: &mut PodTimeline) {
         why.push(format!("{:.3} ms not explained", residual as f64 / 1e6));
     }
     k.e2e_explanation = Some(why.join("; "));
+}
+
+/// ingress-nginx: the first reload or dynamic reconfiguration of each controller after the
+/// EndpointSlice write. Its lines name no Service, so this is "the next one", marked derived.
+fn consumers(cx: &Ctx<'_>, ingress: &[usize], tl: &mut PodTimeline) {
+    let Some(t0) = tl.milestones.get("endpoints_updated").map(|m| m.t) else {
+        return;
+    };
+    for &i in ingress {
+        let e = &cx.events[i];
+        let done = matches!(
+            e.kind,
+            EventKind::IngressReload {
+                step: crate::event::IngressStep::Reloaded
+                    | crate::event::IngressStep::DynamicReconfigured
+            }
+        );
+        if done && e.t >= t0 {
+            let key = format!("ingress-nginx@{}", e.host.as_deref().unwrap_or("unknown"));
+            tl.consumers
+                .entry(key)
+                .or_insert_with(|| cx.milestone(i, Some("first ingress-nginx reconfiguration after the write (its lines name no Service)")));
+        }
+    }
 }

@@ -22,6 +22,8 @@ pub struct PodGroup {
     /// Indices into the event slice, in time order.
     pub events: Vec<usize>,
     pub sandbox_ids: Vec<String>,
+    /// A static pod's manifest hash (the kubelet's UID for it), when joined to its mirror pod.
+    pub config_hash: Option<String>,
     first: i64,
     last: i64,
 }
@@ -283,11 +285,42 @@ pub fn join(events: &[Event]) -> Joined {
     for (sb, p) in &ix.by_sandbox {
         ix.pods[*p].sandbox_ids.push(sb.clone());
     }
+    merge_static_pods(&mut ix.pods);
     for g in &mut ix.pods {
         g.events.sort_by_key(|&i| (events[i].t, events[i].evidence));
         g.events.dedup();
         g.sandbox_ids.sort();
     }
-    joined.pods = ix.pods;
+    joined.pods = ix
+        .pods
+        .into_iter()
+        .filter(|g| !g.events.is_empty())
+        .collect();
     joined
+}
+
+/// A static pod has two UIDs: the kubelet (and the runtime) use the manifest's 32-hex config hash,
+/// the API the mirror pod's UID. Where one name has exactly one of each, they are one pod.
+fn merge_static_pods(pods: &mut [PodGroup]) {
+    let is_hash = |u: &str| u.len() == 32 && u.bytes().all(|b| b.is_ascii_hexdigit());
+    let mut by_name: HashMap<(String, String), (Vec<usize>, Vec<usize>)> = HashMap::new();
+    for (i, g) in pods.iter().enumerate() {
+        if let Some(u) = &g.uid {
+            let e = by_name
+                .entry((g.namespace.clone(), g.name.clone()))
+                .or_default();
+            if is_hash(u) { e.0.push(i) } else { e.1.push(i) }
+        }
+    }
+    for (hash, api) in by_name.into_values() {
+        if let ([h], [a]) = (hash.as_slice(), api.as_slice()) {
+            let moved = std::mem::take(&mut pods[*h].events);
+            let sandboxes = std::mem::take(&mut pods[*h].sandbox_ids);
+            let hash_uid = pods[*h].uid.take();
+            let g = &mut pods[*a];
+            g.events.extend(moved);
+            g.sandbox_ids.extend(sandboxes);
+            g.config_hash = hash_uid;
+        }
+    }
 }

@@ -130,6 +130,8 @@ pub struct PodTimeline {
     pub pod_ip: Option<String>,
     /// Controller owner (`ReplicaSet/web-7d4b9c6f5`), from the pod object.
     pub owner: Option<String>,
+    /// Static pods: the manifest hash the kubelet and runtime use as UID (`uid` is the mirror's).
+    pub config_hash: Option<String>,
     pub sandbox_ids: Vec<String>,
     pub milestones: BTreeMap<&'static str, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
@@ -141,6 +143,8 @@ pub struct PodTimeline {
     pub programmed: BTreeMap<String, Milestone>,
     /// Nodes whose kube-proxy logs show no sync after `endpoints_updated`.
     pub programmed_missing: Vec<String>,
+    /// Other endpoint consumers that reconfigured after `endpoints_updated` (`ingress-nginx@node`).
+    pub consumers: BTreeMap<String, Milestone>,
     pub kubelet: Option<KubeletFigures>,
     /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
     pub dominant: Option<(&'static str, i64, f64)>,

@@ -318,3 +318,67 @@ fn unschedulable_from_the_schedulers_status_patch() {
     );
     assert!(!p.milestones.contains_key("scheduled"));
 }
+
+#[test]
+fn static_pod_mirror_uid_and_config_hash_are_one_pod() {
+    let hash = "a9dc80a0d8f74cefb3be144bbfc1b898";
+    let api = "5b1f0c3e-8d2a-4f6b-9c7e-1a2b3c4d5e6f";
+    let audit = format!(
+        r#"{{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"m1","stage":"ResponseComplete","verb":"create","user":{{"username":"system:node:cp"}},"objectRef":{{"resource":"pods","namespace":"kube-system","name":"etcd-cp","apiVersion":"v1"}},"responseStatus":{{"code":201}},"responseObject":{{"metadata":{{"name":"etcd-cp","namespace":"kube-system","uid":"{api}","annotations":{{"kubernetes.io/config.hash":"{hash}","kubernetes.io/config.mirror":"{hash}"}}}}}},"requestReceivedTimestamp":"2025-01-10T08:00:05.000100Z","stageTimestamp":"2025-01-10T08:00:05.004100Z"}}"#
+    );
+    let containerd = format!(
+        "Jan 10 08:00:01 cp containerd[9]: time=\"2025-01-10T08:00:01.100000000Z\" level=info msg=\"RunPodSandbox for &PodSandboxMetadata{{Name:etcd-cp,Uid:{hash},Namespace:kube-system,Attempt:0,}}\"\n"
+    );
+    let kubelet = "Jan 10 08:00:01 cp kubelet[7]: I0110 08:00:01.000000       7 kubelet.go:2407] \"SyncLoop ADD\" source=\"file\" pods=[\"kube-system/etcd-cp\"]\n";
+    let d = bundle(&[
+        ("audit.log", &format!("{audit}\n")),
+        ("cp/containerd.log", &containerd),
+        ("cp/kubelet.log", kubelet),
+    ]);
+    let a = analyze(&path(&d));
+    assert_eq!(
+        a.pods.len(),
+        1,
+        "{:?}",
+        a.pods.iter().map(|p| (&p.name, &p.uid)).collect::<Vec<_>>()
+    );
+    let p = &a.pods[0];
+    assert_eq!(
+        (p.uid.as_deref(), p.config_hash.as_deref()),
+        (Some(api), Some(hash))
+    );
+    assert_eq!(t(p, "sandbox_started"), "2025-01-10T08:00:01.100000000Z");
+    assert_eq!(t(p, "created"), "2025-01-10T08:00:05.004100000Z");
+    // The kubelet read the manifest from a file (source="file"): derived, but it is its first sight.
+    assert_eq!(
+        ms(p, "kubelet_seen").derived.as_deref(),
+        Some("SyncLoop ADD from a non-API source")
+    );
+    assert_eq!(phase(p, "kubelet_prep"), 100_000_000);
+}
+
+#[test]
+fn ingress_nginx_reconfigures_after_the_slice_write() {
+    let demo = repo().join("samples/seed-demo");
+    let d = tempfile::tempdir().unwrap();
+    for f in files_under(&demo) {
+        let to = d.path().join(f.strip_prefix(&demo).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(&f, &to).unwrap();
+    }
+    let ing = "2024-11-29T10:15:05.912Z stderr F I1129 10:15:05.911800       7 controller.go:203] \"Configuration changes detected, backend reload required\"\n\
+               2024-11-29T10:15:06.204Z stderr F I1129 10:15:06.203500       7 controller.go:201] Dynamic reconfiguration succeeded.\n";
+    let p = d.path().join(
+        "kind-worker/containers/ingress-nginx-controller-7d9f_ingress-nginx_controller-1.log",
+    );
+    std::fs::write(p, ing).unwrap();
+    let a = analyze(&path(&d));
+    let p = pod(&a, "default", "pod-demo");
+    let c = &p.consumers["ingress-nginx@kind-worker"];
+    assert_eq!(t(p, "endpoints_updated"), "2024-11-29T10:15:05.951396000Z");
+    assert_eq!(
+        podtrace_parsers::time::format_rfc3339_nanos(c.t),
+        "2024-11-29T10:15:06.203500000Z"
+    );
+    assert!(c.derived.is_some());
+}
