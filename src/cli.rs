@@ -61,6 +61,12 @@ pub struct SimulateArgs {
     /// One pod in ten is unschedulable for a while, one in ten fails its first pull.
     #[arg(long)]
     pub failures: bool,
+    /// One pod in five runs an init container first.
+    #[arg(long)]
+    pub init_containers: bool,
+    /// One pod in ten has its app container crash once and restart.
+    #[arg(long)]
+    pub restarts: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,6 +157,8 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         containerd2: args.containerd2,
         noise: args.noise,
         failures: args.failures,
+        init_containers: args.init_containers,
+        restarts: args.restarts,
         gzip: args.gzip,
         ..Default::default()
     };

@@ -26,6 +26,7 @@ pub enum Component {
     Apiserver,
     IngressNginx,
     Cilium,
+    Csi,
     Events,
     /// Lines of other programs (systemd, kernel, …) found in the same files.
     Other,
@@ -45,6 +46,7 @@ impl Component {
             Component::Apiserver => "apiserver",
             Component::IngressNginx => "ingress-nginx",
             Component::Cilium => "cilium",
+            Component::Csi => "csi",
             Component::Events => "events",
             Component::Other => "other",
         }
@@ -245,6 +247,11 @@ pub enum EventKind {
     },
     VolumesReady {
         pod: PodRef,
+    },
+    /// A CSI node plugin finished NodePublishVolume for the pod (its UID from the target path).
+    CsiPublished {
+        pod: PodRef,
+        volume: String,
     },
     Startup {
         pod: PodRef,

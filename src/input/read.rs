@@ -458,6 +458,8 @@ struct FileState<'o> {
     /// CRI `P` fragments waiting for their `F`: (stream, first line, stamp, text).
     partial: Vec<(String, u32, Option<Stamp>, String)>,
     scratch: Vec<Event>,
+    /// A CSI NodePublishVolume call waiting for its response in this file.
+    csi: sources::csi::Pending,
 }
 
 use crate::event::FileId;
@@ -502,6 +504,7 @@ impl<'o> FileState<'o> {
             last_host: None,
             partial: Vec::new(),
             scratch: Vec::new(),
+            csi: Default::default(),
         }
     }
 
@@ -766,9 +769,11 @@ impl<'o> FileState<'o> {
                             &ctx,
                             &mut self.scratch,
                         ),
-                        // printf-style lines podtrace reads: ingress-nginx's older wording.
+                        // printf-style lines podtrace reads: ingress-nginx's older wording, CSI gRPC.
                         klog::Body::Text(text) => {
-                            sources::ingress::extract(text, &ctx, &mut self.scratch)
+                            sources::ingress::extract(text, &ctx, &mut self.scratch).or_else(|| {
+                                sources::csi::extract(text, &mut self.csi, &ctx, &mut self.scratch)
+                            })
                         }
                     };
                     if let Some(o) = got {

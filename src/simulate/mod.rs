@@ -31,6 +31,10 @@ pub struct SimOptions {
     pub noise: usize,
     /// One pod in ten is unschedulable for a while, one in ten fails its first pull and backs off.
     pub failures: bool,
+    /// One pod in five runs an init container before its app container.
+    pub init_containers: bool,
+    /// One pod in ten has its app container crash once and restart (`Attempt:1`).
+    pub restarts: bool,
     pub gzip: bool,
     /// First pod creation, UTC microseconds.
     pub start_us: i64,
@@ -47,6 +51,8 @@ impl Default for SimOptions {
             containerd2: false,
             noise: 0,
             failures: false,
+            init_containers: false,
+            restarts: false,
             gzip: false,
             // 2025-03-17T10:00:00Z
             start_us: 1_742_205_600_000_000,
@@ -109,6 +115,10 @@ pub struct TruthPod {
     pub programmed: std::collections::BTreeMap<String, i64>,
     /// What held the pod back: (cause as podtrace names it, first report UTC µs, resolving milestone).
     pub failures: Vec<(String, i64, String)>,
+    /// The init container's (created, started) UTC µs, when the pod has one.
+    pub init_container: Option<(i64, i64)>,
+    /// App container restarts.
+    pub restarts: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -420,8 +430,19 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         let net_start = sb_start + rng.range(15_000, 60_000);
         let net_ready = net_start + rng.range(30_000, 150_000);
         let sb_ready = net_ready + rng.range(5_000, 30_000);
+        // An init container runs to completion before anything of the app container starts.
+        let has_init = o.init_containers && p % 5 == 1;
+        let init_create = sb_ready + rng.range(1_000, 3_000);
+        let init_created = init_create + rng.range(10_000, 30_000);
+        let init_started = init_created + rng.range(20_000, 60_000);
+        let init_done = if has_init {
+            init_started + rng.range(300_000, 800_000)
+        } else {
+            sb_ready
+        };
+        let restarts = u32::from(o.restarts && p % 10 == 9);
         // A failed first pull: the kubelet backs off, then pulls again.
-        let first_pull = sb_ready + rng.range(1_000, 4_000);
+        let first_pull = init_done + rng.range(1_000, 4_000);
         let pull_failed_at = first_pull + rng.range(200_000, 900_000);
         let pull_start = if bad_pull {
             pull_failed_at + rng.range(2_000_000, 5_000_000)
@@ -436,7 +457,13 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         let create_start = pull_end + rng.range(1_000, 5_000);
         let created_c = create_start + rng.range(15_000, 60_000);
         let started = created_c + rng.range(40_000, 120_000);
-        let pleg = started + rng.range(100_000, 990_000);
+        // A crash right after the first start, and the restart (Attempt:1) after the back-off.
+        let crash = started + rng.range(500_000, 1_500_000);
+        let re_create = crash + rng.range(10_000_000, 10_500_000);
+        let re_created = re_create + rng.range(15_000, 60_000);
+        let re_started = re_created + rng.range(40_000, 120_000);
+        let last_start = if restarts > 0 { re_started } else { started };
+        let pleg = last_start + rng.range(100_000, 990_000);
         let ready = pleg + rng.range(200_000, 3_000_000);
         let patch_rx = ready + rng.range(1_000, 10_000);
         let reported = patch_rx + rng.range(2_000, 8_000);
@@ -676,6 +703,78 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
                 ),
             );
         }
+        if has_init {
+            let init_cid = rng.hex(64);
+            let imeta = if o.containerd2 {
+                "name:\\\"init\\\"".to_owned()
+            } else {
+                "&ContainerMetadata{Name:init,Attempt:0,}".to_owned()
+            };
+            nd.runtime.push(
+                init_create + sk,
+                ctr(
+                    init_create,
+                    &format!(
+                        "CreateContainer within sandbox \\\"{sandbox}\\\" for container {imeta}"
+                    ),
+                ),
+            );
+            nd.runtime.push(init_created + sk, ctr(init_created, &format!("CreateContainer within sandbox \\\"{sandbox}\\\" for {imeta} returns container id \\\"{init_cid}\\\"")));
+            nd.runtime.push(
+                init_created + 400 + sk,
+                ctr(
+                    init_created + 400,
+                    &format!("StartContainer for \\\"{init_cid}\\\""),
+                ),
+            );
+            nd.runtime.push(
+                init_started + sk,
+                ctr(
+                    init_started,
+                    &format!("StartContainer for \\\"{init_cid}\\\" returns successfully"),
+                ),
+            );
+            // The kubelet's own Events say which container is an init container.
+            for (t, reason, msg) in [
+                (init_created + 900, "Created", "Created container: init"),
+                (init_started + 900, "Started", "Started container init"),
+            ] {
+                nd.kubelet.push(t + sk, kl(t, &format!("event.go:389] \"Event occurred\" object=\"{ns}/{name}\" fieldPath=\"spec.initContainers{{init}}\" kind=\"Pod\" apiVersion=\"v1\" type=\"Normal\" reason=\"{reason}\" message=\"{msg}\"")));
+            }
+        }
+        if restarts > 0 {
+            let meta1 = if o.containerd2 {
+                "name:\\\"app\\\"  attempt:1".to_owned()
+            } else {
+                "&ContainerMetadata{Name:app,Attempt:1,}".to_owned()
+            };
+            let cid1 = rng.hex(64);
+            nd.kubelet.push(crash + 300_000 + sk, kl(crash + 300_000, &format!("kubelet.go:2439] \"SyncLoop (PLEG): event for pod\" pod=\"{ns}/{name}\" event={{\"ID\":\"{uid}\",\"Type\":\"ContainerDied\",\"Data\":\"{cid}\"}}")));
+            nd.runtime.push(
+                re_create + sk,
+                ctr(
+                    re_create,
+                    &format!(
+                        "CreateContainer within sandbox \\\"{sandbox}\\\" for container {meta1}"
+                    ),
+                ),
+            );
+            nd.runtime.push(re_created + sk, ctr(re_created, &format!("CreateContainer within sandbox \\\"{sandbox}\\\" for {meta1} returns container id \\\"{cid1}\\\"")));
+            nd.runtime.push(
+                re_created + 500 + sk,
+                ctr(
+                    re_created + 500,
+                    &format!("StartContainer for \\\"{cid1}\\\""),
+                ),
+            );
+            nd.runtime.push(
+                re_started + sk,
+                ctr(
+                    re_started,
+                    &format!("StartContainer for \\\"{cid1}\\\" returns successfully"),
+                ),
+            );
+        }
         nd.runtime.push(
             create_start + sk,
             ctr(
@@ -723,6 +822,8 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             milestones: m,
             programmed: Default::default(),
             failures,
+            init_container: has_init.then_some((init_created, init_started)),
+            restarts,
         });
     }
     // kube-proxy runs one sync at a time: a change that arrives while it is idle starts a sync;

@@ -9,6 +9,7 @@ pub mod calico;
 pub mod cilium;
 pub mod containerd;
 pub mod crio;
+pub mod csi;
 pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;

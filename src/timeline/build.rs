@@ -402,6 +402,14 @@ fn build(
             cx.milestone(i, Some("last \"MountVolume.SetUp succeeded\" for the pod")),
         );
     }
+    if !m.contains_key("volumes_ready") {
+        if let Some(i) = last(g, ev, |e| matches!(e.kind, EventKind::CsiPublished { .. })) {
+            m.insert(
+                "volumes_ready",
+                cx.milestone(i, Some("CSI node plugin NodePublishVolume completion")),
+            );
+        }
+    }
 
     // --- sandbox and network ---
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SandboxStart { .. })) {

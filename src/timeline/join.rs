@@ -61,6 +61,7 @@ fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
         | Probe { pod, .. }
         | VolumeMounted { pod, .. }
         | VolumesReady { pod }
+        | CsiPublished { pod, .. }
         | Startup { pod, .. }
         | KubeletStatus { pod, .. }
         | SandboxStart { pod, .. }
@@ -98,9 +99,14 @@ impl Index {
     fn by_uid(&mut self, r: &PodRef, uid: &str) -> usize {
         if let Some(&p) = self.by_uid.get(uid) {
             let g = &mut self.pods[p];
-            if g.name.is_empty() {
+            if g.name.is_empty() && !r.name.is_empty() {
+                // First seen through a line that names only the UID (a CSI target path).
                 g.name = r.name.clone();
                 g.namespace = r.namespace.clone();
+                self.by_name
+                    .entry((r.namespace.clone(), r.name.clone()))
+                    .or_default()
+                    .push(p);
             }
             return p;
         }

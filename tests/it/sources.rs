@@ -382,3 +382,48 @@ fn ingress_nginx_reconfigures_after_the_slice_write() {
     );
     assert!(c.derived.is_some());
 }
+
+#[test]
+fn csi_node_publish_volume() {
+    let uid = "3f1c2b4a-1111-2222-3333-444455556666";
+    let csi = format!(
+        "I0312 10:00:01.100000       1 utils.go:97] GRPC call: /csi.v1.Node/NodePublishVolume\n\
+         I0312 10:00:01.100100       1 utils.go:98] GRPC request: {{\"target_path\":\"/var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~csi/pvc-1/mount\",\"volume_capability\":{{\"AccessType\":{{\"Mount\":{{}}}}}},\"volume_id\":\"vol-1\"}}\n\
+         I0312 10:00:01.250000       1 utils.go:105] GRPC response: {{}}\n\
+         I0312 10:00:01.300000       1 utils.go:97] GRPC call: /csi.v1.Identity/Probe\n\
+         I0312 10:00:01.350000       1 utils.go:97] GRPC call: /csi.v1.Node/NodePublishVolume\n\
+         I0312 10:00:01.350100       1 utils.go:98] GRPC request: {{\"target_path\":\"/var/lib/kubelet/pods/{uid}/volumes/kubernetes.io~csi/pvc-2/mount\",\"volume_id\":\"vol-2\"}}\n\
+         E0312 10:00:01.450000       1 utils.go:102] GRPC error: rpc error: code = Internal desc = mount failed: exit status 32\n"
+    );
+    let kubelet = format!(
+        "Mar 12 10:00:00 w kubelet[5]: I0312 10:00:00.900000       5 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"data/db-0\"]\n\
+         Mar 12 10:00:02 w kubelet[5]: I0312 10:00:02.000000       5 kubelet.go:2465] \"SyncLoop (PLEG): event for pod\" pod=\"data/db-0\" event={{\"ID\":\"{uid}\",\"Type\":\"ContainerStarted\",\"Data\":\"sb\"}}\n"
+    );
+    let cri: String = csi
+        .lines()
+        .map(|l| format!("2025-03-12T10:00:02Z stderr F {l}\n"))
+        .collect();
+    let d = bundle(&[
+        (
+            "w/containers/csi-hostpathplugin-0_kube-system_hostpath-9.log",
+            &cri,
+        ),
+        ("w/kubelet.log", &kubelet),
+    ]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "data", "db-0");
+    // The only completed publish (vol-2 failed) is the fallback for volumes_ready.
+    assert_eq!(t(p, "volumes_ready"), "2025-03-12T10:00:01.250000000Z");
+    assert_eq!(
+        ms(p, "volumes_ready").derived.as_deref(),
+        Some("CSI node plugin NodePublishVolume completion")
+    );
+    assert_eq!(p.failures.len(), 1);
+    assert!(
+        p.failures[0]
+            .message
+            .starts_with("CSI NodePublishVolume vol-2: rpc error"),
+        "{:?}",
+        p.failures
+    );
+}
