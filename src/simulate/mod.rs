@@ -115,8 +115,8 @@ pub struct TruthPod {
     pub programmed: std::collections::BTreeMap<String, i64>,
     /// What held the pod back: (cause as podtrace names it, first report UTC µs, resolving milestone).
     pub failures: Vec<(String, i64, String)>,
-    /// The init container's (created, started) UTC µs, when the pod has one.
-    pub init_container: Option<(i64, i64)>,
+    /// The init container's (created, started, exit seen by PLEG) UTC µs, when the pod has one.
+    pub init_container: Option<(i64, i64, i64)>,
     /// App container restarts.
     pub restarts: u32,
 }
@@ -734,6 +734,8 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
                     &format!("StartContainer for \\\"{init_cid}\\\" returns successfully"),
                 ),
             );
+            // It exits when done: the kubelet's PLEG reports it.
+            nd.kubelet.push(init_done + 200_000 + sk, kl(init_done + 200_000, &format!("kubelet.go:2439] \"SyncLoop (PLEG): event for pod\" pod=\"{ns}/{name}\" event={{\"ID\":\"{uid}\",\"Type\":\"ContainerDied\",\"Data\":\"{init_cid}\"}}")));
             // The kubelet's own Events say which container is an init container.
             for (t, reason, msg) in [
                 (init_created + 900, "Created", "Created container: init"),
@@ -822,7 +824,7 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             milestones: m,
             programmed: Default::default(),
             failures,
-            init_container: has_init.then_some((init_created, init_started)),
+            init_container: has_init.then_some((init_created, init_started, init_done + 200_000)),
             restarts,
         });
     }

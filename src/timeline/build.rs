@@ -748,21 +748,42 @@ fn build(
             }
         }
     }
-    // startup_sli: the kubelet's SLI excludes image pulls (its own first/last pulling times).
+    // startup_sli = startup_e2e − image pulls − init-container runtime (the upstream SLI).
     if let (Some(e2e), Some(i)) = (tl.phases.get("startup_e2e").copied(), startup) {
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
-            // ≈1.34+ logs the excluded times itself; older kubelets log the pull window.
-            let pulls = if let Some(total) = s.total_pulling_nanos {
+            // ≈1.34+ logs the excluded times itself; older kubelets log the pull window and
+            // podtrace measures init containers from their start to their exit (PLEG ContainerDied).
+            let excluded = if let Some(total) = s.total_pulling_nanos {
                 Some(total + s.total_init_nanos.unwrap_or(0))
             } else {
-                match (s.first_started_pulling, s.last_finished_pulling) {
+                let pulls = match (s.first_started_pulling, s.last_finished_pulling) {
                     (Some(a), Some(b)) => Some(b.unix_nanos - a.unix_nanos),
                     (None, None) => Some(0),
                     _ => None,
-                }
+                };
+                // An init container whose exit is not logged leaves the SLI missing, not wrong.
+                let init: Option<i64> = tl
+                    .containers
+                    .iter()
+                    .filter(|c| c.init)
+                    .map(|c| {
+                        let started = c.milestones.get("container_started")?.t;
+                        let id = c.id.as_deref()?;
+                        let died = g.events.iter().find_map(|&i| match &ev[i].kind {
+                            EventKind::Pleg { kind, data, .. }
+                                if kind == "ContainerDied" && data == id =>
+                            {
+                                Some(ev[i].t)
+                            }
+                            _ => None,
+                        })?;
+                        Some(died - started)
+                    })
+                    .sum();
+                pulls.zip(init).map(|(p, i)| p + i)
             };
-            if let Some(p) = pulls {
-                tl.phases.insert("startup_sli", e2e - p);
+            if let Some(x) = excluded {
+                tl.phases.insert("startup_sli", e2e - x);
             }
         }
     }

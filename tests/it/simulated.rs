@@ -456,7 +456,7 @@ fn init_containers_and_restarts() {
         assert!(!app.init);
         restarted += tp.restarts;
         match tp.init_container {
-            Some((created, started)) => {
+            Some((created, started, exited)) => {
                 let init = p
                     .containers
                     .iter()
@@ -468,6 +468,19 @@ fn init_containers_and_restarts() {
                 );
                 assert_eq!(init.milestones["container_created"].t, created * 1000);
                 assert_eq!(init.milestones["container_started"].t, started * 1000);
+                // The SLI leaves out the pull window and the init container's run (start → exit).
+                // (one pull per pod here, so the kubelet's pull window is the app's image_pull)
+                let pulls: i64 = p
+                    .containers
+                    .iter()
+                    .filter_map(|c| c.phases.get("image_pull"))
+                    .sum();
+                assert_eq!(
+                    p.phases["startup_sli"],
+                    p.phases["startup_e2e"] - pulls - (exited - started) * 1000,
+                    "{}",
+                    tp.name
+                );
                 inits += 1;
             }
             None => assert_eq!(p.containers.len(), 1, "{}", tp.name),
