@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod lines;
+pub mod prefilter;
 pub mod read;
 pub mod year;
 

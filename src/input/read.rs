@@ -26,6 +26,8 @@ pub struct ReadOptions {
     pub max_decompressed: Option<u64>,
     /// Draw a progress bar on stderr (the CLI sets it when stderr is a terminal).
     pub progress: bool,
+    /// Parse every line, even those without a literal podtrace reads (for tests and benchmarks).
+    pub no_prefilter: bool,
 }
 
 impl Default for ReadOptions {
@@ -35,6 +37,7 @@ impl Default for ReadOptions {
             keep_warnings: 20,
             max_decompressed: None,
             progress: false,
+            no_prefilter: false,
         }
     }
 }
@@ -460,6 +463,8 @@ struct FileState<'o> {
     scratch: Vec<Event>,
     /// A CSI NodePublishVolume call waiting for its response in this file.
     csi: sources::csi::Pending,
+    /// Skip lines without any literal podtrace reads (off for the accounting test).
+    prefilter: bool,
 }
 
 use crate::event::FileId;
@@ -505,6 +510,47 @@ impl<'o> FileState<'o> {
             partial: Vec::new(),
             scratch: Vec::new(),
             csi: Default::default(),
+            prefilter: !opts.no_prefilter,
+        }
+    }
+
+    /// Lines the prefilter must not skip whatever they hold: journal markers (years), logs.txt
+    /// block markers (components), CRI partial fragments (the literal may sit in another
+    /// fragment), and the lines of a file whose envelope needs every line.
+    fn must_read(&self, b: &[u8]) -> bool {
+        b.starts_with(b"-- ")
+            || b.starts_with(b"==== ")
+            || (self.envelope == Envelope::Cri
+                && memchr::memmem::find(b, b" P ").is_some_and(|k| k < 48))
+            || !self.partial.is_empty()
+    }
+
+    /// The component a skipped line belongs to (its journald identifier, else the file's hint),
+    /// or `None` when the line does not fit the file's envelope.
+    fn skipped_component(&self, b: &[u8]) -> Option<Component> {
+        let hint = self.hint.unwrap_or(Component::Other);
+        if self.envelope == Envelope::Raw || b.trim_ascii().is_empty() {
+            return Some(hint);
+        }
+        // The envelope lives in the first bytes: validate only those.
+        let head = &b[..b.len().min(200)];
+        let head = match std::str::from_utf8(head) {
+            Ok(s) => s,
+            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+        };
+        match self.envelope {
+            Envelope::Journal => match frame::journal(head) {
+                Some(f) => Some(
+                    f.ident
+                        .map(ident_component)
+                        .filter(|c| *c != Component::Other)
+                        .unwrap_or(hint),
+                ),
+                // Continuations of wrapped entries are part of the previous line.
+                None if head.starts_with(|c: char| c.is_whitespace()) => Some(hint),
+                None => None,
+            },
+            _ => frame::split(self.envelope, head).map(|_| hint),
         }
     }
 
@@ -538,6 +584,23 @@ impl<'o> FileState<'o> {
     }
 
     fn line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
+        if !self.is_audit
+            && self.prefilter
+            && !super::prefilter::may_matter(bytes)
+            && !self.must_read(bytes)
+        {
+            // Counted under its writer, as a fully parsed line would be; a line that does not
+            // even fit the file's envelope is still reported.
+            match self.skipped_component(bytes) {
+                Some(c) => {
+                    let n = rep.count(c);
+                    n.lines += 1;
+                    n.ignored += 1;
+                }
+                None => self.unframed(rep, line_no, &String::from_utf8_lossy(bytes)),
+            }
+            return;
+        }
         let text = String::from_utf8_lossy(bytes);
         let text: &str = &text;
         let evidence = Evidence {

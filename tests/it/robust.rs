@@ -137,3 +137,47 @@ fn truncated_zip_and_bad_zip() {
         a.files[0]
     );
 }
+
+/// The literal prefilter must never change what is recognised: every real sample, the demo and
+/// a generated bundle give the same timelines and the same recognised counts with and without it.
+#[test]
+fn prefilter_changes_nothing_recognised() {
+    let d = tempfile::tempdir().unwrap();
+    podtrace::simulate::generate(
+        d.path(),
+        &podtrace::simulate::SimOptions {
+            pods: 40,
+            nodes: 2,
+            seed: 3,
+            noise: 3,
+            failures: true,
+            init_containers: true,
+            restarts: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    for input in [
+        real(""),
+        repo().join("samples/seed-demo"),
+        d.path().to_path_buf(),
+    ] {
+        let with = analyze(std::slice::from_ref(&input));
+        let mut o = opts();
+        o.read.no_prefilter = true;
+        let without = analyze_with(std::slice::from_ref(&input), &o);
+        assert_eq!(
+            format!("{:?}", with.pods),
+            format!("{:?}", without.pods),
+            "{}",
+            input.display()
+        );
+        let counts = |a: &podtrace::Analysis| -> Vec<(podtrace::event::Component, u64, u64)> {
+            a.totals
+                .iter()
+                .map(|(c, n)| (*c, n.lines, n.recognised))
+                .collect()
+        };
+        assert_eq!(counts(&with), counts(&without), "{}", input.display());
+    }
+}

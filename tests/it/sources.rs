@@ -43,7 +43,8 @@ fn crio_pulls_with_a_space_in_the_time_and_truncated_lines() {
     // systemctl cut these lines at the terminal width: every cut record is reported.
     let a = analyze(&[real("crio/TRUNCATED_systemctl-status.log")]);
     let c = a.totals[&Component::Crio];
-    assert_eq!((c.lines, c.unparsed), (14, 12));
+    // (the cut lines whose message podtrace does not read are skipped by the prefilter)
+    assert_eq!((c.lines, c.unparsed), (14, 8));
     assert!(
         a.warnings
             .iter()
