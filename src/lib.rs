@@ -84,12 +84,23 @@ impl Serialize for Skipped {
 
 /// Reads every file under `paths` and rebuilds every pod's timeline.
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
+    // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.
+    let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    let mut stage = |name: &str| {
+        if timings {
+            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
+        }
+        clock = std::time::Instant::now();
+    };
     let (files, skipped) = input::discover(paths);
     let mut reports = input::read_all(&files, &opts.read);
+    stage("read");
     // Streams (files and archive members) in id order.
     let names: Vec<String> = reports.iter().map(|r| r.display.clone()).collect();
     let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
     let clocks = timeline::clock::resolve(&mut reports, &opts.clock, &display);
+    stage("clocks");
 
     let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();
     let mut warnings = Vec::new();
@@ -128,9 +139,13 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             events: n_events,
         });
     }
+    stage("merge");
     let duplicate_events = dedupe(&mut events);
+    stage("dedupe");
     let mut joined = timeline::join::join(&events);
+    stage("join");
     let mut pods = timeline::build::build_all(&events, &joined, &display);
+    stage("build");
     // One clock: estimate each node's skew from causal pairs, move its events onto the
     // apiserver's clock, and build again.
     let mut skew = if opts.no_skew_correction {
@@ -185,9 +200,11 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         p.dominant = timeline::diagnose::dominant(p);
         timeline::build::explain_kubelet_e2e(p);
     }
+    stage("skew");
     let services = timeline::build::services(&events, &joined, &display);
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
+    stage("services and diagnosis");
     Analysis {
         services,
         coverage,

@@ -1,6 +1,8 @@
 //! From one pod's events to its milestones and phases (PHASES.md).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+
+use rayon::prelude::*;
 use std::sync::Arc;
 
 use super::join::{Joined, PodGroup};
@@ -10,7 +12,7 @@ use super::{
 use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
 /// Turns an evidence pair into `path:line`.
-pub type Display<'a> = &'a dyn Fn(u32, u32) -> String;
+pub type Display<'a> = &'a (dyn Fn(u32, u32) -> String + Sync);
 
 struct Ctx<'a> {
     events: &'a [Event],
@@ -66,19 +68,34 @@ struct Attempt {
 /// Builds every pod's timeline. `display` names evidence.
 pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<PodTimeline> {
     let cx = Ctx { events, display };
-    let mut used_pulls: HashSet<usize> = HashSet::new();
     let pulls = PullIndex::new(events, &joined.pulls);
     let eps = EndpointIndex::new(events, &joined.endpoint_writes);
     let proxy = ProxyIndex::new(events, &joined.proxy);
-    let mut out: Vec<PodTimeline> = joined
-        .pods
-        .iter()
-        .map(|g| {
-            let mut tl = build(&cx, g, &pulls, &mut used_pulls);
-            propagate(&cx, &eps, &proxy, &mut tl);
-            consumers(&cx, &joined.ingress, &mut tl);
-            close_failures(&mut tl);
-            tl
+    // Pods of one node claim that node's image pulls in order, so each node's pods are built in
+    // one task; nodes share nothing and run in parallel (the result is sorted below).
+    let mut by_node: BTreeMap<Option<Arc<str>>, Vec<&PodGroup>> = BTreeMap::new();
+    for g in &joined.pods {
+        let node = g
+            .events
+            .iter()
+            .find(|&&i| matches!(events[i].component, Component::Containerd | Component::Crio))
+            .and_then(|&i| events[i].host.clone());
+        by_node.entry(node).or_default().push(g);
+    }
+    let groups: Vec<Vec<&PodGroup>> = by_node.into_values().collect();
+    let mut out: Vec<PodTimeline> = groups
+        .par_iter()
+        .flat_map_iter(|pods| {
+            let mut used_pulls: HashSet<usize> = HashSet::new();
+            pods.iter()
+                .map(|g| {
+                    let mut tl = build(&cx, g, &pulls, &mut used_pulls);
+                    propagate(&cx, &eps, &proxy, &mut tl);
+                    consumers(&cx, &joined.ingress, &mut tl);
+                    close_failures(&mut tl);
+                    tl
+                })
+                .collect::<Vec<_>>()
         })
         .collect();
     out.sort_by(|a, b| {
@@ -538,8 +555,10 @@ fn build(
     // Pulls name no pod: a pull on this node that finished after the sandbox began and before a
     // container's CreateContainer belongs to that container (the kubelet pulls right before it
     // creates). Marked derived.
-    let host =
-        first(g, ev, |e| e.component == Component::Containerd).and_then(|i| ev[i].host.clone());
+    let host = first(g, ev, |e| {
+        matches!(e.component, Component::Containerd | Component::Crio)
+    })
+    .and_then(|i| ev[i].host.clone());
     let window_start = m
         .get("sandbox_started")
         .or(m.get("kubelet_seen"))
