@@ -4,114 +4,255 @@
 use std::io::{self, Write};
 
 use podtrace_parsers::time::format_rfc3339_nanos;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::Analysis;
 use crate::timeline::{CONTAINER_MILESTONES, MILESTONES, Milestone, PodTimeline};
 
-fn milestone(m: &Milestone) -> Value {
-    let mut o = json!({
-        "t": format_rfc3339_nanos(m.t),
-        "source": m.source.as_str(),
-        "evidence": m.evidence,
-        "precision": m.precision,
-        "host": m.host,
-    });
-    if let Some(d) = &m.derived {
-        o["derived"] = json!(d);
+/// A UTC instant written as RFC 3339 with 9 fractional digits, formatted straight into the
+/// output (no intermediate `String`).
+struct Rfc(i64);
+
+impl std::fmt::Display for Rfc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let secs = self.0.div_euclid(1_000_000_000);
+        let nanos = self.0.rem_euclid(1_000_000_000);
+        let (y, m, d) = podtrace_parsers::time::civil_from_days(secs.div_euclid(86_400));
+        let sod = secs.rem_euclid(86_400);
+        write!(
+            f,
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.{nanos:09}Z",
+            sod / 3600,
+            (sod / 60) % 60,
+            sod % 60
+        )
     }
-    if let Some(off) = m.clock_offset {
-        o["t_raw"] = json!(format_rfc3339_nanos(m.t + off));
-        o["clock_offset_ms"] = json!(off as f64 / 1e6);
-    }
-    o
 }
 
-fn milestones<'a>(order: &[&str], ms: impl Fn(&str) -> Option<&'a Milestone>) -> Value {
-    let mut o = Map::new();
-    for name in order {
-        if let Some(m) = ms(name) {
-            o.insert((*name).to_owned(), milestone(m));
+impl Serialize for Rfc {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[derive(Serialize)]
+struct Ms<'a> {
+    t: Rfc,
+    source: &'static str,
+    evidence: &'a str,
+    precision: &'static str,
+    host: &'a Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    derived: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    t_raw: Option<Rfc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    clock_offset_ms: Option<f64>,
+}
+
+fn ms(m: &Milestone) -> Ms<'_> {
+    Ms {
+        t: Rfc(m.t),
+        source: m.source.as_str(),
+        evidence: &m.evidence,
+        precision: m.precision,
+        host: &m.host,
+        derived: m.derived.as_deref(),
+        t_raw: m.clock_offset.map(|off| Rfc(m.t + off)),
+        clock_offset_ms: m.clock_offset.map(|off| off as f64 / 1e6),
+    }
+}
+
+/// Milestones in the contract's order (PHASES.md), present ones only.
+struct Ordered<'a> {
+    order: &'static [&'static str],
+    map: &'a BTreeMap<&'static str, Milestone>,
+}
+
+impl Serialize for Ordered<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(None)?;
+        for name in self.order {
+            if let Some(x) = self.map.get(name) {
+                m.serialize_entry(name, &ms(x))?;
+            }
         }
+        m.end()
     }
-    Value::Object(o)
 }
 
-pub fn pod_record(p: &PodTimeline) -> Value {
-    let phases: Map<String, Value> = p
-        .phases
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), json!(super::secs(*v))))
-        .collect();
-    let missing: Vec<&str> = MILESTONES
-        .iter()
-        .copied()
-        .filter(|m| !p.milestones.contains_key(m))
-        .collect();
-    let containers: Vec<Value> = p
-        .containers
-        .iter()
-        .map(|c| {
-            json!({
-                "name": c.name,
-                "id": c.id,
-                "image": c.image,
-                "image_size_bytes": c.image_size_bytes,
-                "pull_logged_seconds": c.pull_logged_nanos.map(super::secs),
-                "restarts": c.restarts,
-                "init": c.init,
-                "milestones": milestones(&CONTAINER_MILESTONES, |n| c.milestones.get(n)),
-                "phases": c.phases.iter().map(|(k, v)| ((*k).to_owned(), json!(super::secs(*v)))).collect::<Map<_, _>>(),
+/// Node (or consumer) → milestone.
+struct Keyed<'a>(&'a BTreeMap<String, Milestone>);
+
+impl Serialize for Keyed<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in self.0 {
+            m.serialize_entry(k, &ms(v))?;
+        }
+        m.end()
+    }
+}
+
+fn seconds(map: &BTreeMap<&'static str, i64>) -> BTreeMap<&'static str, f64> {
+    map.iter().map(|(k, v)| (*k, super::secs(*v))).collect()
+}
+
+#[derive(Serialize)]
+struct ContainerRecord<'a> {
+    name: &'a str,
+    id: &'a Option<String>,
+    image: &'a Option<String>,
+    image_size_bytes: Option<u64>,
+    pull_logged_seconds: Option<f64>,
+    restarts: u32,
+    init: bool,
+    milestones: Ordered<'a>,
+    phases: BTreeMap<&'static str, f64>,
+}
+
+#[derive(Serialize)]
+struct FailureRecord<'a> {
+    cause: &'a str,
+    message: &'a str,
+    evidence: &'a str,
+    first: Rfc,
+    last: Rfc,
+    count: usize,
+    resolved_by: Option<&'static str>,
+    held_seconds: Option<f64>,
+}
+
+#[derive(Serialize)]
+struct Dominant {
+    phase: &'static str,
+    seconds: f64,
+    share: f64,
+}
+
+#[derive(Serialize)]
+struct KubeletRecord<'a> {
+    kubelet_e2e: Option<f64>,
+    kubelet_slo: Option<f64>,
+    evidence: &'a str,
+    e2e_difference_seconds: Option<f64>,
+    e2e_explanation: &'a Option<String>,
+}
+
+#[derive(Serialize)]
+struct PodRecord<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    namespace: &'a str,
+    name: &'a str,
+    uid: &'a Option<String>,
+    node: &'a Option<String>,
+    pod_ip: &'a Option<String>,
+    sandbox_ids: &'a [String],
+    milestones: Ordered<'a>,
+    missing: Vec<&'static str>,
+    phases: BTreeMap<&'static str, f64>,
+    containers: Vec<ContainerRecord<'a>>,
+    services: &'a [String],
+    programmed: Keyed<'a>,
+    programmed_nodes: usize,
+    programmed_missing: &'a [String],
+    consumers: Keyed<'a>,
+    config_hash: &'a Option<String>,
+    owner: &'a Option<String>,
+    failures: Vec<FailureRecord<'a>>,
+    findings: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dominant_phase: Option<Dominant>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kubelet: Option<KubeletRecord<'a>>,
+}
+
+fn pod(p: &PodTimeline) -> PodRecord<'_> {
+    let mut phases = seconds(&p.phases);
+    if let Some(e) = p.kubelet.as_ref().and_then(|k| k.e2e_nanos) {
+        phases.insert("kubelet_e2e", super::secs(e));
+    }
+    PodRecord {
+        kind: "pod",
+        namespace: &p.namespace,
+        name: &p.name,
+        uid: &p.uid,
+        node: &p.node,
+        pod_ip: &p.pod_ip,
+        sandbox_ids: &p.sandbox_ids,
+        milestones: Ordered {
+            order: &MILESTONES,
+            map: &p.milestones,
+        },
+        missing: MILESTONES
+            .iter()
+            .copied()
+            .filter(|m| !p.milestones.contains_key(m))
+            .collect(),
+        phases,
+        containers: p
+            .containers
+            .iter()
+            .map(|c| ContainerRecord {
+                name: &c.name,
+                id: &c.id,
+                image: &c.image,
+                image_size_bytes: c.image_size_bytes,
+                pull_logged_seconds: c.pull_logged_nanos.map(super::secs),
+                restarts: c.restarts,
+                init: c.init,
+                milestones: Ordered {
+                    order: &CONTAINER_MILESTONES,
+                    map: &c.milestones,
+                },
+                phases: seconds(&c.phases),
             })
-        })
-        .collect();
-    let mut o = json!({
-        "type": "pod",
-        "namespace": p.namespace,
-        "name": p.name,
-        "uid": p.uid,
-        "node": p.node,
-        "pod_ip": p.pod_ip,
-        "sandbox_ids": p.sandbox_ids,
-        "milestones": milestones(&MILESTONES, |n| p.milestones.get(n)),
-        "missing": missing,
-        "phases": phases,
-        "containers": containers,
-        "services": p.services,
-        "programmed": p.programmed.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
-        "programmed_nodes": p.programmed.len(),
-        "programmed_missing": p.programmed_missing,
-        "consumers": p.consumers.iter().map(|(n, m)| (n.clone(), milestone(m))).collect::<Map<_, _>>(),
-        "config_hash": p.config_hash,
-        "owner": p.owner,
-        "failures": p.failures.iter().map(|f| json!({
-            "cause": f.cause,
-            "message": f.message,
-            "evidence": f.evidence,
-            "first": format_rfc3339_nanos(f.first),
-            "last": format_rfc3339_nanos(f.last),
-            "count": f.count,
-            "resolved_by": f.resolved_by,
-            "held_seconds": f.held_nanos.map(super::secs),
-        })).collect::<Vec<_>>(),
-        "findings": p.findings,
-    });
-    if let Some((name, d, share)) = p.dominant {
-        o["dominant_phase"] = json!({"phase": name, "seconds": super::secs(d), "share": share});
+            .collect(),
+        services: &p.services,
+        programmed: Keyed(&p.programmed),
+        programmed_nodes: p.programmed.len(),
+        programmed_missing: &p.programmed_missing,
+        consumers: Keyed(&p.consumers),
+        config_hash: &p.config_hash,
+        owner: &p.owner,
+        failures: p
+            .failures
+            .iter()
+            .map(|f| FailureRecord {
+                cause: &f.cause,
+                message: &f.message,
+                evidence: &f.evidence,
+                first: Rfc(f.first),
+                last: Rfc(f.last),
+                count: f.count,
+                resolved_by: f.resolved_by,
+                held_seconds: f.held_nanos.map(super::secs),
+            })
+            .collect(),
+        findings: &p.findings,
+        dominant_phase: p.dominant.map(|(phase, d, share)| Dominant {
+            phase,
+            seconds: super::secs(d),
+            share,
+        }),
+        kubelet: p.kubelet.as_ref().map(|k| KubeletRecord {
+            kubelet_e2e: k.e2e_nanos.map(super::secs),
+            kubelet_slo: k.slo_seconds,
+            evidence: &k.evidence,
+            e2e_difference_seconds: k.e2e_difference_nanos.map(super::secs),
+            e2e_explanation: &k.e2e_explanation,
+        }),
     }
-    if let Some(k) = &p.kubelet {
-        o["kubelet"] = json!({
-            "kubelet_e2e": k.e2e_nanos.map(super::secs),
-            "kubelet_slo": k.slo_seconds,
-            "evidence": k.evidence,
-            "e2e_difference_seconds": k.e2e_difference_nanos.map(super::secs),
-            "e2e_explanation": k.e2e_explanation,
-        });
-        if let Some(e) = k.e2e_nanos {
-            o["phases"]["kubelet_e2e"] = json!(super::secs(e));
-        }
-    }
-    o
+}
+
+/// The `{"type":"pod",…}` record of one pod, as a value (for tests and other exporters).
+pub fn pod_record(p: &PodTimeline) -> Value {
+    serde_json::to_value(pod(p)).expect("plain data serialises")
 }
 
 pub fn summary_record(a: &Analysis) -> Value {
@@ -141,7 +282,7 @@ pub fn summary_record(a: &Analysis) -> Value {
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     for p in &a.pods {
-        serde_json::to_writer(&mut *w, &pod_record(p))?;
+        serde_json::to_writer(&mut *w, &pod(p))?;
         w.write_all(b"\n")?;
     }
     for sv in &a.services {
