@@ -121,7 +121,8 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         let first_warnings: Vec<String> = r.warnings.iter().take(5).cloned().collect();
         warnings.append(&mut r.warnings);
         warning_count += r.warning_count;
-        events.append(&mut r.events);
+        // Move the events out and free this file's buffer now, not when `reports` goes.
+        events.append(&mut std::mem::take(&mut r.events));
         summaries.push(FileSummary {
             path: r.display.clone(),
             format: if r.skipped.is_some() {
@@ -230,21 +231,27 @@ fn dedupe(events: &mut Vec<event::Event>) -> usize {
         (a.t, a.component, &a.host, a.evidence).cmp(&(b.t, b.component, &b.host, b.evidence))
     });
     let before = events.len();
-    let mut kept: Vec<event::Event> = Vec::with_capacity(before);
+    // In place (kept events are compacted to the front), so no second copy of every event.
+    let mut w = 0;
     let mut group_start = 0;
-    for e in events.drain(..) {
-        if let Some(last) = kept.last() {
+    for r in 0..events.len() {
+        if w > 0 {
+            let last = &events[w - 1];
+            let e = &events[r];
             if (last.t, last.component, &last.host) != (e.t, e.component, &e.host) {
-                group_start = kept.len();
+                group_start = w;
             }
         }
-        let dup = kept[group_start..].iter().any(|k| {
+        let e = &events[r];
+        let dup = events[group_start..w].iter().any(|k| {
             k.evidence.file != e.evidence.file && k.kind == e.kind && k.raw_time == e.raw_time
         });
         if !dup {
-            kept.push(e);
+            events.swap(w, r);
+            w += 1;
         }
     }
-    *events = kept;
+    events.truncate(w);
+    events.shrink_to_fit();
     before - events.len()
 }
