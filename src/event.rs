@@ -148,6 +148,21 @@ pub struct KubeletStartup {
     pub is_stateful: Option<bool>,
 }
 
+impl KubeletStartup {
+    /// The times the kubelet read on its own node's clock (podCreationTimestamp is the
+    /// apiserver's, and is not among them).
+    pub fn node_clock_times_mut(&mut self) -> impl Iterator<Item = &mut Instant> {
+        [
+            &mut self.first_started_pulling,
+            &mut self.last_finished_pulling,
+            &mut self.observed_running,
+            &mut self.watch_observed_running,
+        ]
+        .into_iter()
+        .flatten()
+    }
+}
+
 /// What a line told us.
 #[derive(Debug, Clone, PartialEq)]
 pub enum EventKind {
@@ -440,29 +455,13 @@ pub struct ClockKey {
     pub kind: ClockKind,
 }
 
-/// What one line says about a local clock's UTC offset.
+/// The kubelet's embedded `+0000 UTC` `watchObservedRunningTime` next to its own klog header:
+/// compared once the header's clock is resolved (`timeline::clock`).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClockObs {
-    /// A local stamp next to an absolute one: `local − utc`, in seconds (rounded to the minute
-    /// when read, to 15 minutes when used).
-    Direct {
-        key: ClockKey,
-        diff_ms: i64,
-        evidence: Evidence,
-    },
-    /// A record stamp next to a journald prefix on the same line: `record − prefix`.
-    VsPrefix {
-        key: ClockKey,
-        diff_ms: i64,
-        evidence: Evidence,
-    },
-    /// The kubelet's embedded `+0000 UTC` `watchObservedRunningTime` next to its klog header:
-    /// the header (local, resolved later) minus nothing yet; the raw parts are kept.
-    Embedded {
-        key: ClockKey,
-        header: Civil,
-        year_rel: i32,
-        embedded: Instant,
-        evidence: Evidence,
-    },
+pub struct EmbeddedObs {
+    pub key: ClockKey,
+    pub header: Civil,
+    pub year_rel: i32,
+    pub embedded: Instant,
+    pub evidence: Evidence,
 }

@@ -167,16 +167,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             if let Some(d) = e.host.as_deref().and_then(|h| shifts.get(h)) {
                 e.t -= d;
                 if let event::EventKind::Startup { startup, .. } = &mut e.kind {
-                    // podCreationTimestamp is the apiserver's own time, not the node's clock.
-                    for i in [
-                        &mut startup.first_started_pulling,
-                        &mut startup.last_finished_pulling,
-                        &mut startup.observed_running,
-                        &mut startup.watch_observed_running,
-                    ]
-                    .into_iter()
-                    .flatten()
-                    {
+                    for i in startup.node_clock_times_mut() {
                         i.unix_nanos -= d;
                     }
                 }

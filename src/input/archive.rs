@@ -121,37 +121,14 @@ impl Ctx<'_> {
                 format!("archive nested more than {MAX_DEPTH} levels deep"),
             );
         }
-        let limit = self.limit;
         match k {
             Kind::Gzip => {
-                let d = flate2::read::MultiGzDecoder::new(r);
-                let g = Guard {
-                    inner: d,
-                    read: 0,
-                    limit,
-                };
-                self.stream(
-                    display,
-                    &strip_ext(hint, &["gz", "tgz"]),
-                    Box::new(g),
-                    depth + 1,
-                    notes,
-                );
+                let d: Box<dyn Read + '_> = Box::new(flate2::read::MultiGzDecoder::new(r));
+                self.decompressed(display, hint, d, &["gz", "tgz"], depth, notes);
             }
             Kind::Zstd => match zstd::stream::read::Decoder::new(r) {
                 Ok(d) => {
-                    let g = Guard {
-                        inner: d,
-                        read: 0,
-                        limit,
-                    };
-                    self.stream(
-                        display,
-                        &strip_ext(hint, &["zst", "zstd"]),
-                        Box::new(g),
-                        depth + 1,
-                        notes,
-                    );
+                    self.decompressed(display, hint, Box::new(d), &["zst", "zstd"], depth, notes)
                 }
                 Err(e) => self.push_error(display, format!("bad zstd stream: {e}")),
             },
@@ -169,6 +146,31 @@ impl Ctx<'_> {
             }
             Kind::Plain => self.push_stream(display, hint, r, notes),
         }
+    }
+
+    /// A decompressed stream, guarded against bombs, read again as a stream of unknown kind
+    /// (a `.tar.gz` is a tar inside).
+    fn decompressed(
+        &mut self,
+        display: &str,
+        hint: &Path,
+        d: Box<dyn Read + '_>,
+        exts: &[&str],
+        depth: u32,
+        notes: Vec<String>,
+    ) {
+        let g = Guard {
+            inner: d,
+            read: 0,
+            limit: self.limit,
+        };
+        self.stream(
+            display,
+            &strip_ext(hint, exts),
+            Box::new(g),
+            depth + 1,
+            notes,
+        );
     }
 
     fn tar(&mut self, display: &str, r: Box<dyn Read + '_>, depth: u32) {

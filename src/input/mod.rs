@@ -9,7 +9,6 @@ pub mod year;
 
 use std::collections::HashSet;
 use std::fs;
-use std::io::{self, BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -116,18 +115,6 @@ fn walk(
     }
 }
 
-/// Opens a plain file for reading, decompressing gzip by content (magic bytes), not by name.
-/// (Archives and other compressions go through [`archive::read_unit`].)
-pub fn open(path: &Path) -> io::Result<Box<dyn Read + Send>> {
-    let f = fs::File::open(path)?;
-    let mut br = BufReader::with_capacity(64 * 1024, f);
-    let head = br.fill_buf()?;
-    if head.starts_with(&[0x1f, 0x8b]) {
-        return Ok(Box::new(flate2::bufread::MultiGzDecoder::new(br)));
-    }
-    Ok(Box::new(br))
-}
-
 /// Reads every file (in parallel; archives are walked member by member inside their task). The
 /// result keeps the input order, so output is deterministic; report ids and evidence are
 /// renumbered to count the streams of all inputs in order.
@@ -172,7 +159,6 @@ pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
 }
 
 fn renumber(r: &mut FileReport, base: u32) {
-    use crate::event::ClockObs;
     r.id += base;
     for e in &mut r.events {
         e.evidence.file += base;
@@ -183,10 +169,6 @@ fn renumber(r: &mut FileReport, base: u32) {
         }
     }
     for o in &mut r.embedded {
-        match o {
-            ClockObs::Direct { evidence, .. }
-            | ClockObs::VsPrefix { evidence, .. }
-            | ClockObs::Embedded { evidence, .. } => evidence.file += base,
-        }
+        o.evidence.file += base;
     }
 }

@@ -10,10 +10,11 @@ use podtrace_parsers::time::{Civil, Instant};
 use podtrace_parsers::{audit, calico, jsonlog, klog, logrus};
 use serde::Serialize;
 
-use super::InputFile;
 use super::lines::{Line, LineReader};
 use super::year::{YearTracker, nearest_year};
-use crate::event::{ClockKey, ClockKind, ClockObs, Component, Event, EventKind, Evidence, RawTime};
+use crate::event::{
+    ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
+};
 use crate::sources::{self, LineCtx, Outcome};
 
 #[derive(Debug, Clone)]
@@ -82,7 +83,7 @@ pub struct FileReport {
     pub vs_prefix: BTreeMap<ClockKey, OffsetVotes>,
     /// Lines whose local and absolute stamps were not a whole number of quarter hours apart.
     pub inconsistent_stamps: u64,
-    pub embedded: Vec<ClockObs>,
+    pub embedded: Vec<EmbeddedObs>,
     pub year: YearTracker,
     pub hosts: BTreeSet<Arc<str>>,
     /// Absolute time range of the lines (UTC ns), where known.
@@ -90,19 +91,6 @@ pub struct FileReport {
 }
 
 const SNIFF_LINES: usize = 32;
-
-/// Reads one file from disk completely (see [`read_stream`]).
-pub fn read_file(f: &InputFile, opts: &ReadOptions) -> FileReport {
-    match super::open(&f.path) {
-        Ok(r) => read_stream(f.id, &f.display, &f.path, r, opts),
-        Err(e) => FileReport {
-            id: f.id,
-            display: f.display.clone(),
-            skipped: Some(format!("cannot open: {e}")),
-            ..Default::default()
-        },
-    }
-}
 
 /// Reads one log stream completely: a plain file, a decompressed file, an archive member.
 /// `path` is used for hints (component, node) and `display` in evidence. Never panics on content;
@@ -846,7 +834,7 @@ impl<'o> FileState<'o> {
                         comp = line_component.unwrap_or(e.component);
                         if let EventKind::Startup { startup, .. } = &e.kind {
                             if let Some(w) = startup.watch_observed_running {
-                                rep.embedded.push(ClockObs::Embedded {
+                                rep.embedded.push(EmbeddedObs {
                                     key: ClockKey {
                                         host: host.clone(),
                                         component: klog_comp,

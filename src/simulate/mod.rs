@@ -835,21 +835,20 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
         sync_requests[i].sort();
         let mut syncs: Vec<(i64, i64)> = Vec::new();
         for &(r, pod) in &sync_requests[i] {
-            let (start, done) = match syncs.last() {
-                Some(&(s, d)) if s > r => (s, d), // the next sync is already queued
+            let done = match syncs.last() {
+                Some(&(s, d)) if s > r => d, // the next sync is already queued
                 Some(&(_, d)) if r < d => {
                     let dur = rng.range(4_000, 40_000);
                     syncs.push((d, d + dur));
-                    (d, d + dur)
+                    d + dur
                 }
                 _ => {
                     let start = r + rng.range(100, 2_000);
                     let dur = rng.range(4_000, 40_000);
                     syncs.push((start, start + dur));
-                    (start, start + dur)
+                    start + dur
                 }
             };
-            let _ = start;
             let tp = &mut truth.pods[pod];
             tp.programmed.insert(pn.name.clone(), done);
         }

@@ -563,8 +563,6 @@ fn build(
         .get("sandbox_started")
         .or(m.get("kubelet_seen"))
         .map(|x| x.t);
-    let mut all_started = !conts.is_empty();
-    let mut running: Option<Milestone> = None;
     for (name, attempts) in &conts {
         let mut c = ContainerTimeline {
             name: name.clone(),
@@ -580,15 +578,9 @@ fn build(
             c.milestones
                 .insert("container_created", cx.milestone(i, None));
         }
-        match a.start_done {
-            Some(i) => {
-                let ms = cx.milestone(i, None);
-                if running.as_ref().is_none_or(|r| ms.t > r.t) {
-                    running = Some(ms.clone());
-                }
-                c.milestones.insert("container_started", ms);
-            }
-            None => all_started = false,
+        if let Some(i) = a.start_done {
+            c.milestones
+                .insert("container_started", cx.milestone(i, None));
         }
         if let (Some(cs), Some(ws)) = (a.create_start, window_start) {
             let tc = ev[cs].t;
@@ -634,7 +626,6 @@ fn build(
         }
         tl.containers.push(c);
     }
-    let _ = (all_started, running);
     merge_events(cx, g, &mut tl, &mut m);
     merge_pod_object(cx, g, &mut tl, &mut m);
     for c in &mut tl.containers {

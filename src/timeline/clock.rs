@@ -18,10 +18,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use podtrace_parsers::time::Instant;
 use serde::Serialize;
 
-use super::super::event::{ClockKey, ClockKind, ClockObs, Component, Event, EventKind, RawTime};
+use super::super::event::{ClockKey, ClockKind, Component, Event, EventKind, RawTime};
 use super::super::input::FileReport;
 use super::super::input::read::OffsetVotes;
 use super::super::input::year::nearest_year;
@@ -147,12 +146,6 @@ impl Frame {
                 };
                 civil.to_unix_nanos(year) - self.offset(&key) as i64 * 1_000_000_000
             }
-        }
-    }
-
-    fn shift_instant(&self, host: &Option<Arc<str>>, i: &mut Option<Instant>) {
-        if let (Some(s), Some(t)) = (self.shifts.get(host), i.as_mut()) {
-            t.unix_nanos += *s as i64 * 1_000_000_000;
         }
     }
 }
@@ -362,31 +355,22 @@ pub fn resolve(
     let mut shift_votes: BTreeMap<Option<Arc<str>>, OffsetVotes> = BTreeMap::new();
     for r in reports.iter() {
         for o in &r.embedded {
-            if let ClockObs::Embedded {
-                key,
-                header,
-                year_rel,
-                embedded,
-                evidence,
-            } = o
-            {
-                let raw = RawTime::Local {
-                    civil: *header,
-                    year_rel: *year_rel,
-                    clock: key.kind,
-                    clock_component: key.component,
-                };
-                let line_utc = frame.resolve(&raw, r.id, &key.host);
-                let diff_ms = (line_utc - embedded.unix_nanos).div_euclid(1_000_000);
-                let q = (diff_ms as f64 / 900_000.0).round() as i64;
-                if (diff_ms - q * 900_000).abs() <= 5_000 {
-                    let slot = shift_votes
-                        .entry(key.host.clone())
-                        .or_default()
-                        .entry((q * 900) as i32)
-                        .or_insert((0, *evidence));
-                    slot.0 += 1;
-                }
+            let raw = RawTime::Local {
+                civil: o.header,
+                year_rel: o.year_rel,
+                clock: o.key.kind,
+                clock_component: o.key.component,
+            };
+            let line_utc = frame.resolve(&raw, r.id, &o.key.host);
+            let diff_ms = (line_utc - o.embedded.unix_nanos).div_euclid(1_000_000);
+            let q = (diff_ms as f64 / 900_000.0).round() as i64;
+            if (diff_ms - q * 900_000).abs() <= 5_000 {
+                let slot = shift_votes
+                    .entry(o.key.host.clone())
+                    .or_default()
+                    .entry((q * 900) as i32)
+                    .or_insert((0, o.evidence));
+                slot.0 += 1;
             }
         }
     }
@@ -427,14 +411,20 @@ pub fn resolve(
     out
 }
 
+/// Moves every `+0000 UTC` value the kubelet embedded into the line-time frame (creation too:
+/// the kubelet prints all of them in the same frame).
 fn shift_embedded(frame: &Frame, e: &mut Event) {
+    let Some(&shift) = frame.shifts.get(&e.host) else {
+        return;
+    };
+    let shift = shift as i64 * 1_000_000_000;
     if let EventKind::Startup { startup, .. } = &mut e.kind {
-        let h = e.host.clone();
-        frame.shift_instant(&h, &mut startup.creation);
-        frame.shift_instant(&h, &mut startup.first_started_pulling);
-        frame.shift_instant(&h, &mut startup.last_finished_pulling);
-        frame.shift_instant(&h, &mut startup.observed_running);
-        frame.shift_instant(&h, &mut startup.watch_observed_running);
+        if let Some(c) = startup.creation.as_mut() {
+            c.unix_nanos += shift;
+        }
+        for i in startup.node_clock_times_mut() {
+            i.unix_nanos += shift;
+        }
     }
 }
 

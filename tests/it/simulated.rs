@@ -322,12 +322,25 @@ fn skewed_nodes_are_brought_onto_the_apiserver_clock() {
         "{within} of {} pods within 20 ms",
         worst.len()
     );
-    // Corrected milestones keep the time as written.
+    // Corrected milestones keep the time as written: t + clock_offset is what the kubelet
+    // printed (the truth on the node's skewed clock), and the offset is the one reported.
     let p = &a.pods[0];
+    let tp = truth
+        .pods
+        .iter()
+        .find(|tp| Some(tp.uid.as_str()) == p.uid.as_deref())
+        .unwrap();
     let m = &p.milestones["kubelet_seen"];
+    let reported = a
+        .skew
+        .iter()
+        .find(|s| s.host == tp.node)
+        .unwrap()
+        .offset_nanos;
+    assert_eq!(m.clock_offset, Some(reported));
     assert_eq!(
-        m.clock_offset.map(|o| o + m.t),
-        Some(m.t + m.clock_offset.unwrap())
+        m.t + m.clock_offset.unwrap(),
+        (tp.milestones["kubelet_seen"] + truth.skew_us[&tp.node]) * 1000
     );
     assert!(p.findings.is_empty(), "{:?}", p.findings);
     // The kubelet's own e2e differs by exactly the skew it measured across: explained.
