@@ -30,6 +30,9 @@ pub enum Command {
     /// (ground-truth.json): a bundle to try podtrace on, and data of any size for tests and
     /// benchmarks.
     Simulate(SimulateArgs),
+    /// Export every pod's startup as an OpenTelemetry trace: to an OTLP collector (Jaeger,
+    /// Tempo, …) over gRPC or HTTP/protobuf, and/or to OTLP JSON and Perfetto files.
+    Trace(TraceArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -77,12 +80,11 @@ pub enum Format {
     Json,
 }
 
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
+/// What to read and how: shared by every command that analyses logs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct InputArgs {
     /// Files or directories. Without any, the bundled demo (samples/seed-demo) is analysed.
     pub paths: Vec<PathBuf>,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
     /// Calendar year of stamps that carry none (klog headers, journald `short`), when nothing in
     /// the input carries a year.
     #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
@@ -97,6 +99,86 @@ pub struct AnalyzeArgs {
     /// Keep each node's own clock: no skew correction from causal pairs.
     #[arg(long)]
     pub no_skew_correction: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TraceArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Collector URL (default: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, OTEL_EXPORTER_OTLP_ENDPOINT,
+    /// then localhost:4317 for grpc, localhost:4318/v1/traces for http/protobuf).
+    #[arg(long)]
+    pub endpoint: Option<String>,
+    /// Transport (default: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, grpc).
+    #[arg(long, value_enum)]
+    pub protocol: Option<crate::trace::otlp::Protocol>,
+    /// Extra request header, `key=value` (repeatable; added to OTEL_EXPORTER_OTLP_HEADERS).
+    #[arg(long = "header", value_parser = parse_header)]
+    pub headers: Vec<(String, String)>,
+    /// Per-request timeout, e.g. `10s`, `500ms` (default: OTEL_EXPORTER_OTLP_TIMEOUT, 10 s).
+    #[arg(long, value_parser = parse_duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// CA certificate (PEM) of the collector (default: OTEL_EXPORTER_OTLP_CERTIFICATE).
+    #[arg(long)]
+    pub certificate: Option<PathBuf>,
+    /// Cluster name: mixed into trace ids and set as `k8s.cluster.name`.
+    #[arg(long)]
+    pub cluster: Option<String>,
+    /// Spans per OTLP request.
+    #[arg(long, default_value_t = 4096)]
+    pub batch_size: usize,
+    /// Write OTLP JSON (one request per line) to this file.
+    #[arg(long)]
+    pub otlp_file: Option<PathBuf>,
+    /// Write Chrome trace-event JSON (ui.perfetto.dev, chrome://tracing) to this file.
+    #[arg(long)]
+    pub perfetto: Option<PathBuf>,
+    /// Where batches the collector did not take are written (OTLP JSON lines).
+    #[arg(long)]
+    pub failed_file: Option<PathBuf>,
+    /// Also send when a file output is asked for (by default files alone skip the network).
+    #[arg(long)]
+    pub send: bool,
+}
+
+/// `key=value` → (key, value).
+pub fn parse_header(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.trim().is_empty() => {
+            Ok((k.trim().to_ascii_lowercase(), v.trim().to_owned()))
+        }
+        _ => Err(format!("expected key=value, got {s:?}")),
+    }
+}
+
+/// `250ms`, `5s`, `2m`, `1h`, `1.5s`, `30us`, `100ns` → a duration.
+pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .ok_or_else(|| format!("{s:?}: a unit is needed (ns, us, ms, s, m, h)"))?;
+    let (num, unit) = t.split_at(split);
+    let v: f64 = num
+        .parse()
+        .map_err(|_| format!("{s:?}: expected a number before the unit"))?;
+    let scale = match unit.trim() {
+        "ns" => 1e-9,
+        "us" | "µs" => 1e-6,
+        "ms" => 1e-3,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
+    };
+    std::time::Duration::try_from_secs_f64(v * scale).map_err(|e| format!("{s:?}: {e}"))
 }
 
 /// `UTC`, `Z`, `+02:00`, `-0530`, `+2` → seconds east of UTC.
@@ -177,7 +259,7 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
 
 /// Runs `inspect`: 0 when at least one file was read, 2 otherwise.
 pub fn inspect(args: &AnalyzeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let a = run(args);
+    let a = run(&args.input);
     match args.format {
         Format::Text => crate::export::inspect::write_text(&a, out)?,
         Format::Json => crate::export::inspect::write_json(&a, out)?,
@@ -189,7 +271,7 @@ pub fn inspect(args: &AnalyzeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCo
     })
 }
 
-fn run(args: &AnalyzeArgs) -> crate::Analysis {
+fn run(args: &InputArgs) -> crate::Analysis {
     let paths = if args.paths.is_empty() {
         vec![demo_path()]
     } else {
@@ -204,25 +286,130 @@ fn run(args: &AnalyzeArgs) -> crate::Analysis {
     crate::analyze(&paths, &opts)
 }
 
+fn print_warnings(a: &crate::Analysis, quiet: bool, err: &mut dyn Write) -> anyhow::Result<()> {
+    if quiet {
+        return Ok(());
+    }
+    for wmsg in &a.warnings {
+        writeln!(err, "podtrace: warning: {wmsg}")?;
+    }
+    if a.warning_count as usize > a.warnings.len() {
+        writeln!(
+            err,
+            "podtrace: {} more warning(s) not shown",
+            a.warning_count as usize - a.warnings.len()
+        )?;
+    }
+    Ok(())
+}
+
+/// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
+/// span could not be sent (the summary says how many and where they went), 2 on error.
+pub fn trace(
+    args: &TraceArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::trace::{otlp, perfetto};
+    let a = run(&args.input);
+    print_warnings(&a, args.input.quiet, err)?;
+    if a.files.is_empty() {
+        for s in &a.skipped {
+            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let opts = crate::trace::TraceOptions {
+        cluster: args.cluster.clone(),
+    };
+    let spans = crate::trace::plan_all(&a.pods, &opts);
+    let traces = a.pods.len();
+    writeln!(out, "{traces} pods, {} spans", spans.len())?;
+    let create = |p: &PathBuf| {
+        std::fs::File::create(p)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
+    };
+    if let Some(p) = &args.otlp_file {
+        let mut f = create(p)?;
+        let n = otlp::write_json(&spans, args.batch_size, args.cluster.as_deref(), &mut f)?;
+        f.flush()?;
+        writeln!(out, "wrote {n} spans as OTLP JSON to {}", p.display())?;
+    }
+    if let Some(p) = &args.perfetto {
+        let mut f = create(p)?;
+        let n = perfetto::write(&spans, &mut f)?;
+        f.flush()?;
+        writeln!(
+            out,
+            "wrote {n} spans as Chrome trace events to {}",
+            p.display()
+        )?;
+    }
+    let files_only = args.otlp_file.is_some() || args.perfetto.is_some();
+    let mut code = if a.pods.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    };
+    if !files_only || args.send {
+        let send = otlp::SendOptions {
+            protocol: args.protocol,
+            endpoint: args.endpoint.clone(),
+            headers: args.headers.clone(),
+            timeout: args.timeout,
+            certificate: args.certificate.clone(),
+            batch_spans: args.batch_size,
+            cluster: args.cluster.clone(),
+            failed_file: args.failed_file.clone(),
+        };
+        let r = otlp::send(&spans, &send, &otlp::process_env)?;
+        let secs = r.elapsed.as_secs_f64();
+        writeln!(
+            out,
+            "sent {} spans in {} requests to {} ({}) in {:.3} s ({:.0} spans/s)",
+            r.spans_sent,
+            r.requests_sent,
+            r.endpoint,
+            r.protocol,
+            secs,
+            if secs > 0.0 {
+                r.spans_sent as f64 / secs
+            } else {
+                0.0
+            }
+        )?;
+        if r.spans_failed > 0 {
+            for (e, n) in &r.errors {
+                writeln!(
+                    err,
+                    "podtrace: {n} request(s) to {} ({}) failed: {e}",
+                    r.endpoint, r.protocol
+                )?;
+            }
+            let saved = match &args.failed_file {
+                Some(p) => format!("; {} written to {}", r.spans_saved, p.display()),
+                None => "; use --failed-file FILE to keep them".to_owned(),
+            };
+            writeln!(
+                out,
+                "NOT sent: {} spans in {} requests{saved}",
+                r.spans_failed, r.requests_failed
+            )?;
+            code = ExitCode::from(1);
+        }
+    }
+    Ok(code)
+}
+
 /// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
 pub fn analyze(
     args: &AnalyzeArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
-    let a = run(args);
-    if !args.quiet {
-        for wmsg in &a.warnings {
-            writeln!(err, "podtrace: warning: {wmsg}")?;
-        }
-        if a.warning_count as usize > a.warnings.len() {
-            writeln!(
-                err,
-                "podtrace: {} more warning(s) not shown",
-                a.warning_count as usize - a.warnings.len()
-            )?;
-        }
-    }
+    let a = run(&args.input);
+    print_warnings(&a, args.input.quiet, err)?;
     match args.format {
         Format::Text => crate::export::text::write(&a, out)?,
         Format::Json => crate::export::json::write(&a, out)?,

@@ -10,6 +10,7 @@ pub mod input;
 pub mod simulate;
 pub mod sources;
 pub mod timeline;
+pub mod trace;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;

@@ -13,6 +13,7 @@ fn main() -> ExitCode {
         Command::Analyze(args) => podtrace::cli::analyze(args, &mut out, &mut err),
         Command::Inspect(args) => podtrace::cli::inspect(args, &mut out),
         Command::Simulate(args) => podtrace::cli::simulate(args, &mut out),
+        Command::Trace(args) => podtrace::cli::trace(args, &mut out, &mut err),
     };
     let res = res.and_then(|code| {
         out.flush()?;

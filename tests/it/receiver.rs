@@ -1,0 +1,168 @@
+//! Test-side OTLP receivers: gRPC (the proto crate's generated `TraceService`, served by tonic)
+//! and HTTP/protobuf (a plain HTTP/1.1 listener decoding the body with prost). They keep every
+//! request with its headers, so tests can check every field of every span.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener};
+use std::sync::{Arc, Mutex};
+
+use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
+    TraceService, TraceServiceServer,
+};
+use opentelemetry_proto::tonic::collector::trace::v1::{
+    ExportTraceServiceRequest, ExportTraceServiceResponse,
+};
+use prost::Message;
+
+/// A received request: the lower-cased headers, the path, the decoded body.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub headers: Vec<(String, String)>,
+    pub path: String,
+    pub request: ExportTraceServiceRequest,
+}
+
+type Store = Arc<Mutex<Vec<Received>>>;
+
+#[derive(Clone, Default)]
+struct Sink(Store);
+
+#[tonic::async_trait]
+impl TraceService for Sink {
+    async fn export(
+        &self,
+        req: tonic::Request<ExportTraceServiceRequest>,
+    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
+        let headers = req
+            .metadata()
+            .iter()
+            .filter_map(|kv| match kv {
+                tonic::metadata::KeyAndValueRef::Ascii(k, v) => {
+                    Some((k.as_str().to_owned(), v.to_str().unwrap_or("").to_owned()))
+                }
+                _ => None,
+            })
+            .collect();
+        self.0.lock().unwrap().push(Received {
+            headers,
+            path: "grpc".into(),
+            request: req.into_inner(),
+        });
+        Ok(tonic::Response::new(ExportTraceServiceResponse {
+            partial_success: None,
+        }))
+    }
+}
+
+pub struct Receiver {
+    pub addr: SocketAddr,
+    store: Store,
+    _rt: Option<tokio::runtime::Runtime>,
+}
+
+impl Receiver {
+    pub fn received(&self) -> Vec<Received> {
+        self.store.lock().unwrap().clone()
+    }
+
+    /// A gRPC receiver on 127.0.0.1 (random port), served on its own runtime.
+    pub fn grpc() -> Receiver {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let store = Store::default();
+        let sink = Sink(store.clone());
+        let (addr, incoming) = rt.block_on(async {
+            let inc = tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap())
+                .unwrap();
+            (inc.local_addr().unwrap(), inc)
+        });
+        rt.spawn(async move {
+            tonic::transport::Server::builder()
+                .add_service(TraceServiceServer::new(sink).max_decoding_message_size(256 << 20))
+                .serve_with_incoming(incoming)
+                .await
+                .unwrap();
+        });
+        Receiver {
+            addr,
+            store,
+            _rt: Some(rt),
+        }
+    }
+
+    /// An HTTP/1.1 receiver on 127.0.0.1 that answers every POST with 200 and an empty
+    /// `ExportTraceServiceResponse`.
+    pub fn http() -> Receiver {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let store = Store::default();
+        let s = store.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(conn) = conn else { continue };
+                let s = s.clone();
+                std::thread::spawn(move || serve_http(conn, &s));
+            }
+        });
+        Receiver {
+            addr,
+            store,
+            _rt: None,
+        }
+    }
+}
+
+fn serve_http(conn: std::net::TcpStream, store: &Store) {
+    let mut w = conn.try_clone().unwrap();
+    let mut r = BufReader::new(conn);
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let path = line.split_whitespace().nth(1).unwrap_or("").to_owned();
+        let mut headers = Vec::new();
+        let mut len = 0usize;
+        loop {
+            let mut h = String::new();
+            if r.read_line(&mut h).unwrap_or(0) == 0 {
+                return;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                let (k, v) = (k.trim().to_ascii_lowercase(), v.trim().to_owned());
+                if k == "content-length" {
+                    len = v.parse().unwrap_or(0);
+                }
+                headers.push((k, v));
+            }
+        }
+        let mut body = vec![0; len];
+        if r.read_exact(&mut body).is_err() {
+            return;
+        }
+        let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+        store.lock().unwrap().push(Received {
+            headers,
+            path,
+            request,
+        });
+        let resp = ExportTraceServiceResponse {
+            partial_success: None,
+        }
+        .encode_to_vec();
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\n\r\n",
+            resp.len()
+        );
+        if w.write_all(head.as_bytes()).is_err() || w.write_all(&resp).is_err() {
+            return;
+        }
+    }
+}
