@@ -363,7 +363,7 @@ pub fn trace(
             cluster: args.cluster.clone(),
             failed_file: args.failed_file.clone(),
         };
-        let r = otlp::send(&spans, &send, &otlp::process_env)?;
+        let r = otlp::send(&spans.into(), &send, &otlp::process_env)?;
         let secs = r.elapsed.as_secs_f64();
         writeln!(
             out,

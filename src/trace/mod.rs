@@ -219,57 +219,50 @@ fn pod_attrs(pod: &PodTimeline) -> Attrs {
     a
 }
 
-/// Attributes describing a milestone (as a span end or a span event).
-fn milestone_attrs(prefix: Prefix, m: &Milestone) -> Attrs {
-    let (ev, src, prec, der, off) = match prefix {
-        Prefix::None => (
-            "podtrace.evidence",
-            "podtrace.source",
-            "podtrace.precision",
-            "podtrace.derived",
-            "podtrace.clock_offset_ms",
-        ),
-        Prefix::From => (
-            "podtrace.from.evidence",
-            "podtrace.from.source",
-            "podtrace.from.precision",
-            "podtrace.from.derived",
-            "podtrace.from.clock_offset_ms",
-        ),
-        Prefix::To => (
-            "podtrace.to.evidence",
-            "podtrace.to.source",
-            "podtrace.to.precision",
-            "podtrace.to.derived",
-            "podtrace.to.clock_offset_ms",
-        ),
-    };
+/// Attributes describing a milestone as a span event: where it was read, by which component,
+/// how precise, and whether it is derived or clock-corrected.
+fn milestone_attrs(m: &Milestone) -> Attrs {
     let mut a: Attrs = vec![
-        (ev, m.evidence.as_str().into()),
-        (src, m.source.as_str().into()),
-        (prec, m.precision.into()),
+        ("podtrace.evidence", m.evidence.as_str().into()),
+        ("podtrace.source", m.source.as_str().into()),
+        ("podtrace.precision", m.precision.into()),
     ];
     if let Some(d) = &m.derived {
-        a.push((der, d.as_str().into()));
+        a.push(("podtrace.derived", d.as_str().into()));
     }
     if let Some(o) = m.clock_offset {
-        a.push((off, AttrValue::F64(o as f64 / 1e6)));
+        a.push(("podtrace.clock_offset_ms", AttrValue::F64(o as f64 / 1e6)));
     }
     a
 }
 
-#[derive(Clone, Copy)]
-enum Prefix {
-    None,
-    From,
-    To,
+/// The ends of a span: the evidence of each, and the derived and clock-offset flags only where
+/// set (spans are sent by the hundred thousand: each attribute costs).
+fn end_attrs(a: &mut Attrs, from: &Milestone, to: &Milestone) {
+    a.push(("podtrace.from.evidence", from.evidence.as_str().into()));
+    a.push(("podtrace.to.evidence", to.evidence.as_str().into()));
+    for (m, der, off) in [
+        (
+            from,
+            "podtrace.from.derived",
+            "podtrace.from.clock_offset_ms",
+        ),
+        (to, "podtrace.to.derived", "podtrace.to.clock_offset_ms"),
+    ] {
+        if let Some(d) = &m.derived {
+            a.push((der, d.as_str().into()));
+        }
+        if let Some(o) = m.clock_offset {
+            a.push((off, AttrValue::F64(o as f64 / 1e6)));
+        }
+    }
 }
 
 fn milestone_event(name: &str, m: &Milestone) -> PlannedEvent {
     PlannedEvent {
         name: name.to_owned(),
         t: m.t,
-        attributes: milestone_attrs(Prefix::None, m),
+        attributes: milestone_attrs(m),
     }
 }
 
@@ -296,8 +289,7 @@ fn between(
         "podtrace.precision",
         coarsest(f.precision, t.precision).into(),
     ));
-    attributes.extend(milestone_attrs(Prefix::From, f));
-    attributes.extend(milestone_attrs(Prefix::To, t));
+    end_attrs(&mut attributes, f, t);
     let error = (dur < 0).then(|| {
         format!(
             "negative phase: {} is {:.3} ms before {}",
@@ -324,7 +316,10 @@ fn between(
 /// Every span of one pod's trace, root first. Empty when the pod has no milestone at all.
 pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
     let trace = trace_id(opts.cluster.as_deref(), pod);
-    let base = pod_attrs(pod);
+    // The root carries everything known about the pod; children its name, for span queries
+    // (`{ span.k8s.pod.name = "web-1" && name = "image_pull web" }`).
+    let pod_all = pod_attrs(pod);
+    let base: Attrs = pod_all[..2].to_vec();
     let root_id = span_id(&trace, SpanKind::Pod, "", "", "");
 
     // Root: from `requested` (else the earliest milestone) to the last thing seen.
@@ -345,7 +340,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
         },
     };
     let first = *all_times.iter().min().unwrap_or(&start_m.t);
-    let mut root_attrs = base.clone();
+    let mut root_attrs = pod_all;
     root_attrs.push(("podtrace.root_start", start_name.into()));
     root_attrs.push(("podtrace.trace_key", trace_key(pod).into()));
     if let Some(o) = &pod.owner {

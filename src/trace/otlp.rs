@@ -319,13 +319,13 @@ pub fn resource(service: &str, cluster: Option<&str>) -> Resource {
     Resource::builder_empty().with_attributes(attrs).build()
 }
 
-/// Spans grouped by service, in first-seen order.
-fn by_service(spans: &[PlannedSpan]) -> Vec<(&'static str, Vec<&PlannedSpan>)> {
-    let mut groups: Vec<(&'static str, Vec<&PlannedSpan>)> = Vec::new();
-    for s in spans {
+/// Indices of the spans of each service, in first-seen order.
+fn by_service(spans: &[PlannedSpan]) -> Vec<(&'static str, Vec<usize>)> {
+    let mut groups: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    for (i, s) in spans.iter().enumerate() {
         match groups.iter_mut().find(|(svc, _)| *svc == s.service) {
-            Some((_, v)) => v.push(s),
-            None => groups.push((s.service, vec![s])),
+            Some((_, v)) => v.push(i),
+            None => groups.push((s.service, vec![i])),
         }
     }
     groups
@@ -337,7 +337,10 @@ pub fn request(spans: &[PlannedSpan], cluster: Option<&str>) -> ExportTraceServi
     let mut resource_spans = Vec::new();
     for (svc, group) in by_service(spans) {
         let res = resource(svc, cluster);
-        let data: Vec<SpanData> = group.iter().map(|s| span_data(s, &scope)).collect();
+        let data: Vec<SpanData> = group
+            .iter()
+            .map(|&i| span_data(&spans[i], &scope))
+            .collect();
         resource_spans.extend(group_spans_by_resource_and_scope(
             data,
             &ResourceAttributesWithSchema::from(&res),
@@ -423,9 +426,20 @@ fn build_exporter(
 /// remaining batches go straight to the failed-batch file (or are counted as not sent).
 const GIVE_UP_AFTER: usize = 3;
 
+/// Requests in flight at once: enough to keep both cores encoding while the collector answers.
+const IN_FLIGHT: usize = 4;
+
 /// Sends every span; never drops one silently: what could not be sent is counted in the report
 /// and, with `failed_file`, written there as OTLP JSON.
-pub fn send(spans: &[PlannedSpan], opts: &SendOptions, env: Env<'_>) -> anyhow::Result<SendReport> {
+///
+/// One exporter per service (each carries its resource), requests sent concurrently (at most
+/// [`IN_FLIGHT`]); each batch is turned into `SpanData` and encoded on the runtime's workers,
+/// so both cores work.
+pub fn send(
+    spans: &std::sync::Arc<[PlannedSpan]>,
+    opts: &SendOptions,
+    env: Env<'_>,
+) -> anyhow::Result<SendReport> {
     let protocol = resolve_protocol(opts.protocol, env)?;
     let endpoint = resolve_endpoint(opts.endpoint.as_deref(), protocol, env);
     let headers = resolve_headers(&opts.headers, env);
@@ -453,49 +467,103 @@ pub fn send(spans: &[PlannedSpan], opts: &SendOptions, env: Env<'_>) -> anyhow::
     };
     let scope = scope();
     let cluster = opts.cluster.as_deref();
-    rt.block_on(async {
-        // Built inside the runtime: the transports need its reactor.
-        let mut exporter =
-            build_exporter(protocol, &endpoint, &headers, timeout, certificate.as_ref()).map_err(
-                |e| anyhow::anyhow!("OTLP exporter for {endpoint} ({}): {e}", protocol.as_str()),
-            )?;
+    // (first index, span indices) of each request, in order.
+    let mut requests: Vec<(&'static str, Vec<usize>)> = Vec::new();
+    let batch = opts.batch_spans.max(1);
+    for (c, chunk) in spans.chunks(batch).enumerate() {
+        for (svc, group) in by_service(chunk) {
+            let base = c * batch;
+            requests.push((svc, group.into_iter().map(|i| base + i).collect()));
+        }
+    }
+    // Outcome of each request: Ok or the error text.
+    let outcomes: Vec<Result<(), String>> = rt.block_on(async {
+        let mut exporters: std::collections::HashMap<
+            &'static str,
+            std::sync::Arc<opentelemetry_otlp::SpanExporter>,
+        > = std::collections::HashMap::new();
+        let mut outcomes: Vec<Option<Result<(), String>>> = vec![None; requests.len()];
+        let mut tasks = tokio::task::JoinSet::new();
         let mut failures_in_a_row = 0;
-        for chunk in spans.chunks(opts.batch_spans.max(1)) {
-            for (svc, group) in by_service(chunk) {
-                let n = group.len();
-                let result = if failures_in_a_row >= GIVE_UP_AFTER {
-                    Err("not attempted: the collector failed the previous requests".to_owned())
-                } else {
-                    exporter.set_resource(&resource(svc, cluster));
-                    let batch: Vec<SpanData> = group.iter().map(|s| span_data(s, &scope)).collect();
-                    exporter.export(batch).await.map_err(|e| e.to_string())
+        let mut next = 0;
+        while next < requests.len() || !tasks.is_empty() {
+            while next < requests.len()
+                && tasks.len() < IN_FLIGHT
+                && failures_in_a_row < GIVE_UP_AFTER
+            {
+                let (svc, idx) = &requests[next];
+                let ex = match exporters.get(svc) {
+                    Some(e) => e.clone(),
+                    None => {
+                        // Built inside the runtime: the transports need its reactor.
+                        let mut e = build_exporter(
+                            protocol,
+                            &endpoint,
+                            &headers,
+                            timeout,
+                            certificate.as_ref(),
+                        )
+                        .map_err(|e| {
+                            anyhow::anyhow!(
+                                "OTLP exporter for {endpoint} ({}): {e}",
+                                protocol.as_str()
+                            )
+                        })?;
+                        e.set_resource(&resource(svc, cluster));
+                        let e = std::sync::Arc::new(e);
+                        exporters.insert(svc, e.clone());
+                        e
+                    }
                 };
-                match result {
-                    Ok(()) => {
-                        failures_in_a_row = 0;
-                        report.spans_sent += n;
-                        report.requests_sent += 1;
-                    }
-                    Err(e) => {
-                        failures_in_a_row += 1;
-                        report.spans_failed += n;
-                        report.requests_failed += 1;
-                        match report.errors.iter_mut().find(|(m, _)| *m == e) {
-                            Some((_, c)) => *c += 1,
-                            None => report.errors.push((e, 1)),
-                        }
-                        if let Some(out) = failed_out.as_mut() {
-                            let owned: Vec<PlannedSpan> =
-                                group.iter().map(|s| (*s).clone()).collect();
-                            report.spans_saved += write_json(&owned, usize::MAX, cluster, out)?;
-                        }
-                    }
+                let data: Vec<SpanData> =
+                    idx.iter().map(|&i| span_data(&spans[i], &scope)).collect();
+                let k = next;
+                tasks.spawn(async move { (k, ex.export(data).await.map_err(|e| e.to_string())) });
+                next += 1;
+            }
+            let Some(done) = tasks.join_next().await else {
+                // Gave up: the rest is not attempted.
+                for o in outcomes.iter_mut().skip(next) {
+                    *o = Some(Err(
+                        "not attempted: the collector failed the previous requests".into(),
+                    ));
+                }
+                break;
+            };
+            let (k, r) = done.map_err(|e| anyhow::anyhow!("export task: {e}"))?;
+            failures_in_a_row = if r.is_ok() { 0 } else { failures_in_a_row + 1 };
+            outcomes[k] = Some(r);
+        }
+        for e in exporters.values() {
+            let _ = e.shutdown();
+        }
+        anyhow::Ok(
+            outcomes
+                .into_iter()
+                .map(|o| o.unwrap_or(Err("not attempted".into())))
+                .collect(),
+        )
+    })?;
+    for ((_, idx), outcome) in requests.iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => {
+                report.spans_sent += idx.len();
+                report.requests_sent += 1;
+            }
+            Err(e) => {
+                report.spans_failed += idx.len();
+                report.requests_failed += 1;
+                match report.errors.iter_mut().find(|(m, _)| *m == e) {
+                    Some((_, c)) => *c += 1,
+                    None => report.errors.push((e, 1)),
+                }
+                if let Some(out) = failed_out.as_mut() {
+                    let owned: Vec<PlannedSpan> = idx.iter().map(|&i| spans[i].clone()).collect();
+                    report.spans_saved += write_json(&owned, usize::MAX, cluster, out)?;
                 }
             }
         }
-        let _ = exporter.shutdown();
-        anyhow::Ok(())
-    })?;
+    }
     if let Some(mut out) = failed_out {
         out.flush()?;
     }

@@ -16,15 +16,50 @@ use prost::Message;
 
 /// A received request: the lower-cased headers, the path, the decoded body.
 #[derive(Debug, Clone)]
+#[allow(dead_code)] // the bench only counts
 pub struct Received {
     pub headers: Vec<(String, String)>,
     pub path: String,
     pub request: ExportTraceServiceRequest,
 }
 
-type Store = Arc<Mutex<Vec<Received>>>;
+/// The requests kept (none when only counting) and the number of spans received.
+#[derive(Default)]
+struct Inner {
+    keep: bool,
+    /// Decode bodies (HTTP); without, only requests and bytes are counted.
+    decode: bool,
+    requests: Vec<Received>,
+    spans: usize,
+    bodies: usize,
+    bytes: usize,
+}
 
-#[derive(Clone, Default)]
+type Store = Arc<Mutex<Inner>>;
+
+fn store(keep: bool) -> Store {
+    Arc::new(Mutex::new(Inner {
+        keep,
+        decode: true,
+        ..Default::default()
+    }))
+}
+
+fn push(store: &Store, r: Received) {
+    let mut g = store.lock().unwrap();
+    g.spans += r
+        .request
+        .resource_spans
+        .iter()
+        .flat_map(|rs| &rs.scope_spans)
+        .map(|ss| ss.spans.len())
+        .sum::<usize>();
+    if g.keep {
+        g.requests.push(r);
+    }
+}
+
+#[derive(Clone)]
 struct Sink(Store);
 
 #[tonic::async_trait]
@@ -43,11 +78,14 @@ impl TraceService for Sink {
                 _ => None,
             })
             .collect();
-        self.0.lock().unwrap().push(Received {
-            headers,
-            path: "grpc".into(),
-            request: req.into_inner(),
-        });
+        push(
+            &self.0,
+            Received {
+                headers,
+                path: "grpc".into(),
+                request: req.into_inner(),
+            },
+        );
         Ok(tonic::Response::new(ExportTraceServiceResponse {
             partial_success: None,
         }))
@@ -61,18 +99,43 @@ pub struct Receiver {
 }
 
 impl Receiver {
+    /// The requests received so far (receivers made with `keep`).
+    #[allow(dead_code)] // not used by the bench
     pub fn received(&self) -> Vec<Received> {
-        self.store.lock().unwrap().clone()
+        self.store.lock().unwrap().requests.clone()
     }
 
-    /// A gRPC receiver on 127.0.0.1 (random port), served on its own runtime.
-    pub fn grpc() -> Receiver {
+    /// Spans received so far.
+    #[allow(dead_code)] // not used by the tests
+    pub fn spans(&self) -> usize {
+        self.store.lock().unwrap().spans
+    }
+
+    /// Requests and body bytes received so far.
+    #[allow(dead_code)] // not used by the tests
+    pub fn bodies(&self) -> (usize, usize) {
+        let g = self.store.lock().unwrap();
+        (g.bodies, g.bytes)
+    }
+
+    /// An HTTP receiver that reads each body and answers without decoding it: what podtrace
+    /// itself costs, without a collector's work on the same cores.
+    #[allow(dead_code)] // not used by the tests
+    pub fn http_discarding() -> Receiver {
+        let r = Receiver::http(false);
+        r.store.lock().unwrap().decode = false;
+        r
+    }
+
+    /// A gRPC receiver on 127.0.0.1 (random port), served on its own runtime; `keep`: keep
+    /// every request, else only count spans.
+    pub fn grpc(keep: bool) -> Receiver {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
             .build()
             .unwrap();
-        let store = Store::default();
+        let store = store(keep);
         let sink = Sink(store.clone());
         let (addr, incoming) = rt.block_on(async {
             let inc = tonic::transport::server::TcpIncoming::bind("127.0.0.1:0".parse().unwrap())
@@ -95,10 +158,10 @@ impl Receiver {
 
     /// An HTTP/1.1 receiver on 127.0.0.1 that answers every POST with 200 and an empty
     /// `ExportTraceServiceResponse`.
-    pub fn http() -> Receiver {
+    pub fn http(keep: bool) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
-        let store = Store::default();
+        let store = store(keep);
         let s = store.clone();
         std::thread::spawn(move || {
             for conn in listener.incoming() {
@@ -147,12 +210,23 @@ fn serve_http(conn: std::net::TcpStream, store: &Store) {
         if r.read_exact(&mut body).is_err() {
             return;
         }
-        let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
-        store.lock().unwrap().push(Received {
-            headers,
-            path,
-            request,
-        });
+        let decode = {
+            let mut g = store.lock().unwrap();
+            g.bodies += 1;
+            g.bytes += body.len();
+            g.decode
+        };
+        if decode {
+            let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
+            push(
+                store,
+                Received {
+                    headers,
+                    path,
+                    request,
+                },
+            );
+        }
         let resp = ExportTraceServiceResponse {
             partial_success: None,
         }

@@ -76,7 +76,7 @@ fn send(spans: &[PlannedSpan], protocol: Protocol, endpoint: String) -> otlp::Se
         batch_spans: 1000,
         ..Default::default()
     };
-    otlp::send(spans, &o, &no_env).unwrap()
+    otlp::send(&spans.to_vec().into(), &o, &no_env).unwrap()
 }
 
 /// The request the exporter should have produced, spans keyed by id.
@@ -127,7 +127,7 @@ fn demo_trace_over_grpc_has_every_span_and_field() {
     );
     assert_eq!(spans.len(), 23);
 
-    let rx = Receiver::grpc();
+    let rx = Receiver::grpc(true);
     let report = send(&spans, Protocol::Grpc, format!("http://{}", rx.addr));
     assert_eq!((report.spans_sent, report.spans_failed), (23, 0));
     // One request per service in the batch: apiserver, kubelet, containerd, cni, kube-proxy.
@@ -244,7 +244,7 @@ fn generated_bundle_over_http_matches_truth() {
     let a = analyze(&[dir.path().to_path_buf()]);
     assert_eq!(a.pods.len(), 200);
     let spans = trace::plan_all(&a.pods, &TraceOptions::default());
-    let rx = Receiver::http();
+    let rx = Receiver::http(true);
     let report = send(
         &spans,
         Protocol::HttpProtobuf,
@@ -333,7 +333,7 @@ fn unreachable_collector_is_named_and_batches_are_kept() {
         timeout: Some(std::time::Duration::from_secs(2)),
         ..Default::default()
     };
-    let r = otlp::send(&spans, &o, &no_env).unwrap();
+    let r = otlp::send(&spans.clone().into(), &o, &no_env).unwrap();
     assert_eq!(r.endpoint, format!("http://127.0.0.1:{port}/v1/traces"));
     assert_eq!((r.spans_sent, r.spans_failed, r.spans_saved), (0, 23, 23));
     assert!(!r.errors.is_empty());
