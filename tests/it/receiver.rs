@@ -130,6 +130,16 @@ impl Receiver {
     /// A gRPC receiver on 127.0.0.1 (random port), served on its own runtime; `keep`: keep
     /// every request, else only count spans.
     pub fn grpc(keep: bool) -> Receiver {
+        Receiver::grpc_with(keep, None)
+    }
+
+    /// A gRPC receiver over TLS with this certificate chain and key (PEM).
+    #[allow(dead_code)] // not used by the bench
+    pub fn grpc_tls(cert: &[u8], key: &[u8]) -> Receiver {
+        Receiver::grpc_with(true, Some((cert.to_vec(), key.to_vec())))
+    }
+
+    fn grpc_with(keep: bool, tls: Option<(Vec<u8>, Vec<u8>)>) -> Receiver {
         let rt = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .enable_all()
@@ -143,8 +153,14 @@ impl Receiver {
             (inc.local_addr().unwrap(), inc)
         });
         rt.spawn(async move {
-            tonic::transport::Server::builder()
-                .add_service(TraceServiceServer::new(sink).max_decoding_message_size(256 << 20))
+            let mut b = tonic::transport::Server::builder();
+            if let Some((cert, key)) = tls {
+                let id = tonic::transport::Identity::from_pem(cert, key);
+                b = b
+                    .tls_config(tonic::transport::ServerTlsConfig::new().identity(id))
+                    .unwrap();
+            }
+            b.add_service(TraceServiceServer::new(sink).max_decoding_message_size(256 << 20))
                 .serve_with_incoming(incoming)
                 .await
                 .unwrap();

@@ -489,3 +489,110 @@ fn otlp_json_and_perfetto_files() {
         "pod and container milestones"
     );
 }
+
+/// A CA and a certificate for localhost signed by it, made with the openssl command.
+fn certificates(dir: &std::path::Path) -> (PathBuf, Vec<u8>, Vec<u8>) {
+    let run = |args: &[&str]| {
+        let st = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("the openssl command (Debian package openssl) is needed");
+        assert!(
+            st.status.success(),
+            "{}",
+            String::from_utf8_lossy(&st.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    run(&[
+        &["req", "-x509"][..],
+        &ec,
+        &[
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=podtrace test CA",
+        ],
+    ]
+    .concat());
+    run(&[
+        &["req"][..],
+        &ec,
+        &[
+            "-keyout",
+            "srv.key",
+            "-out",
+            "srv.csr",
+            "-subj",
+            "/CN=localhost",
+        ],
+    ]
+    .concat());
+    std::fs::write(
+        dir.join("ext"),
+        "subjectAltName=DNS:localhost,IP:127.0.0.1\n",
+    )
+    .unwrap();
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "srv.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-out",
+        "srv.pem",
+        "-days",
+        "2",
+        "-extfile",
+        "ext",
+    ]);
+    (
+        dir.join("ca.pem"),
+        std::fs::read(dir.join("srv.pem")).unwrap(),
+        std::fs::read(dir.join("srv.key")).unwrap(),
+    )
+}
+
+#[test]
+fn tls_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let rx = Receiver::grpc_tls(&cert, &key);
+    let a = analyze(&[demo()]);
+    let spans: std::sync::Arc<[PlannedSpan]> =
+        trace::plan_all(&a.pods, &TraceOptions::default()).into();
+    let endpoint = format!("https://localhost:{}", rx.addr.port());
+    let mut o = SendOptions {
+        protocol: Some(Protocol::Grpc),
+        endpoint: Some(endpoint.clone()),
+        batch_spans: 1000,
+        timeout: Some(std::time::Duration::from_secs(5)),
+        ..Default::default()
+    };
+    // Without the CA the server is not trusted: nothing sent, and the report says so.
+    let r = otlp::send(&spans, &o, &no_env).unwrap();
+    assert_eq!((r.spans_sent, r.spans_failed), (0, 23));
+    assert!(rx.received().is_empty());
+    // With it (here through the standard variable), every span arrives intact.
+    o.certificate = None;
+    let ca_s = ca.to_string_lossy().into_owned();
+    let env = move |k: &str| (k == "OTEL_EXPORTER_OTLP_CERTIFICATE").then(|| ca_s.clone());
+    let r = otlp::send(&spans, &o, &env).unwrap();
+    assert_eq!((r.spans_sent, r.spans_failed), (23, 0), "{:?}", r.errors);
+    check_every_field(&spans, &flatten(&rx.received()));
+}
