@@ -33,6 +33,55 @@ pub enum Command {
     /// Export every pod's startup as an OpenTelemetry trace: to an OTLP collector (Jaeger,
     /// Tempo, …) over gRPC or HTTP/protobuf, and/or to OTLP JSON and Perfetto files.
     Trace(TraceArgs),
+    /// Latency statistics per phase and group, SLO gates (exit 1 on a breach), charts and a
+    /// one-file HTML report.
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    Text,
+    Markdown,
+    Json,
+    Csv,
+    Parquet,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    pub format: ReportFormat,
+    /// Write the report here instead of stdout (needed for parquet).
+    #[arg(short, long)]
+    pub output: Option<PathBuf>,
+    /// A gate, `METRIC:STAT<=DURATION` (e.g. `startup_sli:p99<=5s`, `scheduling:max<250ms`), or
+    /// `upstream` for the upstream pod startup SLO (startup_sli p99 <= 5 s). Repeatable.
+    #[arg(long = "slo", value_parser = crate::report::slo::parse_gate)]
+    pub slo: Vec<crate::report::slo::Gate>,
+    /// A thresholds file: kube-burner (`conditionType`/`metric`/`threshold`) or clusterloader2
+    /// (`threshold`, `perc50Threshold`, `perc90Threshold`, `perc99Threshold`). Repeatable.
+    #[arg(long)]
+    pub slo_file: Vec<PathBuf>,
+    /// A gate fails when fewer than this share of pods have its metric (0 to 1).
+    #[arg(long, default_value_t = 0.0)]
+    pub min_coverage: f64,
+    /// How many of the slowest pods to list (and chart).
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Write the charts (SVG and PNG) into this directory.
+    #[arg(long)]
+    pub charts: Option<PathBuf>,
+    /// Write a self-contained HTML report here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write one row per pod (milestones and phases, ns) as CSV here.
+    #[arg(long)]
+    pub pods_csv: Option<PathBuf>,
+    /// Write one row per pod as Parquet here.
+    #[arg(long)]
+    pub pods_parquet: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -400,6 +449,106 @@ pub fn trace(
         }
     }
     Ok(code)
+}
+
+fn create_file(p: &PathBuf) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+    if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    }
+    std::fs::File::create(p)
+        .map(std::io::BufWriter::new)
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
+}
+
+/// Runs `report`: 0 when every gate passes, 1 when one fails (or no pod was found), 2 on error.
+pub fn report(
+    args: &ReportArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    use crate::report::{self, render, slo};
+    if !(0.0..=1.0).contains(&args.min_coverage) {
+        anyhow::bail!(
+            "--min-coverage takes a share between 0 and 1, got {}",
+            args.min_coverage
+        );
+    }
+    let mut gates = args.slo.clone();
+    for f in &args.slo_file {
+        let text = std::fs::read_to_string(f)
+            .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
+        gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
+    }
+    let a = run(&args.input);
+    print_warnings(&a, args.input.quiet, err)?;
+    if a.files.is_empty() {
+        for s in &a.skipped {
+            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
+        }
+        return Ok(ExitCode::from(2));
+    }
+    let r = report::build(&a.pods, args.top)?;
+    let verdicts = slo::check(&r, &gates, args.min_coverage);
+    let mut file;
+    let sink: &mut dyn Write = match &args.output {
+        Some(p) => {
+            file = create_file(p)?;
+            &mut file
+        }
+        None if args.format == ReportFormat::Parquet => {
+            anyhow::bail!("--format parquet needs --output FILE")
+        }
+        None => out,
+    };
+    match args.format {
+        ReportFormat::Text => render::text(&r, &verdicts, sink)?,
+        ReportFormat::Markdown => render::markdown(&r, &verdicts, sink)?,
+        ReportFormat::Json => render::json(&r, &verdicts, sink)?,
+        ReportFormat::Csv => render::csv(&mut render::stats_frame(&r)?, sink)?,
+        ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
+    }
+    sink.flush()?;
+    if args.pods_csv.is_some() || args.pods_parquet.is_some() {
+        let mut df = report::frame(&r.rows)?;
+        if let Some(p) = &args.pods_csv {
+            let mut f = create_file(p)?;
+            render::csv(&mut df, &mut f)?;
+            f.flush()?;
+        }
+        if let Some(p) = &args.pods_parquet {
+            let mut f = create_file(p)?;
+            render::parquet(&mut df, &mut f)?;
+            f.flush()?;
+        }
+    }
+    if let Some(dir) = &args.charts {
+        let written = report::charts::write_all(&r, &a, dir)?;
+        writeln!(
+            err,
+            "podtrace: wrote {} charts to {}",
+            written.len(),
+            dir.display()
+        )?;
+    }
+    if let Some(p) = &args.html {
+        let mut f = create_file(p)?;
+        report::html::write(&r, &a, &verdicts, &mut f)?;
+        f.flush()?;
+        writeln!(err, "podtrace: wrote the HTML report to {}", p.display())?;
+    }
+    for v in verdicts.iter().filter(|v| !v.pass) {
+        writeln!(
+            err,
+            "podtrace: SLO gate failed: {} ({})",
+            v.message, v.gate.origin
+        )?;
+    }
+    Ok(if verdicts.iter().any(|v| !v.pass) || a.pods.is_empty() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).

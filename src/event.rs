@@ -259,6 +259,9 @@ pub enum EventKind {
     VolumeMounted {
         pod: PodRef,
         volume: String,
+        /// The volume plugin from the UniqueName (`kubernetes.io/projected`,
+        /// `kubernetes.io/csi/ebs.csi.aws.com`…).
+        plugin: Option<String>,
     },
     VolumesReady {
         pod: PodRef,

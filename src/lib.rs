@@ -7,6 +7,7 @@ pub mod cli;
 pub mod event;
 pub mod export;
 pub mod input;
+pub mod report;
 pub mod simulate;
 pub mod sources;
 pub mod timeline;

@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Inspect(args) => podtrace::cli::inspect(args, &mut out),
         Command::Simulate(args) => podtrace::cli::simulate(args, &mut out),
         Command::Trace(args) => podtrace::cli::trace(args, &mut out, &mut err),
+        Command::Report(args) => podtrace::cli::report(args, &mut out, &mut err),
     };
     let res = res.and_then(|code| {
         out.flush()?;

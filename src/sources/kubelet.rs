@@ -160,7 +160,15 @@ pub fn extract(
             } else {
                 pod
             };
-            EventKind::VolumeMounted { pod, volume }
+            let plugin = m
+                .find("(UniqueName: \"")
+                .and_then(|k| super::first_quoted(&m[k..]))
+                .map(|(u, _)| volume_plugin(u).to_owned());
+            EventKind::VolumeMounted {
+                pod,
+                volume,
+                plugin,
+            }
         }
         _ => {
             if pod.uid.is_none() {
@@ -384,5 +392,41 @@ mod tests {
         let st = r#"{"phase":"Pending","conditions":[{"type":"Ready","status":"False"}]}"#;
         assert_eq!(status_json(st, false), (None, Some(false), None));
         assert_eq!(status_json("{Phase:Pending}", false), (None, None, None));
+    }
+}
+
+/// The plugin part of a volume's UniqueName: `kubernetes.io/projected/<uid>-<name>` →
+/// `kubernetes.io/projected`; `kubernetes.io/csi/<driver>^<handle>` → `kubernetes.io/csi/<driver>`.
+pub fn volume_plugin(unique: &str) -> &str {
+    let mut parts = unique.splitn(3, '/');
+    let (Some(a), Some(b)) = (parts.next(), parts.next()) else {
+        return unique;
+    };
+    let two = a.len() + 1 + b.len();
+    if b == "csi"
+        && let Some(rest) = parts.next()
+    {
+        let driver = rest.split('^').next().unwrap_or(rest);
+        return &unique[..two + 1 + driver.len()];
+    }
+    &unique[..two]
+}
+
+#[cfg(test)]
+mod volume_tests {
+    #[test]
+    fn plugins() {
+        use super::volume_plugin;
+        assert_eq!(
+            volume_plugin(
+                "kubernetes.io/projected/ecf6beca-4e57-4562-8f89-b6e72312b3fd-kube-api-access-k8dc8"
+            ),
+            "kubernetes.io/projected"
+        );
+        assert_eq!(
+            volume_plugin("kubernetes.io/csi/ebs.csi.aws.com^vol-0a1b"),
+            "kubernetes.io/csi/ebs.csi.aws.com"
+        );
+        assert_eq!(volume_plugin("odd"), "odd");
     }
 }

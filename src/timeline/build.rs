@@ -411,6 +411,23 @@ fn build(
         })
         .and_then(|i| ev[i].host.as_deref().map(str::to_owned));
     }
+    for &i in &g.events {
+        match &ev[i].kind {
+            EventKind::VolumeMounted {
+                volume,
+                plugin: Some(p),
+                ..
+            } => {
+                tl.volumes.insert(volume.clone(), p.clone());
+            }
+            EventKind::CsiPublished { volume, .. } => {
+                tl.volumes
+                    .entry(volume.clone())
+                    .or_insert_with(|| "kubernetes.io/csi".to_owned());
+            }
+            _ => {}
+        }
+    }
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::VolumesReady { .. })) {
         m.insert("volumes_ready", cx.milestone(i, None));
     } else if let Some(i) = last(g, ev, |e| matches!(e.kind, EventKind::VolumeMounted { .. })) {

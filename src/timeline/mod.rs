@@ -133,6 +133,9 @@ pub struct PodTimeline {
     /// Static pods: the manifest hash the kubelet and runtime use as UID (`uid` is the mirror's).
     pub config_hash: Option<String>,
     pub sandbox_ids: Vec<String>,
+    /// Volume name → plugin (`kubernetes.io/configmap`, `kubernetes.io/csi/<driver>`…), from
+    /// the kubelet's mount lines and CSI drivers' NodePublishVolume.
+    pub volumes: BTreeMap<String, String>,
     pub milestones: BTreeMap<&'static str, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
     pub phases: BTreeMap<&'static str, i64>,

@@ -7,6 +7,7 @@ mod formats;
 mod layouts;
 mod real;
 mod receiver;
+mod report;
 mod robust;
 mod simulated;
 mod sources;

@@ -1,0 +1,437 @@
+//! Latency reports (issue 6): per-pod rows → a polars DataFrame → statistics per metric and
+//! group → text, Markdown, JSON, CSV, Parquet; SLO gates ([`slo`]); charts ([`charts`]) and a
+//! one-file HTML report ([`html`]); comparison of two runs ([`diff`]).
+//!
+//! Quantiles: linear interpolation between the closest ranks (Hyndman & Fan type 7, NumPy's and
+//! polars' `Linear`): for sorted x₀…xₙ₋₁, q(p) = x⌊h⌋ + (h − ⌊h⌋)(x⌊h⌋₊₁ − x⌊h⌋) with h = (n − 1)p.
+//! (The run diagnosis names a real pod per percentile and so uses nearest rank instead.)
+
+pub mod charts;
+pub mod diff;
+pub mod html;
+pub mod render;
+pub mod slo;
+
+use std::collections::BTreeMap;
+
+use polars::prelude::*;
+use serde::Serialize;
+
+use crate::timeline::{PHASES, PodTimeline};
+
+/// Metrics reported: every phase of PHASES.md, then `startup_sli`.
+pub fn metrics() -> Vec<&'static str> {
+    let mut m: Vec<&'static str> = PHASES.iter().map(|(n, _, _)| *n).collect();
+    m.push("startup_sli");
+    m
+}
+
+/// The aggregates shown first and charted.
+pub const AGGREGATES: [&str; 4] = [
+    "startup_e2e",
+    "startup_sli",
+    "time_to_ready",
+    "time_to_serving",
+];
+
+/// Group dimensions, in report order (`all` is the whole run).
+pub const DIMENSIONS: [&str; 7] = [
+    "all",
+    "node",
+    "namespace",
+    "owner",
+    "image",
+    "state",
+    "init",
+];
+
+/// Statistics reported per (dimension, group, metric).
+pub const STATS: [&str; 9] = [
+    "count", "coverage", "min", "p50", "p90", "p95", "p99", "max", "mean",
+];
+
+/// One pod as a report row.
+#[derive(Debug, Clone, Serialize)]
+pub struct PodRow {
+    pub namespace: String,
+    pub name: String,
+    pub uid: Option<String>,
+    pub node: String,
+    /// `Deployment/web`; `~` marks an owner inferred from the pod's name.
+    pub owner: String,
+    /// `cached`, `pulled`, `mixed` or `unknown`.
+    pub image: &'static str,
+    /// `stateless` (only configMap, secret, downwardAPI, projected, emptyDir volumes, as the
+    /// upstream SLI defines it), `stateful`, or `unknown` (no volume line seen).
+    pub state: &'static str,
+    /// `with init` or `without init`.
+    pub init: &'static str,
+    /// First milestone (UTC ns): `created`, else the earliest one.
+    pub start: Option<i64>,
+    pub dominant: Option<&'static str>,
+    /// Metric → nanoseconds.
+    pub values: BTreeMap<&'static str, i64>,
+    /// Milestone → UTC nanoseconds.
+    pub milestones: BTreeMap<&'static str, i64>,
+}
+
+/// Volume plugins that keep a pod "stateless" in the upstream startup SLI's sense.
+const STATELESS_PLUGINS: [&str; 5] = [
+    "kubernetes.io/configmap",
+    "kubernetes.io/secret",
+    "kubernetes.io/downward-api",
+    "kubernetes.io/projected",
+    "kubernetes.io/empty-dir",
+];
+
+/// `ReplicaSet/web-7d4b9c6f5` → `Deployment/web`; no owner: inferred from the name, marked `~`.
+pub fn owner_of(p: &PodTimeline) -> String {
+    let is_hash = |s: &str| s.len() >= 5 && s.bytes().all(|b| b.is_ascii_alphanumeric());
+    if let Some(o) = &p.owner {
+        if let Some(("ReplicaSet", rs)) = o.split_once('/')
+            && let Some((dep, h)) = rs.rsplit_once('-')
+            && is_hash(h)
+            && !dep.is_empty()
+        {
+            return format!("Deployment/{dep}");
+        }
+        return o.clone();
+    }
+    let parts: Vec<&str> = p.name.rsplitn(3, '-').collect();
+    match parts.as_slice() {
+        [suffix, hash, base]
+            if suffix.len() == 5 && is_hash(suffix) && is_hash(hash) && hash.len() >= 8 =>
+        {
+            format!("~Deployment/{base}")
+        }
+        [n, base, ..] if n.bytes().all(|b| b.is_ascii_digit()) && !n.is_empty() => {
+            let base = match parts.as_slice() {
+                [_, b, rest] => format!("{rest}-{b}"),
+                _ => (*base).to_owned(),
+            };
+            format!("~StatefulSet/{base}")
+        }
+        [suffix, base, ..] if suffix.len() == 5 && is_hash(suffix) => {
+            let base = match parts.as_slice() {
+                [_, b, rest] => format!("{rest}-{b}"),
+                _ => (*base).to_owned(),
+            };
+            format!("~DaemonSet|Job/{base}")
+        }
+        _ => "none".to_owned(),
+    }
+}
+
+pub fn row(p: &PodTimeline) -> PodRow {
+    // Cached: the kubelet said "already present on machine", or the runtime's log holds the
+    // container's CreateContainer and no PullImage for it (the runtime logs every pull).
+    let pulled = p
+        .containers
+        .iter()
+        .filter(|c| {
+            c.milestones.contains_key("pull_finished") || c.milestones.contains_key("pull_started")
+        })
+        .count();
+    let cached = p
+        .containers
+        .iter()
+        .filter(|c| {
+            c.milestones.contains_key("image_cached")
+                || (c.milestones.contains_key("create_started")
+                    && !c.milestones.contains_key("pull_finished")
+                    && !c.milestones.contains_key("pull_started"))
+        })
+        .count();
+    let image = match (cached, pulled) {
+        (0, 0) => "unknown",
+        (_, 0) => "cached",
+        (0, _) => "pulled",
+        _ => "mixed",
+    };
+    let state = if p.volumes.is_empty() {
+        "unknown"
+    } else if p
+        .volumes
+        .values()
+        .all(|v| STATELESS_PLUGINS.contains(&v.as_str()))
+    {
+        "stateless"
+    } else {
+        "stateful"
+    };
+    let metric_names = metrics();
+    PodRow {
+        namespace: p.namespace.clone(),
+        name: p.name.clone(),
+        uid: p.uid.clone(),
+        node: p.node.clone().unwrap_or_else(|| "unknown".into()),
+        owner: owner_of(p),
+        image,
+        state,
+        init: if p.containers.iter().any(|c| c.init) {
+            "with init"
+        } else {
+            "without init"
+        },
+        start: p
+            .milestones
+            .get("created")
+            .map(|m| m.t)
+            .or_else(|| p.first_time()),
+        dominant: p.dominant.map(|d| d.0),
+        values: p
+            .phases
+            .iter()
+            .filter_map(|(k, v)| metric_names.contains(k).then_some((*k, *v)))
+            .collect(),
+        milestones: p.milestones.iter().map(|(k, m)| (*k, m.t)).collect(),
+    }
+}
+
+/// Per-pod rows as a DataFrame: identity and group columns, `start_ns`, one Int64 nanosecond
+/// column per metric, then one per milestone (`at_<milestone>`, UTC ns); null where missing.
+pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
+    let s = |name: &str, f: &dyn Fn(&PodRow) -> String| {
+        Column::new(name.into(), rows.iter().map(f).collect::<Vec<String>>())
+    };
+    let mut cols = vec![
+        s("namespace", &|r| r.namespace.clone()),
+        s("name", &|r| r.name.clone()),
+        Column::new(
+            "uid".into(),
+            rows.iter().map(|r| r.uid.clone()).collect::<Vec<_>>(),
+        ),
+        s("node", &|r| r.node.clone()),
+        s("owner", &|r| r.owner.clone()),
+        s("image", &|r| r.image.to_owned()),
+        s("state", &|r| r.state.to_owned()),
+        s("init", &|r| r.init.to_owned()),
+        Column::new(
+            "start_ns".into(),
+            rows.iter().map(|r| r.start).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "dominant".into(),
+            rows.iter()
+                .map(|r| r.dominant)
+                .collect::<Vec<Option<&str>>>(),
+        ),
+    ];
+    for m in metrics() {
+        cols.push(Column::new(
+            m.into(),
+            rows.iter()
+                .map(|r| r.values.get(m).copied())
+                .collect::<Vec<Option<i64>>>(),
+        ));
+    }
+    for m in crate::timeline::MILESTONES {
+        cols.push(Column::new(
+            format!("at_{m}").into(),
+            rows.iter()
+                .map(|r| r.milestones.get(m).copied())
+                .collect::<Vec<Option<i64>>>(),
+        ));
+    }
+    DataFrame::new(rows.len(), cols)
+}
+
+/// One line of the statistics table. Durations in nanoseconds.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Stat {
+    pub dimension: &'static str,
+    pub group: String,
+    pub metric: &'static str,
+    /// Pods in the group.
+    pub pods: u64,
+    /// Pods with this metric.
+    pub count: u64,
+    pub coverage: f64,
+    pub min: Option<f64>,
+    pub p50: Option<f64>,
+    pub p90: Option<f64>,
+    pub p95: Option<f64>,
+    pub p99: Option<f64>,
+    pub max: Option<f64>,
+    pub mean: Option<f64>,
+}
+
+impl Stat {
+    /// A statistic by its report name (`p99`, `mean`, `count`, `coverage`…).
+    pub fn get(&self, stat: &str) -> Option<f64> {
+        match stat {
+            "count" => Some(self.count as f64),
+            "coverage" => Some(self.coverage),
+            "min" => self.min,
+            "p50" => self.p50,
+            "p90" => self.p90,
+            "p95" => self.p95,
+            "p99" => self.p99,
+            "max" => self.max,
+            "mean" => self.mean,
+            _ => None,
+        }
+    }
+}
+
+const QUANTILES: [(&str, f64); 4] = [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)];
+
+/// Statistics of every metric over every group of every dimension (polars group-by).
+pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
+    let ms = metrics();
+    let mut out = Vec::new();
+    for dim in DIMENSIONS {
+        let mut lf = df.clone().lazy();
+        if dim == "all" {
+            lf = lf.with_column(lit("all").alias("all"));
+        }
+        let mut aggs = vec![len().alias("__pods")];
+        for m in &ms {
+            aggs.push(col(*m).count().alias(format!("{m}__count")));
+            aggs.push(
+                col(*m)
+                    .min()
+                    .cast(DataType::Float64)
+                    .alias(format!("{m}__min")),
+            );
+            aggs.push(
+                col(*m)
+                    .max()
+                    .cast(DataType::Float64)
+                    .alias(format!("{m}__max")),
+            );
+            aggs.push(
+                col(*m)
+                    .cast(DataType::Float64)
+                    .mean()
+                    .alias(format!("{m}__mean")),
+            );
+            for (name, q) in QUANTILES {
+                aggs.push(
+                    col(*m)
+                        .cast(DataType::Float64)
+                        .quantile(lit(q), QuantileMethod::Linear)
+                        .alias(format!("{m}__{name}")),
+                );
+            }
+        }
+        let g = lf
+            .group_by([col(dim)])
+            .agg(aggs)
+            .sort([dim], SortMultipleOptions::default())
+            .collect()?;
+        let groups = g.column(dim)?.str()?.clone();
+        let pods = g.column("__pods")?.cast(&DataType::UInt64)?;
+        let pods = pods.u64()?;
+        for i in 0..g.height() {
+            let group = groups.get(i).unwrap_or("").to_owned();
+            let n = pods.get(i).unwrap_or(0);
+            for m in &ms {
+                let f = |s: &str| -> PolarsResult<Option<f64>> {
+                    let c = g.column(&format!("{m}__{s}"))?.cast(&DataType::Float64)?;
+                    Ok(c.f64()?.get(i))
+                };
+                let count = f("count")?.unwrap_or(0.0) as u64;
+                out.push(Stat {
+                    dimension: dim,
+                    group: group.clone(),
+                    metric: m,
+                    pods: n,
+                    count,
+                    coverage: if n == 0 { 0.0 } else { count as f64 / n as f64 },
+                    min: f("min")?,
+                    p50: f("p50")?,
+                    p90: f("p90")?,
+                    p95: f("p95")?,
+                    p99: f("p99")?,
+                    max: f("max")?,
+                    mean: f("mean")?,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Everything a report shows.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub rows: Vec<PodRow>,
+    pub stats: Vec<Stat>,
+    /// The slowest pods by `startup_e2e` (else `time_to_ready`), slowest first: indices in `rows`.
+    pub slowest: Vec<usize>,
+}
+
+impl Report {
+    pub fn stat(&self, dimension: &str, group: &str, metric: &str) -> Option<&Stat> {
+        self.stats
+            .iter()
+            .find(|s| s.dimension == dimension && s.group == group && s.metric == metric)
+    }
+}
+
+/// The metric pods are ranked by for "slowest": the first aggregate most pods have.
+pub fn ranking_metric(rows: &[PodRow]) -> &'static str {
+    [
+        "startup_e2e",
+        "time_to_ready",
+        "startup_sli",
+        "time_to_serving",
+    ]
+    .into_iter()
+    .max_by_key(|m| rows.iter().filter(|r| r.values.contains_key(m)).count())
+    .unwrap_or("startup_e2e")
+}
+
+pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
+    let rows: Vec<PodRow> = pods.iter().map(row).collect();
+    let df = frame(&rows)?;
+    let stats = stats(&df)?;
+    let by = ranking_metric(&rows);
+    let mut idx: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].values.contains_key(by))
+        .collect();
+    idx.sort_by_key(|&i| (std::cmp::Reverse(rows[i].values[by]), rows[i].name.clone()));
+    idx.truncate(top);
+    Ok(Report {
+        rows,
+        stats,
+        slowest: idx,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pod(name: &str, owner: Option<&str>) -> PodTimeline {
+        PodTimeline {
+            namespace: "ns".into(),
+            name: name.into(),
+            owner: owner.map(str::to_owned),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn owners() {
+        assert_eq!(
+            owner_of(&pod("x", Some("ReplicaSet/web-7d4b9c6f5"))),
+            "Deployment/web"
+        );
+        assert_eq!(
+            owner_of(&pod("x", Some("StatefulSet/db"))),
+            "StatefulSet/db"
+        );
+        assert_eq!(
+            owner_of(&pod("web-api-7d4b9c6f5d-x2k9p", None)),
+            "~Deployment/web-api"
+        );
+        assert_eq!(owner_of(&pod("db-main-12", None)), "~StatefulSet/db-main");
+        assert_eq!(
+            owner_of(&pod("fluentd-x2k9p", None)),
+            "~DaemonSet|Job/fluentd"
+        );
+        assert_eq!(owner_of(&pod("standalone", None)), "none");
+    }
+}

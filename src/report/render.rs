@@ -1,0 +1,293 @@
+//! Reports as text (aligned tables), Markdown, JSON, CSV and Parquet.
+
+use std::io::Write;
+
+use polars::prelude::*;
+use polars_io::SerWriter;
+use polars_io::csv::write::CsvWriter;
+use polars_io::parquet::write::ParquetWriter;
+use serde_json::json;
+
+use super::slo::Verdict;
+use super::{AGGREGATES, DIMENSIONS, Report, Stat, metrics};
+
+/// Nanoseconds for people: `850 µs`, `12.345 ms`, `6.210 s`, `2 m 5.0 s`.
+pub fn dur(ns: f64) -> String {
+    let a = ns.abs();
+    if a < 1e6 {
+        format!("{:.0} µs", ns / 1e3)
+    } else if a < 1e9 {
+        format!("{:.3} ms", ns / 1e6)
+    } else if a < 120e9 {
+        format!("{:.3} s", ns / 1e9)
+    } else {
+        format!("{:.0} m {:.1} s", (ns / 60e9).trunc(), (ns % 60e9) / 1e9)
+    }
+}
+
+fn ms(v: Option<f64>) -> String {
+    v.map_or_else(|| "-".into(), |v| format!("{:.3}", v / 1e6))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Style {
+    Text,
+    Markdown,
+}
+
+/// A table: header and rows, left-aligned first columns, right-aligned numbers.
+fn table(
+    out: &mut dyn Write,
+    style: Style,
+    head: &[&str],
+    rows: &[Vec<String>],
+    left: usize,
+) -> std::io::Result<()> {
+    let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            w[i] = w[i].max(c.chars().count());
+        }
+    }
+    let line = |cells: Vec<String>| -> String {
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                if i < left {
+                    format!("{c:<width$}", width = w[i])
+                } else {
+                    format!("{c:>width$}", width = w[i])
+                }
+            })
+            .collect();
+        match style {
+            Style::Text => format!("  {}", parts.join("  ").trim_end()),
+            Style::Markdown => format!("| {} |", parts.join(" | ")),
+        }
+    };
+    writeln!(
+        out,
+        "{}",
+        line(head.iter().map(|s| (*s).to_owned()).collect())
+    )?;
+    if style == Style::Markdown {
+        let seps: Vec<String> = (0..head.len())
+            .map(|i| {
+                if i < left {
+                    "-".repeat(w[i].max(3))
+                } else {
+                    format!("{}:", "-".repeat(w[i].max(3) - 1))
+                }
+            })
+            .collect();
+        writeln!(out, "| {} |", seps.join(" | "))?;
+    }
+    for r in rows {
+        writeln!(out, "{}", line(r.clone()))?;
+    }
+    Ok(())
+}
+
+fn stat_cells(s: &Stat) -> Vec<String> {
+    vec![
+        s.count.to_string(),
+        format!("{:.1}%", s.coverage * 100.0),
+        ms(s.min),
+        ms(s.p50),
+        ms(s.p90),
+        ms(s.p95),
+        ms(s.p99),
+        ms(s.max),
+        ms(s.mean),
+    ]
+}
+
+const STAT_HEAD: [&str; 9] = [
+    "count", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean",
+];
+
+fn write_tables(
+    r: &Report,
+    verdicts: &[Verdict],
+    style: Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let h = |out: &mut dyn Write, level: usize, t: &str| -> std::io::Result<()> {
+        match style {
+            Style::Text => writeln!(out, "\n{t}"),
+            Style::Markdown => writeln!(out, "\n{} {t}\n", "#".repeat(level)),
+        }
+    };
+    let title = format!(
+        "podtrace report: {} pods; durations in ms; quantiles by linear interpolation (type 7)",
+        r.rows.len()
+    );
+    match style {
+        Style::Text => writeln!(out, "{title}")?,
+        Style::Markdown => writeln!(out, "# {title}")?,
+    }
+    if !verdicts.is_empty() {
+        h(out, 2, "SLO gates")?;
+        let rows: Vec<Vec<String>> = verdicts
+            .iter()
+            .map(|v| {
+                vec![
+                    if v.pass { "PASS" } else { "FAIL" }.to_owned(),
+                    v.message.clone(),
+                    v.gate.origin.clone(),
+                ]
+            })
+            .collect();
+        table(out, style, &["gate", "result", "from"], &rows, 3)?;
+    }
+    h(out, 2, "All pods")?;
+    let mut head = vec!["metric"];
+    head.extend(STAT_HEAD);
+    let mut rows = Vec::new();
+    for m in AGGREGATES
+        .iter()
+        .copied()
+        .chain(metrics().into_iter().filter(|m| !AGGREGATES.contains(m)))
+    {
+        if let Some(s) = r.stat("all", "all", m) {
+            let mut row = vec![m.to_owned()];
+            row.extend(stat_cells(s));
+            rows.push(row);
+        }
+    }
+    table(out, style, &head, &rows, 1)?;
+    for dim in DIMENSIONS.iter().skip(1) {
+        h(out, 2, &format!("By {dim}"))?;
+        let mut head = vec![*dim, "metric"];
+        head.extend(STAT_HEAD);
+        let rows: Vec<Vec<String>> = r
+            .stats
+            .iter()
+            .filter(|s| s.dimension == *dim && AGGREGATES.contains(&s.metric) && s.count > 0)
+            .map(|s| {
+                let mut row = vec![s.group.clone(), s.metric.to_owned()];
+                row.extend(stat_cells(s));
+                row
+            })
+            .collect();
+        table(out, style, &head, &rows, 2)?;
+    }
+    if !r.slowest.is_empty() {
+        let by = super::ranking_metric(&r.rows);
+        h(out, 2, &format!("Slowest {} pods by {by}", r.slowest.len()))?;
+        let rows: Vec<Vec<String>> = r
+            .slowest
+            .iter()
+            .map(|&i| {
+                let p = &r.rows[i];
+                let d = p.dominant.unwrap_or("-");
+                let dv = p.dominant.and_then(|d| p.values.get(d)).map(|v| *v as f64);
+                vec![
+                    format!("{}/{}", p.namespace, p.name),
+                    p.node.clone(),
+                    ms(p.values.get(by).map(|v| *v as f64)),
+                    d.to_owned(),
+                    ms(dv),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            style,
+            &["pod", "node", by, "dominant phase", "its ms"],
+            &rows,
+            2,
+        )?;
+    }
+    Ok(())
+}
+
+pub fn text(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
+    write_tables(r, v, Style::Text, out)
+}
+
+pub fn markdown(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
+    write_tables(r, v, Style::Markdown, out)
+}
+
+pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()> {
+    let by = super::ranking_metric(&r.rows);
+    let doc = json!({
+        "pods": r.rows.len(),
+        "quantile_method": "linear interpolation between closest ranks (Hyndman-Fan type 7)",
+        "unit": "ns",
+        "gates": v,
+        "stats": r.stats,
+        "slowest_by": by,
+        "slowest": r.slowest.iter().map(|&i| &r.rows[i]).collect::<Vec<_>>(),
+    });
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+/// The statistics table as a DataFrame (long form, durations in ms).
+pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
+    let s = &r.stats;
+    let f = |g: &dyn Fn(&Stat) -> Option<f64>| {
+        s.iter()
+            .map(|x| g(x).map(|v| v / 1e6))
+            .collect::<Vec<Option<f64>>>()
+    };
+    let cols = vec![
+        Column::new(
+            "dimension".into(),
+            s.iter().map(|x| x.dimension).collect::<Vec<&str>>(),
+        ),
+        Column::new(
+            "group".into(),
+            s.iter().map(|x| x.group.as_str()).collect::<Vec<&str>>(),
+        ),
+        Column::new(
+            "metric".into(),
+            s.iter().map(|x| x.metric).collect::<Vec<&str>>(),
+        ),
+        Column::new(
+            "pods".into(),
+            s.iter().map(|x| x.pods).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "count".into(),
+            s.iter().map(|x| x.count).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "coverage".into(),
+            s.iter().map(|x| x.coverage).collect::<Vec<f64>>(),
+        ),
+        Column::new("min_ms".into(), f(&|x| x.min)),
+        Column::new("p50_ms".into(), f(&|x| x.p50)),
+        Column::new("p90_ms".into(), f(&|x| x.p90)),
+        Column::new("p95_ms".into(), f(&|x| x.p95)),
+        Column::new("p99_ms".into(), f(&|x| x.p99)),
+        Column::new("max_ms".into(), f(&|x| x.max)),
+        Column::new("mean_ms".into(), f(&|x| x.mean)),
+    ];
+    DataFrame::new(s.len(), cols)
+}
+
+pub fn csv(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
+    CsvWriter::new(out).include_header(true).finish(df)
+}
+
+pub fn parquet(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
+    ParquetWriter::new(out).finish(df).map(|_| ())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(dur(850_000.0), "850 µs");
+        assert_eq!(dur(12_345_678.0), "12.346 ms");
+        assert_eq!(dur(6.21e9), "6.210 s");
+        assert_eq!(dur(125e9), "2 m 5.0 s");
+    }
+}

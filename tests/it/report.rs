@@ -1,0 +1,257 @@
+//! Issue 6: statistics on known data, SLO gates and their exit codes, threshold files, formats.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use podtrace::report::{self, slo};
+use podtrace::timeline::PodTimeline;
+
+use crate::util::repo;
+
+/// Pods whose `startup_e2e` is 1..=10 ms, five on node a (1..=5) and five on node b, plus one
+/// pod on node b without the metric.
+fn known() -> Vec<PodTimeline> {
+    let mut pods: Vec<PodTimeline> = (1..=10)
+        .map(|i| {
+            let mut p = PodTimeline {
+                namespace: "ns".into(),
+                name: format!("p{i}"),
+                node: Some(if i <= 5 { "a" } else { "b" }.into()),
+                ..Default::default()
+            };
+            p.phases.insert("startup_e2e", i * 1_000_000);
+            p.phases.insert("scheduling", 100_000 * (11 - i));
+            p
+        })
+        .collect();
+    pods.push(PodTimeline {
+        namespace: "ns".into(),
+        name: "p11".into(),
+        node: Some("b".into()),
+        ..Default::default()
+    });
+    pods
+}
+
+#[test]
+fn percentiles_on_known_data() {
+    let r = report::build(&known(), 3).unwrap();
+    let s = r.stat("all", "all", "startup_e2e").unwrap();
+    assert_eq!((s.pods, s.count), (11, 10));
+    assert_eq!(s.coverage, 10.0 / 11.0);
+    assert_eq!(s.min, Some(1e6));
+    assert_eq!(s.max, Some(10e6));
+    assert_eq!(s.mean, Some(5.5e6));
+    // Type 7: h = (n-1)p = 9p over 1..10 ms.
+    assert_eq!(s.p50, Some(5.5e6));
+    assert!((s.p90.unwrap() - 9.1e6).abs() < 1e-3, "{:?}", s.p90);
+    assert!((s.p95.unwrap() - 9.55e6).abs() < 1e-3, "{:?}", s.p95);
+    assert!((s.p99.unwrap() - 9.91e6).abs() < 1e-3, "{:?}", s.p99);
+    // Per node: a = 1..5 ms, b = 6..10 ms and one pod without it.
+    let a = r.stat("node", "a", "startup_e2e").unwrap();
+    assert_eq!((a.count, a.p50, a.p90), (5, Some(3e6), Some(4.6e6)));
+    let b = r.stat("node", "b", "startup_e2e").unwrap();
+    assert_eq!((b.pods, b.count, b.p50), (6, 5, Some(8e6)));
+    assert_eq!(b.coverage, 5.0 / 6.0);
+    // A metric nobody has: count 0, no values.
+    let none = r.stat("all", "all", "programming").unwrap();
+    assert_eq!((none.count, none.p50), (0, None));
+    // Slowest by startup_e2e, slowest first.
+    let names: Vec<&str> = r.slowest.iter().map(|&i| r.rows[i].name.as_str()).collect();
+    assert_eq!(names, vec!["p10", "p9", "p8"]);
+}
+
+#[test]
+fn gates_pass_fail_and_coverage() {
+    let r = report::build(&known(), 3).unwrap();
+    let gates = vec![
+        slo::parse_gate("startup_e2e:p99<=9910us").unwrap(), // equal: passes
+        slo::parse_gate("startup_e2e:p99<9910us").unwrap(),  // strict: fails
+        slo::parse_gate("startup_e2e:max<=1s").unwrap(),
+        slo::parse_gate("programming:p50<=1s").unwrap(), // no data: fails
+    ];
+    let v = slo::check(&r, &gates, 0.0);
+    let pass: Vec<bool> = v.iter().map(|v| v.pass).collect();
+    assert_eq!(pass, vec![true, false, true, false]);
+    assert!(v[3].message.contains("missing"), "{}", v[3].message);
+    // p99 = 9.91 ms (float rounding of 9.91e6 ns aside) is 0 over the strict gate.
+    assert!(
+        v[1].message.starts_with("p99 of startup_e2e is 9.910 ms"),
+        "{}",
+        v[1].message
+    );
+    // 10 of 11 pods have startup_e2e: a 95 % coverage floor fails it.
+    let v = slo::check(&r, &gates[2..3], 0.95);
+    assert!(!v[0].pass);
+    assert!(v[0].message.contains("90.9 %"), "{}", v[0].message);
+    let v = slo::check(&r, &gates[2..3], 0.9);
+    assert!(v[0].pass);
+}
+
+fn podtrace(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn demo() -> String {
+    repo().join("samples/seed-demo").display().to_string()
+}
+
+#[test]
+fn exit_codes_and_messages() {
+    // The demo pod: startup_e2e 5.831904 s (created → running_observed).
+    let (code, out, _) = podtrace(&["report", "-q", &demo(), "--slo", "startup_e2e:p99<=10s"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(out.contains("PASS  p99 of startup_e2e is 5.812 s"), "{out}");
+    let (code, _, err) = podtrace(&["report", "-q", &demo(), "--slo", "startup_e2e:p99<=5s"]);
+    assert_eq!(code, Some(1));
+    assert!(
+        err.contains("SLO gate failed: p99 of startup_e2e is 5.812 s, 812.104 ms over <= 5.000 s"),
+        "{err}"
+    );
+    let (code, _, err) = podtrace(&["report", "-q", &demo(), "--slo", "startup_e2e:p99>=5s"]);
+    assert_eq!(code, Some(2), "a malformed gate is an error: {err}");
+    let (code, _, _) = podtrace(&["report", "-q", &demo(), "--slo", "upstream"]);
+    assert_eq!(code, Some(0));
+    let (code, _, err) = podtrace(&["report", "-q", "/nonexistent/bundle"]);
+    assert_eq!(code, Some(2), "{err}");
+}
+
+#[test]
+fn threshold_files_through_the_cli() {
+    let dir = tempfile::tempdir().unwrap();
+    let kb = dir.path().join("kube-burner.yml");
+    std::fs::write(
+        &kb,
+        "- conditionType: Ready\n  metric: P99\n  threshold: 3s\n- conditionType: PodScheduled\n  metric: Max\n  threshold: 1s\n",
+    )
+    .unwrap();
+    let cl2 = dir.path().join("cl2.yaml");
+    std::fs::write(&cl2, "perc50Threshold: 10s\nperc99Threshold: 10s\n").unwrap();
+    let (code, out, err) = podtrace(&[
+        "report",
+        "-q",
+        &demo(),
+        "--slo-file",
+        kb.to_str().unwrap(),
+        "--slo-file",
+        cl2.to_str().unwrap(),
+    ]);
+    // time_to_ready of the demo is 4.909706009 s: over 3 s. Scheduling (12 ms) and the
+    // startup SLI pass.
+    assert_eq!(code, Some(1), "{out}{err}");
+    assert!(
+        err.contains("p99 of time_to_ready is 4.910 s, 1.910 s over <= 3.000 s"),
+        "{err}"
+    );
+    assert_eq!(out.matches("PASS").count(), 3, "{out}");
+    assert_eq!(out.matches("FAIL").count(), 1, "{out}");
+}
+
+fn sim(dir: &std::path::Path, pods: usize) -> PathBuf {
+    let o = podtrace::simulate::SimOptions {
+        pods,
+        nodes: 3,
+        seed: 21,
+        ..Default::default()
+    };
+    podtrace::simulate::generate(dir, &o).unwrap();
+    dir.to_path_buf()
+}
+
+#[test]
+fn csv_parquet_json_and_markdown() {
+    let dir = tempfile::tempdir().unwrap();
+    let bundle = sim(&dir.path().join("b"), 40);
+    let b = bundle.to_str().unwrap();
+    let csv = dir.path().join("stats.csv");
+    let pq = dir.path().join("pods.parquet");
+    let pcsv = dir.path().join("pods.csv");
+    let (code, _, err) = podtrace(&[
+        "report",
+        "-q",
+        b,
+        "--format",
+        "csv",
+        "-o",
+        csv.to_str().unwrap(),
+        "--pods-parquet",
+        pq.to_str().unwrap(),
+        "--pods-csv",
+        pcsv.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    let (_, json_out, _) = podtrace(&["report", "-q", b, "--format", "json"]);
+    let j: serde_json::Value = serde_json::from_str(&json_out).unwrap();
+    assert_eq!(j["pods"], 40);
+    let p50 = j["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["dimension"] == "all" && s["metric"] == "startup_e2e")
+        .unwrap()["p50"]
+        .as_f64()
+        .unwrap();
+    // The same figure in the CSV (ms) and recomputed from the per-pod CSV (ns).
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("all,all,startup_e2e,"))
+        .unwrap();
+    let cells: Vec<&str> = line.split(',').collect();
+    let csv_p50: f64 = cells[col("p50_ms")].parse().unwrap();
+    assert!((csv_p50 - p50 / 1e6).abs() < 1e-9, "{csv_p50} vs {p50}");
+    let pods = std::fs::read_to_string(&pcsv).unwrap();
+    let phead: Vec<&str> = pods.lines().next().unwrap().split(',').collect();
+    let pc = phead.iter().position(|h| *h == "startup_e2e").unwrap();
+    assert!(phead.contains(&"at_requested") && phead.contains(&"kubelet_prep"));
+    let mut v: Vec<f64> = pods
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(pc).unwrap().parse::<f64>().unwrap())
+        .collect();
+    assert_eq!(v.len(), 40);
+    v.sort_by(f64::total_cmp);
+    // Type 7 by hand: h = 39 × 0.5 = 19.5.
+    let by_hand = v[19] + 0.5 * (v[20] - v[19]);
+    assert!((by_hand - p50).abs() < 1e-6, "{by_hand} vs {p50}");
+    // Parquet: a real Parquet file (magic at both ends) with the 40 rows.
+    let bytes = std::fs::read(&pq).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1");
+    assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
+    use polars_io::SerReader;
+    let df = polars_io::parquet::read::ParquetReader::new(std::fs::File::open(&pq).unwrap())
+        .finish()
+        .unwrap();
+    assert_eq!(df.height(), 40);
+    let col = df.column("startup_e2e").unwrap().i64().unwrap().clone();
+    let mut from_pq: Vec<f64> = col.iter().map(|x| x.unwrap() as f64).collect();
+    from_pq.sort_by(f64::total_cmp);
+    assert_eq!(from_pq, v);
+
+    let (code, md, _) = podtrace(&["report", "-q", b, "--format", "markdown"]);
+    assert_eq!(code, Some(0));
+    assert!(md.starts_with("# podtrace report: 40 pods"), "{md}");
+    let header = md.lines().find(|l| l.starts_with("| metric ")).unwrap();
+    let cells: Vec<&str> = header
+        .split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    assert_eq!(
+        cells,
+        [
+            "metric", "count", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean"
+        ]
+    );
+    assert!(md.contains("\n## By node\n"), "{md}");
+}
