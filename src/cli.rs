@@ -30,14 +30,41 @@ pub enum Command {
     /// (ground-truth.json): a bundle to try podtrace on, and data of any size for tests and
     /// benchmarks.
     Simulate(SimulateArgs),
+    #[cfg(feature = "otlp")]
     /// Export every pod's startup as an OpenTelemetry trace: to an OTLP collector (Jaeger,
     /// Tempo, …) over gRPC or HTTP/protobuf, and/or to OTLP JSON and Perfetto files.
     Trace(TraceArgs),
+    #[cfg(feature = "report")]
     /// Latency statistics per phase and group, SLO gates (exit 1 on a breach), charts and a
     /// one-file HTML report.
     Report(ReportArgs),
+    #[cfg(feature = "report")]
+    /// Compare two runs (did the upgrade slow pod startup down?): percentile deltas per phase and
+    /// group with bootstrap intervals and a Mann–Whitney test; overlaid CDFs with --charts.
+    Diff(DiffArgs),
 }
 
+#[cfg(feature = "report")]
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// The first run's logs (a directory or archive).
+    pub before: PathBuf,
+    /// The second run's logs.
+    pub after: PathBuf,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Write overlaid CDFs (SVG and PNG) into this directory.
+    #[arg(long)]
+    pub charts: Option<PathBuf>,
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    pub year: Option<i32>,
+    #[arg(long, value_parser = parse_timezone)]
+    pub timezone: Option<i32>,
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+#[cfg(feature = "report")]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     Text,
@@ -47,6 +74,7 @@ pub enum ReportFormat {
     Parquet,
 }
 
+#[cfg(feature = "report")]
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     #[command(flatten)]
@@ -158,6 +186,7 @@ pub struct AnalyzeArgs {
     pub format: Format,
 }
 
+#[cfg(feature = "otlp")]
 #[derive(Debug, clap::Args)]
 pub struct TraceArgs {
     #[command(flatten)]
@@ -198,6 +227,7 @@ pub struct TraceArgs {
     pub send: bool,
 }
 
+#[cfg(feature = "otlp")]
 /// `key=value` → (key, value).
 pub fn parse_header(s: &str) -> Result<(String, String), String> {
     match s.split_once('=') {
@@ -352,6 +382,7 @@ fn print_warnings(a: &crate::Analysis, quiet: bool, err: &mut dyn Write) -> anyh
     Ok(())
 }
 
+#[cfg(feature = "otlp")]
 /// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
 /// span could not be sent (the summary says how many and where they went), 2 on error.
 pub fn trace(
@@ -451,6 +482,7 @@ pub fn trace(
     Ok(code)
 }
 
+#[cfg(feature = "report")]
 fn create_file(p: &PathBuf) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
@@ -461,6 +493,7 @@ fn create_file(p: &PathBuf) -> anyhow::Result<std::io::BufWriter<std::fs::File>>
         .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
 }
 
+#[cfg(feature = "report")]
 /// Runs `report`: 0 when every gate passes, 1 when one fails (or no pod was found), 2 on error.
 pub fn report(
     args: &ReportArgs,
@@ -549,6 +582,47 @@ pub fn report(
     } else {
         ExitCode::SUCCESS
     })
+}
+
+#[cfg(feature = "report")]
+/// Runs `diff`: 0 when both runs have pods, 2 otherwise.
+pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
+    use crate::report::{self, diff};
+    let mut rows = Vec::new();
+    for p in [&args.before, &args.after] {
+        let input = InputArgs {
+            paths: vec![p.clone()],
+            year: args.year,
+            timezone: args.timezone,
+            quiet: args.quiet,
+            no_skew_correction: false,
+        };
+        let a = run(&input);
+        print_warnings(&a, args.quiet, err)?;
+        if a.pods.is_empty() {
+            writeln!(err, "podtrace: no pods found in {}", p.display())?;
+            return Ok(ExitCode::from(2));
+        }
+        rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
+    }
+    let c = diff::compare(&rows[0], &rows[1]);
+    match args.format {
+        Format::Text => diff::text(&c, out)?,
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut *out, &c)?;
+            writeln!(out)?;
+        }
+    }
+    if let Some(dir) = &args.charts {
+        let w = report::charts::write_diff(&rows[0], &rows[1], dir)?;
+        writeln!(
+            err,
+            "podtrace: wrote {} charts to {}",
+            w.len(),
+            dir.display()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).

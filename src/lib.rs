@@ -7,10 +7,12 @@ pub mod cli;
 pub mod event;
 pub mod export;
 pub mod input;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod simulate;
 pub mod sources;
 pub mod timeline;
+#[cfg(feature = "otlp")]
 pub mod trace;
 
 use std::collections::{BTreeMap, HashMap};

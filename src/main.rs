@@ -13,8 +13,12 @@ fn main() -> ExitCode {
         Command::Analyze(args) => podtrace::cli::analyze(args, &mut out, &mut err),
         Command::Inspect(args) => podtrace::cli::inspect(args, &mut out),
         Command::Simulate(args) => podtrace::cli::simulate(args, &mut out),
+        #[cfg(feature = "otlp")]
         Command::Trace(args) => podtrace::cli::trace(args, &mut out, &mut err),
+        #[cfg(feature = "report")]
         Command::Report(args) => podtrace::cli::report(args, &mut out, &mut err),
+        #[cfg(feature = "report")]
+        Command::Diff(args) => podtrace::cli::diff(args, &mut out, &mut err),
     };
     let res = res.and_then(|code| {
         out.flush()?;

@@ -6,10 +6,13 @@ mod demo;
 mod formats;
 mod layouts;
 mod real;
+#[cfg(feature = "otlp")]
 mod receiver;
+#[cfg(feature = "report")]
 mod report;
 mod robust;
 mod simulated;
 mod sources;
+#[cfg(feature = "otlp")]
 mod trace;
 mod util;

@@ -255,3 +255,112 @@ fn csv_parquet_json_and_markdown() {
     );
     assert!(md.contains("\n## By node\n"), "{md}");
 }
+
+#[test]
+fn charts_and_html_for_the_demo() {
+    let dir = tempfile::tempdir().unwrap();
+    let charts = dir.path().join("charts");
+    let html = dir.path().join("r.html");
+    let (code, _, err) = podtrace(&[
+        "report",
+        "-q",
+        &demo(),
+        "--charts",
+        charts.to_str().unwrap(),
+        "--html",
+        html.to_str().unwrap(),
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    for name in [
+        "waterfall",
+        "phases-by-node",
+        "cdf",
+        "histogram-startup_e2e",
+        "boxes-by-node",
+        "starts-over-time",
+        "endpoint-fanout",
+    ] {
+        let png = std::fs::read(charts.join(format!("{name}.png"))).unwrap();
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{name}");
+        let svg = std::fs::read_to_string(charts.join(format!("{name}.svg"))).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("</svg>"), "{name}");
+    }
+    // The demo's one pod is the waterfall's one row; the fan-out names both nodes.
+    let w = std::fs::read_to_string(charts.join("waterfall.svg")).unwrap();
+    assert!(w.contains("default/pod-demo") && w.contains("The 1 slowest pods by time_to_serving"));
+    let f = std::fs::read_to_string(charts.join("endpoint-fanout.svg")).unwrap();
+    assert!(
+        f.contains("kind-worker")
+            && f.contains("kind-control-plane")
+            && f.contains("2 nodes programmed")
+    );
+    let h = std::fs::read_to_string(&html).unwrap();
+    assert!(h.starts_with("<!DOCTYPE html>"));
+    // Self-contained: nothing fetched from anywhere.
+    for needle in ["src=\"http", "href=\"http", "@import", "url(http"] {
+        assert!(!h.contains(needle), "{needle}");
+    }
+    assert_eq!(h.matches("<figure").count(), 7);
+    assert!(h.contains("\"name\":\"pod-demo\""));
+}
+
+fn diff_json(before: &str, after: &str) -> serde_json::Value {
+    let (code, out, err) = podtrace(&["diff", "-q", before, after, "--format", "json"]);
+    assert_eq!(code, Some(0), "{err}");
+    serde_json::from_str(&out).unwrap()
+}
+
+#[test]
+fn diff_of_a_run_with_itself_and_with_a_slower_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sim(&dir.path().join("a"), 150);
+    let slow = dir.path().join("b");
+    podtrace::simulate::generate(
+        &slow,
+        &podtrace::simulate::SimOptions {
+            pods: 150,
+            nodes: 3,
+            seed: 22,
+            failures: true,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let same = diff_json(a.to_str().unwrap(), a.to_str().unwrap());
+    let rows = same.as_array().unwrap();
+    assert!(!rows.is_empty());
+    for r in rows {
+        assert_eq!(r["significant"], false, "{r}");
+        for d in r["deltas"].as_array().unwrap() {
+            assert_eq!(d["delta"].as_f64().unwrap(), 0.0);
+        }
+    }
+    // One pod in ten unschedulable for a while: scheduling's p99 rises, significantly; its
+    // median does not move, and neither does the distribution as a whole (Mann–Whitney).
+    let c = diff_json(a.to_str().unwrap(), slow.to_str().unwrap());
+    let sched = c
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dimension"] == "all" && r["metric"] == "scheduling")
+        .unwrap();
+    let p99 = sched["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stat"] == "p99")
+        .unwrap();
+    assert!(p99["delta"].as_f64().unwrap() > 1e9, "{p99}");
+    let ci = p99["ci"].as_array().unwrap();
+    assert!(ci[0].as_f64().unwrap() > 0.0, "{p99}");
+    assert_eq!(p99["significant"], true);
+    assert_eq!(sched["significant"], true);
+    let p50 = sched["deltas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["stat"] == "p50")
+        .unwrap();
+    assert_eq!(p50["significant"], false, "{p50}");
+    assert!(sched["p_value"].as_f64().unwrap() > 0.05, "{sched}");
+}

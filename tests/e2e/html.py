@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""The HTML report in a real headless Chromium (Debian's `chromium`).
+
+For the seed demo and a generated bundle (10,000 pods by default), `podtrace report` writes the
+HTML report and the charts; Chromium then loads `report.html#selftest` (the page sorts its pod
+table, opens a pod's timeline and writes the outcome into <body data-selftest>), its DOM and
+console are checked (no console errors, no uncaught exceptions), and a screenshot is taken.
+Before that, the harness proves it can see console errors on a page that makes some.
+
+usage: html.py PODTRACE_BIN WORKDIR [PODS]
+"""
+
+import re
+import struct
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--enable-logging=stderr", "--v=0", "--virtual-time-budget=10000",
+]
+
+
+def chromium(work, url, extra):
+    profile = work / f"profile-{time.time_ns()}"
+    r = subprocess.run(
+        [CHROMIUM, *FLAGS, f"--user-data-dir={profile}", *extra, url],
+        capture_output=True, text=True, timeout=300,
+    )
+    return r.stdout, r.stderr
+
+
+def console_errors(stderr):
+    """Every console message and uncaught exception. Headless Chromium logs them all at INFO
+    (console.error included), so the level cannot be told apart: the report writes nothing to the
+    console, and any message counts as a failure."""
+    return [l for l in stderr.splitlines() if ":CONSOLE" in l or "Uncaught" in l]
+
+
+def png_size(path):
+    with open(path, "rb") as f:
+        head = f.read(24)
+    assert head[:8] == b"\x89PNG\r\n\x1a\n", f"{path} is not a PNG"
+    return struct.unpack(">II", head[16:24])
+
+
+def check_page(work, name, html):
+    url = f"file://{html}#selftest"
+    dom, err = chromium(work, url, ["--dump-dom"])
+    failures = []
+    m = re.search(r'data-selftest="([^"]*)"', dom)
+    if not m or not m.group(1).startswith("ok"):
+        failures.append(f"{name}: selftest {m.group(1) if m else 'did not run'}")
+    errs = re.search(r'data-errors="([^"]*)"', dom)
+    if errs:
+        failures.append(f"{name}: page errors: {errs.group(1)}")
+    ce = console_errors(err)
+    if ce:
+        failures.append(f"{name}: console: {ce[:5]}")
+    shot = work / f"{name}.screenshot.png"
+    chromium(work, url, [f"--screenshot={shot}", "--window-size=1400,2400"])
+    if not shot.exists():
+        failures.append(f"{name}: no screenshot")
+    else:
+        w, h = png_size(shot)
+        print(f"{name}: selftest {m.group(1) if m else '-'}; screenshot {shot} {w}x{h}, {shot.stat().st_size} bytes")
+        if (w, h) != (1400, 2400) or shot.stat().st_size < 20_000:
+            failures.append(f"{name}: screenshot {w}x{h} {shot.stat().st_size} bytes looks empty")
+    return failures
+
+
+def main():
+    podtrace, work = sys.argv[1], Path(sys.argv[2]).resolve()
+    pods = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
+    work.mkdir(parents=True, exist_ok=True)
+    failures = []
+
+    # The harness sees console errors and uncaught exceptions.
+    bad = work / "bad.html"
+    bad.write_text("<html><body><script>console.error('deliberate console error');"
+                   "throw new Error('deliberate exception');</script></body></html>")
+    _, err = chromium(work, f"file://{bad}", ["--dump-dom"])
+    seen = console_errors(err)
+    if not any("deliberate console error" in l for l in seen) or not any("deliberate exception" in l for l in seen):
+        failures.append(f"harness: console errors not detected: {seen}")
+    else:
+        print("harness: console errors and exceptions are detected")
+
+    repo = Path(__file__).resolve().parents[2]
+    gen = work / "generated"
+    subprocess.run([podtrace, "simulate", str(gen), "--pods", str(pods), "--nodes", "20",
+                    "--seed", "6", "--failures", "--init-containers"], check=True)
+    for name, bundle in (("demo", repo / "samples" / "seed-demo"), (f"generated-{pods}", gen)):
+        html = work / f"{name}.html"
+        charts = work / f"{name}-charts"
+        t = time.time()
+        r = subprocess.run([podtrace, "report", "-q", str(bundle), "--slo", "upstream",
+                            "--html", str(html), "--charts", str(charts)], capture_output=True, text=True)
+        took = time.time() - t
+        if r.returncode not in (0, 1):
+            failures.append(f"{name}: podtrace report exited {r.returncode}: {r.stderr}")
+            continue
+        sizes = sorted((p.name, p.stat().st_size) for p in charts.iterdir())
+        print(f"{name}: report in {took:.2f} s; HTML {html.stat().st_size} bytes; charts: "
+              + ", ".join(f"{n} {s}" for n, s in sizes))
+        if len(sizes) < 12:
+            failures.append(f"{name}: only {len(sizes)} chart files")
+        failures += check_page(work, name, html)
+
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
