@@ -470,11 +470,16 @@ fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: &str) -> a
     Ok(())
 }
 
-/// Box plots (p5, p25, median, p75, p95) per node for the node-side phases that vary the most
-/// between nodes, one panel per phase.
+/// Box plots per node (box: quartiles and median; whiskers: the farthest values within 1.5 IQR,
+/// Tukey's rule) for the node-side phases that vary the most between nodes, one panel per phase.
 fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let gs = groups(&r.rows, |p| p.node.as_str(), max_groups);
+    let per_node = |rs: &[&PodRow], ph: &str| -> Vec<f64> {
+        rs.iter()
+            .filter_map(|p| p.values.get(ph).map(|x| ms(*x)))
+            .collect()
+    };
     // Node-side phases, ranked by the spread of their per-node medians.
     let mut candidates: Vec<(&str, f64)> = [
         "kubelet_watch",
@@ -490,17 +495,11 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
     .map(|ph| {
         let meds: Vec<f64> = gs
             .iter()
-            .filter_map(|(_, rs)| {
-                let mut v: Vec<f64> = rs
-                    .iter()
-                    .filter_map(|p| p.values.get(ph).map(|x| ms(*x)))
-                    .collect();
-                median(&mut v)
-            })
+            .filter_map(|(_, rs)| median(&mut per_node(rs, ph)))
             .collect();
-        let spread = meds.iter().cloned().fold(f64::NEG_INFINITY, f64::max)
-            - meds.iter().cloned().fold(f64::INFINITY, f64::min);
-        (*ph, if spread.is_finite() { spread } else { -1.0 })
+        let hi = meds.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+        let lo = meds.iter().cloned().fold(f64::INFINITY, f64::min);
+        (*ph, if (hi - lo).is_finite() { hi - lo } else { -1.0 })
     })
     .filter(|(_, s)| *s >= 0.0)
     .collect();
@@ -510,7 +509,7 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
     title_area
         .titled(
             &format!(
-                "Phases that vary most between nodes (p5, p25, median, p75, p95; top {} nodes)",
+                "Phases that vary most between nodes (box: quartiles; whiskers: 1.5 IQR; top {} nodes)",
                 gs.len()
             ),
             ("sans-serif", TITLE),
@@ -518,22 +517,13 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
         .map_err(err)?;
     let panels = body.split_evenly((1, candidates.len().max(1)));
     let n = gs.len().max(1) as u32;
+    // Two segments per node, the box in the first and a gap in the second, so that boxes of
+    // neighbouring nodes never touch.
+    let slot = |k: usize| 2 * (n - 1 - k as u32) + 1;
     for ((phase, _), panel) in candidates.iter().zip(panels.iter()) {
         let stats: Vec<Option<[f64; 5]>> = gs
             .iter()
-            .map(|(_, rs)| {
-                let mut v: Vec<f64> = rs
-                    .iter()
-                    .filter_map(|p| p.values.get(phase).map(|x| ms(*x)))
-                    .collect();
-                Some([
-                    quantile(&mut v, 0.05)?,
-                    quantile(&mut v, 0.25)?,
-                    quantile(&mut v, 0.5)?,
-                    quantile(&mut v, 0.75)?,
-                    quantile(&mut v, 0.95)?,
-                ])
-            })
+            .map(|(_, rs)| tukey(&mut per_node(rs, phase)))
             .collect();
         let xmax = stats.iter().flatten().map(|s| s[4]).fold(1e-3, f64::max) * 1.1;
         let names: Vec<String> = gs.iter().map(|(g, _)| short(g, 18)).collect();
@@ -542,17 +532,17 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
             .margin(8)
             .x_label_area_size(36)
             .y_label_area_size(130)
-            .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
+            .build_cartesian_2d(0f64..xmax, (0u32..2 * n).into_segmented())
             .map_err(err)?;
         chart
             .configure_mesh()
             .disable_y_mesh()
             .x_desc("ms")
             .x_labels(4)
-            .y_labels(n as usize)
+            .y_labels(2 * n as usize + 1)
             .y_label_formatter(&|v| match v {
-                SegmentValue::CenterOf(i) => (n - 1)
-                    .checked_sub(*i)
+                SegmentValue::CenterOf(i) if i % 2 == 1 => (n - 1)
+                    .checked_sub(i / 2)
                     .and_then(|k| names.get(k as usize))
                     .cloned()
                     .unwrap_or_default(),
@@ -562,11 +552,11 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
             .draw()
             .map_err(err)?;
         let c = color(phase);
-        for (y, s) in stats.iter().enumerate() {
-            let Some([p5, q1, med, q3, p95]) = *s else {
+        for (k, st) in stats.iter().enumerate() {
+            let Some([lo, q1, med, q3, hi]) = *st else {
                 continue;
             };
-            let y = row(y, n);
+            let y = slot(k);
             let mid = || SegmentValue::CenterOf(y);
             chart
                 .draw_series([Rectangle::new(
@@ -579,8 +569,8 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
                 .map_err(err)?;
             chart
                 .draw_series([
-                    PathElement::new(vec![(p5, mid()), (q1, mid())], BLACK.stroke_width(1)),
-                    PathElement::new(vec![(q3, mid()), (p95, mid())], BLACK.stroke_width(1)),
+                    PathElement::new(vec![(lo, mid()), (q1, mid())], BLACK.stroke_width(1)),
+                    PathElement::new(vec![(q3, mid()), (hi, mid())], BLACK.stroke_width(1)),
                     PathElement::new(
                         vec![
                             (med, SegmentValue::Exact(y)),
@@ -593,6 +583,24 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
         }
     }
     Ok(())
+}
+
+/// Tukey's box: (lower whisker, q1, median, q3, upper whisker), whiskers at the farthest values
+/// within 1.5 IQR of the box. None for no values.
+fn tukey(v: &mut [f64]) -> Option<[f64; 5]> {
+    let (q1, med, q3) = (quantile(v, 0.25)?, quantile(v, 0.5)?, quantile(v, 0.75)?);
+    let iqr = q3 - q1;
+    let lo = v
+        .iter()
+        .copied()
+        .filter(|x| *x >= q1 - 1.5 * iqr)
+        .fold(q1, f64::min);
+    let hi = v
+        .iter()
+        .copied()
+        .filter(|x| *x <= q3 + 1.5 * iqr)
+        .fold(q3, f64::max);
+    Some([lo, q1, med, q3, hi])
 }
 
 /// Pod starts over time: x = creation time, y = the ranking metric, colour = the same latency.
@@ -970,5 +978,8 @@ mod tests {
         assert!((quantile(&mut v, 0.9).unwrap() - 9.1).abs() < 1e-12);
         assert_eq!(quantile(&mut [], 0.5), None);
         assert_eq!(short("abcdef", 4), "…def");
+        // 1..=9 and one outlier: q1 = 3.25, q3 = 7.75, IQR 4.5, upper fence 14.5 → 100 is out.
+        let mut v: Vec<f64> = (1..=9).map(f64::from).chain([100.0]).collect();
+        assert_eq!(tukey(&mut v), Some([1.0, 3.25, 5.5, 7.75, 9.0]));
     }
 }
