@@ -113,7 +113,7 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .x_desc("ms since requested")
+        .x_desc("ms since requested (or the pod's first milestone when that is missing)")
         .y_labels(n as usize)
         .y_label_formatter(&|v| match v {
             SegmentValue::CenterOf(i) => (n - 1)
@@ -359,15 +359,7 @@ fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> any
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let lo = series
-        .iter()
-        .filter_map(|(_, v)| v.first())
-        .fold(f64::INFINITY, |a, b| a.min(*b))
-        .max(1e-3);
-    let hi = series
-        .iter()
-        .filter_map(|(_, v)| v.last())
-        .fold(lo * 10.0, |a, b| a.max(*b));
+    let (lo, hi) = log_range(series.iter().flat_map(|(_, v)| v.iter().copied()));
     let mut chart = ChartBuilder::on(root)
         .caption("Distribution of each phase (CDF)", ("sans-serif", TITLE))
         .margin(12)
@@ -417,6 +409,21 @@ fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> any
         .draw()
         .map_err(err)?;
     Ok(())
+}
+
+/// A log-scale range covering the positive values, at least a decade wide; 1–10 ms when there
+/// are none (an empty chart must not make an infinite axis).
+fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (lo, hi) = values
+        .filter(|x| x.is_finite() && *x > 0.0)
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !lo.is_finite() {
+        return (1.0, 10.0);
+    }
+    let lo = lo.max(1e-3);
+    (lo, hi.max(lo * 10.0))
 }
 
 /// Histogram of one metric (40 bins).
@@ -899,8 +906,7 @@ fn diff_cdf<DB: DrawingBackend>(
         .iter()
         .flat_map(|m| series(before, m).into_iter().chain(series(after, m)))
         .collect();
-    let lo = all.iter().cloned().fold(f64::INFINITY, f64::min).max(1e-3);
-    let hi = all.iter().cloned().fold(lo * 10.0, f64::max);
+    let (lo, hi) = log_range(all.iter().copied());
     let mut chart = ChartBuilder::on(root)
         .caption(
             "Before (thin, light) and after (thick): CDF of each aggregate",
@@ -978,6 +984,9 @@ mod tests {
         assert!((quantile(&mut v, 0.9).unwrap() - 9.1).abs() < 1e-12);
         assert_eq!(quantile(&mut [], 0.5), None);
         assert_eq!(short("abcdef", 4), "…def");
+        assert_eq!(log_range(std::iter::empty()), (1.0, 10.0));
+        assert_eq!(log_range([0.0, -1.0, f64::NAN].into_iter()), (1.0, 10.0));
+        assert_eq!(log_range([5.0, 20.0].into_iter()), (5.0, 50.0));
         // 1..=9 and one outlier: q1 = 3.25, q3 = 7.75, IQR 4.5, upper fence 14.5 → 100 is out.
         let mut v: Vec<f64> = (1..=9).map(f64::from).chain([100.0]).collect();
         assert_eq!(tukey(&mut v), Some([1.0, 3.25, 5.5, 7.75, 9.0]));
