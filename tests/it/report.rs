@@ -364,3 +364,31 @@ fn diff_of_a_run_with_itself_and_with_a_slower_one() {
     assert_eq!(p50["significant"], false, "{p50}");
     assert!(sched["p_value"].as_f64().unwrap() > 0.05, "{sched}");
 }
+
+/// Every real sample: statistics, every chart and the HTML report, without a panic or a hang
+/// (an empty CDF once made an infinite log axis).
+#[test]
+fn every_real_sample_reports_and_charts() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut with_pods = 0;
+    for e in std::fs::read_dir(repo().join("samples/real")).unwrap() {
+        let p = e.unwrap().path();
+        if !p.is_dir() {
+            continue;
+        }
+        let a = crate::util::analyze(std::slice::from_ref(&p));
+        let r = report::build(&a.pods, 10).unwrap();
+        assert_eq!(r.rows.len(), a.pods.len());
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let written = report::charts::write_all(&r, &a, &dir.path().join(&name)).unwrap();
+        let mut html = Vec::new();
+        report::html::write(&r, &a, &[], &mut html).unwrap();
+        if !a.pods.is_empty() {
+            with_pods += 1;
+            assert!(written.len() >= 12, "{name}: {} charts", written.len());
+            let h = String::from_utf8(html).unwrap();
+            assert!(h.contains(&format!("\"name\":\"{}\"", a.pods[0].name)), "{name}");
+        }
+    }
+    assert!(with_pods >= 9, "{with_pods} samples with pods");
+}
