@@ -118,6 +118,47 @@ impl Receiver {
         (g.bodies, g.bytes)
     }
 
+    /// An HTTPS receiver (rustls, ring) with this certificate chain and key (PEM).
+    #[allow(dead_code)] // not used by the bench
+    pub fn https(cert: &[u8], key: &[u8]) -> Receiver {
+        use rustls::pki_types::pem::PemObject;
+        use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+        let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(cert)
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let key = PrivateKeyDer::from_pem_slice(key).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let config = Arc::new(
+            rustls::ServerConfig::builder_with_provider(provider)
+                .with_safe_default_protocol_versions()
+                .unwrap()
+                .with_no_client_auth()
+                .with_single_cert(certs, key)
+                .unwrap(),
+        );
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let store = store(true);
+        let s = store.clone();
+        std::thread::spawn(move || {
+            for conn in listener.incoming() {
+                let Ok(tcp) = conn else { continue };
+                let (s, config) = (s.clone(), config.clone());
+                std::thread::spawn(move || {
+                    let Ok(tls) = rustls::ServerConnection::new(config) else {
+                        return;
+                    };
+                    serve_http(rustls::StreamOwned::new(tls, tcp), &s);
+                });
+            }
+        });
+        Receiver {
+            addr,
+            store,
+            _rt: None,
+        }
+    }
+
     /// An HTTP receiver that reads each body and answers without decoding it: what podtrace
     /// itself costs, without a collector's work on the same cores.
     #[allow(dead_code)] // not used by the tests
@@ -194,8 +235,7 @@ impl Receiver {
     }
 }
 
-fn serve_http(conn: std::net::TcpStream, store: &Store) {
-    let mut w = conn.try_clone().unwrap();
+fn serve_http<S: Read + Write>(conn: S, store: &Store) {
     let mut r = BufReader::new(conn);
     loop {
         let mut line = String::new();
@@ -251,7 +291,11 @@ fn serve_http(conn: std::net::TcpStream, store: &Store) {
             "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\n\r\n",
             resp.len()
         );
-        if w.write_all(head.as_bytes()).is_err() || w.write_all(&resp).is_err() {
+        let w = r.get_mut();
+        if w.write_all(head.as_bytes()).is_err()
+            || w.write_all(&resp).is_err()
+            || w.flush().is_err()
+        {
             return;
         }
     }

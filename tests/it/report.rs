@@ -387,7 +387,10 @@ fn every_real_sample_reports_and_charts() {
             with_pods += 1;
             assert!(written.len() >= 12, "{name}: {} charts", written.len());
             let h = String::from_utf8(html).unwrap();
-            assert!(h.contains(&format!("\"name\":\"{}\"", a.pods[0].name)), "{name}");
+            assert!(
+                h.contains(&format!("\"name\":\"{}\"", a.pods[0].name)),
+                "{name}"
+            );
         }
     }
     assert!(with_pods >= 9, "{with_pods} samples with pods");

@@ -596,3 +596,35 @@ fn tls_with_a_private_ca() {
     assert_eq!((r.spans_sent, r.spans_failed), (23, 0), "{:?}", r.errors);
     check_every_field(&spans, &flatten(&rx.received()));
 }
+
+#[test]
+fn https_with_a_private_ca() {
+    let dir = tempfile::tempdir().unwrap();
+    let (ca, cert, key) = certificates(dir.path());
+    let rx = Receiver::https(&cert, &key);
+    let a = analyze(&[demo()]);
+    let spans: std::sync::Arc<[PlannedSpan]> =
+        trace::plan_all(&a.pods, &TraceOptions::default()).into();
+    let mut o = SendOptions {
+        protocol: Some(Protocol::HttpProtobuf),
+        endpoint: Some(format!("https://localhost:{}", rx.addr.port())),
+        batch_spans: 1000,
+        timeout: Some(std::time::Duration::from_secs(5)),
+        headers: vec![("authorization".into(), "Bearer s3cret".into())],
+        ..Default::default()
+    };
+    // Untrusted server: nothing delivered, every span counted as failed.
+    let r = otlp::send(&spans, &o, &no_env).unwrap();
+    assert_eq!((r.spans_sent, r.spans_failed), (0, 23));
+    assert!(rx.received().is_empty());
+    o.certificate = Some(ca);
+    let r = otlp::send(&spans, &o, &no_env).unwrap();
+    assert_eq!((r.spans_sent, r.spans_failed), (23, 0), "{:?}", r.errors);
+    let got = rx.received();
+    assert!(got.iter().all(|g| {
+        g.path == "/v1/traces"
+            && g.headers
+                .contains(&("authorization".into(), "Bearer s3cret".into()))
+    }));
+    check_every_field(&spans, &flatten(&got));
+}
