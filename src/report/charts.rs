@@ -259,6 +259,7 @@ fn groups(rows: &[PodRow], key: fn(&PodRow) -> &str, max: usize) -> Vec<(String,
 fn stacked<DB: DrawingBackend>(
     full: &Area<DB>,
     r: &Report,
+    by: Grouping,
     max_groups: usize,
 ) -> anyhow::Result<()> {
     full.fill(&WHITE).map_err(err)?;
@@ -266,7 +267,7 @@ fn stacked<DB: DrawingBackend>(
     let (root, side) = full.split_horizontally(w - 170);
     legend(&side, &phase_legend())?;
     let root = &root;
-    let gs = groups(&r.rows, |p| p.node.as_str(), max_groups);
+    let gs = groups(&r.rows, by.key(), max_groups);
     let n = gs.len().max(1) as u32;
     let medians: Vec<Vec<f64>> = gs
         .iter()
@@ -295,7 +296,8 @@ fn stacked<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption(
             format!(
-                "Median phase durations per node (top {} nodes by pods)",
+                "Median phase durations per {} (top {} by pods)",
+                by.name(),
                 gs.len()
             ),
             ("sans-serif", TITLE),
@@ -742,11 +744,34 @@ pub fn fanout_pod(a: &crate::Analysis) -> Option<&crate::timeline::PodTimeline> 
         })
 }
 
+/// A dimension charts can group pods by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Grouping {
+    Node,
+    Owner,
+}
+
+impl Grouping {
+    fn key(self) -> fn(&PodRow) -> &str {
+        match self {
+            Grouping::Node => |p| p.node.as_str(),
+            Grouping::Owner => |p| p.owner.as_str(),
+        }
+    }
+    fn name(self) -> &'static str {
+        match self {
+            Grouping::Node => "node",
+            Grouping::Owner => "owner",
+        }
+    }
+}
+
 /// The charts of a report, in order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Chart {
     Waterfall,
     PhasesByNode,
+    PhasesByOwner,
     Cdf,
     Histogram,
     BoxesByNode,
@@ -755,9 +780,10 @@ pub enum Chart {
 }
 
 impl Chart {
-    pub const ALL: [Chart; 7] = [
+    pub const ALL: [Chart; 8] = [
         Chart::Waterfall,
         Chart::PhasesByNode,
+        Chart::PhasesByOwner,
         Chart::Cdf,
         Chart::Histogram,
         Chart::BoxesByNode,
@@ -769,6 +795,7 @@ impl Chart {
         match self {
             Chart::Waterfall => "waterfall",
             Chart::PhasesByNode => "phases-by-node",
+            Chart::PhasesByOwner => "phases-by-owner",
             Chart::Cdf => "cdf",
             Chart::Histogram => "histogram-startup_e2e",
             Chart::BoxesByNode => "boxes-by-node",
@@ -781,6 +808,7 @@ impl Chart {
         match self {
             Chart::Waterfall => "Slowest pods",
             Chart::PhasesByNode => "Where each node's time goes",
+            Chart::PhasesByOwner => "Where each workload's time goes",
             Chart::Cdf => "Distributions",
             Chart::Histogram => "startup_e2e histogram",
             Chart::BoxesByNode => "Node-to-node variation",
@@ -802,6 +830,12 @@ fn size(c: Chart, r: &Report, a: &crate::Analysis) -> Option<(u32, u32)> {
         // At least the legend's height.
         Chart::Waterfall => (1400, (140 + 30 * r.slowest.len().max(1) as u32).max(320)),
         Chart::PhasesByNode => (1400, (160 + 32 * nodes).max(320)),
+        Chart::PhasesByOwner => {
+            let owners = groups(&r.rows, Grouping::Owner.key(), MAX_NODES_STACKED)
+                .len()
+                .max(1) as u32;
+            (1400, (160 + 32 * owners).max(320))
+        }
         Chart::Cdf => (1400, 800),
         Chart::Histogram => (1200, 600),
         Chart::BoxesByNode => (1600, 200 + 30 * nodes.min(MAX_NODES_BOXES as u32)),
@@ -831,7 +865,8 @@ fn draw<DB: DrawingBackend>(
             );
             waterfall(root, r, &title)
         }
-        Chart::PhasesByNode => stacked(root, r, MAX_NODES_STACKED),
+        Chart::PhasesByNode => stacked(root, r, Grouping::Node, MAX_NODES_STACKED),
+        Chart::PhasesByOwner => stacked(root, r, Grouping::Owner, MAX_NODES_STACKED),
         Chart::Cdf => {
             let m: Vec<&str> = MAIN_PATH.iter().copied().chain(super::AGGREGATES).collect();
             cdf(root, r, &m)

@@ -107,7 +107,7 @@ def main():
         sizes = sorted((p.name, p.stat().st_size) for p in charts.iterdir())
         print(f"{name}: report in {took:.2f} s; HTML {html.stat().st_size} bytes; charts: "
               + ", ".join(f"{n} {s}" for n, s in sizes))
-        if len(sizes) < 12:
+        if len(sizes) < 14:
             failures.append(f"{name}: only {len(sizes)} chart files")
         failures += check_page(work, name, html)
 

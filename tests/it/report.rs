@@ -300,7 +300,7 @@ fn charts_and_html_for_the_demo() {
     for needle in ["src=\"http", "href=\"http", "@import", "url(http"] {
         assert!(!h.contains(needle), "{needle}");
     }
-    assert_eq!(h.matches("<figure").count(), 7);
+    assert_eq!(h.matches("<figure").count(), 8);
     assert!(h.contains("\"name\":\"pod-demo\""));
 }
 
@@ -385,7 +385,7 @@ fn every_real_sample_reports_and_charts() {
         report::html::write(&r, &a, &[], &mut html).unwrap();
         if !a.pods.is_empty() {
             with_pods += 1;
-            assert!(written.len() >= 12, "{name}: {} charts", written.len());
+            assert!(written.len() >= 14, "{name}: {} charts", written.len());
             let h = String::from_utf8(html).unwrap();
             assert!(
                 h.contains(&format!("\"name\":\"{}\"", a.pods[0].name)),
