@@ -9,42 +9,31 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::SegmentedCoord;
+use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
 
 use super::{PodRow, Report};
 
 /// Main-path phases in order (consecutive intervals from `requested`), charted in these colours.
-pub const MAIN_PATH: [&str; 10] = [
-    "api_create",
-    "scheduling",
-    "kubelet_watch",
-    "kubelet_prep",
-    "sandbox",
-    "containers",
-    "readiness",
-    "status_report",
-    "endpoints",
-    "programming",
-];
+pub use crate::timeline::diagnose::MAIN_PATH;
 
 /// One colour per main-path phase (colour-blind-safe "Tableau 10").
-pub const COLORS: [(u8, u8, u8); 10] = [
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
+pub const COLORS: [RGBColor; 10] = [
+    RGBColor(78, 121, 167),
+    RGBColor(242, 142, 43),
+    RGBColor(225, 87, 89),
+    RGBColor(118, 183, 178),
+    RGBColor(89, 161, 79),
+    RGBColor(237, 201, 72),
+    RGBColor(176, 122, 161),
+    RGBColor(255, 157, 167),
+    RGBColor(156, 117, 95),
+    RGBColor(186, 176, 172),
 ];
 
 pub fn color(phase: &str) -> RGBColor {
-    let i = MAIN_PATH.iter().position(|p| *p == phase).unwrap_or(9);
-    let (r, g, b) = COLORS[i];
-    RGBColor(r, g, b)
+    COLORS[MAIN_PATH.iter().position(|p| *p == phase).unwrap_or(9)]
 }
 
 fn font_once() {
@@ -82,6 +71,46 @@ fn origin(r: &PodRow) -> Option<i64> {
         .or_else(|| r.milestones.values().min().copied())
 }
 
+/// A chart with one labelled row per item (item 0 at the top, see [`row`]) over an f64 x axis
+/// in ms; labels are left out when `label_area` is 0.
+type RowChart<'a, DB> =
+    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordu32>>>;
+
+fn row_chart<'a, DB: DrawingBackend>(
+    root: &'a Area<DB>,
+    title: &str,
+    (xmax, x_desc): (f64, &str),
+    names: &[String],
+    label_area: u32,
+) -> anyhow::Result<RowChart<'a, DB>> {
+    let n = names.len().max(1) as u32;
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", TITLE))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(label_area.max(60))
+        // One segment more than rows when there is a single row: a zero-width range has no scale.
+        .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .x_desc(x_desc)
+        .y_labels(if label_area == 0 { 0 } else { n as usize })
+        .y_label_formatter(&|v| match v {
+            SegmentValue::CenterOf(i) => (n - 1)
+                .checked_sub(*i)
+                .and_then(|k| names.get(k as usize))
+                .cloned()
+                .unwrap_or_default(),
+            _ => String::new(),
+        })
+        .label_style(("sans-serif", LABEL))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Waterfall of the slowest pods: one row per pod, a bar per main-path phase, milestones as ticks.
 fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> anyhow::Result<()> {
     full.fill(&WHITE).map_err(err)?;
@@ -103,29 +132,8 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
         .iter()
         .map(|p| short(&format!("{}/{}", p.namespace, p.name), 38))
         .collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", TITLE))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(280)
-        .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("ms since requested (or the pod's first milestone when that is missing)")
-        .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => (n - 1)
-                .checked_sub(*i)
-                .and_then(|k| names.get(k as usize))
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
-        .label_style(("sans-serif", LABEL))
-        .draw()
-        .map_err(err)?;
+    let x_desc = "ms since requested (or the pod's first milestone when that is missing)";
+    let mut chart = row_chart(root, title, (xmax, x_desc), &names, 280)?;
     for phase in MAIN_PATH.iter() {
         let (from, to) = crate::timeline::PHASES
             .iter()
@@ -191,26 +199,13 @@ fn legend<DB: DrawingBackend>(area: &Area<DB>, items: &[(&str, RGBColor)]) -> an
 }
 
 fn phase_legend() -> Vec<(&'static str, RGBColor)> {
-    MAIN_PATH.iter().copied().zip(COLORS_RGB).collect()
+    MAIN_PATH.iter().copied().zip(COLORS).collect()
 }
 
 /// Row coordinate for item `k` of `n`, first item at the top.
 fn row(k: usize, n: u32) -> u32 {
     n - 1 - k as u32
 }
-
-const COLORS_RGB: [RGBColor; 10] = [
-    RGBColor(78, 121, 167),
-    RGBColor(242, 142, 43),
-    RGBColor(225, 87, 89),
-    RGBColor(118, 183, 178),
-    RGBColor(89, 161, 79),
-    RGBColor(237, 201, 72),
-    RGBColor(176, 122, 161),
-    RGBColor(255, 157, 167),
-    RGBColor(156, 117, 95),
-    RGBColor(186, 176, 172),
-];
 
 fn short(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
@@ -293,36 +288,13 @@ fn stacked<DB: DrawingBackend>(
         .iter()
         .map(|(g, rs)| format!("{} ({})", short(g, 30), rs.len()))
         .collect();
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "Median phase durations per {} (top {} by pods)",
-                by.name(),
-                gs.len()
-            ),
-            ("sans-serif", TITLE),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(230)
-        .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("ms (medians of each phase, stacked in path order)")
-        .y_labels(n as usize)
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => (n - 1)
-                .checked_sub(*i)
-                .and_then(|k| names.get(k as usize))
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
-        .label_style(("sans-serif", LABEL))
-        .draw()
-        .map_err(err)?;
+    let title = format!(
+        "Median phase durations per {} (top {} by pods)",
+        by.name(),
+        gs.len()
+    );
+    let x_desc = "ms (medians of each phase, stacked in path order)";
+    let mut chart = row_chart(root, &title, (xmax, x_desc), &names, 230)?;
     for (k, _) in MAIN_PATH.iter().enumerate() {
         let bars: Vec<Rectangle<(f64, SegmentValue<u32>)>> = medians
             .iter()
@@ -335,7 +307,7 @@ fn stacked<DB: DrawingBackend>(
                         (x0, SegmentValue::Exact(y)),
                         (x0 + m[k], SegmentValue::Exact(y + 1)),
                     ],
-                    COLORS_RGB[k].filled(),
+                    COLORS[k].filled(),
                 )
             })
             .collect();
@@ -378,7 +350,7 @@ fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> any
         .map_err(err)?;
     let palette = |i: usize| -> RGBColor {
         if i < 10 {
-            COLORS_RGB[i]
+            COLORS[i]
         } else {
             RGBColor(40, 40, 40)
         }
@@ -473,7 +445,7 @@ fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: &str) -> a
     chart
         .draw_series(counts.iter().enumerate().map(|(i, c)| {
             let x0 = lo + i as f64 * w;
-            Rectangle::new([(x0, 0.0), (x0 + w, *c as f64)], COLORS_RGB[0].filled())
+            Rectangle::new([(x0, 0.0), (x0 + w, *c as f64)], COLORS[0].filled())
         }))
         .map_err(err)?;
     Ok(())
@@ -679,38 +651,16 @@ fn fanout<DB: DrawingBackend>(
     let xmax = nodes.iter().map(|x| x.1).fold(1.0, f64::max) * 1.1;
     let names: Vec<String> = nodes.iter().map(|(n, _)| short(n, 28)).collect();
     let show_labels = nodes.len() <= 60;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            format!(
-                "Endpoint propagation: {}/{} ({} nodes programmed, {} missing)",
-                pod.namespace,
-                pod.name,
-                nodes.len(),
-                pod.programmed_missing.len()
-            ),
-            ("sans-serif", TITLE),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(if show_labels { 200 } else { 60 })
-        .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_y_mesh()
-        .x_desc("ms after the EndpointSlice write")
-        .y_labels(if show_labels { n as usize } else { 0 })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => (n - 1)
-                .checked_sub(*i)
-                .and_then(|k| names.get(k as usize))
-                .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
-        })
-        .label_style(("sans-serif", LABEL))
-        .draw()
-        .map_err(err)?;
+    let title = format!(
+        "Endpoint propagation: {}/{} ({} nodes programmed, {} missing)",
+        pod.namespace,
+        pod.name,
+        nodes.len(),
+        pod.programmed_missing.len()
+    );
+    let x_desc = "ms after the EndpointSlice write";
+    let label_area = if show_labels { 200 } else { 0 };
+    let mut chart = row_chart(root, &title, (xmax, x_desc), &names, label_area)?;
     chart
         .draw_series(nodes.iter().enumerate().map(|(y, (_, x))| {
             let y = row(y, n);
@@ -960,7 +910,7 @@ fn diff_cdf<DB: DrawingBackend>(
         .draw()
         .map_err(err)?;
     for (i, m) in super::AGGREGATES.iter().enumerate() {
-        let c = COLORS_RGB[[0, 1, 2, 4][i]];
+        let c = COLORS[[0, 1, 2, 4][i]];
         for (rows, style, tag) in [
             (before, c.mix(0.45).stroke_width(2), "before"),
             (after, c.stroke_width(4), "after"),

@@ -8,6 +8,7 @@
 use std::fmt::Write as _;
 use std::io::Write;
 
+use plotters::style::RGBColor;
 use serde_json::{Map, Value, json};
 
 use super::charts::{self, Chart, MAIN_PATH};
@@ -286,7 +287,7 @@ pub fn write(
     }
     h.push_str("</tr></thead><tbody></tbody></table></div><p class=\"legend\">");
     for (k, p) in MAIN_PATH.iter().enumerate() {
-        let (r_, g, b) = charts::COLORS[k];
+        let RGBColor(r_, g, b) = charts::COLORS[k];
         let _ = write!(
             h,
             "<span><i style=\"background:rgb({r_},{g},{b})\"></i>{p}</span>"
@@ -298,7 +299,7 @@ pub fn write(
         .enumerate()
         .filter_map(|(k, p)| {
             let (_, f, t) = crate::timeline::PHASES.iter().find(|(n, _, _)| n == p)?;
-            let (r_, g, b) = charts::COLORS[k];
+            let RGBColor(r_, g, b) = charts::COLORS[k];
             Some(json!([p, f, t, format!("rgb({r_},{g},{b})")]))
         })
         .collect();
