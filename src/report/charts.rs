@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
+use plotters::coord::combinators::LogCoord;
 use plotters::coord::ranged1d::SegmentedCoord;
 use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
@@ -316,6 +317,32 @@ fn stacked<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Axes for empirical CDFs: ms on a log x axis wide enough for `values`, share of pods on y.
+type CdfChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<LogCoord<f64>, RangedCoordf64>>;
+
+fn cdf_chart<'a, DB: DrawingBackend>(
+    root: &'a Area<DB>,
+    title: &str,
+    values: impl Iterator<Item = f64>,
+) -> anyhow::Result<CdfChart<'a, DB>> {
+    let (lo, hi) = log_range(values);
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", TITLE))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d((lo / 1.5..hi * 1.5).log_scale(), 0f64..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("ms (log scale)")
+        .y_desc("share of pods")
+        .label_style(("sans-serif", LABEL))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 /// Empirical CDF of each aggregate and main-path phase, log x.
 fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
@@ -333,21 +360,8 @@ fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> any
         })
         .filter(|(_, v)| !v.is_empty())
         .collect();
-    let (lo, hi) = log_range(series.iter().flat_map(|(_, v)| v.iter().copied()));
-    let mut chart = ChartBuilder::on(root)
-        .caption("Distribution of each phase (CDF)", ("sans-serif", TITLE))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((lo / 1.5..hi * 1.5).log_scale(), 0f64..1.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("ms (log scale)")
-        .y_desc("share of pods")
-        .label_style(("sans-serif", LABEL))
-        .draw()
-        .map_err(err)?;
+    let values = series.iter().flat_map(|(_, v)| v.iter().copied());
+    let mut chart = cdf_chart(root, "Distribution of each phase (CDF)", values)?;
     let palette = |i: usize| -> RGBColor {
         if i < 10 {
             COLORS[i]
@@ -891,24 +905,8 @@ fn diff_cdf<DB: DrawingBackend>(
         .iter()
         .flat_map(|m| series(before, m).into_iter().chain(series(after, m)))
         .collect();
-    let (lo, hi) = log_range(all.iter().copied());
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Before (thin, light) and after (thick): CDF of each aggregate",
-            ("sans-serif", TITLE),
-        )
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(60)
-        .build_cartesian_2d((lo / 1.5..hi * 1.5).log_scale(), 0f64..1.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc("ms (log scale)")
-        .y_desc("share of pods")
-        .label_style(("sans-serif", LABEL))
-        .draw()
-        .map_err(err)?;
+    let title = "Before (thin, light) and after (thick): CDF of each aggregate";
+    let mut chart = cdf_chart(root, title, all.iter().copied())?;
     for (i, m) in super::AGGREGATES.iter().enumerate() {
         let c = COLORS[[0, 1, 2, 4][i]];
         for (rows, style, tag) in [

@@ -93,7 +93,6 @@ fn kube_burner_metric(condition: &str) -> Result<&'static str, String> {
     Ok(match condition {
         "PodScheduled" => "scheduling",
         "ContainersReady" | "Ready" => "time_to_ready",
-        // podtrace's startup_e2e ends when the kubelet sees the pod running.
         "PodReadyToStartContainers" | "Initialized" => {
             return Err(format!(
                 "conditionType {condition}: no PHASES.md interval measures it; use scheduling, startup_e2e or time_to_ready"
