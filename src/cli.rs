@@ -176,6 +176,10 @@ pub struct InputArgs {
     /// Keep each node's own clock: no skew correction from causal pairs.
     #[arg(long)]
     pub no_skew_correction: bool,
+    /// Read every file as a stream: no memory map, and a large audit log is not split across
+    /// cores (for a log that another process may truncate while it is read).
+    #[arg(long)]
+    pub no_mmap: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -362,6 +366,7 @@ fn run(args: &InputArgs) -> crate::Analysis {
     opts.clock.timezone = args.timezone;
     opts.clock.fallback_year = current_year();
     opts.no_skew_correction = args.no_skew_correction;
+    opts.read.split_large = !args.no_mmap;
     crate::analyze(&paths, &opts)
 }
 
@@ -596,6 +601,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             timezone: args.timezone,
             quiet: args.quiet,
             no_skew_correction: false,
+            no_mmap: false,
         };
         let a = run(&input);
         print_warnings(&a, args.quiet, err)?;

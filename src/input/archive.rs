@@ -291,6 +291,11 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
     };
     let mut magic = [0u8; 4];
     let n = f.read(&mut magic).unwrap_or(0);
+    if kind(&magic[..n]) == Kind::Plain && opts.split_large && size >= opts.split_min {
+        if let Some(rep) = super::split::read_if_large_audit(path, display, opts) {
+            return vec![rep];
+        }
+    }
     if kind(&magic[..n]) == Kind::Zip {
         // On disk a zip can seek: read it in place.
         match File::open(path) {

@@ -5,6 +5,7 @@ pub mod archive;
 pub mod lines;
 pub mod prefilter;
 pub mod read;
+pub mod split;
 pub mod year;
 
 use std::collections::HashSet;

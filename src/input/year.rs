@@ -86,6 +86,18 @@ impl YearTracker {
     }
 
     /// Records a stamp that carries a year.
+    /// Continues this tracker with one that read the lines after it, for files read in chunks
+    /// whose lines carry absolute times only (audit logs): a chain of local stamps cannot be
+    /// continued, so `later` must not have one.
+    pub fn follow(&mut self, later: &YearTracker) {
+        debug_assert!(
+            later.last.is_none(),
+            "a chain of local stamps split across chunks"
+        );
+        self.first_anchor = self.first_anchor.or(later.first_anchor);
+        self.last_anchor = later.last_anchor.or(self.last_anchor);
+    }
+
     pub fn anchor(&mut self, t: Instant) {
         self.anchor_nanos(t.unix_nanos);
     }

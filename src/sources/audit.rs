@@ -17,11 +17,44 @@ pub const PREFILTER: &[&[u8]] = &[
     b"\"events\"",
 ];
 
+/// The prefilter's literals as one automaton, built once: `memmem::find` builds a searcher per
+/// call, which showed up at 6 % of an audit-only run.
+fn prefilter() -> &'static aho_corasick::AhoCorasick {
+    static AC: std::sync::OnceLock<aho_corasick::AhoCorasick> = std::sync::OnceLock::new();
+    AC.get_or_init(|| aho_corasick::AhoCorasick::new(PREFILTER).expect("valid literals"))
+}
+
 /// Does the line hold one of the resources podtrace reads?
+///
+/// The apiserver writes an event's fields in its Go struct order, so the top-level
+/// `"objectRef":{"resource":"…"` comes before any request or response body: one `memmem` search
+/// and a look at the name after it decide most lines. A line written in another order (another
+/// serializer, whitespace) falls back to searching the whole line for the resource literals.
 pub fn wanted(line: &[u8]) -> bool {
-    PREFILTER
-        .iter()
-        .any(|lit| memchr::memmem::find(line, lit).is_some())
+    static OBJECT_REF: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
+        std::sync::OnceLock::new();
+    let f =
+        OBJECT_REF.get_or_init(|| memchr::memmem::Finder::new(b"\"objectRef\":{\"resource\":\""));
+    match f.find(line) {
+        Some(k) => {
+            let name = &line[k + f.needle().len()..];
+            PREFILTER.iter().any(|lit| name.starts_with(&lit[1..]))
+        }
+        None => {
+            memchr::memmem::find(line, b"\"objectRef\":").is_some() && prefilter().is_match(line)
+        }
+    }
+}
+
+fn finder(which: usize) -> &'static memchr::memmem::Finder<'static> {
+    static F: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> =
+        std::sync::OnceLock::new();
+    &F.get_or_init(|| {
+        [
+            memchr::memmem::Finder::new(b"\\\""),
+            memchr::memmem::Finder::new(b"\\\\\""),
+        ]
+    })[which]
 }
 
 /// A cheap sanity check for lines the prefilter skips, so that a damaged line is still reported
@@ -32,10 +65,14 @@ pub fn looks_damaged(line: &[u8]) -> bool {
         return true;
     }
     let quotes = memchr::memchr_iter(b'"', trimmed).count();
-    let escaped = memchr::memmem::find_iter(trimmed, b"\\\"").count();
+    // Escapes are rare: only search for them when the line has a backslash at all.
+    if memchr::memchr(b'\\', trimmed).is_none() {
+        return quotes % 2 == 1;
+    }
+    let escaped = finder(0).find_iter(trimmed).count();
     // `\\"` (an escaped backslash before a closing quote) is rare in audit bodies; counting it as
     // an escape would only make a valid line look damaged, so subtract those back.
-    let double_backslash_quote = memchr::memmem::find_iter(trimmed, b"\\\\\"").count();
+    let double_backslash_quote = finder(1).find_iter(trimmed).count();
     (quotes - escaped + double_backslash_quote) % 2 == 1
 }
 

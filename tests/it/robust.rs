@@ -181,3 +181,97 @@ fn prefilter_changes_nothing_recognised() {
         assert_eq!(counts(&with), counts(&without), "{}", input.display());
     }
 }
+
+/// A large audit log is read in chunks by every core (src/input/split.rs). Whatever the chunk
+/// size, the result must be exactly that of one stream: the same events with the same line
+/// numbers, counts, warnings (with their `file:line`) and times, even with damaged, over-long,
+/// empty and CRLF lines, and no newline at the end.
+#[test]
+fn split_audit_log_reads_exactly_as_one_stream() {
+    use podtrace::simulate::{SimOptions, generate};
+    let sim = tempfile::tempdir().unwrap();
+    let o = SimOptions {
+        pods: 60,
+        noise: 2,
+        failures: true,
+        ..Default::default()
+    };
+    generate(sim.path(), &o).unwrap();
+    let generated = std::fs::read(
+        sim.path()
+            .join("kind-control-plane/kubernetes/kube-apiserver-audit.log"),
+    )
+    .unwrap();
+    let real_lines = std::fs::read(real("audit/audit2rbac-demo.jsonl")).unwrap();
+    let mut text = generated.clone();
+    text.extend_from_slice(&damage(&real_lines, &mut Rng(7)));
+    text.extend_from_slice(b"\n\r\n");
+    text.extend_from_slice(&damage(&generated, &mut Rng(11)));
+    // An over-long line (the cap is set to 4 KiB below), a CRLF line, no final newline.
+    text.extend_from_slice(&vec![b'{'; 5000]);
+    text.push(b'\n');
+    let first = generated.split(|&b| b == b'\n').next().unwrap();
+    text.extend_from_slice(first);
+    text.extend_from_slice(b"\r\n");
+    text.extend_from_slice(first);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("kube-apiserver-audit.log");
+    std::fs::write(&file, &text).unwrap();
+    let (files, _) = podtrace::input::discover(&[file]);
+
+    let read = |split: bool, chunk: usize| {
+        let opts = podtrace::input::ReadOptions {
+            max_line: 4096,
+            keep_warnings: 100_000,
+            split_large: split,
+            split_min: 0,
+            split_chunk: chunk,
+            ..Default::default()
+        };
+        let mut r = podtrace::input::read_all(&files, &opts);
+        assert_eq!(r.len(), 1);
+        r.pop().unwrap()
+    };
+    let stream = read(false, 0);
+    let lines = text.split(|&b| b == b'\n').count() as u64;
+    let audit = stream.counts[&podtrace::event::Component::Audit];
+    assert_eq!(audit.lines, lines);
+    assert!(audit.recognised > 200, "{audit:?}");
+    assert!(audit.unparsed > 10, "{audit:?}");
+    assert!(
+        stream.warnings.iter().any(|w| w.ends_with(&format!(
+            ":{}: line longer than 4096 bytes skipped",
+            lines - 2
+        ))),
+        "{:?}",
+        stream.warnings
+    );
+    for chunk in [1, 700, 4096, 100_000, 1 << 30] {
+        let split = read(true, chunk);
+        assert_eq!(split.format, "audit");
+        assert_eq!(split.counts, stream.counts, "chunk {chunk}");
+        assert_eq!(split.warnings, stream.warnings, "chunk {chunk}");
+        assert_eq!(split.warning_count, stream.warning_count, "chunk {chunk}");
+        assert_eq!(split.events.len(), stream.events.len(), "chunk {chunk}");
+        for (a, b) in split.events.iter().zip(&stream.events) {
+            assert_eq!(format!("{a:?}"), format!("{b:?}"), "chunk {chunk}");
+        }
+        assert_eq!(split.first_abs, stream.first_abs, "chunk {chunk}");
+        assert_eq!(split.hosts, stream.hosts, "chunk {chunk}");
+        assert_eq!(split.year.first_anchor, stream.year.first_anchor);
+    }
+    // Only audit logs are split: a node log of the same size is read as a stream.
+    let kubelet = dir.path().join("kubelet.log");
+    std::fs::copy(sim.path().join("kind-worker/kubelet.log"), &kubelet).unwrap();
+    let (files, _) = podtrace::input::discover(&[kubelet]);
+    let opts = podtrace::input::ReadOptions {
+        split_min: 0,
+        split_chunk: 100,
+        ..Default::default()
+    };
+    let r = podtrace::input::read_all(&files, &opts);
+    assert_eq!(r[0].format, "journal");
+    let whole = podtrace::input::read_all(&files, &Default::default());
+    assert_eq!(r[0].counts, whole[0].counts);
+    assert_eq!(r[0].events.len(), whole[0].events.len());
+}
