@@ -101,7 +101,8 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let mut reports = input::read_all(&files, &opts.read);
     stage("read");
     // Streams (files and archive members) in id order.
-    let names: Vec<String> = reports.iter().map(|r| r.display.clone()).collect();
+    let names: Vec<std::sync::Arc<str>> =
+        reports.iter().map(|r| r.display.as_str().into()).collect();
     let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
     let clocks = timeline::clock::resolve(&mut reports, &opts.clock, &display);
     stage("clocks");
@@ -149,7 +150,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     stage("dedupe");
     let mut joined = timeline::join::join(&events);
     stage("join");
-    let mut pods = timeline::build::build_all(&events, &joined, &display);
+    let mut pods = timeline::build::build_all(&events, &joined, &names);
     stage("build");
     // One clock: estimate each node's skew from causal pairs, move its events onto the
     // apiserver's clock, and build again.
@@ -178,7 +179,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             }
         }
         joined = timeline::join::join(&events);
-        pods = timeline::build::build_all(&events, &joined, &display);
+        pods = timeline::build::build_all(&events, &joined, &names);
         for p in &mut pods {
             let mark = |m: &mut timeline::Milestone| {
                 if let Some(d) = m.host.as_deref().and_then(|h| shifts.get(h)) {

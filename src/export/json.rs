@@ -43,9 +43,9 @@ impl Serialize for Rfc {
 struct Ms<'a> {
     t: Rfc,
     source: &'static str,
-    evidence: &'a str,
+    evidence: &'a crate::timeline::Place,
     precision: &'static str,
-    host: &'a Option<String>,
+    host: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     derived: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -60,7 +60,7 @@ fn ms(m: &Milestone) -> Ms<'_> {
         source: m.source.as_str(),
         evidence: &m.evidence,
         precision: m.precision,
-        host: &m.host,
+        host: m.host.as_deref(),
         derived: m.derived.as_deref(),
         t_raw: m.clock_offset.map(|off| Rfc(m.t + off)),
         clock_offset_ms: m.clock_offset.map(|off| off as f64 / 1e6),

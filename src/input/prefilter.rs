@@ -60,13 +60,31 @@ pub const NEEDLES: &[&str] = &[
     "GRPC ",
 ];
 
-fn automaton() -> &'static AhoCorasick {
-    static AC: OnceLock<AhoCorasick> = OnceLock::new();
-    AC.get_or_init(|| AhoCorasick::new(NEEDLES).expect("valid literals"))
+enum Matcher {
+    /// Teddy (SIMD, several literals per step), where the CPU has it.
+    Packed(aho_corasick::packed::Searcher),
+    Automaton(AhoCorasick),
+}
+
+fn matcher() -> &'static Matcher {
+    static M: OnceLock<Matcher> = OnceLock::new();
+    M.get_or_init(|| {
+        match aho_corasick::packed::Config::new()
+            .builder()
+            .extend(NEEDLES)
+            .build()
+        {
+            Some(s) => Matcher::Packed(s),
+            None => Matcher::Automaton(AhoCorasick::new(NEEDLES).expect("valid literals")),
+        }
+    })
 }
 
 /// Could this line hold a message podtrace reads?
 #[inline]
 pub fn may_matter(line: &[u8]) -> bool {
-    automaton().is_match(line)
+    match matcher() {
+        Matcher::Packed(s) => s.find(line).is_some(),
+        Matcher::Automaton(a) => a.is_match(line),
+    }
 }

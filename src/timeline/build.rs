@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rayon::prelude::*;
 use std::sync::Arc;
 
+use super::Place;
 use super::join::{Joined, PodGroup};
 use super::{
     ContainerTimeline, Failure, KubeletFigures, Milestone, PHASES, PodTimeline, resolution,
@@ -13,10 +14,12 @@ use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
 /// Turns an evidence pair into `path:line`.
 pub type Display<'a> = &'a (dyn Fn(u32, u32) -> String + Sync);
+/// The run's stream names by file id, for [`Place`]s.
+pub type Names<'a> = &'a [Arc<str>];
 
 struct Ctx<'a> {
     events: &'a [Event],
-    display: Display<'a>,
+    names: Names<'a>,
 }
 
 impl Ctx<'_> {
@@ -25,9 +28,9 @@ impl Ctx<'_> {
         Milestone {
             t: e.t,
             source: e.component,
-            evidence: (self.display)(e.evidence.file, e.evidence.line),
+            evidence: place(self.names, e.evidence),
             precision: e.raw_time.precision().as_str(),
-            host: e.host.as_deref().map(str::to_owned),
+            host: e.host.clone(),
             derived: derived.map(str::to_owned),
             clock_offset: None,
         }
@@ -65,9 +68,20 @@ struct Attempt {
     id: Option<String>,
 }
 
-/// Builds every pod's timeline. `display` names evidence.
-pub fn build_all(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<PodTimeline> {
-    let cx = Ctx { events, display };
+/// Where an event was read, as a [`Place`].
+pub fn place(names: Names<'_>, e: crate::event::Evidence) -> Place {
+    Place {
+        file: names
+            .get(e.file as usize)
+            .cloned()
+            .unwrap_or_else(|| Arc::from("?")),
+        line: e.line,
+    }
+}
+
+/// Builds every pod's timeline. `names` names the files of evidence.
+pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<PodTimeline> {
+    let cx = Ctx { events, names };
     let pulls = PullIndex::new(events, &joined.pulls);
     let eps = EndpointIndex::new(events, &joined.endpoint_writes);
     let proxy = ProxyIndex::new(events, &joined.proxy);
@@ -691,7 +705,7 @@ fn build(
             tl.kubelet = Some(KubeletFigures {
                 e2e_nanos: s.e2e_nanos,
                 slo_seconds: s.slo_seconds,
-                evidence: cx.milestone(i, None).evidence,
+                evidence: cx.milestone(i, None).evidence.to_string(),
                 e2e_difference_nanos: None,
                 creation_nanos: s.creation.map(|c| c.unix_nanos),
                 e2e_explanation: None,
@@ -1119,7 +1133,7 @@ fn add_failure(failures: &mut Vec<Failure>, cause: &str, message: &str, cx: &Ctx
     failures.push(Failure {
         cause: cause.to_owned(),
         message: message.to_owned(),
-        evidence: cx.milestone(i, None).evidence,
+        evidence: cx.milestone(i, None).evidence.to_string(),
         first: t,
         last: t,
         count: 1,

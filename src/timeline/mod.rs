@@ -72,6 +72,27 @@ pub const PHASES: [(&str, &str, &str); 16] = [
     ("running_watch", "running", "running_observed"),
 ];
 
+/// The line a milestone was read from: a file of the run and a 1-based line number, shown and
+/// serialized as `path:line`. The path is shared by every milestone read from that file, so a
+/// timeline holds no per-milestone copy of it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Place {
+    pub file: std::sync::Arc<str>,
+    pub line: u32,
+}
+
+impl std::fmt::Display for Place {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.file, self.line)
+    }
+}
+
+impl Serialize for Place {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 /// An instant in one pod's life, read from one line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Milestone {
@@ -79,9 +100,10 @@ pub struct Milestone {
     pub t: i64,
     pub source: Component,
     /// `path:line`.
-    pub evidence: String,
+    pub evidence: Place,
     pub precision: &'static str,
-    pub host: Option<String>,
+    /// Whose clock wrote it (shared with the events of that host).
+    pub host: Option<std::sync::Arc<str>>,
     /// Set when taken from a weaker source than the primary one: which.
     pub derived: Option<String>,
     /// Nanoseconds subtracted to bring this host's clock onto the apiserver's (skew correction);

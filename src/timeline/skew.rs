@@ -56,7 +56,7 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
         let reported = primary(p, "ready_reported", Component::Audit);
         if let (Some(s), Some(k)) = (scheduled, primary(p, "kubelet_seen", Component::Kubelet)) {
             if let Some(h) = &k.host {
-                let b = per.entry(h.clone()).or_default();
+                let b = per.entry(h.to_string()).or_default();
                 let v = k.t - s.t;
                 b.hi = Some(b.hi.map_or(v, |x| x.min(v)));
                 b.nhi += 1;
@@ -64,7 +64,7 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
         }
         if let (Some(r), Some(k)) = (reported, primary(p, "ready", Component::Kubelet)) {
             if let Some(h) = &k.host {
-                let b = per.entry(h.clone()).or_default();
+                let b = per.entry(h.to_string()).or_default();
                 let v = k.t - r.t;
                 b.lo = Some(b.lo.map_or(v, |x| x.max(v)));
                 b.nlo += 1;
@@ -105,9 +105,12 @@ mod tests {
         Milestone {
             t,
             source,
-            evidence: String::new(),
+            evidence: crate::timeline::Place {
+                file: "test".into(),
+                line: 1,
+            },
             precision: "us",
-            host: host.map(str::to_owned),
+            host: host.map(Into::into),
             derived: None,
             clock_offset: None,
         }

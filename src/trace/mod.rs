@@ -223,7 +223,7 @@ fn pod_attrs(pod: &PodTimeline) -> Attrs {
 /// how precise, and whether it is derived or clock-corrected.
 fn milestone_attrs(m: &Milestone) -> Attrs {
     let mut a: Attrs = vec![
-        ("podtrace.evidence", m.evidence.as_str().into()),
+        ("podtrace.evidence", m.evidence.to_string().into()),
         ("podtrace.source", m.source.as_str().into()),
         ("podtrace.precision", m.precision.into()),
     ];
@@ -239,8 +239,8 @@ fn milestone_attrs(m: &Milestone) -> Attrs {
 /// The ends of a span: the evidence of each, and the derived and clock-offset flags only where
 /// set (spans are sent by the hundred thousand: each attribute costs).
 fn end_attrs(a: &mut Attrs, from: &Milestone, to: &Milestone) {
-    a.push(("podtrace.from.evidence", from.evidence.as_str().into()));
-    a.push(("podtrace.to.evidence", to.evidence.as_str().into()));
+    a.push(("podtrace.from.evidence", from.evidence.to_string().into()));
+    a.push(("podtrace.to.evidence", to.evidence.to_string().into()));
     for (m, der, off) in [
         (
             from,

@@ -91,7 +91,7 @@ fn same_timelines_from_every_packaging() {
         assert_eq!(a.warning_count, 0, "{name}: {:?}", a.warnings);
         let got = pod(&a, "default", "pod-demo");
         assert_eq!(essence(got), want, "{name}");
-        let ev = &got.milestones["kubelet_seen"].evidence;
+        let ev = got.milestones["kubelet_seen"].evidence.to_string();
         assert!(
             ev.contains(&format!("{name}!/")) && ev.ends_with("kind-worker/kubelet.log:1"),
             "{name}: {ev}"
@@ -121,6 +121,7 @@ fn overlapping_journal_and_unit_logs_count_once() {
     assert!(
         ms(p, "kubelet_seen")
             .evidence
+            .to_string()
             .ends_with("kind-worker/journal.log:1"),
         "{}",
         ms(p, "kubelet_seen").evidence

@@ -74,7 +74,13 @@ pub fn phase(p: &PodTimeline, name: &str) -> i64 {
 }
 
 pub fn evidence_line(m: &Milestone) -> (String, u32) {
-    let (f, l) = m.evidence.rsplit_once(':').unwrap();
+    // The serialized form, `path:line`, as users see it.
+    let shown = m.evidence.to_string();
+    let (f, l) = shown.rsplit_once(':').unwrap();
+    assert_eq!(
+        (f, l.parse::<u32>().unwrap()),
+        (&*m.evidence.file, m.evidence.line)
+    );
     (
         Path::new(f)
             .file_name()
