@@ -97,7 +97,7 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
         by_node.entry(node).or_default().push(g);
     }
     let groups: Vec<Vec<&PodGroup>> = by_node.into_values().collect();
-    let mut out: Vec<PodTimeline> = groups
+    let out: Vec<PodTimeline> = groups
         .par_iter()
         .flat_map_iter(|pods| {
             let mut used_pulls: HashSet<usize> = HashSet::new();
@@ -112,15 +112,16 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
                 .collect::<Vec<_>>()
         })
         .collect();
-    out.sort_by(|a, b| {
-        (a.first_time(), &a.namespace, &a.name, &a.uid).cmp(&(
-            b.first_time(),
-            &b.namespace,
-            &b.name,
-            &b.uid,
-        ))
+    // Sorted by first milestone, then name: the first times are computed once, not in every
+    // comparison (each is a walk over the pod's milestones).
+    let first: Vec<Option<i64>> = out.iter().map(PodTimeline::first_time).collect();
+    let mut order: Vec<usize> = (0..out.len()).collect();
+    order.sort_by(|&a, &b| {
+        let (x, y) = (&out[a], &out[b]);
+        (first[a], &x.namespace, &x.name, &x.uid).cmp(&(first[b], &y.namespace, &y.name, &y.uid))
     });
-    out
+    let mut slots: Vec<Option<PodTimeline>> = out.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
 }
 
 /// Pulls per node, in time order, so that attaching one to a container is a binary search.

@@ -43,7 +43,8 @@ pub struct Joined {
     pub ingress: Vec<usize>,
 }
 
-fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
+/// The pods an event names (no allocation: this runs twice per event).
+fn pod_refs(k: &EventKind) -> &[PodRef] {
     use EventKind::*;
     match k {
         AuditPodCreate { pod, .. }
@@ -67,17 +68,20 @@ fn pod_refs(k: &EventKind) -> Vec<&PodRef> {
         | SandboxStart { pod, .. }
         | SandboxReady { pod, .. }
         | SandboxRunFailed { pod, .. }
-        | K8sEvent { pod, .. } => vec![pod],
-        PodObject(o) => vec![&o.pod],
-        SyncLoop { pods, .. } => pods.iter().collect(),
-        _ => vec![],
+        | K8sEvent { pod, .. } => std::slice::from_ref(pod),
+        PodObject(o) => std::slice::from_ref(&o.pod),
+        SyncLoop { pods, .. } => pods,
+        _ => &[],
     }
 }
 
 struct Index {
     pods: Vec<PodGroup>,
     by_uid: HashMap<String, usize>,
-    by_name: HashMap<(String, String), Vec<usize>>,
+    /// `namespace` NUL `name` → pods of that name.
+    by_name: HashMap<String, Vec<usize>>,
+    /// Reused to build `by_name` keys for look-ups without allocating.
+    key: String,
     by_sandbox: HashMap<String, usize>,
     by_container: HashMap<String, usize>,
 }
@@ -96,6 +100,19 @@ impl Index {
         g.last = g.last.max(t);
     }
 
+    fn name_key(&mut self, r: &PodRef) -> &str {
+        self.key.clear();
+        self.key.push_str(&r.namespace);
+        self.key.push('\0');
+        self.key.push_str(&r.name);
+        &self.key
+    }
+
+    fn add_name(&mut self, r: &PodRef, p: usize) {
+        let key = self.name_key(r).to_owned();
+        self.by_name.entry(key).or_default().push(p);
+    }
+
     fn by_uid(&mut self, r: &PodRef, uid: &str) -> usize {
         if let Some(&p) = self.by_uid.get(uid) {
             let g = &mut self.pods[p];
@@ -103,10 +120,7 @@ impl Index {
                 // First seen through a line that names only the UID (a CSI target path).
                 g.name = r.name.clone();
                 g.namespace = r.namespace.clone();
-                self.by_name
-                    .entry((r.namespace.clone(), r.name.clone()))
-                    .or_default()
-                    .push(p);
+                self.add_name(r, p);
             }
             return p;
         }
@@ -118,17 +132,14 @@ impl Index {
             ..Default::default()
         });
         self.by_uid.insert(uid.to_owned(), p);
-        self.by_name
-            .entry((r.namespace.clone(), r.name.clone()))
-            .or_default()
-            .push(p);
+        self.add_name(r, p);
         p
     }
 
     /// The pod of this name nearest in time, or a new UID-less pod.
     fn by_name(&mut self, r: &PodRef, t: i64) -> usize {
-        let key = (r.namespace.clone(), r.name.clone());
-        if let Some(cands) = self.by_name.get(&key) {
+        self.name_key(r);
+        if let Some(cands) = self.by_name.get(self.key.as_str()) {
             let best = cands.iter().copied().min_by_key(|&p| {
                 let g = &self.pods[p];
                 let d = if g.events.is_empty() {
@@ -153,7 +164,7 @@ impl Index {
             name: r.name.clone(),
             ..Default::default()
         });
-        self.by_name.entry(key).or_default().push(p);
+        self.add_name(r, p);
         p
     }
 }
@@ -166,6 +177,7 @@ pub fn join(events: &[Event]) -> Joined {
         pods: Vec::new(),
         by_uid: HashMap::new(),
         by_name: HashMap::new(),
+        key: String::new(),
         by_sandbox: HashMap::new(),
         by_container: HashMap::new(),
     };
@@ -198,9 +210,8 @@ pub fn join(events: &[Event]) -> Joined {
         }
     }
     // PLEG's first ContainerStarted carries the sandbox id; it backs up "returns sandbox id".
-    for p in 0..ix.pods.len() {
-        let evs = ix.pods[p].events.clone();
-        for i in evs {
+    for (p, g) in ix.pods.iter().enumerate() {
+        for &i in &g.events {
             if let EventKind::CreatedSandbox { sandbox_id, .. } = &events[i].kind {
                 ix.by_sandbox.entry(sandbox_id.clone()).or_insert(p);
             }
