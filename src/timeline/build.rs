@@ -97,7 +97,7 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
         by_node.entry(node).or_default().push(g);
     }
     let groups: Vec<Vec<&PodGroup>> = by_node.into_values().collect();
-    let out: Vec<PodTimeline> = groups
+    let mut out: Vec<PodTimeline> = groups
         .par_iter()
         .flat_map_iter(|pods| {
             let mut used_pulls: HashSet<usize> = HashSet::new();
@@ -120,8 +120,26 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
         let (x, y) = (&out[a], &out[b]);
         (first[a], &x.namespace, &x.name, &x.uid).cmp(&(first[b], &y.namespace, &y.name, &y.uid))
     });
-    let mut slots: Vec<Option<PodTimeline>> = out.into_iter().map(Some).collect();
-    order.into_iter().filter_map(|i| slots[i].take()).collect()
+    permute(&mut out, order);
+    out
+}
+
+/// Reorders `v` in place so that `v[k]` becomes the old `v[order[k]]` (`order` is a
+/// permutation), by following its cycles: no second copy of the elements.
+fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
+    const DONE: usize = usize::MAX;
+    for start in 0..v.len() {
+        let mut k = start;
+        while order[k] != DONE {
+            let from = order[k];
+            order[k] = DONE;
+            if from == start {
+                break;
+            }
+            v.swap(k, from);
+            k = from;
+        }
+    }
 }
 
 /// Pulls per node, in time order, so that attaching one to a container is a binary search.
@@ -1216,5 +1234,41 @@ fn consumers(cx: &Ctx<'_>, ingress: &[usize], tl: &mut PodTimeline) {
                 .entry(key)
                 .or_insert_with(|| cx.milestone(i, Some("first ingress-nginx reconfiguration after the write (its lines name no Service)")));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::permute;
+
+    /// Every permutation of up to 6 elements: in-place reordering gives what a copy would.
+    #[test]
+    fn permute_matches_a_copy() {
+        fn all(n: usize) -> Vec<Vec<usize>> {
+            if n == 0 {
+                return vec![vec![]];
+            }
+            let mut out = Vec::new();
+            for p in all(n - 1) {
+                for at in 0..=p.len() {
+                    let mut q = p.clone();
+                    q.insert(at, n - 1);
+                    out.push(q);
+                }
+            }
+            out
+        }
+        let mut checked = 0;
+        for n in 0..=6 {
+            for order in all(n) {
+                let v: Vec<String> = (0..n).map(|i| format!("p{i}")).collect();
+                let want: Vec<String> = order.iter().map(|&i| v[i].clone()).collect();
+                let mut got = v;
+                permute(&mut got, order);
+                assert_eq!(got, want);
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 1 + 1 + 2 + 6 + 24 + 120 + 720);
     }
 }
