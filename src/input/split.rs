@@ -30,11 +30,8 @@ pub fn read_if_large_audit(path: &Path, display: &str, opts: &ReadOptions) -> Op
     let map = unsafe { Mmap::map(&file) }.ok()?;
     let _ = map.advise(Advice::Sequential);
     let data: &[u8] = &map;
-    let head = data
-        .split(|&b| b == b'\n')
-        .take(SNIFF_LINES)
-        .map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    if !matches!(sniff(head), Sniffed::Audit) {
+    let head = head_lines(data, opts.max_line.max(1024))?;
+    if !matches!(sniff(head.iter().copied()), Sniffed::Audit) {
         return None;
     }
     let bounds = boundaries(data, opts.split_chunk.max(1));
@@ -73,6 +70,36 @@ pub fn read_if_large_audit(path: &Path, display: &str, opts: &ReadOptions) -> Op
     Some(rep)
 }
 
+/// How far into a file its first lines are looked for: a file whose first lines run past this is
+/// left to the stream reader, so that a huge first line never becomes resident memory here.
+const SNIFF_WINDOW: usize = 1024 * 1024;
+
+/// The first lines of `data` as the stream reader sees them for sniffing (over-long lines left
+/// out), or `None` when they do not all end within [`SNIFF_WINDOW`].
+fn head_lines(data: &[u8], max_line: usize) -> Option<Vec<&[u8]>> {
+    let window = &data[..data.len().min(SNIFF_WINDOW)];
+    let mut rest = window;
+    let mut lines = Vec::new();
+    for _ in 0..SNIFF_LINES {
+        if rest.is_empty() {
+            break;
+        }
+        let line = match memchr::memchr(b'\n', rest) {
+            Some(k) => {
+                let l = &rest[..k];
+                rest = &rest[k + 1..];
+                l
+            }
+            None if window.len() < data.len() => return None,
+            None => std::mem::take(&mut rest),
+        };
+        if line.len() <= max_line {
+            lines.push(line.strip_suffix(b"\r").unwrap_or(line));
+        }
+    }
+    Some(lines)
+}
+
 /// Gives the pages of `[a, b)` back to the kernel (they stay in the page cache), so that resident
 /// memory does not grow with the file.
 fn release(map: &Mmap, a: usize, b: usize) {
@@ -104,6 +131,22 @@ fn boundaries(data: &[u8], chunk: usize) -> Vec<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn head_lines_stay_in_the_window() {
+        assert_eq!(
+            head_lines(b"a\r\nbb\n\nccc", 1024),
+            Some(vec![&b"a"[..], b"bb", b"", b"ccc"])
+        );
+        // An over-long line is left out, as the stream reader leaves it out.
+        assert_eq!(head_lines(b"aaaa\nb\n", 3), Some(vec![&b"b"[..]]));
+        // A first line running past the window: not decided here.
+        let mut big = vec![b'{'; SNIFF_WINDOW + 10];
+        big.push(b'\n');
+        assert_eq!(head_lines(&big, 1 << 30), None);
+        let lines: Vec<u8> = b"x\n".repeat(100);
+        assert_eq!(head_lines(&lines, 1024).map(|l| l.len()), Some(SNIFF_LINES));
+    }
 
     #[test]
     fn boundaries_fall_on_line_starts_and_cover_everything() {
