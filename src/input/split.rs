@@ -49,7 +49,7 @@ pub fn read_if_large_audit(path: &Path, display: &str, opts: &ReadOptions) -> Op
         .iter()
         .scan(1u32, |line, n| {
             let first = *line;
-            *line += n;
+            *line = line.saturating_add(*n);
             Some(first)
         })
         .collect();

@@ -31,30 +31,36 @@ fn prefilter() -> &'static aho_corasick::AhoCorasick {
 /// and a look at the name after it decide most lines. A line written in another order (another
 /// serializer, whitespace) falls back to searching the whole line for the resource literals.
 pub fn wanted(line: &[u8]) -> bool {
-    static OBJECT_REF: std::sync::OnceLock<memchr::memmem::Finder<'static>> =
-        std::sync::OnceLock::new();
-    let f =
-        OBJECT_REF.get_or_init(|| memchr::memmem::Finder::new(b"\"objectRef\":{\"resource\":\""));
+    let f = finder(Needle::ResourceRef);
     match f.find(line) {
         Some(k) => {
             let name = &line[k + f.needle().len()..];
             PREFILTER.iter().any(|lit| name.starts_with(&lit[1..]))
         }
-        None => {
-            memchr::memmem::find(line, b"\"objectRef\":").is_some() && prefilter().is_match(line)
-        }
+        None => finder(Needle::ObjectRef).find(line).is_some() && prefilter().is_match(line),
     }
 }
 
-fn finder(which: usize) -> &'static memchr::memmem::Finder<'static> {
-    static F: std::sync::OnceLock<[memchr::memmem::Finder<'static>; 2]> =
-        std::sync::OnceLock::new();
+#[derive(Clone, Copy)]
+enum Needle {
+    ResourceRef,
+    ObjectRef,
+    EscapedQuote,
+    EscapedBackslashQuote,
+}
+
+/// The searchers, built once (`memmem::find` would build one per call).
+fn finder(which: Needle) -> &'static memchr::memmem::Finder<'static> {
+    use memchr::memmem::Finder;
+    static F: std::sync::OnceLock<[Finder<'static>; 4]> = std::sync::OnceLock::new();
     &F.get_or_init(|| {
         [
-            memchr::memmem::Finder::new(b"\\\""),
-            memchr::memmem::Finder::new(b"\\\\\""),
+            Finder::new(b"\"objectRef\":{\"resource\":\""),
+            Finder::new(b"\"objectRef\":"),
+            Finder::new(b"\\\""),
+            Finder::new(b"\\\\\""),
         ]
-    })[which]
+    })[which as usize]
 }
 
 /// A cheap sanity check for lines the prefilter skips, so that a damaged line is still reported
@@ -69,10 +75,12 @@ pub fn looks_damaged(line: &[u8]) -> bool {
     if memchr::memchr(b'\\', trimmed).is_none() {
         return quotes % 2 == 1;
     }
-    let escaped = finder(0).find_iter(trimmed).count();
+    let escaped = finder(Needle::EscapedQuote).find_iter(trimmed).count();
     // `\\"` (an escaped backslash before a closing quote) is rare in audit bodies; counting it as
     // an escape would only make a valid line look damaged, so subtract those back.
-    let double_backslash_quote = finder(1).find_iter(trimmed).count();
+    let double_backslash_quote = finder(Needle::EscapedBackslashQuote)
+        .find_iter(trimmed)
+        .count();
     (quotes - escaped + double_backslash_quote) % 2 == 1
 }
 
@@ -248,6 +256,31 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn prefilter_reads_the_top_level_resource() {
+        let line = |r: &str| {
+            format!(
+                r#"{{"kind":"Event","auditID":"a","stage":"ResponseComplete","verb":"update","objectRef":{{"resource":"{r}","namespace":"n"}},"responseObject":{{"kind":"Pod"}}}}"#
+            )
+        };
+        for r in ["pods", "endpointslices", "endpoints", "events"] {
+            assert!(wanted(line(r).as_bytes()), "{r}");
+        }
+        // Other resources, even with "pods" in a body or as a prefix of the name.
+        for r in ["leases", "podsecuritypolicies", "nodes"] {
+            assert!(!wanted(line(r).as_bytes()), "{r}");
+        }
+        let body =
+            r#"{"kind":"Event","objectRef":{"resource":"leases"},"requestObject":{"x":"pods"}}"#;
+        assert!(!wanted(body.as_bytes()));
+        // Another key order or whitespace: the whole line is searched.
+        let spaced = r#"{"kind": "Event", "objectRef": {"namespace": "n", "resource": "pods"}}"#;
+        assert!(wanted(spaced.as_bytes()));
+        // No object at all (`/healthz`): nothing podtrace reads.
+        let non_resource = r#"{"kind":"Event","requestURI":"/healthz","note":"pods"}"#;
+        assert!(!wanted(non_resource.as_bytes()));
+    }
 
     #[test]
     fn damage_check() {
