@@ -85,7 +85,6 @@ impl YearTracker {
         rel
     }
 
-    /// Records a stamp that carries a year.
     /// Continues this tracker with one that read the lines after it, for files read in chunks
     /// whose lines carry absolute times only (audit logs): a chain of local stamps cannot be
     /// continued, so `later` must not have one.
@@ -98,6 +97,7 @@ impl YearTracker {
         self.last_anchor = later.last_anchor.or(self.last_anchor);
     }
 
+    /// Records a stamp that carries a year.
     pub fn anchor(&mut self, t: Instant) {
         self.anchor_nanos(t.unix_nanos);
     }
