@@ -21,9 +21,9 @@ BYTES=$(du -sb "$WORK/bundle" | cut -f1)
 AUDIT="$WORK/bundle/kind-control-plane/kubernetes/kube-apiserver-audit.log"
 cat "$WORK"/bundle/*/*.log "$WORK"/bundle/*/*/*.log > /dev/null # warm the page cache
 
-# The literals podtrace's prefilter looks for (src/input/prefilter.rs), for rg.
+# The literals podtrace's prefilter looks for (each source's `literals` in src/sources/), for rg.
 PATTERNS="$WORK/literals.txt"
-sed -n '/^pub const NEEDLES/,/^];/p' "$ROOT/src/input/prefilter.rs" | grep -o '"[^"]*"' | tr -d '"' > "$PATTERNS"
+awk '/literals: &\[/{on=1} on{print} on&&/\]/{on=0}' "$ROOT"/src/sources/*.rs | grep -o '"[^"]*"' | tr -d '"' > "$PATTERNS"
 echo '"pods"' >> "$PATTERNS"
 
 echo "### bundle: $PODS pods, noise $NOISE, $((BYTES / 1000000)) MB, $(nproc) cores"

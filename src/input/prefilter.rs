@@ -2,63 +2,17 @@
 //! is counted and skipped before UTF-8 validation and parsing (one Aho-Corasick pass over the
 //! raw bytes). In real node journals most lines are leases, reconcilers and image events.
 //!
-//! Every literal below is a substring of a message an extractor in `src/sources/` reads; a test
+//! Each source declares its literals beside its extractor (`src/sources/registry.rs`); a test
 //! keeps the two in step by feeding every sample line through both paths.
 
 use std::sync::OnceLock;
 
 use aho_corasick::AhoCorasick;
 
-pub const NEEDLES: &[&str] = &[
-    // kubelet
-    "SyncLoop",
-    "No sandbox for pod",
-    "PodSandbox for pod",
-    "Topology Admit",
-    "Observed pod startup",
-    "tatus for pod",
-    "MountVolume.",
-    "All volumes",
-    "yncPod enter",
-    "Error syncing pod",
-    "Killing container",
-    "Event occurred",
-    // kube-scheduler
-    "schedule pod",
-    "bound pod",
-    // kube-proxy, controller-manager, ingress-nginx
-    "ProxyRules",
-    "Syncing ",
-    "Network programming",
-    "service endpoint slices",
-    "backend reload",
-    "Backend successfully",
-    "Dynamic reconfiguration",
-    // containerd
-    "RunPodSandbox",
-    "PullImage",
-    "Pulled image",
-    "CreateContainer",
-    "StartContainer",
-    "begin cni setup",
-    // CRI-O
-    "pod sandbox",
-    "Got pod network",
-    "Adding pod",
-    "Pulling image",
-    "Creating container",
-    "Created container",
-    "Starting container",
-    "Started container",
-    // CNI plugins, CSI
-    "ContainerID=",
-    "endpoint request",
-    "New endpoint",
-    "endpoint creation",
-    "CNI add request",
-    "add network response",
-    "GRPC ",
-];
+/// Every source's literals (`Source::literals` in `src/sources/`).
+fn needles() -> Vec<&'static str> {
+    crate::sources::registry::literals().collect()
+}
 
 enum Matcher {
     /// Teddy (SIMD, several literals per step), where the CPU has it.
@@ -71,11 +25,11 @@ fn matcher() -> &'static Matcher {
     M.get_or_init(|| {
         match aho_corasick::packed::Config::new()
             .builder()
-            .extend(NEEDLES)
+            .extend(needles())
             .build()
         {
             Some(s) => Matcher::Packed(s),
-            None => Matcher::Automaton(AhoCorasick::new(NEEDLES).expect("valid literals")),
+            None => Matcher::Automaton(AhoCorasick::new(needles()).expect("valid literals")),
         }
     })
 }

@@ -415,54 +415,43 @@ impl FileReport {
     }
 }
 
-/// A component named by a file's path (`kube-scheduler-…log`, `kubelet.log`, `audit.log`…).
+/// A component named by a file's path: its name (`kube-scheduler-….log`, `kubelet.log`,
+/// `audit.log`), the container folder of `/var/log/pods/<ns>_<pod>_<uid>/<container>/0.log`, or
+/// a folder that only one source writes (`/var/log/aws-routed-eni/`). The names are the
+/// sources' own (`src/sources/registry.rs`).
 pub fn path_hint(path: &Path) -> Option<Component> {
+    use crate::sources::registry;
     let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
-    let table = [
-        ("kube-scheduler", Component::Scheduler),
-        ("kube-apiserver-audit", Component::Audit),
-        ("audit", Component::Audit),
-        ("kube-apiserver", Component::Apiserver),
-        ("kube-controller-manager", Component::ControllerManager),
-        ("kube-proxy", Component::KubeProxy),
-        ("kubelet", Component::Kubelet),
-        ("containerd", Component::Containerd),
-        ("crio", Component::Crio),
-        ("calico", Component::Cni),
-        ("cni", Component::Cni),
-    ];
-    if let Some(c) = table
-        .iter()
-        .find(|(k, _)| name.contains(k))
-        .map(|(_, c)| *c)
-    {
+    if let Some(c) = registry::by_file_name(&name) {
         return Some(c);
     }
-    // /var/log/pods/<ns>_<pod>_<uid>/<container>/0.log: the container's folder names it.
-    if name
-        .split('.')
-        .next()
-        .is_some_and(|n| !n.is_empty() && n.chars().all(|c| c.is_ascii_digit()))
-    {
-        let container = path
-            .parent()?
-            .file_name()?
-            .to_string_lossy()
-            .to_ascii_lowercase();
-        if let Some(c) = table
-            .iter()
-            .find(|(k, _)| container.starts_with(k))
-            .map(|(_, c)| *c)
-        {
+    // A container's log named by its folder: /var/log/pods/…/<container>/0.log, must-gather's
+    // pods/<pod>/<container>/<container>/logs/current.log, sonobuoy's
+    // podlogs/<ns>/<pod>/logs/<container>.txt.
+    let stem = name.split('.').next().unwrap_or("");
+    let numbered = !stem.is_empty() && stem.chars().all(|c| c.is_ascii_digit());
+    let comps: Vec<String> = path
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase())
+        .collect();
+    let n = comps.len();
+    if numbered && n >= 2 {
+        if let Some(c) = registry::by_container(&comps[n - 2]) {
             return Some(c);
         }
     }
-    // Plugin log folders: /var/log/aws-routed-eni/plugin.log, /var/log/calico/cni/cni.log.
+    if matches!(name.as_str(), "current.log" | "previous.log") && n >= 3 && comps[n - 2] == "logs" {
+        if let Some(c) = registry::by_container(&comps[n - 3]) {
+            return Some(c);
+        }
+    }
+    if n >= 2 && comps[n - 2] == "logs" && name.ends_with(".txt") {
+        if let Some(c) = registry::by_container(stem) {
+            return Some(c);
+        }
+    }
     let dirs = path.parent()?.to_string_lossy().to_ascii_lowercase();
-    ["aws-routed-eni", "calico"]
-        .iter()
-        .any(|d| dirs.contains(d))
-        .then_some(Component::Cni)
+    registry::by_dir(&dirs)
 }
 
 /// The node a file belongs to, from a bundle path: `<node>/containers/…`, `<node>/pods/…`, or
@@ -499,34 +488,39 @@ pub fn path_host(path: &Path) -> Option<String> {
 
 /// The component a container of that name runs (cluster-info dump and support-bundle logs).
 fn container_component(name: &str) -> Option<Component> {
-    let table = [
-        ("kube-scheduler", Component::Scheduler),
-        ("kube-apiserver", Component::Apiserver),
-        ("kube-controller-manager", Component::ControllerManager),
-        ("kube-proxy", Component::KubeProxy),
-        ("cilium-agent", Component::Cilium),
-        ("calico-node", Component::Cni),
-        ("aws-node", Component::Cni),
-        ("controller", Component::IngressNginx),
-    ];
-    table
-        .iter()
-        .find(|(k, _)| name.starts_with(k))
-        .map(|(_, c)| *c)
+    crate::sources::registry::by_container(name)
 }
 
-fn ident_component(ident: &str) -> Component {
-    match ident {
-        "kubelet" | "kubenswrapper" | "hyperkube" => Component::Kubelet,
-        "containerd" => Component::Containerd,
-        "crio" => Component::Crio,
-        "kube-proxy" => Component::KubeProxy,
-        "kube-scheduler" => Component::Scheduler,
-        "kube-apiserver" => Component::Apiserver,
-        "kube-controller-manager" => Component::ControllerManager,
-        i if i.starts_with("microk8s.daemon-kubelite") => Component::Kubelet,
-        _ => Component::Other,
+/// The component whose lines a journald identifier carries; `None` for a program podtrace
+/// does not read and for a process that runs several components (its lines are routed by what
+/// they say: see [`klog_file_component`]).
+fn ident_component(ident: &str) -> Option<Component> {
+    crate::sources::registry::by_ident(ident).flatten()
+}
+
+/// Does this identifier belong to a process that runs several components (k3s, kubelite)?
+fn multi_component(ident: &str) -> bool {
+    crate::sources::registry::by_ident(ident) == Some(None)
+}
+
+/// The component of a line from a multi-component process, by its klog call site
+/// (`I1111 13:26:08.308515 1473551 schedule_one.go:304] …`). Reads only the header, so that a
+/// line skipped by the prefilter (cut to its first bytes) and a parsed one agree.
+fn multi_line_component(body: &str) -> Option<Component> {
+    let b = body.as_bytes();
+    if !klog::looks_like_header(b) {
+        return None;
     }
+    let close = memchr::memchr(b']', &b[..b.len().min(160)])?;
+    let site = body[..close].rsplit(' ').next()?;
+    klog_file_component(site)
+}
+
+/// The component of a klog line from a multi-component process, by its call site
+/// (`schedule_one.go:304`).
+fn klog_file_component(file_line: &str) -> Option<Component> {
+    let file = file_line.split(':').next().unwrap_or("");
+    crate::sources::registry::by_klog_file(file)
 }
 
 const QUARTER_HOUR_MS: i64 = 900_000;
@@ -645,12 +639,11 @@ impl<'o> FileState<'o> {
         };
         match self.envelope {
             Envelope::Journal => match frame::journal(head) {
-                Some(f) => Some(
-                    f.ident
-                        .map(ident_component)
-                        .filter(|c| *c != Component::Other)
-                        .unwrap_or(hint),
-                ),
+                Some(f) => Some(match f.ident {
+                    // Routed by call site, as `record` does for the lines it parses.
+                    Some(i) if multi_component(i) => multi_line_component(f.body).unwrap_or(hint),
+                    i => i.and_then(ident_component).unwrap_or(hint),
+                }),
                 // Continuations of wrapped entries are part of the previous line.
                 None if head.starts_with(|c: char| c.is_whitespace()) => Some(hint),
                 None => None,
@@ -884,11 +877,14 @@ impl<'o> FileState<'o> {
                 rep.hosts.insert(h.clone());
             }
         }
-        let line_component = fr
-            .ident
-            .map(ident_component)
-            .filter(|c| *c != Component::Other)
-            .or(self.hint);
+        // A multi-component process (k3s, kubelite) names no component: each line is routed
+        // by its klog call site or by the extractor that recognises it.
+        let multi = fr.ident.is_some_and(multi_component);
+        let line_component = if multi {
+            multi_line_component(fr.body)
+        } else {
+            fr.ident.and_then(ident_component).or(self.hint)
+        };
         // Envelope stamp: feeds the year chain; kept as the line's fallback time.
         let env_time = match fr.stamp {
             Some(Stamp::Abs(i)) => {
@@ -938,11 +934,12 @@ impl<'o> FileState<'o> {
                             &ctx,
                             &mut self.scratch,
                         ),
-                        // printf-style lines podtrace reads: ingress-nginx's older wording, CSI gRPC.
+                        // printf-style lines podtrace reads: the printf-era kubelet, ingress-nginx's
+                        // older wording, CSI gRPC (per-file state, so called here).
                         klog::Body::Text(text) => {
-                            sources::ingress::extract(text, &ctx, &mut self.scratch).or_else(|| {
-                                sources::csi::extract(text, &mut self.csi, &ctx, &mut self.scratch)
-                            })
+                            sources::registry::klog_text(text, &ctx, &mut self.scratch).or_else(
+                                || sources::csi::extract(text, &mut self.csi, &ctx, &mut self.scratch),
+                            )
                         }
                     };
                     if let Some(o) = got {
@@ -1033,16 +1030,8 @@ impl<'o> FileState<'o> {
                 }
                 let raw_msg = rec.msg.raw();
                 // The message tells the writer apart (the journald identifier may be missing).
-                let which = if sources::containerd::wants(raw_msg) {
-                    Some(Component::Containerd)
-                } else if sources::crio::wants(raw_msg) {
-                    Some(Component::Crio)
-                } else if sources::cilium::wants(raw_msg) {
-                    Some(Component::Cilium)
-                } else {
-                    None
-                };
-                if let Some(which) = which {
+                let which = sources::registry::logrus_writer(raw_msg);
+                if let Some((which, writer)) = which {
                     match rec.time.map(RawTime::Abs).or(env_time) {
                         Some(time) => {
                             let ctx = LineCtx {
@@ -1050,15 +1039,7 @@ impl<'o> FileState<'o> {
                                 evidence,
                                 host: host.clone(),
                             };
-                            outcome = match which {
-                                Component::Containerd => {
-                                    sources::containerd::extract(&rec, &ctx, &mut self.scratch)
-                                }
-                                Component::Crio => {
-                                    sources::crio::extract(&rec, &ctx, &mut self.scratch)
-                                }
-                                _ => sources::cilium::extract(&rec, &ctx, &mut self.scratch),
-                            };
+                            outcome = (writer.extract)(&rec, &ctx, &mut self.scratch);
                             if line_component.is_none() {
                                 comp = which;
                             }

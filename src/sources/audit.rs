@@ -6,7 +6,22 @@ use podtrace_parsers::audit::{self, Event as AuditEvent};
 use podtrace_parsers::time::{Instant, parse_rfc3339};
 
 use super::{LineCtx, Outcome};
+use super::registry::{Parser, Source};
 use crate::event::{Component, Event, EventKind, PodRef, RawTime};
+
+/// JSON lines, recognised by content first (see `src/input/read.rs`); its prefilter is
+/// [`PREFILTER`], on the objectRef, not on messages.
+pub const SOURCE: Source = Source {
+    name: "audit",
+    component: Component::Audit,
+    file_names: &["audit", "kube-apiserver-audit"],
+    dirs: &["audit_logs"],
+    containers: &[],
+    idents: &[],
+    klog_files: &[],
+    literals: &[],
+    parser: Parser::Own,
+};
 
 /// The literal every line podtrace reads from an audit log holds; everything else is skipped
 /// before JSON parsing (see [`looks_damaged`] for what is still checked on skipped lines).

@@ -7,7 +7,21 @@ use std::borrow::Cow;
 use podtrace_parsers::time::parse_rfc3339;
 
 use super::{LineCtx, Outcome};
+use super::registry::{Parser, Source};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef, RawTime};
+
+/// zap JSON lines, recognised by [`looks_like`] in `src/input/read.rs`.
+pub const SOURCE: Source = Source {
+    name: "aws-vpc-cni",
+    component: Component::Cni,
+    file_names: &["ipamd", "aws-node"],
+    dirs: &["aws-routed-eni"],
+    containers: &["aws-node", "aws-vpc-cni"],
+    idents: &[],
+    klog_files: &[],
+    literals: &["CNI add request", "add network response"],
+    parser: Parser::Own,
+};
 
 #[derive(serde::Deserialize)]
 struct ZapLine<'a> {

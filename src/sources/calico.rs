@@ -4,7 +4,22 @@
 use podtrace_parsers::calico;
 
 use super::{LineCtx, Outcome, find, pairs};
+use super::registry::{Parser, Source};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef};
+
+/// Calico's plugin lines have their own header (`2024-… [INFO][123] …`), read in
+/// `src/input/read.rs` with [`podtrace_parsers::calico`].
+pub const SOURCE: Source = Source {
+    name: "calico",
+    component: Component::Cni,
+    file_names: &["calico", "cni"],
+    dirs: &["calico"],
+    containers: &["calico-node"],
+    idents: &[],
+    klog_files: &[],
+    literals: &["ContainerID="],
+    parser: Parser::Own,
+};
 
 /// Handles a Calico record. Lines without `ContainerID=` (plugin start-up, config) are ignored.
 pub fn extract(rec: &calico::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {

@@ -4,7 +4,20 @@
 use podtrace_parsers::logrus;
 
 use super::{LineCtx, Outcome, find, pairs};
+use super::registry::{Logrus, Parser, Source};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef};
+
+pub const SOURCE: Source = Source {
+    name: "cilium",
+    component: Component::Cilium,
+    file_names: &["cilium"],
+    dirs: &[],
+    containers: &["cilium-agent"],
+    idents: &["cilium-agent"],
+    klog_files: &[],
+    literals: &["endpoint request", "New endpoint", "endpoint creation"],
+    parser: Parser::Logrus(Logrus { wants, extract }),
+};
 
 #[inline]
 pub fn wants(raw_msg: &str) -> bool {

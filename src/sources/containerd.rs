@@ -4,11 +4,33 @@ use podtrace_parsers::cri_meta::{self, Meta};
 use podtrace_parsers::logrus;
 use podtrace_parsers::time::parse_go_duration;
 
+use super::registry::{Logrus, Parser, Source};
 use super::{LineCtx, Outcome, first_quoted};
 use crate::event::{Component, Event, EventKind, PodRef};
 
-const PREFIXES: [&str; 6] = [
+pub const SOURCE: Source = Source {
+    name: "containerd",
+    component: Component::Containerd,
+    file_names: &["containerd"],
+    dirs: &[],
+    containers: &[],
+    idents: &["containerd", "microk8s.daemon-containerd", "snap.microk8s.daemon-containerd"],
+    klog_files: &[],
+    literals: &[
+        "RunPodSandbox",
+        "RunPodsandbox",
+        "PullImage",
+        "Pulled image",
+        "CreateContainer",
+        "StartContainer",
+        "begin cni setup",
+    ],
+    parser: Parser::Logrus(Logrus { wants, extract }),
+};
+
+const PREFIXES: [&str; 7] = [
     "RunPodSandbox for ",
+    "RunPodsandbox for ",
     "PullImage \"",
     "Pulled image \"",
     "CreateContainer within sandbox \"",
@@ -39,7 +61,11 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
             .map(|v| v.text().into_owned())
             .unwrap_or_default()
     };
-    let kind = if let Some(rest) = msg.strip_prefix("RunPodSandbox for ") {
+    // containerd 1.3–1.5 wrote the start as `RunPodsandbox for` (fixed in 1.6).
+    let sandbox_start = msg
+        .strip_prefix("RunPodSandbox for ")
+        .or_else(|| msg.strip_prefix("RunPodsandbox for "));
+    let kind = if let Some(rest) = sandbox_start {
         let Some((meta, rest)) = cri_meta::parse(rest) else {
             return Outcome::Unparsed("RunPodSandbox with unreadable metadata".into());
         };

@@ -4,7 +4,29 @@
 use podtrace_parsers::logrus;
 
 use super::{LineCtx, Outcome};
+use super::registry::{Logrus, Parser, Source};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef};
+
+pub const SOURCE: Source = Source {
+    name: "cri-o",
+    component: Component::Crio,
+    file_names: &["crio", "cri-o"],
+    dirs: &[],
+    containers: &[],
+    idents: &["crio"],
+    klog_files: &[],
+    literals: &[
+        "pod sandbox",
+        "Got pod network",
+        "Adding pod",
+        "Pulling image",
+        "Creating container",
+        "Created container",
+        "Starting container",
+        "Started container",
+    ],
+    parser: Parser::Logrus(Logrus { wants, extract }),
+};
 
 const PREFIXES: [&str; 10] = [
     "Running pod sandbox: ",

@@ -6,8 +6,23 @@
 //! Request and response carry no id of their own: the response that follows a NodePublishVolume
 //! request in the same file is taken as its completion (the kubelet serialises mounts per volume).
 
+use super::registry::{Parser, Source};
 use super::{LineCtx, Outcome};
 use crate::event::{Component, Event, EventKind, PodRef};
+
+/// CSI lines carry per-file state (a request waits for its response), so `src/input/read.rs`
+/// calls [`extract`] with the file's [`Pending`].
+pub const SOURCE: Source = Source {
+    name: "csi",
+    component: Component::Csi,
+    file_names: &["csi"],
+    dirs: &[],
+    containers: &["csi-", "ebs-plugin", "node-driver-registrar"],
+    idents: &[],
+    klog_files: &[],
+    literals: &["GRPC "],
+    parser: Parser::Own,
+};
 
 /// What a file's last NodePublishVolume call is waiting for.
 #[derive(Debug, Default, Clone)]

@@ -5,7 +5,23 @@
 use podtrace_parsers::time::parse_go_duration;
 
 use super::{Fields, LineCtx, Outcome, find};
+use super::registry::{Parser, Source};
 use crate::event::{Component, Event, EventKind};
+
+pub const SOURCE: Source = Source {
+    name: "kube-proxy",
+    component: Component::KubeProxy,
+    file_names: &["kube-proxy"],
+    dirs: &[],
+    containers: &["kube-proxy"],
+    idents: &["kube-proxy"],
+    klog_files: &["proxier.go", "server_linux.go", "server_others.go", "proxy.go"],
+    literals: &["ProxyRules", "Syncing ", "Network programming"],
+    parser: Parser::Klog {
+        structured: Some(extract),
+        text: None,
+    },
+};
 
 pub fn extract(
     msg: &str,
@@ -49,22 +65,6 @@ pub fn extract(
                 service,
                 elapsed_nanos,
             }
-        }
-        // kube-controller-manager's EndpointSlice controller (V4): one Service synced.
-        "Finished syncing service endpoint slices" => {
-            let p = fields.pairs();
-            let service = find(&p, "key")
-                .map(|v| v.text().into_owned())
-                .unwrap_or_default();
-            let elapsed = find(&p, "elapsedTime").and_then(|v| parse_go_duration(&v.text()));
-            out.push(ctx.event(
-                Component::ControllerManager,
-                EventKind::EndpointSliceSync {
-                    service,
-                    elapsed_nanos: elapsed,
-                },
-            ));
-            return Some(Outcome::Recognised(1));
         }
         _ => return None,
     };

@@ -4,8 +4,57 @@
 use podtrace_parsers::kv::Value;
 use podtrace_parsers::time::{GoTime, Instant, parse_go_duration, parse_go_time};
 
+use super::registry::{Parser, Source};
 use super::{Fields, LineCtx, Outcome, find, pod_list, pod_ref};
 use crate::event::{Component, Event, EventKind, KubeletStartup, PodRef, SyncOp};
+
+pub const SOURCE: Source = Source {
+    name: "kubelet",
+    component: Component::Kubelet,
+    file_names: &["kubelet"],
+    dirs: &[],
+    containers: &[],
+    // `kubenswrapper` on OpenShift; `hyperkube` where one binary runs the kubelet alone.
+    idents: &["kubelet", "kubenswrapper", "hyperkube", "kubelet-eks"],
+    klog_files: &[
+        "kubelet.go",
+        "kubelet_pods.go",
+        "pod_workers.go",
+        "prober.go",
+        "prober_manager.go",
+        "worker.go",
+        "kuberuntime_manager.go",
+        "kuberuntime_container.go",
+        "kuberuntime_sandbox.go",
+        "pod_startup_latency_tracker.go",
+        "operation_generator.go",
+        "reconciler_common.go",
+        "volume_manager.go",
+        "generic.go",
+        "evented.go",
+        "status_manager.go",
+        "topology_manager.go",
+        "scope.go",
+    ],
+    literals: &[
+        "SyncLoop",
+        "No sandbox for pod",
+        "PodSandbox for pod",
+        "Topology Admit",
+        "Observed pod startup",
+        "tatus for pod",
+        "MountVolume.",
+        "All volumes",
+        "yncPod enter",
+        "Error syncing pod",
+        "Killing container",
+        "Event occurred",
+    ],
+    parser: Parser::Klog {
+        structured: Some(extract),
+        text: Some(extract_text),
+    },
+};
 
 /// Handles a structured klog message if it is one of the kubelet's.
 pub fn extract(
@@ -184,6 +233,109 @@ pub fn extract(
 fn short(msg: &str) -> &str {
     let end = msg.char_indices().nth(60).map_or(msg.len(), |(i, _)| i);
     &msg[..end]
+}
+
+/// The printf-era kubelet (≤ 1.20, still in some 1.21–1.22 code paths), where pods are written
+/// by `format.Pod` as `name_namespace(uid)` (docs/formats.md#kubelet-119-122):
+/// `SyncLoop (ADD, "api"): "nginx_default(6a0f…)"`,
+/// `SyncLoop (PLEG): "nginx_default(6a0f…)", event: &pleg.PodLifecycleEvent{ID:"6a0f…", Type:"ContainerStarted", Data:"3f5c…"}`,
+/// `No sandbox for pod "nginx_default(6a0f…)" can be found. Need to start a new one`.
+pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
+    let text = text.trim_end();
+    if let Some(rest) = text.strip_prefix("SyncLoop (PLEG): ") {
+        let (pods, rest) = printf_pods(rest)?;
+        let Some(pod) = pods.into_iter().next() else {
+            return Some(Outcome::Unparsed("printf PLEG line without a pod".into()));
+        };
+        let Some(ev) = rest
+            .strip_prefix(", event: &pleg.PodLifecycleEvent{")
+            .and_then(|r| r.strip_suffix('}'))
+        else {
+            return Some(Outcome::Unparsed("printf PLEG line without its event".into()));
+        };
+        let field = |k: &str| {
+            let start = ev.find(&format!("{k}:"))? + k.len() + 1;
+            let v = &ev[start..];
+            match v.strip_prefix('"') {
+                Some(q) => q.find('"').map(|e| &q[..e]),
+                None => Some(v.split([',', '}']).next().unwrap_or("").trim()),
+            }
+        };
+        let (Some(uid), Some(kind)) = (field("ID"), field("Type")) else {
+            return Some(Outcome::Unparsed("printf PLEG event without ID or Type".into()));
+        };
+        let data = field("Data").unwrap_or("").to_owned();
+        out.push(ctx.event(
+            Component::Kubelet,
+            EventKind::Pleg {
+                pod: pod.with_uid(Some(uid)),
+                kind: kind.to_owned(),
+                data,
+            },
+        ));
+        return Some(Outcome::Recognised(1));
+    }
+    if let Some(rest) = text.strip_prefix("SyncLoop (") {
+        // `ADD, "api"): "a_ns(uid), b_ns(uid)"`
+        let (op, rest) = rest.split_once(", ")?;
+        let op = match op {
+            "ADD" => SyncOp::Add,
+            "UPDATE" => SyncOp::Update,
+            "DELETE" => SyncOp::Delete,
+            "REMOVE" => SyncOp::Remove,
+            "RECONCILE" => SyncOp::Reconcile,
+            _ => return None,
+        };
+        let (source, rest) = super::first_quoted(rest)?;
+        let rest = rest.strip_prefix("): ")?;
+        let Some((pods, _)) = printf_pods(rest) else {
+            return Some(Outcome::Unparsed("printf SyncLoop without a readable pod list".into()));
+        };
+        out.push(ctx.event(
+            Component::Kubelet,
+            EventKind::SyncLoop {
+                op,
+                source: source.to_owned(),
+                pods,
+            },
+        ));
+        return Some(Outcome::Recognised(1));
+    }
+    if let Some(rest) = text.strip_prefix("No sandbox for pod ") {
+        if !rest.ends_with("can be found. Need to start a new one") {
+            return None;
+        }
+        let Some((mut pods, _)) = printf_pods(rest) else {
+            return Some(Outcome::Unparsed("printf \"No sandbox\" without a pod".into()));
+        };
+        let pod = pods.pop()?;
+        out.push(ctx.event(Component::Kubelet, EventKind::NoSandbox { pod }));
+        return Some(Outcome::Recognised(1));
+    }
+    None
+}
+
+/// A quoted `format.Pods` string at the start of `s`: `"a_ns(uid), b_ns(uid)"`; the pods and
+/// what follows the closing quote. `None` when `s` does not start with a quote.
+fn printf_pods(s: &str) -> Option<(Vec<PodRef>, &str)> {
+    let (inner, rest) = super::first_quoted(s)?;
+    if !s.starts_with('"') {
+        return None;
+    }
+    let mut pods = Vec::new();
+    for one in inner.split(", ").filter(|p| !p.is_empty()) {
+        let (name_ns, uid) = match one.strip_suffix(')').and_then(|p| p.rsplit_once('(')) {
+            Some((n, u)) => (n, Some(u)),
+            None => (one, None),
+        };
+        // Names and namespaces are DNS labels: no `_`, so the last one separates them.
+        let (name, ns) = name_ns.rsplit_once('_')?;
+        if name.is_empty() || ns.is_empty() {
+            return None;
+        }
+        pods.push(PodRef::new(ns, name).with_uid(uid.filter(|u| !u.is_empty())));
+    }
+    Some((pods, rest))
 }
 
 /// V3 "Event occurred" (client-go's structured event logging): the kubelet's own Events.

@@ -1,8 +1,10 @@
-//! One file per component: a parsed record in, typed [`Event`]s out.
+//! One file per component: a parsed record in, typed [`Event`]s out. Each file declares its
+//! [`registry::Source`]; [`registry::SOURCES`] lists them all.
 //!
 //! Extractors recognise messages by their exact text (FORMATS.md cites the component source of
 //! each), never by `file:line`, which changes every release.
 
+pub mod apiserver;
 pub mod audit;
 pub mod aws_cni;
 pub mod calico;
@@ -10,10 +12,12 @@ pub mod cilium;
 pub mod containerd;
 pub mod crio;
 pub mod csi;
+pub mod endpointslice;
 pub mod ingress;
 pub mod kube_proxy;
 pub mod kubelet;
 pub mod objects;
+pub mod registry;
 pub mod scheduler;
 
 use std::sync::Arc;
@@ -85,18 +89,16 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Every extractor of structured klog messages (kubelet, scheduler, kube-proxy, ingress-nginx),
-/// by message text. `None`: a message podtrace does not use.
+/// Every extractor of structured klog messages (kubelet, scheduler, kube-proxy, the
+/// EndpointSlice controller, ingress-nginx), by message text: see [`registry::structured`].
+/// `None`: a message podtrace does not use.
 pub fn structured(
     msg: &str,
     fields: &Fields<'_>,
     ctx: &LineCtx,
     out: &mut Vec<Event>,
 ) -> Option<Outcome> {
-    kubelet::extract(msg, fields, ctx, out)
-        .or_else(|| scheduler::extract(msg, fields, ctx, out))
-        .or_else(|| kube_proxy::extract(msg, fields, ctx, out))
-        .or_else(|| ingress::extract(msg, ctx, out))
+    registry::structured(msg, fields, ctx, out)
 }
 
 /// All pairs of a tail as (key, value); stops quietly at the first malformed pair (the caller

@@ -7,7 +7,21 @@ use std::sync::Arc;
 use podtrace_parsers::time::{Instant, parse_rfc3339};
 use serde_json::Value;
 
+use super::registry::{Parser, Source};
 use crate::event::{Component, Event, EventKind, Evidence, PodObject, PodRef, RawTime};
+
+/// Whole documents, recognised by content ([`sniff`]).
+pub const SOURCE: Source = Source {
+    name: "objects",
+    component: Component::Events,
+    file_names: &[],
+    dirs: &[],
+    containers: &[],
+    idents: &[],
+    klog_files: &[],
+    literals: &[],
+    parser: Parser::Own,
+};
 
 /// Is this (the start of) a document podtrace reads? Decided on the first lines.
 pub fn sniff(head: &str) -> Option<bool> {

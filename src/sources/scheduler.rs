@@ -2,8 +2,24 @@
 
 use podtrace_parsers::kv::Value;
 
+use super::registry::{Parser, Source};
 use super::{Fields, LineCtx, Outcome, find, pod_ref};
 use crate::event::{Component, Event, EventKind};
+
+pub const SOURCE: Source = Source {
+    name: "kube-scheduler",
+    component: Component::Scheduler,
+    file_names: &["kube-scheduler"],
+    dirs: &[],
+    containers: &["kube-scheduler"],
+    idents: &["kube-scheduler"],
+    klog_files: &["schedule_one.go", "scheduler.go", "default_binder.go", "eventhandlers.go"],
+    literals: &["schedule pod", "bound pod"],
+    parser: Parser::Klog {
+        structured: Some(extract),
+        text: None,
+    },
+};
 
 /// Handles a structured klog message if it is one of the scheduler's.
 /// Returns `None` when the message is not a scheduler message.

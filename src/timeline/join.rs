@@ -71,7 +71,25 @@ fn pod_refs(k: &EventKind) -> &[PodRef] {
         | K8sEvent { pod, .. } => std::slice::from_ref(pod),
         PodObject(o) => std::slice::from_ref(&o.pod),
         SyncLoop { pods, .. } => pods,
-        _ => &[],
+        // Joined by id or not per pod (step 3 of `join`): listed one by one so that a new
+        // variant cannot lose its pod link to a catch-all arm.
+        EndpointsWrite { .. }
+        | PullStart { .. }
+        | PullDone { .. }
+        | PullFailed { .. }
+        | PulledInfo { .. }
+        | CreateStart { .. }
+        | CreateDone { .. }
+        | CreateFailed { .. }
+        | StartStart { .. }
+        | StartDone { .. }
+        | StartFailed { .. }
+        | CniBegin { .. }
+        | Cni { .. }
+        | ProxySync { .. }
+        | NetworkProgramming { .. }
+        | EndpointSliceSync { .. }
+        | IngressReload { .. } => &[],
     }
 }
 

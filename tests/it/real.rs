@@ -347,9 +347,9 @@ fn every_real_sample_is_read_and_accounted() {
             // (image status checks) skipped by the prefilter.
             ("crio", [23, 10, 5, 8]),
             ("kube-proxy", [3, 3, 0, 0]),
-            ("ingress-nginx", [3, 3, 0, 0]),
+            ("ingress-nginx", [17, 3, 14, 0]),
             ("cilium", [3, 3, 0, 0]),
-            ("other", [148, 0, 145, 3]),
+            ("other", [134, 0, 131, 3]),
         ]
     );
 }
