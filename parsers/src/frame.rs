@@ -14,6 +14,10 @@ pub enum Envelope {
     Cri,
     /// `<RFC3339> …` (support bundles, `kubectl logs --timestamps`).
     Stamped,
+    /// `journalctl -o json` (one JSON object per line; see [`crate::journald`]).
+    JournalJson,
+    /// `journalctl -o export` (a record spans several lines; see [`crate::journald`]).
+    JournalExport,
 }
 
 impl Envelope {
@@ -23,6 +27,8 @@ impl Envelope {
             Envelope::Journal => "journal",
             Envelope::Cri => "cri",
             Envelope::Stamped => "stamped",
+            Envelope::JournalJson => "journal-json",
+            Envelope::JournalExport => "journal-export",
         }
     }
 }
@@ -157,6 +163,8 @@ pub fn split(env: Envelope, line: &str) -> Option<Frame<'_>> {
         Envelope::Journal => journal(line),
         Envelope::Cri => cri(line),
         Envelope::Stamped => stamped(line),
+        // Decoded whole by `crate::journald`, not split.
+        Envelope::JournalJson | Envelope::JournalExport => None,
     }
 }
 

@@ -7,6 +7,7 @@
 //! | module | what it reads |
 //! |---|---|
 //! | [`frame`] | journald/syslog prefixes, CRI log files, stamped lines |
+//! | [`journald`] | `journalctl -o json` and `-o export` entries |
 //! | [`klog`] | klog text headers and structured/printf bodies |
 //! | [`kv`] | `key=value` tails of klog and logrus (both klog renderings, multi-line `=<`) |
 //! | [`logrus`] | containerd / CRI-O / Cilium text records |
@@ -20,6 +21,7 @@ pub mod audit;
 pub mod calico;
 pub mod cri_meta;
 pub mod frame;
+pub mod journald;
 pub mod jsonlog;
 pub mod klog;
 pub mod kv;

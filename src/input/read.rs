@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use podtrace_parsers::frame::{self, Envelope, Frame, Stamp};
 use podtrace_parsers::time::{Civil, Instant};
-use podtrace_parsers::{audit, calico, jsonlog, klog, logrus};
+use podtrace_parsers::{audit, calico, journald, jsonlog, klog, logrus};
 use serde::Serialize;
 
 use super::lines::{Line, LineReader};
@@ -276,8 +276,19 @@ pub(super) enum Sniffed {
 
 /// Decides from the first lines (up to [`SNIFF_LINES`]) what a stream is.
 pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed {
+    // Before the NUL check: an export's binary values carry NULs in their lengths.
+    if journald::looks_like_export(head.clone()) {
+        return Sniffed::Log(Envelope::JournalExport);
+    }
     if head.clone().any(|l| memchr::memchr(0, l).is_some()) {
         return Sniffed::Skip("binary content (NUL bytes)");
+    }
+    if head
+        .clone()
+        .find(|l| !l.trim_ascii().is_empty())
+        .is_some_and(journald::looks_like_json)
+    {
+        return Sniffed::Log(Envelope::JournalJson);
     }
     let texts: Vec<String> = head
         .map(|l| String::from_utf8_lossy(l).into_owned())
@@ -473,7 +484,14 @@ pub fn path_host(path: &Path) -> Option<String> {
     let name = comps.last()?;
     let node_log = matches!(
         name.as_str(),
-        "kubelet.log" | "containerd.log" | "journal.log" | "crio.log" | "syslog" | "messages"
+        "kubelet.log"
+            | "containerd.log"
+            | "journal.log"
+            | "crio.log"
+            | "syslog"
+            | "messages"
+            // sonobuoy: plugins/systemd-logs/results/<node>/systemd_logs
+            | "systemd_logs"
     );
     let n = comps.len();
     // Support bundles: nodes/<node>.zip holds <node>/logs/kubelet.log.
@@ -564,6 +582,13 @@ struct FileState<'o> {
     csi: sources::csi::Pending,
     /// Skip lines without any literal podtrace reads (off for the accounting test).
     prefilter: bool,
+    /// The node came from the bundle's path (sonobuoy's `results/<node>/`): it names the node
+    /// as Kubernetes does, where journald's `_HOSTNAME` is the kernel's host name.
+    path_node: bool,
+    /// `journalctl -o export`: the record being read and the line it started on.
+    export: journald::ExportRecord,
+    export_first: u32,
+    export_lines: u32,
 }
 
 use crate::event::FileId;
@@ -582,6 +607,7 @@ impl<'o> FileState<'o> {
         } else {
             path_hint(path)
         };
+        let path_node = path_host(path).is_some();
         let file_host = path_host(path)
             .or_else(|| {
                 matches!(
@@ -609,7 +635,12 @@ impl<'o> FileState<'o> {
             partial: Vec::new(),
             scratch: Vec::new(),
             csi: Default::default(),
-            prefilter: !opts.no_prefilter,
+            // An export record spans lines that hold no literal (`_PID=…`): every line is read.
+            prefilter: !opts.no_prefilter && envelope != Envelope::JournalExport,
+            path_node,
+            export: Default::default(),
+            export_first: 0,
+            export_lines: 0,
         }
     }
 
@@ -619,6 +650,9 @@ impl<'o> FileState<'o> {
     fn must_read(&self, b: &[u8]) -> bool {
         b.starts_with(b"-- ")
             || b.starts_with(b"==== ")
+            // A journald JSON message written as bytes (ANSI colours) hides its literals.
+            || (self.envelope == Envelope::JournalJson
+                && memchr::memmem::find(b, b"\"MESSAGE\":[").is_some())
             || (self.envelope == Envelope::Cri
                 && memchr::memmem::find(b, b" P ").is_some_and(|k| k < 48))
             || !self.partial.is_empty()
@@ -637,6 +671,9 @@ impl<'o> FileState<'o> {
             Ok(s) => s,
             Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
         };
+        if self.envelope == Envelope::JournalJson {
+            return Some(self.json_skipped_component(b).unwrap_or(hint));
+        }
         match self.envelope {
             Envelope::Journal => match frame::journal(head) {
                 Some(f) => Some(match f.ident {
@@ -650,6 +687,158 @@ impl<'o> FileState<'o> {
             },
             _ => frame::split(self.envelope, head).map(|_| hint),
         }
+    }
+
+    /// The writer of a journald JSON line skipped by the prefilter, from its identifier (a
+    /// multi-component process's line is decoded to read its klog call site).
+    fn json_skipped_component(&self, b: &[u8]) -> Option<Component> {
+        const KEY: &[u8] = b"\"SYSLOG_IDENTIFIER\":\"";
+        let k = memchr::memmem::find(b, KEY)? + KEY.len();
+        let end = memchr::memchr(b'"', &b[k..])? + k;
+        let ident = std::str::from_utf8(&b[k..end]).ok()?;
+        if multi_component(ident) {
+            let e = journald::parse_json(std::str::from_utf8(b).ok()?).ok()?;
+            return multi_line_component(e.message.as_deref()?);
+        }
+        ident_component(ident)
+    }
+
+    /// One `journalctl -o json` line: the entry's message is read as the line a text journal
+    /// would hold, with journald's receive time as the envelope's absolute stamp.
+    fn journal_json_line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
+        let evidence = Evidence {
+            file: self.file,
+            line: line_no,
+        };
+        let text = utf8(bytes);
+        if text.trim().is_empty() {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            return;
+        }
+        match journald::parse_json(&text) {
+            Ok(e) => {
+                let ident = e.ident().map(str::to_owned);
+                self.journal_entry(
+                    rep,
+                    evidence,
+                    e.realtime,
+                    e.hostname.as_deref(),
+                    ident.as_deref(),
+                    e.message.as_deref(),
+                );
+            }
+            Err(journald::Error::NoTime) => {
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).unparsed += 1;
+                rep.warn(
+                    format!(
+                        "{}:{line_no}: journald entry without a readable __REALTIME_TIMESTAMP",
+                        self.display
+                    ),
+                    self.opts,
+                );
+            }
+            Err(journald::Error::NotJson(_)) => self.unframed(rep, line_no, &text),
+        }
+    }
+
+    /// One `journalctl -o export` line; a record is read when its blank line arrives.
+    fn journal_export_line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
+        if !self.export.has_fields && !self.export.in_binary() {
+            self.export_first = line_no;
+            self.export_lines = 0;
+        }
+        self.export_lines += 1;
+        if self.export.line(bytes) == journald::ExportStep::End {
+            self.flush_export(rep);
+        }
+    }
+
+    fn flush_export(&mut self, rep: &mut FileReport) {
+        let lines = std::mem::take(&mut self.export_lines);
+        let r = self.export.take();
+        let evidence = Evidence {
+            file: self.file,
+            line: self.export_first,
+        };
+        if !r.has_fields {
+            // Blank lines between records.
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += u64::from(lines);
+            rep.count(c).ignored += u64::from(lines);
+            return;
+        }
+        let c = self.journal_entry(
+            rep,
+            evidence,
+            r.realtime,
+            r.hostname.as_deref(),
+            r.ident(),
+            r.message.as_deref(),
+        );
+        // The record's other lines (its fields, the blank line) belong to the same entry.
+        let rest = u64::from(lines.saturating_sub(1));
+        rep.count(c).lines += rest;
+        rep.count(c).ignored += rest;
+        if r.malformed > 0 {
+            rep.count(c).unparsed += u64::from(r.malformed);
+            rep.count(c).ignored -= u64::from(r.malformed).min(rest);
+            rep.warn(
+                format!(
+                    "{}:{}: {} line(s) of this journald export record are neither KEY=value nor a field name",
+                    self.display, evidence.line, r.malformed
+                ),
+                self.opts,
+            );
+        }
+    }
+
+    /// A decoded journald entry, read as the text line it stands for. Returns the component
+    /// it was counted under.
+    fn journal_entry(
+        &mut self,
+        rep: &mut FileReport,
+        evidence: Evidence,
+        realtime: Option<Instant>,
+        hostname: Option<&str>,
+        ident: Option<&str>,
+        message: Option<&str>,
+    ) -> Component {
+        let Some(message) = message else {
+            // journalctl without -a writes `null` for a field over 4 KiB.
+            let c = ident
+                .and_then(ident_component)
+                .or(self.hint)
+                .unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            if c == Component::Other {
+                rep.count(c).ignored += 1;
+            } else {
+                rep.count(c).unparsed += 1;
+                rep.warn(
+                    format!(
+                        "{}:{}: journald wrote MESSAGE as null (over 4 KiB; export with journalctl -a)",
+                        self.display, evidence.line
+                    ),
+                    self.opts,
+                );
+            }
+            return c;
+        };
+        let host = if self.path_node { None } else { hostname };
+        let fr = Frame {
+            stamp: realtime.map(Stamp::Abs),
+            host,
+            ident,
+            pid: None,
+            stream: None,
+            partial: false,
+            body: message.trim_end_matches('\n'),
+        };
+        self.record(rep, evidence, &fr)
     }
 
     fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
@@ -707,6 +896,11 @@ impl<'o> FileState<'o> {
             // Most audit lines are skipped by their literal; only the rest are validated.
             self.audit_line(rep, evidence, bytes);
             return;
+        }
+        match self.envelope {
+            Envelope::JournalJson => return self.journal_json_line(rep, line_no, bytes),
+            Envelope::JournalExport => return self.journal_export_line(rep, line_no, bytes),
+            _ => {}
         }
         let text = utf8(bytes);
         let text: &str = &text;
@@ -870,7 +1064,8 @@ impl<'o> FileState<'o> {
     }
 
     /// One framed record: find its time(s), note clock evidence, extract events.
-    fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) {
+    /// Returns the component the line was counted under.
+    fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) -> Component {
         let host = self.host(fr.host);
         if let Some(h) = &host {
             if !rep.hosts.contains(h) {
@@ -1081,6 +1276,7 @@ impl<'o> FileState<'o> {
         rep.events.append(&mut self.scratch);
         self.account(rep, comp, evidence, outcome);
         rep.count(comp).lines += 1;
+        comp
     }
 
     /// A component's own local stamp next to the envelope's: clock evidence.
@@ -1135,6 +1331,10 @@ impl<'o> FileState<'o> {
     }
 
     fn finish(&mut self, rep: &mut FileReport, last_line: u32) {
+        if self.export.has_fields || self.export.in_binary() {
+            // The last export record has no blank line after it.
+            self.flush_export(rep);
+        }
         for (_, first, _, _) in std::mem::take(&mut self.partial) {
             let c = self.hint.unwrap_or(Component::Other);
             rep.count(c).unparsed += 1;

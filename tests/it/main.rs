@@ -12,6 +12,7 @@ mod receiver;
 mod report;
 mod robust;
 mod simulated;
+mod shapes;
 mod sources;
 #[cfg(feature = "otlp")]
 mod trace;
