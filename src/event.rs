@@ -11,7 +11,7 @@ use serde::Serialize;
 /// Index of an input file in the run's file table.
 pub type FileId = u32;
 
-/// The component that wrote a line (PHASES.md `source`).
+/// The component that wrote a line (docs/phases.md#milestone-fields `source`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Component {

@@ -1,5 +1,5 @@
 //! Calico CNI plugin lines: `2022-04-29 07:43:59.996 [INFO][30696] ipam_plugin.go 284: msg k=v`
-//! (libcalico-go `logutils.Formatter`; local time with milliseconds and no zone, FORMATS.md §7.1).
+//! (libcalico-go `logutils.Formatter`; local time with milliseconds and no zone, docs/formats.md#calico).
 
 use crate::time::{Civil, parse_civil_datetime};
 

@@ -1,4 +1,4 @@
-//! The metadata containerd prints with `%+v` in its CRI messages (FORMATS.md §6.1):
+//! The metadata containerd prints with `%+v` in its CRI messages (docs/formats.md#containerd-metadata):
 //! - containerd 1.6/1.7 (gogo protobuf `String()`):
 //!   `&PodSandboxMetadata{Name:multiple,Uid:ecf6…,Namespace:default,Attempt:0,}`,
 //!   `&ContainerMetadata{Name:nginx,Attempt:0,}`;

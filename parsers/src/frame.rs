@@ -1,4 +1,4 @@
-//! Envelopes that wrap component lines (FORMATS.md §2): journald/syslog prefixes, CRI container
+//! Envelopes that wrap component lines (docs/formats.md#envelopes): journald/syslog prefixes, CRI container
 //! log files, and support-bundle lines that start with an RFC 3339 stamp.
 
 use crate::time::{Civil, Instant, parse_rfc3339, parse_syslog_time};
@@ -79,6 +79,17 @@ pub fn journal(line: &str) -> Option<Frame<'_>> {
     let b = line.as_bytes();
     let (stamp, used) = if b.first()?.is_ascii_digit() {
         let (i, n) = parse_rfc3339(b)?;
+        // journald (`short-iso[-precise]`, strftime `%z`) and rsyslog write a numeric offset
+        // and at most microseconds. A stamp in `Z` or with more digits is Go's RFC3339Nano: a
+        // container log's (`kubectl logs --timestamps`, must-gather, support bundles), whatever
+        // follows it.
+        let stamp = &line[..n];
+        let frac = stamp.split_once('.').map_or(0, |(_, f)| {
+            f.bytes().take_while(u8::is_ascii_digit).count()
+        });
+        if frac > 6 || stamp.ends_with(['Z', 'z']) {
+            return None;
+        }
         (Stamp::Abs(i), n)
     } else {
         let (c, n) = parse_syslog_time(b)?;
@@ -87,6 +98,15 @@ pub fn journal(line: &str) -> Option<Frame<'_>> {
     let s = line[used..].strip_prefix(' ')?;
     let sp = memchr::memchr(b' ', s.as_bytes())?;
     let host = &s[..sp];
+    // A host name: letters, digits, `-`, `.`, `_` (this keeps `<stamp> {"msg":…` and other
+    // stamped lines from passing for journal lines).
+    if !host.starts_with(|c: char| c.is_ascii_alphanumeric())
+        || !host
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
+    {
+        return None;
+    }
     let s = &s[sp + 1..];
     // `ident[pid]: ` or `ident: `. The identifier has no spaces.
     let colon = memchr::memchr(b':', s.as_bytes())?;
@@ -241,6 +261,11 @@ mod tests {
             journal("2025-06-02T09:00:03.1Z I0602 09:00:03.099000       1 proxier.go:799] x")
                 .is_none()
         );
+        // Container logs with an RFC 3339 stamp are not journals (a support bundle's ordinary
+        // container output), whatever words follow.
+        assert!(journal("2025-12-30T21:49:16.003071732Z {\"msg\":\"a\", \"b\":\"c\"}").is_none());
+        assert!(journal("2025-12-30T21:49:16.003071732Z INFO server: started").is_none());
+        assert!(journal("2025-12-30T21:49:16.003071Z {\"level\":\"info\", ts: 1}").is_none());
     }
 
     #[test]
@@ -275,6 +300,13 @@ mod tests {
         assert_eq!(
             sniff(["I0301 14:43:59.686874 3271115 a.go:1] \"x\""]),
             Envelope::Raw
+        );
+        assert_eq!(
+            sniff([
+                "2025-12-30T21:49:16.003071732Z {\"msg\":\"started\", \"port\": 8080}",
+                "2025-12-30T21:49:17.1Z INFO main: listening",
+            ]),
+            Envelope::Stamped
         );
         assert_eq!(sniff(Vec::<&str>::new()), Envelope::Raw);
     }

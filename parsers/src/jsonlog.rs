@@ -1,4 +1,4 @@
-//! klog's JSON format (`--logging-format=json`, FORMATS.md §1.3):
+//! klog's JSON format (`--logging-format=json`, docs/formats.md#klog-json):
 //! `{"ts":1710843679123.4568,"caller":"json/klog_test.go:41","msg":"…","v":0,"pod":{…},…}` —
 //! `ts` in epoch milliseconds (float), no `level`, errors carry `err` and no `v`.
 

@@ -1,4 +1,4 @@
-//! klog text records: `Lmmdd hh:mm:ss.uuuuuu PPPPPPP file:line] msg` (FORMATS.md §1.1–1.2).
+//! klog text records: `Lmmdd hh:mm:ss.uuuuuu PPPPPPP file:line] msg` (docs/formats.md#klog-text).
 //!
 //! The header is fixed-offset, so it is parsed by hand (no allocation, ~tens of ns). After `] `
 //! comes either a structured record (`"quoted message" key=value …`) or free printf text.

@@ -1,6 +1,6 @@
 //! `key=value` tails: klog structured logging (both renderings) and logrus/slog text.
 //!
-//! A value is one of (FORMATS.md §11.3):
+//! A value is one of (docs/formats.md#klog-values):
 //! - a Go-quoted string `"…"` (messages, errors, Stringers, ≥1.28 named strings);
 //! - JSON or Go `%+v` syntax that may hold spaces: `{…}`, `[…]`, `&{…}` (balanced brackets,
 //!   string-aware);

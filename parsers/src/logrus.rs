@@ -1,5 +1,5 @@
 //! logrus / slog text records (containerd, CRI-O, Cilium, calico-ipam):
-//! `time="2024-11-29T18:33:25.775569203Z" level=info msg="…" key=value…` (FORMATS.md §6).
+//! `time="2024-11-29T18:33:25.775569203Z" level=info msg="…" key=value…` (docs/formats.md#logrus).
 
 use crate::kv::{Pairs, Value};
 use crate::time::{Instant, parse_rfc3339};

@@ -7,7 +7,7 @@
 //!   Calico CNI stamp): returned as a [`Civil`] and resolved later, once the year and the writer's
 //!   UTC offset are known. A parser never reads the wall clock (see STYLE.md, "pass in the year").
 
-/// How fine a timestamp is, as written (PHASES.md `precision`).
+/// How fine a timestamp is, as written (docs/phases.md#milestone-fields `precision`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Precision {
     Ns,

@@ -67,7 +67,7 @@ fn ms(m: &Milestone) -> Ms<'_> {
     }
 }
 
-/// Milestones in the contract's order (PHASES.md), present ones only.
+/// Milestones in the contract's order (docs/phases.md#milestones), present ones only.
 struct Ordered<'a> {
     order: &'static [&'static str],
     map: &'a BTreeMap<&'static str, Milestone>,

@@ -994,6 +994,14 @@ impl<'o> FileState<'o> {
             rep.count(c).ignored += 1;
             return;
         }
+        if self.hint.is_none() && matches!(self.envelope, Envelope::Stamped | Envelope::Cri) {
+            // A container log no source claims (an application's, a tool's): a line without
+            // the envelope is part of the previous record (a stack trace, a wrapped message).
+            // Counted, never warned about line by line. (A journal carries every component's
+            // lines, so a line that breaks its framing there is still reported.)
+            rep.count(c).ignored += 1;
+            return;
+        }
         rep.count(c).unparsed += 1;
         rep.warn(
             format!(

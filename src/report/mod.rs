@@ -19,7 +19,7 @@ use serde::Serialize;
 
 use crate::timeline::{PHASES, PodTimeline};
 
-/// Metrics reported: every phase of PHASES.md, then `startup_sli`.
+/// Metrics reported: every phase of docs/phases.md, then `startup_sli`.
 pub fn metrics() -> Vec<&'static str> {
     let mut m: Vec<&'static str> = PHASES.iter().map(|(n, _, _)| *n).collect();
     m.push("startup_sli");

@@ -87,7 +87,7 @@ pub fn parse_gate(s: &str) -> Result<Gate, String> {
     })
 }
 
-/// A kube-burner condition type → the PHASES.md metric measuring the same interval (kube-burner
+/// A kube-burner condition type → the metric (docs/phases.md) measuring the same interval (kube-burner
 /// measures each condition from the pod's creation).
 fn kube_burner_metric(condition: &str) -> Result<&'static str, String> {
     Ok(match condition {
@@ -95,7 +95,7 @@ fn kube_burner_metric(condition: &str) -> Result<&'static str, String> {
         "ContainersReady" | "Ready" => "time_to_ready",
         "PodReadyToStartContainers" | "Initialized" => {
             return Err(format!(
-                "conditionType {condition}: no PHASES.md interval measures it; use scheduling, startup_e2e or time_to_ready"
+                "conditionType {condition}: no podtrace phase measures it; use scheduling, startup_e2e or time_to_ready"
             ));
         }
         other => return Err(format!("unknown conditionType {other:?}")),

@@ -110,7 +110,7 @@ pub struct TruthPod {
     pub image_cached: bool,
     pub sandbox_id: String,
     pub container_id: String,
-    /// Milestone name → UTC µs, in PHASES.md names.
+    /// Milestone name → UTC µs, in docs/phases.md names.
     pub milestones: std::collections::BTreeMap<String, i64>,
     /// Per worker node, when its kube-proxy finished programming the endpoint (UTC µs).
     pub programmed: std::collections::BTreeMap<String, i64>,

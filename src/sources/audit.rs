@@ -1,4 +1,4 @@
-//! kube-apiserver audit events (FORMATS.md §3): pod creations, bindings and status patches.
+//! kube-apiserver audit events (docs/formats.md#audit): pod creations, bindings and status patches.
 
 use std::borrow::Cow;
 

@@ -1,4 +1,4 @@
-//! AWS VPC CNI `plugin.log` (zap JSON, FORMATS.md §7.4):
+//! AWS VPC CNI `plugin.log` (zap JSON, docs/formats.md#aws-vpc-cni):
 //! `{"level":"info","ts":"2024-10-30T21:31:30.508Z","caller":"routed-eni-cni-plugin/cni.go:125","msg":"Received CNI add request: ContainerID(<sandbox>) … Args(…;K8S_POD_NAMESPACE=ns;K8S_POD_NAME=p;K8S_POD_INFRA_CONTAINER_ID=<sandbox>;K8S_POD_UID=<uid>) …"}`
 //! then "Received add network response from ipamd for container <sandbox> interface eth0: &{Success:true IPAllocationMetadata:{IPv4Addr:\"192.168.5.1\" …}}".
 

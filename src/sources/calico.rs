@@ -1,5 +1,5 @@
 //! The Calico CNI plugin's own lines, wherever they land (runtime journal, kubelet journal,
-//! `cni.log`) (FORMATS.md §7.1).
+//! `cni.log`) (docs/formats.md#calico).
 
 use podtrace_parsers::calico;
 

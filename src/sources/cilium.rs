@@ -1,4 +1,4 @@
-//! The Cilium agent's endpoint creation (FORMATS.md §7.2), logrus (≤1.16) and slog (≥1.17):
+//! The Cilium agent's endpoint creation (docs/formats.md#cilium), logrus (≤1.16) and slog (≥1.17):
 //! "Create endpoint request" → "New endpoint" → "Successful endpoint creation".
 
 use podtrace_parsers::logrus;

@@ -1,4 +1,4 @@
-//! containerd's CRI plugin (FORMATS.md §6.1), 1.6/1.7 and 2.x renderings.
+//! containerd's CRI plugin (docs/formats.md#containerd), 1.6/1.7 and 2.x renderings.
 
 use podtrace_parsers::cri_meta::{self, Meta};
 use podtrace_parsers::logrus;

@@ -1,4 +1,4 @@
-//! CRI-O (FORMATS.md §6.2): sandbox, CNI, pulls, create and start, as CRI-O names them
+//! CRI-O (docs/formats.md#cri-o): sandbox, CNI, pulls, create and start, as CRI-O names them
 //! (`ns/pod/container`, `ns/pod/POD`, container and sandbox ids).
 
 use podtrace_parsers::logrus;

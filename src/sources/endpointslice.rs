@@ -1,4 +1,4 @@
-//! kube-controller-manager's EndpointSlice controller (FORMATS.md §8.2): at V4 it logs each
+//! kube-controller-manager's EndpointSlice controller (docs/formats.md#endpointslice-controller): at V4 it logs each
 //! Service it synced. The audit log's EndpointSlice writes are the primary evidence; this line
 //! is the controller's own view of the same step.
 

@@ -1,4 +1,4 @@
-//! ingress-nginx controller (FORMATS.md §9.1): backend reloads and dynamic reconfiguration, in
+//! ingress-nginx controller (docs/formats.md#ingress-nginx): backend reloads and dynamic reconfiguration, in
 //! both the structured (`"…"`, newer) and printf (trailing `.`, older) forms.
 
 use super::registry::{Parser, Source};

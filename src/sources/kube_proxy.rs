@@ -1,4 +1,4 @@
-//! kube-proxy in iptables, nftables and ipvs modes (FORMATS.md §8.1): rule syncs and the V4
+//! kube-proxy in iptables, nftables and ipvs modes (docs/formats.md#kube-proxy): rule syncs and the V4
 //! "Network programming" line. These name no pod; the timeline joins them through the Service's
 //! EndpointSlice writes.
 

@@ -1,4 +1,4 @@
-//! kubelet (FORMATS.md §5): pod admission, sandbox, PLEG, probes, status, volumes, and the
+//! kubelet (docs/formats.md#kubelet): pod admission, sandbox, PLEG, probes, status, volumes, and the
 //! kubelet's own startup figure.
 
 use podtrace_parsers::kv::Value;

@@ -1,7 +1,7 @@
 //! One file per component: a parsed record in, typed [`Event`]s out. Each file declares its
 //! [`registry::Source`]; [`registry::SOURCES`] lists them all.
 //!
-//! Extractors recognise messages by their exact text (FORMATS.md cites the component source of
+//! Extractors recognise messages by their exact text (docs/formats.md cites the component source of
 //! each), never by `file:line`, which changes every release.
 
 pub mod apiserver;

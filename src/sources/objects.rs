@@ -1,4 +1,4 @@
-//! Kubernetes objects as bundles hold them (FORMATS.md bundles; `kubectl cluster-info dump`,
+//! Kubernetes objects as bundles hold them (docs/formats.md#kubernetes-objects; `kubectl cluster-info dump`,
 //! support bundles, `kubectl get … -o json|yaml`): EventLists and PodLists, JSON or YAML, read as
 //! whole documents. Each item's evidence is the line of its `uid`.
 

@@ -1,4 +1,4 @@
-//! kube-scheduler (FORMATS.md §4): attempts, bindings, unschedulable pods.
+//! kube-scheduler (docs/formats.md#kube-scheduler): attempts, bindings, unschedulable pods.
 
 use podtrace_parsers::kv::Value;
 

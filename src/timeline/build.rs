@@ -1,4 +1,4 @@
-//! From one pod's events to its milestones and phases (PHASES.md).
+//! From one pod's events to its milestones and phases (docs/phases.md).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 

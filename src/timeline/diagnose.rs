@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::{MILESTONES, PodTimeline};
 
-/// The consecutive phases of the main path (PHASES.md), whose sum is `time_to_serving`.
+/// The consecutive phases of the main path (docs/phases.md#phases), whose sum is `time_to_serving`.
 pub const MAIN_PATH: [&str; 10] = [
     "api_create",
     "scheduling",

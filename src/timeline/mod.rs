@@ -4,7 +4,7 @@
 //! - [`join`] groups events by pod (UID first; sandbox and container ids; `namespace/name`
 //!   within a time window where no UID is written);
 //! - [`build`] picks each milestone from its primary source, or from a fallback marked
-//!   `derived`, and computes the phases of PHASES.md. Missing stays missing.
+//!   `derived`, and computes the phases of docs/phases.md. Missing stays missing.
 
 pub mod build;
 pub mod clock;
@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::event::Component;
 
-/// Milestones of the main path, in order (PHASES.md; a public contract).
+/// Milestones of the main path, in order (docs/phases.md#milestones; a public contract).
 pub const MILESTONES: [&str; 17] = [
     "requested",
     "created",

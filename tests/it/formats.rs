@@ -1,4 +1,4 @@
-//! Lines built exactly per FORMATS.md where no real sample exists: both klog renderings,
+//! Lines built exactly per docs/formats.md where no real sample exists: both klog renderings,
 //! containerd 2.x metadata, every journald variant, CRI partial lines, audit with and without
 //! responseObject, year and offset inference, and inputs that are not logs.
 

@@ -1,4 +1,4 @@
-//! One test per bundle layout (FORMATS.md / samples/real/layouts): what is read, from where, with
+//! One test per bundle layout (docs/formats.md#bundle-layouts / samples/real/layouts): what is read, from where, with
 //! which source, and the timeline it gives.
 
 use std::io::Write;

@@ -1,5 +1,5 @@
 //! The sources added for bundles (issue 3): real samples where they exist, lines built exactly
-//! per FORMATS.md where they do not.
+//! per docs/formats.md where they do not.
 
 use podtrace::event::{Component, EventKind};
 
