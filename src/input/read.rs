@@ -322,28 +322,26 @@ fn read_document<R: std::io::Read>(
     opts: &ReadOptions,
 ) -> FileReport {
     rep.format = if yaml { "yaml-objects" } else { "json-objects" };
-    let mut text = String::new();
-    let mut lines = 0u64;
-    let push = |t: &[u8], text: &mut String| {
-        text.push_str(&String::from_utf8_lossy(t));
-        text.push('\n');
+    let mut d = DocReader {
+        text: String::new(),
+        lines: 0,
+        too_big: false,
+        logs: None,
+        line_no: 0,
     };
     for l in head.iter().flatten() {
-        lines += 1;
-        push(l, &mut text);
+        d.feed(&mut rep, l, path, opts);
     }
-    let mut too_big = false;
     loop {
         match lr.next_line() {
-            Ok(Some(Line::Text(t))) => {
-                lines += 1;
-                if text.len() + t.len() > MAX_DOCUMENT {
-                    too_big = true;
-                    continue;
+            Ok(Some(Line::Text(t))) => d.feed(&mut rep, t, path, opts),
+            Ok(Some(Line::TooLong(_))) => {
+                d.line_no += 1;
+                match d.logs.as_mut() {
+                    Some(st) => st.too_long(&mut rep, d.line_no),
+                    None => d.lines += 1,
                 }
-                push(t, &mut text);
             }
-            Ok(Some(Line::TooLong(_))) => lines += 1,
             Ok(None) => break,
             Err(e) => {
                 rep.error = Some(e.to_string());
@@ -351,6 +349,15 @@ fn read_document<R: std::io::Read>(
             }
         }
     }
+    if let Some(mut st) = d.logs.take() {
+        st.finish(&mut rep, d.line_no);
+    }
+    let DocReader {
+        text,
+        lines,
+        too_big,
+        ..
+    } = d;
     let c = rep.counts.entry(Component::Events).or_default();
     c.lines = lines;
     if too_big {
@@ -386,6 +393,46 @@ fn read_document<R: std::io::Read>(
         }
     }
     rep
+}
+
+/// An object document being read, and the container logs that may follow it: `kubectl
+/// cluster-info dump` to stdout writes its object lists, then one `==== START logs for
+/// container … ====` block per container (docs/formats.md#kubectl-cluster-info-dump).
+struct DocReader<'o> {
+    text: String,
+    /// Lines of the documents.
+    lines: u64,
+    too_big: bool,
+    /// From the first log block on, every line is a log line.
+    logs: Option<FileState<'o>>,
+    line_no: u32,
+}
+
+impl<'o> DocReader<'o> {
+    fn feed(&mut self, rep: &mut FileReport, t: &[u8], path: &Path, opts: &'o ReadOptions) {
+        self.line_no += 1;
+        if self.logs.is_none() && t.starts_with(b"==== START logs for container ") {
+            self.logs = Some(FileState::new(
+                rep.id,
+                &rep.display.clone(),
+                path,
+                Envelope::Raw,
+                false,
+                opts,
+            ));
+        }
+        if let Some(st) = self.logs.as_mut() {
+            st.line(rep, self.line_no, t);
+            return;
+        }
+        self.lines += 1;
+        if self.text.len() + t.len() > MAX_DOCUMENT {
+            self.too_big = true;
+            return;
+        }
+        self.text.push_str(&String::from_utf8_lossy(t));
+        self.text.push('\n');
+    }
 }
 
 /// A line as text: borrowed when it is valid UTF-8 (nearly always; validation is a fast
@@ -911,6 +958,14 @@ impl<'o> FileState<'o> {
             let c = self.hint.unwrap_or(Component::Other);
             rep.count(c).lines += 1;
             rep.count(c).ignored += 1;
+            return;
+        }
+        // The dump writes its END marker right after the log's bytes: a last line without a
+        // newline carries it glued to its end. The line is read, then the block ends.
+        if let Some(k) = text.find("==== END logs for container ").filter(|k| *k > 0) {
+            let (log, _) = bytes.split_at(k);
+            self.line(rep, line_no, log);
+            self.hint = self.file_hint;
             return;
         }
         if text.starts_with("==== END logs for container ") {

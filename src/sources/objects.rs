@@ -72,34 +72,46 @@ pub fn extract(
     host: Option<Arc<str>>,
     out: &mut Vec<Event>,
 ) -> Outcome {
-    let doc: Result<Value, String> = if yaml {
-        serde_norway::from_str(text).map_err(|e| e.to_string())
-    } else {
-        serde_json::from_str(text).map_err(|e| e.to_string())
-    };
-    let doc = match doc {
-        Ok(d) => d,
-        Err(e) => {
-            return Outcome {
-                recognised: 0,
-                ignored: 0,
-                error: Some(format!("unreadable document: {e}")),
-            };
+    // One document, or several back to back (`kubectl cluster-info dump` to stdout writes a
+    // NodeList, then per namespace an EventList … PodList; YAML streams separate them by
+    // `---`). What was read before a damaged document is kept.
+    let mut docs: Vec<Value> = Vec::new();
+    let mut error = None;
+    if yaml {
+        use serde::Deserialize;
+        for d in serde_norway::Deserializer::from_str(text) {
+            match Value::deserialize(d) {
+                Ok(v) => docs.push(v),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
         }
+    } else {
+        for d in serde_json::Deserializer::from_str(text).into_iter::<Value>() {
+            match d {
+                Ok(v) => docs.push(v),
+                Err(e) => {
+                    error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+    }
+    let mut o = Outcome {
+        recognised: 0,
+        ignored: 0,
+        error: error.map(|e| format!("unreadable document: {e}")),
     };
-    let items = match &doc {
+    let items = docs.iter().flat_map(|doc| match doc {
         Value::Array(a) => a.as_slice(),
         v => v
             .get("items")
             .and_then(Value::as_array)
             .map_or(&[][..], Vec::as_slice),
-    };
-    let mut o = Outcome {
-        recognised: 0,
-        ignored: 0,
-        error: None,
-    };
-    for (idx, item) in items.iter().enumerate() {
+    });
+    for (idx, item) in items.enumerate() {
         let uid = s(item, &["metadata", "uid"]);
         let line = uid
             .and_then(|u| {

@@ -51,6 +51,58 @@ fn pods_json() -> serde_json::Value {
     }]})
 }
 
+/// `kubectl cluster-info dump` without `--output-directory`: every list pretty-printed back to
+/// back on stdout, then the container logs between markers (clusterinfo_dump.go `Run`). The
+/// END marker is written right after the log's bytes, so a log without a final newline has it
+/// glued to its last line.
+#[test]
+fn kubectl_cluster_info_dump_to_stdout() {
+    let events = serde_json::json!({"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": [
+        event("e-1", "Scheduled", "Successfully assigned shop/api-0 to node-a", "2025-06-02T09:00:00Z", None),
+        event("e-4", "Started", "Started container api", "2025-06-02T09:00:07Z", Some("spec.containers{api}")),
+    ]});
+    let nodes = serde_json::json!({"kind": "NodeList", "apiVersion": "v1", "items": [{"kind": "Node", "metadata": {"name": "node-a", "uid": "n1"}}]});
+    let empty = |k: &str| serde_json::json!({"kind": k, "apiVersion": "v1", "metadata": {}, "items": []});
+    let mut out = pretty(&nodes);
+    for doc in [
+        events,
+        empty("ReplicationControllerList"),
+        empty("ServiceList"),
+        empty("DaemonSetList"),
+        empty("DeploymentList"),
+        empty("ReplicaSetList"),
+        pods_json(),
+    ] {
+        out.push_str(&pretty(&doc));
+    }
+    let docs_lines = out.lines().count() as u32;
+    out.push_str("==== START logs for container kube-scheduler of pod kube-system/kube-scheduler-cp ====\n\
+        I0602 09:00:00.100000       1 schedule_one.go:98] \"Attempting to schedule pod\" pod=\"shop/api-0\"\n\
+        I0602 09:00:00.412000       1 schedule_one.go:314] \"Successfully bound pod to node\" pod=\"shop/api-0\" node=\"node-a\" evaluatedNodes=2 feasibleNodes=1==== END logs for container kube-scheduler of pod kube-system/kube-scheduler-cp ====\n\
+        ==== START logs for container app of pod shop/api-0 ====\n\
+        listening on :8080\n\
+        ==== END logs for container app of pod shop/api-0 ====\n");
+    let d = bundle(&[("cluster-info-dump.txt", &out)]);
+    let a = analyze(&path(&d));
+    assert_eq!(a.files[0].format, "json-objects");
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    let p = pod(&a, "shop", "api-0");
+    assert_eq!(p.uid.as_deref(), Some(UID));
+    assert_eq!(t(p, "created"), "2025-06-02T09:00:00.000000000Z");
+    assert_eq!(t(p, "schedule_attempted"), "2025-06-02T09:00:00.100000000Z");
+    // The glued last line is read: the scheduler's µs binding beats the Event and condition.
+    assert_eq!(t(p, "scheduled"), "2025-06-02T09:00:00.412000000Z");
+    assert_eq!(ms(p, "scheduled").source, Component::Scheduler);
+    assert_eq!(evidence_line(ms(p, "scheduled")).1, docs_lines + 3);
+    assert_eq!(t(p, "running"), "2025-06-02T09:00:07.000000000Z");
+    // Every line counted once: the documents under events, the logs under their writers.
+    let c = &a.totals;
+    assert_eq!(c[&Component::Events].lines, u64::from(docs_lines));
+    // START, the attempt, and the bound line with END glued to it.
+    assert_eq!(c[&Component::Scheduler].lines, 3);
+    assert_eq!(c[&Component::Scheduler].recognised, 2);
+}
+
 #[test]
 fn kubectl_cluster_info_dump() {
     let events = serde_json::json!({"kind": "EventList", "apiVersion": "v1", "metadata": {}, "items": [
