@@ -134,9 +134,10 @@ pub fn read_stream(
             }
         }
     }
-    let (envelope, is_audit) = match sniff(head.iter().flatten().map(Vec::as_slice)) {
+    let sniffed = sniff(head.iter().flatten().map(Vec::as_slice));
+    let (envelope, is_audit) = match &sniffed {
         Sniffed::Skip(why) => {
-            rep.skipped = Some(why.into());
+            rep.skipped = Some((*why).into());
             return rep;
         }
         Sniffed::Document { yaml } => {
@@ -145,13 +146,22 @@ pub fn read_stream(
                 rep.error = Some(e);
                 return rep;
             }
-            return read_document(rep, path, &head, lr, yaml, opts);
+            return read_document(rep, path, &head, lr, *yaml, opts);
         }
         Sniffed::Audit => (Envelope::Raw, true),
-        Sniffed::Log(env) => (env, false),
+        Sniffed::Log(env) => (*env, false),
+        Sniffed::Sections => (Envelope::Raw, false),
     };
-    rep.format = if is_audit { "audit" } else { envelope.as_str() };
+    let sections = matches!(sniffed, Sniffed::Sections);
+    rep.format = if is_audit {
+        "audit"
+    } else if sections {
+        "sections"
+    } else {
+        envelope.as_str()
+    };
     let mut st = FileState::new(id, display, path, envelope, is_audit, opts);
+    st.sections = sections;
     let mut line_no = 0u32;
     for l in &head {
         line_no += 1;
@@ -272,6 +282,15 @@ pub(super) enum Sniffed {
     Audit,
     /// Log lines in this envelope.
     Log(Envelope),
+    /// Sections under `==> name <==` headers (`minikube logs`, `tail` of several files), each
+    /// its own source: journal lines where they are, raw lines elsewhere.
+    Sections,
+}
+
+/// `==> kubelet <==`, `==> kube-scheduler [3f5c…] <==`, `==> /var/log/pods/… <==`: the name.
+fn section_header(l: &str) -> Option<&str> {
+    let inner = l.trim_end().strip_prefix("==> ")?.strip_suffix(" <==")?;
+    Some(inner.split(" [").next().unwrap_or(inner).trim())
 }
 
 /// Decides from the first lines (up to [`SNIFF_LINES`]) what a stream is.
@@ -301,6 +320,9 @@ pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed
     }
     if let Some(yaml) = sources::objects::sniff(&texts.join("\n")) {
         return Sniffed::Document { yaml };
+    }
+    if texts.iter().any(|l| section_header(l).is_some()) {
+        return Sniffed::Sections;
     }
     let envelope = frame::sniff(texts.iter().map(String::as_str));
     if first_content.is_some() && !texts.iter().any(|l| looks_like_log(l, envelope)) {
@@ -512,15 +534,27 @@ pub fn path_hint(path: &Path) -> Option<Component> {
     registry::by_dir(&dirs)
 }
 
-/// The node a file belongs to, from a bundle path: `<node>/containers/…`, `<node>/pods/…`, or
-/// `<node>/{kubelet,containerd,journal}.log` as `kind export logs` writes them.
+/// The node a file belongs to, from a bundle path: `<node>/containers/<pod>_<ns>_<c>-<id>.log`,
+/// `<node>/pods/<ns>_<pod>_<uid>/…`, or a node log (`kubelet.log`, `containerd.log`,
+/// `journal.log`, sonobuoy's `systemd_logs`, …) in its node's folder. Folders that name a
+/// component or a standard location rather than a node (`kubelet/kubelet.log` of the EKS
+/// collector, `/var/lib/rancher/rke2/agent/logs/kubelet.log`, `<node>/logs/kubelet.log` of
+/// support bundles) are passed over, at most three levels up; `None` when no node is named
+/// (the lines' own host, if any, then decides).
 pub fn path_host(path: &Path) -> Option<String> {
     let comps: Vec<String> = path
         .components()
         .map(|c| c.as_os_str().to_string_lossy().into_owned())
         .collect();
+    let n = comps.len();
     for (i, c) in comps.iter().enumerate() {
-        if (c == "containers" || c == "pods") && i > 0 && i + 1 < comps.len() {
+        let Some(next) = comps.get(i + 1) else { break };
+        // kind: <node>/pods/<ns>_<pod>_<uid>/<container>/0.log and
+        // <node>/containers/<pod>_<ns>_<container>-<id>.log (must-gather's
+        // namespaces/<ns>/pods/<pod>/ has no underscores there, and names no node).
+        let kubelet_tree = (c == "pods" && i + 2 < n || c == "containers" && i + 2 == n)
+            && next.matches('_').count() >= 2;
+        if kubelet_tree && i > 0 {
             // A bare /var/log/{pods,containers} tree says nothing about its node.
             if comps[i - 1] == "log" {
                 return None;
@@ -540,16 +574,45 @@ pub fn path_host(path: &Path) -> Option<String> {
             // sonobuoy: plugins/systemd-logs/results/<node>/systemd_logs
             | "systemd_logs"
     );
-    let n = comps.len();
-    // Support bundles: nodes/<node>.zip holds <node>/logs/kubelet.log.
-    if node_log && n >= 3 && comps[n - 2] == "logs" {
-        return Some(comps[n - 3].clone());
+    if !node_log {
+        return None;
     }
-    if node_log && n >= 2 {
-        return Some(comps[n - 2].clone());
-    }
-    None
+    comps[..n - 1]
+        .iter()
+        .rev()
+        .take(3)
+        .find(|d| !GENERIC_DIRS.contains(&d.to_ascii_lowercase().as_str()))
+        .filter(|d| {
+            crate::sources::registry::by_file_name(&d.to_ascii_lowercase()).is_none()
+                && !d.starts_with('.')
+                && *d != "/"
+        })
+        .cloned()
 }
+
+/// Folder names that say where logs are kept, not which node wrote them.
+const GENERIC_DIRS: &[&str] = &[
+    "logs",
+    "log",
+    "var",
+    "lib",
+    "var_log",
+    "agent",
+    "agent-logs",
+    "server",
+    "rancher",
+    "rke2",
+    "k3s",
+    "journal",
+    "journald",
+    "docker",
+    "nodes",
+    "node",
+    "masters",
+    "workers",
+    "host_service_logs",
+    "results",
+];
 
 /// The component a container of that name runs (cluster-info dump and support-bundle logs).
 fn container_component(name: &str) -> Option<Component> {
@@ -632,6 +695,10 @@ struct FileState<'o> {
     /// The node came from the bundle's path (sonobuoy's `results/<node>/`): it names the node
     /// as Kubernetes does, where journald's `_HOSTNAME` is the kernel's host name.
     path_node: bool,
+    /// `==> name <==` sections (see [`Sniffed::Sections`]); `skip_section`: the current one is
+    /// not a log (minikube's own `Audit` command table, `describe nodes`, `dmesg`, …).
+    sections: bool,
+    skip_section: bool,
     /// `journalctl -o export`: the record being read and the line it started on.
     export: journald::ExportRecord,
     export_first: u32,
@@ -685,6 +752,8 @@ impl<'o> FileState<'o> {
             // An export record spans lines that hold no literal (`_PID=…`): every line is read.
             prefilter: !opts.no_prefilter && envelope != Envelope::JournalExport,
             path_node,
+            sections: false,
+            skip_section: false,
             export: Default::default(),
             export_first: 0,
             export_lines: 0,
@@ -697,6 +766,7 @@ impl<'o> FileState<'o> {
     fn must_read(&self, b: &[u8]) -> bool {
         b.starts_with(b"-- ")
             || b.starts_with(b"==== ")
+            || (self.sections && b.starts_with(b"==> "))
             // A journald JSON message written as bytes (ANSI colours) hides its literals.
             || (self.envelope == Envelope::JournalJson
                 && memchr::memmem::find(b, b"\"MESSAGE\":[").is_some())
@@ -888,6 +958,27 @@ impl<'o> FileState<'o> {
         self.record(rep, evidence, &fr)
     }
 
+    /// A new `==> name <==` section: its source, or not a log at all.
+    fn section(&mut self, name: &str) {
+        use crate::sources::registry;
+        let lower = name.to_ascii_lowercase();
+        // minikube's own sections: `Audit` is its command history, not the apiserver's audit
+        // log (minikube pkg/minikube/logs/logs.go).
+        self.skip_section = matches!(
+            lower.as_str(),
+            "audit" | "last start" | "container status" | "describe nodes" | "dmesg" | "kernel"
+        );
+        let file = lower.rsplit('/').next().unwrap_or(&lower);
+        self.hint = if self.skip_section {
+            None
+        } else {
+            registry::by_file_name(file)
+                .or_else(|| registry::by_container(file))
+                .or_else(|| registry::by_ident(file).flatten())
+                .or_else(|| path_hint(Path::new(&lower)))
+        };
+    }
+
     fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
         let c = self.hint.unwrap_or(Component::Other);
         rep.count(c).lines += 1;
@@ -951,6 +1042,26 @@ impl<'o> FileState<'o> {
         }
         let text = utf8(bytes);
         let text: &str = &text;
+        if self.sections {
+            if let Some(name) = section_header(text) {
+                self.section(name);
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).ignored += 1;
+                return;
+            }
+            if self.skip_section || text.trim().is_empty() {
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).ignored += 1;
+                return;
+            }
+            // The kubelet's and the runtime's sections are journal lines; containers' are
+            // their raw output.
+            let fr = frame::journal(text).unwrap_or(Frame::raw(text));
+            self.record(rep, evidence, &fr);
+            return;
+        }
         // `kubectl cluster-info dump` logs.txt: one block per container, between markers.
         if let Some(rest) = text.strip_prefix("==== START logs for container ") {
             let container = rest.split(' ').next().unwrap_or("");
@@ -1461,7 +1572,7 @@ mod tests {
     #[test]
     fn hosts_from_bundle_paths() {
         assert_eq!(
-            path_host(Path::new("b/kind-worker/containers/x.log")).as_deref(),
+            path_host(Path::new("b/kind-worker/containers/nginx_default_nginx-3f5c.log")).as_deref(),
             Some("kind-worker")
         );
         assert_eq!(

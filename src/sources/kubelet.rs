@@ -330,7 +330,13 @@ fn printf_pods(s: &str) -> Option<(Vec<PodRef>, &str)> {
         };
         // Names and namespaces are DNS labels: no `_`, so the last one separates them.
         let (name, ns) = name_ns.rsplit_once('_')?;
-        if name.is_empty() || ns.is_empty() {
+        let label = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        };
+        // A list cut short (`other_kube-system(`) is not a pod.
+        if !label(name) || !label(ns) {
             return None;
         }
         pods.push(PodRef::new(ns, name).with_uid(uid.filter(|u| !u.is_empty())));

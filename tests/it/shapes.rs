@@ -3,8 +3,6 @@
 //! component spellings. Where a real journal exists, its lines are re-wrapped in the other
 //! framing and must give exactly the same timelines as the original.
 
-use std::path::PathBuf;
-
 use podtrace::event::Component;
 use podtrace_parsers::frame::{self, Stamp};
 use podtrace_parsers::time::format_rfc3339_nanos;
@@ -177,4 +175,146 @@ fn sonobuoy_results_layout() {
     assert_eq!(t(p, "kubelet_seen"), "2024-11-29T18:13:10.314127000Z");
     // coredns' own output and sonobuoy's files say nothing about pods: counted, not warned.
     assert_eq!(got.warning_count, 0, "{:?}", got.warnings);
+}
+
+const UID1: &str = "6f2c1d2e-0a0b-4c0d-8e0f-000000000001";
+
+/// A kubelet 1.20 journal (printf era: `format.Pod` writes `name_namespace(uid)`) next to
+/// containerd 1.4's `RunPodsandbox` spelling (docs/formats.md#kubelet-119-122,
+/// #old-containerd-spellings). Lines built from the format strings of kubelet.go and
+/// containerd's instrumented_service.go at those versions.
+#[test]
+fn kubelet_1_20_printf_and_containerd_1_4() {
+    let j = format!(
+        "Jun  1 10:00:00 node1 kubelet[900]: I0601 10:00:00.100000     900 kubelet.go:1895] SyncLoop (ADD, \"api\"): \"nginx_default({UID1})\"\n\
+         Jun  1 10:00:00 node1 kubelet[900]: I0601 10:00:00.150000     900 kuberuntime_manager.go:439] No sandbox for pod \"nginx_default({UID1})\" can be found. Need to start a new one\n\
+         Jun  1 10:00:00 node1 containerd[800]: time=\"2021-06-01T10:00:00.200000123Z\" level=info msg=\"RunPodsandbox for &PodSandboxMetadata{{Name:nginx,Uid:{UID1},Namespace:default,Attempt:0,}}\"\n\
+         Jun  1 10:00:01 node1 containerd[800]: time=\"2021-06-01T10:00:01.000000456Z\" level=info msg=\"RunPodSandbox for &PodSandboxMetadata{{Name:nginx,Uid:{UID1},Namespace:default,Attempt:0,}} returns sandbox id \\\"abc123\\\"\"\n\
+         Jun  1 10:00:02 node1 kubelet[900]: I0601 10:00:02.500000     900 kubelet.go:1933] SyncLoop (PLEG): \"nginx_default({UID1})\", event: &pleg.PodLifecycleEvent{{ID:\"{UID1}\", Type:\"ContainerStarted\", Data:\"abc123\"}}\n\
+         Jun  1 10:00:02 node1 kubelet[900]: I0601 10:00:02.600000     900 kubelet.go:1917] SyncLoop (UPDATE, \"api\"): \"nginx_default({UID1}), other_kube-system(\"\n"
+    );
+    let d = bundle(&[("node1/journal.log", &j)]);
+    let mut o = opts();
+    o.clock.year = Some(2021);
+    let a = analyze_with(&path(&d), &o);
+    let p = pod(&a, "default", "nginx");
+    assert_eq!(p.uid.as_deref(), Some(UID1));
+    assert_eq!(t(p, "kubelet_seen"), "2021-06-01T10:00:00.100000000Z");
+    assert_eq!(ms(p, "kubelet_seen").source, Component::Kubelet);
+    assert_eq!(t(p, "sandbox_started"), "2021-06-01T10:00:00.200000123Z");
+    assert_eq!(t(p, "sandbox_ready"), "2021-06-01T10:00:01.000000456Z");
+    assert_eq!(phase(p, "kubelet_prep"), 100_000_123);
+    // The last line's list is cut inside a pod: said, not guessed.
+    assert_eq!(a.warning_count, 1, "{:?}", a.warnings);
+    assert!(a.warnings[0].ends_with(":6: printf SyncLoop without a readable pod list"));
+    let k = &a.totals[&Component::Kubelet];
+    assert_eq!((k.lines, k.recognised, k.unparsed), (4, 3, 1));
+}
+
+/// One k3s process writes the kubelet's, the scheduler's and kube-proxy's klog lines and its
+/// own logrus lines under one identifier: each line goes to its component by call site.
+#[test]
+fn k3s_journal_routes_by_call_site() {
+    let j = "Nov 11 13:26:05 srv k3s[1473]: time=\"2023-11-11T13:26:05Z\" level=info msg=\"Tunnel server egress proxy mode: agent\"\n\
+             Nov 11 13:26:05 srv k3s[1473]: I1111 13:26:05.090000    1473 eventhandlers.go:118] \"Add event for unscheduled pod\" pod=\"default/web-0\"\n\
+             Nov 11 13:26:05 srv k3s[1473]: I1111 13:26:05.100000    1473 schedule_one.go:314] \"Successfully bound pod to node\" pod=\"default/web-0\" node=\"srv\" evaluatedNodes=1 feasibleNodes=1\n\
+             Nov 11 13:26:05 srv k3s[1473]: I1111 13:26:05.120000    1473 kubelet.go:2425] \"SyncLoop ADD\" source=\"api\" pods=[\"default/web-0\"]\n\
+             Nov 11 13:26:06 srv k3s[1473]: I1111 13:26:06.000000    1473 proxier.go:1517] \"Syncing iptables rules\"\n\
+             Nov 11 13:26:06 srv k3s[1473]: I1111 13:26:06.010000    1473 proxier.go:1550] \"Reloading service iptables data\" numServices=4\n";
+    let d = bundle(&[("srv/journal.log", j)]);
+    let mut o = opts();
+    o.clock.year = Some(2023);
+    let a = analyze_with(&path(&d), &o);
+    let p = pod(&a, "default", "web-0");
+    assert_eq!(t(p, "scheduled"), "2023-11-11T13:26:05.100000000Z");
+    assert_eq!(ms(p, "scheduled").source, Component::Scheduler);
+    assert_eq!(t(p, "kubelet_seen"), "2023-11-11T13:26:05.120000000Z");
+    let counts = |c| {
+        let n = &a.totals[&c];
+        (n.lines, n.recognised)
+    };
+    assert_eq!(counts(Component::Scheduler), (2, 1));
+    assert_eq!(counts(Component::Kubelet), (1, 1));
+    assert_eq!(counts(Component::KubeProxy), (2, 1));
+    assert_eq!(counts(Component::Other), (1, 0));
+    // Skipping lines by literal counts them under the same components.
+    let mut all = o.clone();
+    all.read.no_prefilter = true;
+    assert_eq!(analyze_with(&path(&d), &all).totals, a.totals);
+}
+
+/// `minikube logs`: sections under `==> name <==`, journal lines for the kubelet and the
+/// runtime, raw klog for containers, and minikube's own tables (its `Audit` section is its
+/// command history, not the apiserver's audit log).
+#[test]
+fn minikube_logs_sections() {
+    let text = "==> Audit <==\n\
+        |---------|------|----------|------|---------|---------------------|----------|\n\
+        | Command | Args | Profile  | User | Version |     Start Time      | End Time |\n\
+        | start   |      | minikube | me   | v1.32.0 | 29 Nov 24 10:00 UTC |          |\n\
+        \n\
+        ==> container status <==\n\
+        CONTAINER      IMAGE    CREATED          STATE     NAME    ATTEMPT   POD ID\n\
+        3f5c1a2b3c4d   nginx    10 seconds ago   Running   nginx   0         6a0f\n\
+        \n\
+        ==> containerd <==\n\
+        Nov 29 10:15:00 minikube containerd[1020]: time=\"2024-11-29T10:15:00.262917455Z\" level=info msg=\"RunPodSandbox for &PodSandboxMetadata{Name:nginx,Uid:8d3f6c1e-5b2a-4c7d-9e41-2f6a7b9c0d13,Namespace:default,Attempt:0,}\"\n\
+        \n\
+        ==> kube-scheduler [9a8b7c6d5e4f] <==\n\
+        I1129 10:15:00.144018       1 schedule_one.go:314] \"Successfully bound pod to node\" pod=\"default/nginx\" node=\"minikube\" evaluatedNodes=1 feasibleNodes=1\n\
+        \n\
+        ==> kubelet <==\n\
+        Nov 29 10:15:00 minikube kubelet[1234]: I1129 10:15:00.146214    1234 kubelet.go:2425] \"SyncLoop ADD\" source=\"api\" pods=[\"default/nginx\"]\n";
+    let d = bundle(&[("minikube-logs.txt", text)]);
+    let mut o = opts();
+    o.clock.year = Some(2024);
+    let a = analyze_with(&path(&d), &o);
+    assert_eq!(a.files[0].format, "sections");
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    let p = pod(&a, "default", "nginx");
+    assert_eq!(t(p, "scheduled"), "2024-11-29T10:15:00.144018000Z");
+    assert_eq!(t(p, "kubelet_seen"), "2024-11-29T10:15:00.146214000Z");
+    assert_eq!(t(p, "sandbox_started"), "2024-11-29T10:15:00.262917455Z");
+    assert!(!a.totals.contains_key(&Component::Audit));
+    assert_eq!(a.totals[&Component::Scheduler].lines, 3);
+    assert_eq!(a.totals[&Component::Other].lines, 9);
+}
+
+/// Node names from bundle paths, and the folders that are not node names.
+#[test]
+fn nodes_from_layout_paths() {
+    use podtrace::input::read::path_host;
+    let host = |p: &str| path_host(std::path::Path::new(p));
+    // kind export logs, support bundles, sonobuoy
+    assert_eq!(host("b/kind-worker/kubelet.log").as_deref(), Some("kind-worker"));
+    assert_eq!(host("b/nodes/n1/logs/kubelet.log").as_deref(), Some("n1"));
+    assert_eq!(
+        host("plugins/systemd-logs/results/ip-10-0-1-2/systemd_logs").as_deref(),
+        Some("ip-10-0-1-2")
+    );
+    assert_eq!(
+        host("b/kind-worker/pods/default_nginx_8d3f/nginx/0.log").as_deref(),
+        Some("kind-worker")
+    );
+    // The EKS collector's component folders, RKE2's and k3s' agent trees: no node named.
+    assert_eq!(host("eks_i-0abc_2024-01-01_1200-UTC_0.7.9/kubelet/kubelet.log"), None);
+    assert_eq!(host("var/lib/rancher/rke2/agent/logs/kubelet.log"), None);
+    assert_eq!(host("var/lib/rancher/k3s/agent/containerd/containerd.log"), None);
+    // must-gather's namespaces/<ns>/pods/<pod>/ names a namespace, not a node.
+    assert_eq!(
+        host("mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"),
+        None
+    );
+    let hint = |p: &str| podtrace::input::read::path_hint(std::path::Path::new(p));
+    assert_eq!(
+        hint("mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"),
+        Some(Component::Scheduler)
+    );
+    assert_eq!(
+        hint("podlogs/kube-system/kube-proxy-x7/logs/kube-proxy.txt"),
+        Some(Component::KubeProxy)
+    );
+    assert_eq!(hint("eks/containerd/containerd-log.txt"), Some(Component::Containerd));
+    assert_eq!(hint("eks/var_log/aws-routed-eni/plugin.log"), Some(Component::Cni));
+    assert_eq!(hint("mg/host_service_logs/masters/kubelet_service.log"), Some(Component::Kubelet));
 }
