@@ -5,7 +5,8 @@
 //! 1. **Static pods** (PHASES.md "Static pods"). The kubelet starts them from a manifest, so
 //!    their API milestones (`requested`, `created`, `scheduled`: the mirror pod's write) do not
 //!    start them and often come after the containers run. A phase from such an API milestone
-//!    (to a node milestone, or `api_create` of the mirror pod) does not apply: it is removed from `phases` and `not_applicable` says
+//!    (to a node milestone, or `api_create` of the mirror pod), and `scheduling` (a static pod
+//!    is never scheduled), does not apply: it is removed from `phases` and `not_applicable` says
 //!    why. It is never a negative phase and never called clock skew. Where no manifest or
 //!    mirror-pod sign was logged, a `kube-system/<component>-<node>` name on that node marks the
 //!    pod static as a heuristic, and says so.
@@ -199,17 +200,18 @@ fn static_by_name(tl: &PodTimeline) -> Option<StaticPod> {
 /// A static pod's phases from an API milestone to a node milestone.
 fn not_applicable(tl: &mut PodTimeline) {
     let seen = tl.milestones.get("kubelet_seen").map(|m| m.t);
-    for (name, a, _) in PHASES {
-        if !API_MILESTONES.contains(&a) {
-            continue;
-        }
-        let Some(x) = tl.milestones.get(a) else {
-            continue;
+    for (name, a, b) in PHASES {
+        // `scheduling` ends at the mirror pod's PodScheduled: a static pod is never scheduled.
+        let (end, x) = match (tl.milestones.get(a), tl.milestones.get(b)) {
+            (Some(_), Some(y)) if b == "scheduled" => (b, y),
+            // The kubelet's own creation stamp (its podCreationTimestamp) is a node time, from
+            // which the kubelet's E2E figure counts: it stays.
+            (Some(x), Some(_)) if API_MILESTONES.contains(&a) && x.source != Component::Kubelet => {
+                (a, x)
+            }
+            _ => continue,
         };
-        // The kubelet's own creation stamp (its podCreationTimestamp) is a node time.
-        if x.source == Component::Kubelet {
-            continue;
-        }
+        let a = end;
         if tl.phases.remove(name).is_none() {
             continue;
         }

@@ -247,10 +247,11 @@ fn csv_parquet_json_and_markdown() {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
+    // `excl` (issue 12 C): how many values of the metric the statistics left out.
     assert_eq!(
         cells,
         [
-            "metric", "count", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean"
+            "metric", "count", "excl", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean"
         ]
     );
     assert!(md.contains("\n## By node\n"), "{md}");
