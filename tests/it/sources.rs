@@ -450,6 +450,20 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     ));
     // The kubelet's own figure is still there.
     assert_eq!(p.kubelet.as_ref().unwrap().e2e_nanos, Some(2_400_000_000));
+
+    // The stored mirror pod alone: its annotation says it is static.
+    let d = bundle(&[("pods.json", pods)]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "kube-system", "kube-apiserver-cp");
+    let s = p.static_pod.as_ref().unwrap();
+    assert!(!s.heuristic);
+    assert!(
+        s.basis
+            .starts_with("mirror pod: annotation kubernetes.io/config.source: file (")
+            && s.basis.ends_with("pods.json:1)"),
+        "{}",
+        s.basis
+    );
 }
 
 #[test]
