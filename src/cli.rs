@@ -173,6 +173,9 @@ pub struct InputArgs {
     /// Do not print warnings about unparsed lines.
     #[arg(short, long)]
     pub quiet: bool,
+    /// Print every kept warning and every skipped file, not a count per file and per reason.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Keep each node's own clock: no skew correction from causal pairs.
     #[arg(long)]
     pub no_skew_correction: bool,
@@ -370,19 +373,65 @@ fn run(args: &InputArgs) -> crate::Analysis {
     crate::analyze(&paths, &opts)
 }
 
-fn print_warnings(a: &crate::Analysis, quiet: bool, err: &mut dyn Write) -> anyhow::Result<()> {
+/// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
+/// can give thousands; `verbose` prints every kept warning (the first of each file).
+fn print_warnings(
+    a: &crate::Analysis,
+    quiet: bool,
+    verbose: bool,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
     if quiet {
         return Ok(());
     }
-    for wmsg in &a.warnings {
-        writeln!(err, "podtrace: warning: {wmsg}")?;
+    if verbose {
+        for wmsg in &a.warnings {
+            writeln!(err, "podtrace: warning: {wmsg}")?;
+        }
+        if a.warning_count as usize > a.warnings.len() {
+            writeln!(
+                err,
+                "podtrace: {} more warning(s) not shown",
+                a.warning_count as usize - a.warnings.len()
+            )?;
+        }
+        return Ok(());
     }
-    if a.warning_count as usize > a.warnings.len() {
-        writeln!(
-            err,
-            "podtrace: {} more warning(s) not shown",
-            a.warning_count as usize - a.warnings.len()
-        )?;
+    for f in a.files.iter().filter(|f| f.warnings > 0) {
+        match (f.warnings, f.first_warnings.first()) {
+            (1, Some(first)) => writeln!(err, "podtrace: warning: {first}")?,
+            (n, Some(first)) => writeln!(
+                err,
+                "podtrace: warning: {}: {n} warnings, the first: {first} (-v shows more)",
+                f.path
+            )?,
+            (n, None) => writeln!(err, "podtrace: warning: {}: {n} warnings", f.path)?,
+        }
+    }
+    Ok(())
+}
+
+/// Skipped files on stderr (when nothing was readable): one line per reason unless `verbose`.
+fn print_skipped(a: &crate::Analysis, verbose: bool, err: &mut dyn Write) -> anyhow::Result<()> {
+    let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    for s in &a.skipped {
+        by.entry(s.reason.as_str())
+            .or_default()
+            .push(s.path.as_str());
+    }
+    for (why, paths) in by {
+        if verbose || paths.len() == 1 {
+            for p in paths {
+                writeln!(err, "podtrace: {p}: {why}")?;
+            }
+        } else {
+            writeln!(
+                err,
+                "podtrace: {} files skipped: {why} (e.g. {}; -v lists them)",
+                paths.len(),
+                paths[0]
+            )?;
+        }
     }
     Ok(())
 }
@@ -397,11 +446,9 @@ pub fn trace(
 ) -> anyhow::Result<ExitCode> {
     use crate::trace::{otlp, perfetto};
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, err)?;
+    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if a.files.is_empty() {
-        for s in &a.skipped {
-            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
-        }
+        print_skipped(&a, args.input.verbose, err)?;
         return Ok(ExitCode::from(2));
     }
     let opts = crate::trace::TraceOptions {
@@ -519,14 +566,13 @@ pub fn report(
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, err)?;
+    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if a.files.is_empty() {
-        for s in &a.skipped {
-            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
-        }
+        print_skipped(&a, args.input.verbose, err)?;
         return Ok(ExitCode::from(2));
     }
-    let r = report::build(&a.pods, args.top)?;
+    let mut r = report::build(&a.pods, args.top)?;
+    r.absent_sources = a.absent_sources.clone();
     let verdicts = slo::check(&r, &gates, args.min_coverage);
     let mut file;
     let sink: &mut dyn Write = match &args.output {
@@ -600,11 +646,12 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             year: args.year,
             timezone: args.timezone,
             quiet: args.quiet,
+            verbose: false,
             no_skew_correction: false,
             no_mmap: false,
         };
         let a = run(&input);
-        print_warnings(&a, args.quiet, err)?;
+        print_warnings(&a, args.quiet, false, err)?;
         if a.pods.is_empty() {
             writeln!(err, "podtrace: no pods found in {}", p.display())?;
             return Ok(ExitCode::from(2));
@@ -638,15 +685,13 @@ pub fn analyze(
     err: &mut dyn Write,
 ) -> anyhow::Result<ExitCode> {
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, err)?;
+    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     match args.format {
-        Format::Text => crate::export::text::write(&a, out)?,
+        Format::Text => crate::export::text::write_with(&a, out, args.input.verbose)?,
         Format::Json => crate::export::json::write(&a, out)?,
     }
     if a.files.is_empty() {
-        for s in &a.skipped {
-            writeln!(err, "podtrace: {}: {}", s.path, s.reason)?;
-        }
+        print_skipped(&a, args.input.verbose, err)?;
         return Ok(ExitCode::from(2));
     }
     Ok(if a.pods.is_empty() {

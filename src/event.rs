@@ -395,6 +395,8 @@ pub struct PodObject {
     pub containers: Vec<(String, bool, Option<i64>)>,
     /// `Kind/name` of the controller owner reference.
     pub owner: Option<String>,
+    /// A mirror pod (the API copy of a static pod): which sign showed it.
+    pub mirror: Option<&'static str>,
 }
 
 /// One address of an EndpointSlice/Endpoints object.

@@ -74,6 +74,80 @@ pub struct Analysis {
     pub attribution: Vec<timeline::diagnose::Attribution>,
     /// Per Service: each EndpointSlice change and how long each node took to program it.
     pub services: Vec<timeline::build::ServiceView>,
+    /// Sources no file of the run came from, and what their absence costs.
+    pub absent_sources: Vec<AbsentSource>,
+}
+
+/// A kind of log the run did not have, and the milestones it would have given.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AbsentSource {
+    /// `audit`, `scheduler`, `kubelet`, `runtime`, `kube-proxy`.
+    pub source: &'static str,
+    /// Milestones (and what follows from them) that are missing or only from weaker fallbacks.
+    pub unavailable: &'static str,
+    /// How to get it.
+    pub hint: &'static str,
+}
+
+impl std::fmt::Display for AbsentSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.source {
+            "audit" => "audit log",
+            "runtime" => "runtime log (containerd/CRI-O)",
+            s => return write!(f, "no {s} log: {} ({})", self.unavailable, self.hint),
+        };
+        write!(f, "no {what}: {} ({})", self.unavailable, self.hint)
+    }
+}
+
+/// Which sources gave no line at all in the run (a source that wrote lines podtrace ignored was
+/// still there), and the cost of each: `requested` needs audit whatever else is present.
+pub fn absent_sources(totals: &BTreeMap<Component, Counts>) -> Vec<AbsentSource> {
+    let has = |cs: &[Component]| {
+        cs.iter()
+            .any(|c| totals.get(c).is_some_and(|n| n.lines > 0))
+    };
+    let mut out = Vec::new();
+    let mut absent = |present: bool, source, unavailable, hint| {
+        if !present {
+            out.push(AbsentSource {
+                source,
+                unavailable,
+                hint,
+            });
+        }
+    };
+    absent(
+        has(&[Component::Audit]),
+        "audit",
+        "requested, api_create, ready_reported (but for the kubelet's own report) and endpoint milestones unavailable; created and scheduled only from second-precision fallbacks",
+        "enable the apiserver's --audit-log-path",
+    );
+    absent(
+        has(&[Component::Scheduler]),
+        "scheduler",
+        "schedule_attempted unavailable",
+        "collect kube-scheduler's log, at -v=3 for attempts",
+    );
+    absent(
+        has(&[Component::Kubelet]),
+        "kubelet",
+        "kubelet_seen, volumes_ready, running_observed, probe-based ready and kubelet_e2e unavailable",
+        "collect the nodes' kubelet journal",
+    );
+    absent(
+        has(&[Component::Containerd, Component::Crio]),
+        "runtime",
+        "sandbox/container milestones unavailable but for kubelet and Event fallbacks",
+        "collect containerd's or CRI-O's journal",
+    );
+    absent(
+        has(&[Component::KubeProxy]),
+        "kube-proxy",
+        "programmed_* unavailable",
+        "collect kube-proxy's log on every node",
+    );
+    out
 }
 
 impl Serialize for Skipped {
@@ -202,7 +276,9 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
     stage("services and diagnosis");
+    let absent_sources = absent_sources(&totals);
     Analysis {
+        absent_sources,
         services,
         coverage,
         attribution,

@@ -170,6 +170,22 @@ struct PodRecord<'a> {
     dominant_phase: Option<Dominant>,
     #[serde(skip_serializing_if = "Option::is_none")]
     kubelet: Option<KubeletRecord<'a>>,
+    /// A static pod (started by the kubelet from a manifest).
+    #[serde(rename = "static")]
+    is_static: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    static_basis: Option<&'a str>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    static_heuristic: bool,
+    /// Phase → why it does not apply to this pod (absent from `phases`).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    not_applicable: &'a BTreeMap<&'static str, String>,
+    /// Phase → its negative value as computed and why `phases` holds 0.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    below_precision: BTreeMap<&'static str, Value>,
+    /// Phase → why statistics leave its value (in `phases`, as computed) out.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    excluded: &'a BTreeMap<&'static str, String>,
 }
 
 fn pod(p: &PodTimeline) -> PodRecord<'_> {
@@ -247,6 +263,21 @@ fn pod(p: &PodTimeline) -> PodRecord<'_> {
             e2e_difference_seconds: k.e2e_difference_nanos.map(super::secs),
             e2e_explanation: &k.e2e_explanation,
         }),
+        is_static: p.static_pod.is_some(),
+        static_basis: p.static_pod.as_ref().map(|s| s.basis.as_str()),
+        static_heuristic: p.static_pod.as_ref().is_some_and(|s| s.heuristic),
+        not_applicable: &p.not_applicable,
+        below_precision: p
+            .below_precision
+            .iter()
+            .map(|(k, b)| {
+                (
+                    *k,
+                    json!({"raw_seconds": super::secs(b.raw_nanos), "why": b.why}),
+                )
+            })
+            .collect(),
+        excluded: &p.excluded,
     }
 }
 
@@ -265,11 +296,15 @@ pub fn summary_record(a: &Analysis) -> Value {
         "clocks": a.clocks,
         "skew": a.skew,
         "coverage": a.coverage,
+        "absent_sources": a.absent_sources,
+        "excluded_values": a.pods.iter().map(|p| p.excluded.len()).sum::<usize>(),
+        "static_pods": a.pods.iter().filter(|p| p.static_pod.is_some()).count(),
         "attribution": a.attribution.iter().map(|x| json!({
             "measure": x.measure,
             "percentile": x.percentile,
             "seconds": super::secs(x.value_nanos),
             "pods": x.pods,
+            "excluded": x.excluded,
             "phases": x.phases.iter().map(|(k, v)| json!({"phase": k, "share": v})).collect::<Vec<_>>(),
             "nodes": x.nodes,
             "images": x.images,

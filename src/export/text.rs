@@ -27,6 +27,14 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         p.node.as_deref().unwrap_or("missing"),
         p.pod_ip.as_deref().unwrap_or("missing"),
     )?;
+    if let Some(s) = &p.static_pod {
+        let guess = if s.heuristic { " (a guess)" } else { "" };
+        writeln!(
+            w,
+            "  static pod{guess}: {}; its main path starts at kubelet_seen",
+            s.basis
+        )?;
+    }
     let t0 = p.first_time().unwrap_or(0);
     writeln!(
         w,
@@ -56,14 +64,33 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     writeln!(w, "  {:<20} {:>12}", "phase", "ms")?;
-    for (name, _, _) in PHASES {
-        match p.phases.get(name) {
-            Some(d) => writeln!(w, "  {name:<20} {:>12}", ms(*d))?,
-            None => writeln!(w, "  {name:<20} {:>12}", "missing")?,
+    for name in PHASES
+        .iter()
+        .map(|(n, _, _)| *n)
+        .chain(std::iter::once("startup_sli"))
+    {
+        // What the number is worth: below its precision, left out of statistics, not applicable.
+        let note = match (
+            p.below_precision.get(name),
+            p.excluded.get(name),
+            p.not_applicable.get(name),
+        ) {
+            (Some(b), _, _) => format!(
+                "  (0 within precision, computed {} ms: {})",
+                ms(b.raw_nanos),
+                b.why
+            ),
+            (_, Some(why), _) => format!("  (excluded from statistics: {why})"),
+            (_, _, Some(why)) => format!("  ({why})"),
+            _ => String::new(),
+        };
+        match (p.phases.get(name), p.not_applicable.contains_key(name)) {
+            (Some(d), _) => writeln!(w, "  {name:<20} {:>12}{note}", ms(*d))?,
+            (None, true) => writeln!(w, "  {name:<20} {:>12}{note}", "n/a")?,
+            // startup_sli is listed only where there is one (as before).
+            (None, false) if name == "startup_sli" => {}
+            (None, false) => writeln!(w, "  {name:<20} {:>12}", "missing")?,
         }
-    }
-    if let Some(d) = p.phases.get("startup_sli") {
-        writeln!(w, "  {:<20} {:>12}", "startup_sli", ms(*d))?;
     }
     if let Some(k) = &p.kubelet {
         let e2e = k.e2e_nanos.map_or("not logged".to_owned(), ms);
@@ -149,11 +176,64 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
 }
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    write_with(a, w, false)
+}
+
+/// `verbose`: every skipped file on its own line instead of a count per reason.
+pub fn write_with(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
     for p in &a.pods {
         write_pod(p, w)?;
         writeln!(w)?;
     }
-    write_summary(a, w)
+    write_summary(a, w, verbose)
+}
+
+/// Skipped files (of the walk and of reading): `path`, `reason`.
+fn skipped_files(a: &Analysis) -> Vec<(&str, &str)> {
+    a.files
+        .iter()
+        .filter_map(|f| f.skipped.as_deref().map(|why| (f.path.as_str(), why)))
+        .chain(
+            a.skipped
+                .iter()
+                .map(|s| (s.path.as_str(), s.reason.as_str())),
+        )
+        .collect()
+}
+
+/// Skipped files: one line each with `verbose`, else one line per reason with a count and an
+/// example (a support bundle can hold thousands of files podtrace does not read).
+pub fn write_skipped(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
+    let all = skipped_files(a);
+    if verbose {
+        for (path, why) in &all {
+            writeln!(w, "  skipped {path}: {why}")?;
+        }
+        return Ok(());
+    }
+    let mut by: std::collections::BTreeMap<&str, (usize, &str)> = Default::default();
+    for (path, why) in &all {
+        by.entry(why).or_insert((0, path)).0 += 1;
+    }
+    for (why, (n, example)) in by {
+        if n == 1 {
+            writeln!(w, "  skipped {example}: {why}")?;
+        } else {
+            writeln!(
+                w,
+                "  skipped {n} files: {why} (e.g. {example}; -v lists them)"
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// Sources the run had no line of, and what that costs.
+pub fn write_absent(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    for s in &a.absent_sources {
+        writeln!(w, "  {s}")?;
+    }
+    Ok(())
 }
 
 fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
@@ -216,7 +296,7 @@ fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
     write_services(a, w)?;
     let skipped = a.files.iter().filter(|f| f.skipped.is_some()).count() + a.skipped.len();
     writeln!(
@@ -246,16 +326,36 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             n.unparsed
         )?;
     }
+    write_skipped(a, w, verbose)?;
     for f in &a.files {
-        if let Some(why) = &f.skipped {
-            writeln!(w, "  skipped {}: {why}", f.path)?;
-        }
         if let Some(e) = &f.error {
             writeln!(w, "  incomplete {}: {e}", f.path)?;
         }
     }
-    for s in &a.skipped {
-        writeln!(w, "  skipped {}: {}", s.path, s.reason)?;
+    write_absent(a, w)?;
+    let statics = a.pods.iter().filter(|p| p.static_pod.is_some()).count();
+    if statics > 0 {
+        let guessed = a
+            .pods
+            .iter()
+            .filter(|p| p.static_pod.as_ref().is_some_and(|s| s.heuristic))
+            .count();
+        writeln!(
+            w,
+            "  {statics} static pod(s){}: started by the kubelet from a manifest; their API-to-node phases do not apply",
+            if guessed > 0 {
+                format!(" ({guessed} known by name only)")
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    let excluded: usize = a.pods.iter().map(|p| p.excluded.len()).sum();
+    if excluded > 0 {
+        writeln!(
+            w,
+            "  {excluded} phase value(s) excluded from statistics (negative beyond precision, restart-spanning or over 24 h), marked on their pods"
+        )?;
     }
     for x in &a.attribution {
         let top: Vec<String> = x
@@ -278,11 +378,16 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             .collect();
         writeln!(
             w,
-            "{} {}: {} ms over {} pod(s): {}; nodes {}; images {}",
+            "{} {}: {} ms over {} pod(s){}: {}; nodes {}; images {}",
             x.percentile,
             x.measure,
             ms(x.value_nanos),
             x.pods,
+            if x.excluded > 0 {
+                format!(" ({} pod(s) excluded)", x.excluded)
+            } else {
+                String::new()
+            },
             if top.is_empty() {
                 "no phases".to_owned()
             } else {

@@ -150,16 +150,7 @@ pub struct Comparison {
 }
 
 fn key(r: &PodRow, dim: &str) -> String {
-    match dim {
-        "all" => "all".into(),
-        "node" => r.node.clone(),
-        "namespace" => r.namespace.clone(),
-        "owner" => r.owner.clone(),
-        "image" => r.image.into(),
-        "state" => r.state.into(),
-        "init" => r.init.into(),
-        _ => String::new(),
-    }
+    super::group_of(r, dim)
 }
 
 /// Sorted values of a metric in one group.

@@ -34,8 +34,9 @@ pub const AGGREGATES: [&str; 4] = [
     "time_to_serving",
 ];
 
-/// Group dimensions, in report order (`all` is the whole run).
-pub const DIMENSIONS: [&str; 7] = [
+/// Group dimensions, in report order (`all` is the whole run). `kind` puts static pods (started
+/// by the kubelet from a manifest) in their own group, `static`, apart from `api` pods.
+pub const DIMENSIONS: [&str; 8] = [
     "all",
     "node",
     "namespace",
@@ -43,6 +44,7 @@ pub const DIMENSIONS: [&str; 7] = [
     "image",
     "state",
     "init",
+    "kind",
 ];
 
 /// Statistics reported per (dimension, group, metric).
@@ -66,11 +68,16 @@ pub struct PodRow {
     pub state: &'static str,
     /// `with init` or `without init`.
     pub init: &'static str,
+    /// `static` (started from a manifest; by name only: still `static`, the pod says so) or
+    /// `api`.
+    pub kind: &'static str,
     /// First milestone (UTC ns): `created`, else the earliest one.
     pub start: Option<i64>,
     pub dominant: Option<&'static str>,
-    /// Metric → nanoseconds.
+    /// Metric → nanoseconds: only values statistics may use.
     pub values: BTreeMap<&'static str, i64>,
+    /// Metric → (its value as computed, why statistics leave it out).
+    pub excluded: BTreeMap<&'static str, (i64, String)>,
     /// Milestone → UTC nanoseconds.
     pub milestones: BTreeMap<&'static str, i64>,
 }
@@ -178,11 +185,23 @@ pub fn row(p: &PodTimeline) -> PodRow {
             .get("created")
             .map(|m| m.t)
             .or_else(|| p.first_time()),
+        kind: if p.static_pod.is_some() {
+            "static"
+        } else {
+            "api"
+        },
         dominant: p.dominant.map(|d| d.0),
         values: p
             .phases
             .iter()
+            .filter(|(k, _)| !p.excluded.contains_key(*k))
             .filter_map(|(k, v)| metric_names.contains(k).then_some((*k, *v)))
+            .collect(),
+        excluded: p
+            .excluded
+            .iter()
+            .filter(|(k, _)| metric_names.contains(k))
+            .filter_map(|(k, why)| p.phases.get(k).map(|v| (*k, (*v, why.clone()))))
             .collect(),
         milestones: p.milestones.iter().map(|(k, m)| (*k, m.t)).collect(),
     }
@@ -206,6 +225,7 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
         s("image", &|r| r.image.to_owned()),
         s("state", &|r| r.state.to_owned()),
         s("init", &|r| r.init.to_owned()),
+        s("kind", &|r| r.kind.to_owned()),
         Column::new(
             "start_ns".into(),
             rows.iter().map(|r| r.start).collect::<Vec<_>>(),
@@ -244,8 +264,10 @@ pub struct Stat {
     pub metric: &'static str,
     /// Pods in the group.
     pub pods: u64,
-    /// Pods with this metric.
+    /// Pods with this metric (values statistics may use).
     pub count: u64,
+    /// Pods whose value of this metric was left out (see the report's excluded list).
+    pub excluded: u64,
     pub coverage: f64,
     pub min: Option<f64>,
     pub p50: Option<f64>,
@@ -261,6 +283,7 @@ impl Stat {
     pub fn get(&self, stat: &str) -> Option<f64> {
         match stat {
             "count" => Some(self.count as f64),
+            "excluded" => Some(self.excluded as f64),
             "coverage" => Some(self.coverage),
             "min" => self.min,
             "p50" => self.p50,
@@ -275,6 +298,53 @@ impl Stat {
 }
 
 const QUANTILES: [(&str, f64); 4] = [("p50", 0.5), ("p90", 0.9), ("p95", 0.95), ("p99", 0.99)];
+
+/// A row's group in one dimension (as the frame's columns hold it).
+pub fn group_of(r: &PodRow, dim: &str) -> String {
+    match dim {
+        "all" => "all".into(),
+        "node" => r.node.clone(),
+        "namespace" => r.namespace.clone(),
+        "owner" => r.owner.clone(),
+        "image" => r.image.into(),
+        "state" => r.state.into(),
+        "init" => r.init.into(),
+        "kind" => r.kind.into(),
+        _ => String::new(),
+    }
+}
+
+/// Excluded values per (dimension, group, metric): one pass over the rows that have any.
+fn excluded_counts(
+    rows: &[PodRow],
+) -> std::collections::HashMap<(&'static str, String, &'static str), u64> {
+    let mut m = std::collections::HashMap::new();
+    for r in rows.iter().filter(|r| !r.excluded.is_empty()) {
+        for dim in DIMENSIONS {
+            let g = group_of(r, dim);
+            for metric in r.excluded.keys() {
+                *m.entry((dim, g.clone(), *metric)).or_default() += 1;
+            }
+        }
+    }
+    m
+}
+
+/// Statistics of every metric over every group of every dimension (polars group-by), with the
+/// excluded values of each counted from `rows` (the frame holds only values statistics use).
+pub fn stats_with_excluded(df: &DataFrame, rows: &[PodRow]) -> PolarsResult<Vec<Stat>> {
+    let mut out = stats(df)?;
+    let ex = excluded_counts(rows);
+    if !ex.is_empty() {
+        for s in &mut out {
+            s.excluded = ex
+                .get(&(s.dimension, s.group.clone(), s.metric))
+                .copied()
+                .unwrap_or(0);
+        }
+    }
+    Ok(out)
+}
 
 /// Statistics of every metric over every group of every dimension (polars group-by).
 pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
@@ -338,6 +408,7 @@ pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
                     metric: m,
                     pods: n,
                     count,
+                    excluded: 0,
                     coverage: if n == 0 { 0.0 } else { count as f64 / n as f64 },
                     min: f("min")?,
                     p50: f("p50")?,
@@ -360,6 +431,22 @@ pub struct Report {
     pub stats: Vec<Stat>,
     /// The slowest pods by `startup_e2e` (else `time_to_ready`), slowest first: indices in `rows`.
     pub slowest: Vec<usize>,
+    /// For each of `slowest`: the longest phase within the ranking metric (never longer than it).
+    pub slowest_dominant: Vec<Option<(&'static str, i64)>>,
+    /// Every value left out of the statistics, with its pod and reason, in pod order.
+    pub excluded: Vec<ExcludedValue>,
+    /// Sources the run had no line of, and what that costs (set by the caller that has the run).
+    pub absent_sources: Vec<crate::AbsentSource>,
+}
+
+/// A value statistics leave out.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExcludedValue {
+    /// `namespace/name`.
+    pub pod: String,
+    pub metric: &'static str,
+    pub nanos: i64,
+    pub reason: String,
 }
 
 impl Report {
@@ -386,17 +473,35 @@ pub fn ranking_metric(rows: &[PodRow]) -> &'static str {
 pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
     let rows: Vec<PodRow> = pods.iter().map(row).collect();
     let df = frame(&rows)?;
-    let stats = stats(&df)?;
+    let stats = stats_with_excluded(&df, &rows)?;
     let by = ranking_metric(&rows);
     let mut idx: Vec<usize> = (0..rows.len())
         .filter(|&i| rows[i].values.contains_key(by))
         .collect();
     idx.sort_by_key(|&i| (std::cmp::Reverse(rows[i].values[by]), rows[i].name.clone()));
     idx.truncate(top);
+    let slowest_dominant = idx
+        .iter()
+        .map(|&i| crate::timeline::diagnose::dominant_within(&pods[i], by))
+        .collect();
+    let excluded = rows
+        .iter()
+        .flat_map(|r| {
+            r.excluded.iter().map(|(m, (v, why))| ExcludedValue {
+                pod: format!("{}/{}", r.namespace, r.name),
+                metric: m,
+                nanos: *v,
+                reason: why.clone(),
+            })
+        })
+        .collect();
     Ok(Report {
         rows,
         stats,
         slowest: idx,
+        slowest_dominant,
+        excluded,
+        absent_sources: Vec::new(),
     })
 }
 

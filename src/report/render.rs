@@ -43,8 +43,16 @@ fn table(
     rows: &[Vec<String>],
     left: usize,
 ) -> std::io::Result<()> {
+    // A `|` inside a Markdown cell (a path in a reason) would end the cell.
+    let rows: Vec<Vec<String>> = match style {
+        Style::Markdown => rows
+            .iter()
+            .map(|r| r.iter().map(|c| c.replace('|', "\\|")).collect())
+            .collect(),
+        Style::Text => rows.to_vec(),
+    };
     let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
-    for r in rows {
+    for r in &rows {
         for (i, c) in r.iter().enumerate() {
             w[i] = w[i].max(c.chars().count());
         }
@@ -83,7 +91,7 @@ fn table(
             .collect();
         writeln!(out, "| {} |", seps.join(" | "))?;
     }
-    for r in rows {
+    for r in &rows {
         writeln!(out, "{}", line(r.clone()))?;
     }
     Ok(())
@@ -92,6 +100,7 @@ fn table(
 fn stat_cells(s: &Stat) -> Vec<String> {
     vec![
         s.count.to_string(),
+        s.excluded.to_string(),
         format!("{:.1}%", s.coverage * 100.0),
         ms(s.min),
         ms(s.p50),
@@ -103,9 +112,13 @@ fn stat_cells(s: &Stat) -> Vec<String> {
     ]
 }
 
-const STAT_HEAD: [&str; 9] = [
-    "count", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean",
+/// `excl`: values of the metric left out of these statistics (listed under "Excluded").
+const STAT_HEAD: [&str; 10] = [
+    "count", "excl", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean",
 ];
+
+/// At most this many excluded values are listed in text and Markdown (JSON lists all).
+const EXCLUDED_LISTED: usize = 100;
 
 fn write_tables(
     r: &Report,
@@ -126,6 +139,15 @@ fn write_tables(
     match style {
         Style::Text => writeln!(out, "{title}")?,
         Style::Markdown => writeln!(out, "# {title}")?,
+    }
+    if !r.absent_sources.is_empty() {
+        h(out, 2, "Absent sources")?;
+        for a in &r.absent_sources {
+            match style {
+                Style::Text => writeln!(out, "  {a}")?,
+                Style::Markdown => writeln!(out, "- {a}")?,
+            }
+        }
     }
     if !verdicts.is_empty() {
         h(out, 2, "SLO gates")?;
@@ -164,7 +186,11 @@ fn write_tables(
         let rows: Vec<Vec<String>> = r
             .stats
             .iter()
-            .filter(|s| s.dimension == *dim && AGGREGATES.contains(&s.metric) && s.count > 0)
+            .filter(|s| {
+                s.dimension == *dim
+                    && AGGREGATES.contains(&s.metric)
+                    && (s.count > 0 || s.excluded > 0)
+            })
             .map(|s| {
                 let mut row = vec![s.group.clone(), s.metric.to_owned()];
                 row.extend(stat_cells(s));
@@ -179,10 +205,14 @@ fn write_tables(
         let rows: Vec<Vec<String>> = r
             .slowest
             .iter()
-            .map(|&i| {
+            .enumerate()
+            .map(|(k, &i)| {
                 let p = &r.rows[i];
-                let d = p.dominant.unwrap_or("-");
-                let dv = p.dominant.and_then(|d| p.values.get(d)).map(|v| *v as f64);
+                // The longest phase inside `by` (the main path's dominant phase can lie outside
+                // it, e.g. programming beside startup_e2e, and looked longer than the total).
+                let dom = r.slowest_dominant.get(k).copied().flatten();
+                let d = dom.map_or("-", |(n, _)| n);
+                let dv = dom.map(|(_, v)| v as f64);
                 vec![
                     format!("{}/{}", p.namespace, p.name),
                     p.node.clone(),
@@ -199,6 +229,37 @@ fn write_tables(
             &rows,
             2,
         )?;
+    }
+    if !r.excluded.is_empty() {
+        h(
+            out,
+            2,
+            &format!(
+                "Excluded from statistics: {} value(s) (negative beyond their precision, restart-spanning, or over 24 h)",
+                r.excluded.len()
+            ),
+        )?;
+        let rows: Vec<Vec<String>> = r
+            .excluded
+            .iter()
+            .take(EXCLUDED_LISTED)
+            .map(|e| {
+                vec![
+                    e.pod.clone(),
+                    e.metric.to_owned(),
+                    ms(Some(e.nanos as f64)),
+                    e.reason.clone(),
+                ]
+            })
+            .collect();
+        table(out, style, &["pod", "metric", "ms", "reason"], &rows, 2)?;
+        if r.excluded.len() > EXCLUDED_LISTED {
+            writeln!(
+                out,
+                "  … {} more (--format json lists them all)",
+                r.excluded.len() - EXCLUDED_LISTED
+            )?;
+        }
     }
     Ok(())
 }
@@ -221,6 +282,9 @@ pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()
         "stats": r.stats,
         "slowest_by": by,
         "slowest": r.slowest.iter().map(|&i| &r.rows[i]).collect::<Vec<_>>(),
+        "slowest_dominant": r.slowest_dominant.iter().map(|d| d.map(|(phase, ns)| json!({"phase": phase, "nanos": ns}))).collect::<Vec<_>>(),
+        "excluded": r.excluded,
+        "absent_sources": r.absent_sources,
     });
     serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)?;
@@ -255,6 +319,10 @@ pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
         Column::new(
             "count".into(),
             s.iter().map(|x| x.count).collect::<Vec<u64>>(),
+        ),
+        Column::new(
+            "excluded".into(),
+            s.iter().map(|x| x.excluded).collect::<Vec<u64>>(),
         ),
         Column::new(
             "coverage".into(),

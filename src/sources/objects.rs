@@ -230,6 +230,17 @@ fn pod_item(item: &Value, evidence: Evidence, host: &Option<Arc<str>>) -> Option
                 r.get("name")?.as_str()?
             ))
         });
+    // A static pod's API copy: the kubelet marks it so (annotations) and owns it by its Node.
+    let annotation = |k: &str| meta.get("annotations").and_then(|a| a.get(k));
+    let mirror = if annotation("kubernetes.io/config.mirror").is_some() {
+        Some("annotation kubernetes.io/config.mirror")
+    } else if annotation("kubernetes.io/config.source").and_then(Value::as_str) == Some("file") {
+        Some("annotation kubernetes.io/config.source: file")
+    } else if owner.as_deref().is_some_and(|o| o.starts_with("Node/")) {
+        Some("ownerReference of kind Node")
+    } else {
+        None
+    };
     Some(Event {
         raw_time: RawTime::Abs(created),
         t: 0,
@@ -247,6 +258,7 @@ fn pod_item(item: &Value, evidence: Evidence, host: &Option<Arc<str>>) -> Option
             ready: cond("Ready").map(|i| i.unix_nanos),
             containers,
             owner,
+            mirror,
         })),
     })
 }

@@ -8,7 +8,8 @@ use std::sync::Arc;
 use super::Place;
 use super::join::{Joined, PodGroup};
 use super::{
-    ContainerTimeline, Failure, KubeletFigures, Milestone, PHASES, PodTimeline, resolution,
+    ContainerTimeline, Failure, KubeletFigures, Milestone, PHASES, PodTimeline, StaticPod,
+    resolution,
 };
 use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
@@ -85,6 +86,15 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
     let pulls = PullIndex::new(events, &joined.pulls);
     let eps = EndpointIndex::new(events, &joined.endpoint_writes);
     let proxy = ProxyIndex::new(events, &joined.proxy);
+    // The time the run's log lines cover (stored objects aside): a Pod object's time outside it
+    // belongs to another life of the pod (`honest::review`).
+    let mut logs: Option<(i64, i64)> = None;
+    for e in events
+        .iter()
+        .filter(|e| !matches!(e.kind, EventKind::PodObject(_)))
+    {
+        logs = Some(logs.map_or((e.t, e.t), |(a, b)| (a.min(e.t), b.max(e.t))));
+    }
     // Pods of one node claim that node's image pulls in order, so each node's pods are built in
     // one task; nodes share nothing and run in parallel (the result is sorted below).
     let mut by_node: BTreeMap<Option<Arc<str>>, Vec<&PodGroup>> = BTreeMap::new();
@@ -107,6 +117,7 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
                     propagate(&cx, &eps, &proxy, &mut tl);
                     consumers(&cx, &joined.ingress, &mut tl);
                     close_failures(&mut tl);
+                    super::honest::review(&mut tl, logs);
                     tl
                 })
                 .collect::<Vec<_>>()
@@ -407,7 +418,29 @@ fn build(
 
     // --- kubelet ---
     let is_kubelet = |e: &Event| e.component == Component::Kubelet;
-    if let Some(i) = first(
+    // A static pod: the kubelet read its manifest (`source="file"`, or `"http"` for a manifest
+    // URL). That is where its main path starts (PHASES.md "Static pods"), before any API ADD of
+    // its mirror pod.
+    let manifest = first(
+        g,
+        ev,
+        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "file" || source == "http"),
+    );
+    if let Some(i) = manifest {
+        let seen = cx.milestone(i, None);
+        let source = match &ev[i].kind {
+            EventKind::SyncLoop { source, .. } => source.as_str(),
+            _ => "file",
+        };
+        tl.static_pod = Some(StaticPod {
+            basis: format!(
+                "the kubelet read its manifest: \"SyncLoop ADD\" source=\"{source}\" ({})",
+                seen.evidence
+            ),
+            heuristic: false,
+        });
+        m.insert("kubelet_seen", seen);
+    } else if let Some(i) = first(
         g,
         ev,
         |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "api"),
@@ -678,6 +711,9 @@ fn build(
     }
     merge_events(cx, g, &mut tl, &mut m);
     merge_pod_object(cx, g, &mut tl, &mut m);
+    if tl.static_pod.is_none() {
+        tl.static_pod = mirror_sign(cx, g);
+    }
     for c in &mut tl.containers {
         for (name, a, b) in [
             ("image_pull", "pull_started", "pull_finished"),
@@ -796,16 +832,9 @@ fn build(
     // --- phases ---
     for (name, a, b) in PHASES {
         if let (Some(x), Some(y)) = (m.get(a), m.get(b)) {
-            let d = y.t - x.t;
-            tl.phases.insert(name, d);
-            if d < 0 {
-                tl.findings.push(format!(
-                    "phase {name} is negative ({:.3} ms: {b} at {} is before {a} at {}): clock skew, timezone or parsing error",
-                    d as f64 / 1e6,
-                    y.evidence,
-                    x.evidence
-                ));
-            }
+            // Negative values are judged (finding, precision, exclusion) by `honest::review`
+            // once the endpoint phases are in too.
+            tl.phases.insert(name, y.t - x.t);
         }
     }
     // startup_sli = startup_e2e − image pulls − init-container runtime (the upstream SLI).
@@ -972,24 +1001,6 @@ fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut Pod
             tl.milestones.insert("programmed_last", l);
         }
     }
-    for (name, a, b) in PHASES {
-        if let (Some(x), Some(y)) = (tl.milestones.get(a), tl.milestones.get(b)) {
-            let d = y.t - x.t;
-            if d < 0
-                && !tl
-                    .findings
-                    .iter()
-                    .any(|f| f.starts_with(&format!("phase {name} ")))
-            {
-                tl.findings.push(format!(
-                    "phase {name} is negative ({:.3} ms: {b} at {} is before {a} at {}): clock skew, timezone or parsing error",
-                    d as f64 / 1e6,
-                    y.evidence,
-                    x.evidence
-                ));
-            }
-        }
-    }
 }
 
 /// A stored Pod object (bundles): second-precision fallbacks for what no log line showed.
@@ -1041,6 +1052,34 @@ fn merge_pod_object(
         tl.pod_ip = o.pod_ip.clone();
     }
     tl.owner = o.owner.clone();
+}
+
+/// A static pod known from its mirror pod (the API copy the kubelet writes): the pod object's
+/// annotations or Node owner, an audited create by the node itself (NodeRestriction lets a node
+/// create mirror pods only), or a 32-hex manifest hash as the kubelet's UID for it.
+fn mirror_sign(cx: &Ctx<'_>, g: &PodGroup) -> Option<StaticPod> {
+    let ev = cx.events;
+    let found = |i: usize, what: &str| {
+        Some(StaticPod {
+            basis: format!("mirror pod: {what} ({})", cx.milestone(i, None).evidence),
+            heuristic: false,
+        })
+    };
+    for &i in &g.events {
+        match &ev[i].kind {
+            EventKind::PodObject(o) if o.mirror.is_some() => {
+                return found(i, o.mirror.unwrap_or_default());
+            }
+            EventKind::AuditPodCreate { user: Some(u), .. } if u.starts_with("system:node:") => {
+                return found(i, &format!("created by the node's kubelet ({u})"));
+            }
+            _ => {}
+        }
+    }
+    g.config_hash.as_ref().map(|h| StaticPod {
+        basis: format!("the kubelet knows it by a manifest hash ({h}), not by its API UID"),
+        heuristic: false,
+    })
 }
 
 /// One EndpointSlice (or Endpoints) change of a Service, and its propagation to every node.

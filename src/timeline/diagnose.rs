@@ -21,16 +21,68 @@ pub const MAIN_PATH: [&str; 10] = [
     "programming",
 ];
 
+/// A phase's value where statistics may use it: present and not excluded ([`super::honest`]).
+pub fn counted(p: &PodTimeline, phase: &str) -> Option<i64> {
+    p.phases
+        .get(phase)
+        .copied()
+        .filter(|_| !p.excluded.contains_key(phase))
+}
+
+/// The consecutive phases that tile a measure's span (PHASES.md): `time_to_ready` =
+/// `ready − created` = scheduling + … + readiness, and so on. `startup_sli` is no span (it is
+/// `startup_e2e` less pulls) and is not tiled.
+pub fn parts(measure: &str) -> Option<&'static [&'static str]> {
+    match measure {
+        "time_to_ready" => Some(&[
+            "scheduling",
+            "kubelet_watch",
+            "kubelet_prep",
+            "sandbox",
+            "containers",
+            "readiness",
+        ]),
+        "startup_e2e" => Some(&[
+            "scheduling",
+            "kubelet_watch",
+            "kubelet_prep",
+            "sandbox",
+            "containers",
+            "running_watch",
+        ]),
+        "time_to_serving" => Some(&MAIN_PATH),
+        _ => None,
+    }
+}
+
 /// The phase that took longest among the main path phases present, and its share of their sum.
+/// Excluded values take no part: a negative phase in the sum made the others' shares too large,
+/// and a restart-spanning one dominated pods it never measured.
 pub fn dominant(p: &PodTimeline) -> Option<(&'static str, i64, f64)> {
     let present: Vec<(&'static str, i64)> = MAIN_PATH
         .iter()
-        .filter_map(|n| p.phases.get(n).map(|d| (*n, *d)))
+        .filter_map(|n| counted(p, n).map(|d| (*n, d)))
         .filter(|(_, d)| *d > 0)
         .collect();
     let total: i64 = present.iter().map(|(_, d)| d).sum();
     let (name, d) = present.into_iter().max_by_key(|(_, d)| *d)?;
     Some((name, d, d as f64 / total as f64))
+}
+
+/// The longest phase within one measure (the parts that tile it; `startup_sli` borrows those of
+/// `startup_e2e`), never longer than the measure itself: what a report shows beside that
+/// measure. (The main-path dominant phase can lie outside it: `programming` is not part of
+/// `startup_e2e`.)
+pub fn dominant_within(p: &PodTimeline, measure: &str) -> Option<(&'static str, i64)> {
+    let total = counted(p, measure)?;
+    let parts = parts(measure).or_else(|| parts("startup_e2e"))?;
+    // Reversed, so that of equal phases the first on the path is named.
+    parts
+        .iter()
+        .rev()
+        .filter_map(|n| counted(p, n).map(|d| (*n, d)))
+        .filter(|(_, d)| *d > 0 && *d <= total)
+        .max_by_key(|(_, d)| *d)
 }
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
@@ -69,6 +121,9 @@ pub struct Attribution {
     pub value_nanos: i64,
     /// The pods at or beyond the percentile that were looked at.
     pub pods: usize,
+    /// Pods left out of this measure's attribution because the measure or one of its phases is
+    /// excluded from statistics (negative, restart-spanning, implausible) or does not apply.
+    pub excluded: usize,
     /// Phase → mean share of those pods' measured span (0..1), largest first. The phases tile the
     /// span: scheduling … readiness for `time_to_ready`, scheduling … running_watch for
     /// `startup_e2e`.
@@ -95,13 +150,24 @@ fn counts(items: impl Iterator<Item = String>) -> Vec<(String, usize)> {
 }
 
 /// Attributes the median pod (the pods around p50) and the slowest pods (at or above p99).
+///
+/// Each pod's phases are divided by the larger of its measured span and the sum of its phases,
+/// so one pod's shares add up to at most 100 %: they tile the span exactly when every milestone
+/// is in order, and a phase clamped to 0 below its precision can leave the others summing
+/// slightly more than the span. Pods with an excluded measure or phase take no part.
 pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
     let mut out = Vec::new();
     for measure in ["time_to_ready", "startup_e2e"] {
-        let mut with: Vec<(&PodTimeline, i64)> = pods
-            .iter()
-            .filter_map(|p| p.phases.get(measure).map(|d| (p, *d)))
-            .collect();
+        let parts = parts(measure).unwrap_or(&[]);
+        let mut excluded = 0;
+        let mut with: Vec<(&PodTimeline, i64)> = Vec::new();
+        for p in pods.iter().filter(|p| p.phases.contains_key(measure)) {
+            let clean = parts.iter().all(|ph| !p.excluded.contains_key(ph));
+            match counted(p, measure) {
+                Some(d) if clean && d >= 0 => with.push((p, d)),
+                _ => excluded += 1,
+            }
+        }
         if with.is_empty() {
             continue;
         }
@@ -111,41 +177,25 @@ pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
             let k = nearest_rank(&values, q);
             // p50: the pod at the median and its neighbours (up to 5% of pods either side);
             // p99: every pod at or beyond the percentile.
-            let group: Vec<&PodTimeline> = if label == "p50" {
+            let group: Vec<(&PodTimeline, i64)> = if label == "p50" {
                 let half = with.len() / 20;
-                with[k.saturating_sub(half)..(k + half + 1).min(with.len())]
-                    .iter()
-                    .map(|(p, _)| *p)
-                    .collect()
+                with[k.saturating_sub(half)..(k + half + 1).min(with.len())].to_vec()
             } else {
-                with[k..].iter().map(|(p, _)| *p).collect()
-            };
-            // The consecutive phases that tile the measured span.
-            let parts: &[&'static str] = match measure {
-                "time_to_ready" => &[
-                    "scheduling",
-                    "kubelet_watch",
-                    "kubelet_prep",
-                    "sandbox",
-                    "containers",
-                    "readiness",
-                ],
-                _ => &[
-                    "scheduling",
-                    "kubelet_watch",
-                    "kubelet_prep",
-                    "sandbox",
-                    "containers",
-                    "running_watch",
-                ],
+                with[k..].to_vec()
             };
             let mut share: BTreeMap<&'static str, f64> = BTreeMap::new();
-            for p in &group {
-                let span = p.phases[measure].max(1) as f64;
-                for &ph in parts {
-                    if let Some(d) = p.phases.get(ph).filter(|d| **d > 0) {
-                        *share.entry(ph).or_default() += *d as f64 / span / group.len() as f64;
-                    }
+            for (p, span) in &group {
+                let mine: Vec<(&'static str, i64)> = parts
+                    .iter()
+                    .filter_map(|ph| p.phases.get(ph).map(|d| (*ph, *d)))
+                    .filter(|(_, d)| *d > 0)
+                    .collect();
+                let whole = (*span).max(mine.iter().map(|(_, d)| d).sum());
+                if whole == 0 {
+                    continue;
+                }
+                for (ph, d) in mine {
+                    *share.entry(ph).or_default() += d as f64 / whole as f64 / group.len() as f64;
                 }
             }
             let mut phases: Vec<(&'static str, f64)> = share.into_iter().collect();
@@ -155,12 +205,13 @@ pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
                 percentile: label,
                 value_nanos: values[k],
                 pods: group.len(),
+                excluded,
                 phases,
-                nodes: counts(group.iter().filter_map(|p| p.node.clone())),
+                nodes: counts(group.iter().filter_map(|(p, _)| p.node.clone())),
                 images: counts(
                     group
                         .iter()
-                        .flat_map(|p| p.containers.iter().filter_map(|c| c.image.clone())),
+                        .flat_map(|(p, _)| p.containers.iter().filter_map(|c| c.image.clone())),
                 ),
             });
         }
@@ -220,5 +271,84 @@ mod tests {
         assert_eq!((p99.value_nanos, p99.pods), (1000, 1));
         assert_eq!(p99.phases[0], ("containers", 0.99));
         assert_eq!(p99.nodes, vec![("b".to_owned(), 1)]);
+    }
+
+    /// Issue 12: a negative (excluded) phase dropped from the sum while the span still counted
+    /// it gave shares of 183 %; a clamped phase could give 137.5 %. Both stay at most 100 %.
+    #[test]
+    fn attribution_shares_stay_within_one() {
+        let mut skewed = pod(
+            &[
+                ("scheduling", 10),
+                ("kubelet_watch", -50),
+                ("containers", 100),
+                ("time_to_ready", 60),
+            ],
+            "a",
+        );
+        skewed
+            .excluded
+            .insert("kubelet_watch", "negative: test".into());
+        let a = attribute(std::slice::from_ref(&skewed));
+        assert!(a.is_empty(), "the only pod is excluded: {a:?}");
+        // readiness clamped to 0 (ready 30 ns before running, within its precision): the parts
+        // sum to 110 over a span of 80; shares are of 110.
+        let clamped = pod(
+            &[
+                ("scheduling", 10),
+                ("containers", 100),
+                ("readiness", 0),
+                ("time_to_ready", 80),
+            ],
+            "b",
+        );
+        let a = attribute(&[skewed, clamped]);
+        let p50 = a
+            .iter()
+            .find(|x| x.measure == "time_to_ready" && x.percentile == "p50")
+            .unwrap();
+        assert_eq!((p50.pods, p50.excluded, p50.value_nanos), (1, 1, 80));
+        assert_eq!(
+            p50.phases,
+            vec![("containers", 100.0 / 110.0), ("scheduling", 10.0 / 110.0)]
+        );
+        let sum: f64 = p50.phases.iter().map(|(_, v)| v).sum();
+        assert!(sum <= 1.0, "{sum}");
+    }
+
+    #[test]
+    fn dominant_phase_is_never_longer_than_its_total() {
+        let mut p = pod(
+            &[
+                ("scheduling", 100),
+                ("containers", 800),
+                ("running_watch", 100),
+                ("startup_e2e", 1_000),
+                ("endpoints", 1_000),
+                ("programming", 5_000),
+            ],
+            "a",
+        );
+        // Over the main path, programming dominates (outside startup_e2e).
+        assert_eq!(
+            dominant(&p),
+            Some(("programming", 5_000, 5_000.0 / 6_900.0))
+        );
+        // Beside startup_e2e, a report shows the longest phase inside it.
+        assert_eq!(
+            dominant_within(&p, "startup_e2e"),
+            Some(("containers", 800))
+        );
+        // startup_sli (no tiling) takes startup_e2e's phases no longer than itself.
+        p.phases.insert("startup_sli", 500);
+        assert_eq!(
+            dominant_within(&p, "startup_sli"),
+            Some(("scheduling", 100))
+        );
+        // An excluded phase dominates nothing.
+        p.excluded.insert("programming", "test".into());
+        assert_eq!(dominant(&p), Some(("endpoints", 1_000, 1_000.0 / 1_900.0)));
+        p.excluded.insert("startup_e2e", "test".into());
+        assert_eq!(dominant_within(&p, "startup_e2e"), None);
     }
 }

@@ -9,6 +9,7 @@
 pub mod build;
 pub mod clock;
 pub mod diagnose;
+pub mod honest;
 pub mod join;
 pub mod skew;
 
@@ -38,6 +39,10 @@ pub const MILESTONES: [&str; 17] = [
     "programmed_first",
     "programmed_last",
 ];
+
+/// Milestones written by the apiserver (or read from API objects): for a static pod, these
+/// belong to its mirror pod and do not start it (PHASES.md "Static pods").
+pub const API_MILESTONES: [&str; 3] = ["requested", "created", "scheduled"];
 
 /// Per-container milestones (`create_started` is podtrace's addition: the runtime's
 /// CreateContainer request, the start of the `create` child phase).
@@ -177,6 +182,33 @@ pub struct PodTimeline {
     pub failures: Vec<Failure>,
     /// Things that look wrong (negative phases…): reported, never hidden.
     pub findings: Vec<String>,
+    /// Set for a static pod (started by the kubelet from a manifest): how podtrace knows.
+    pub static_pod: Option<StaticPod>,
+    /// Phases that do not apply to this pod (absent from `phases`), and why: a static pod's
+    /// API-to-node phases.
+    pub not_applicable: BTreeMap<&'static str, String>,
+    /// Phases negative by less than the precision of their coarser end: `phases` holds 0, this
+    /// holds the value as computed and why it is not a finding ([`honest`]).
+    pub below_precision: BTreeMap<&'static str, BelowPrecision>,
+    /// Phases kept in `phases` as computed but left out of every statistic, and why.
+    pub excluded: BTreeMap<&'static str, String>,
+}
+
+/// How a pod is known to be static (PHASES.md "Static pods").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StaticPod {
+    /// The sign that showed it, with its evidence where there is one.
+    pub basis: String,
+    /// Only its name matched (`kube-system/<component>-<node>`): a guess, and said so.
+    pub heuristic: bool,
+}
+
+/// A phase whose ends are out of order by less than the coarser end's precision.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct BelowPrecision {
+    /// The phase as computed from the two times (negative), nanoseconds.
+    pub raw_nanos: i64,
+    pub why: String,
 }
 
 impl PodTimeline {

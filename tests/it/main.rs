@@ -4,6 +4,7 @@ mod bundles;
 mod cli;
 mod demo;
 mod formats;
+mod honest;
 mod layouts;
 mod real;
 #[cfg(feature = "otlp")]

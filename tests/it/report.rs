@@ -247,10 +247,11 @@ fn csv_parquet_json_and_markdown() {
         .map(str::trim)
         .filter(|c| !c.is_empty())
         .collect();
+    // `excl` (issue 12 C): how many values of the metric the statistics left out.
     assert_eq!(
         cells,
         [
-            "metric", "count", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean"
+            "metric", "count", "excl", "cover", "min", "p50", "p90", "p95", "p99", "max", "mean"
         ]
     );
     assert!(md.contains("\n## By node\n"), "{md}");
@@ -394,4 +395,100 @@ fn every_real_sample_reports_and_charts() {
         }
     }
     assert!(with_pods >= 9, "{with_pods} samples with pods");
+}
+
+/// Issue 12 C: a value left out of statistics (here a 40-day startup_e2e) is counted per
+/// statistic, listed with its reason in every format, and never enters a percentile or the
+/// slowest pods; static pods form their own `kind` group.
+#[test]
+fn excluded_values_are_counted_and_listed() {
+    let day = 24 * 3600 * 1_000_000_000_i64;
+    let mut pods: Vec<PodTimeline> = (1..=5)
+        .map(|i| {
+            let mut p = PodTimeline {
+                namespace: "ns".into(),
+                name: format!("p{i}"),
+                node: Some(if i <= 4 { "a" } else { "b" }.into()),
+                ..Default::default()
+            };
+            p.phases.insert("startup_e2e", i * 1_000_000);
+            p
+        })
+        .collect();
+    pods[3].phases.insert("startup_e2e", 40 * day);
+    pods[3].excluded.insert(
+        "startup_e2e",
+        "created comes from a stored Pod object (pods.json:1) 960.0 h before the logs of the run: a restarted or re-created pod's object time, not this startup".into(),
+    );
+    pods[4].static_pod = Some(podtrace::timeline::StaticPod {
+        basis: "test".into(),
+        heuristic: false,
+    });
+    let r = report::build(&pods, 10).unwrap();
+    let all = r.stat("all", "all", "startup_e2e").unwrap();
+    assert_eq!((all.pods, all.count, all.excluded), (5, 4, 1));
+    assert_eq!((all.max, all.mean), (Some(5e6), Some(2.75e6)));
+    let a = r.stat("node", "a", "startup_e2e").unwrap();
+    assert_eq!((a.count, a.excluded, a.max), (3, 1, Some(3e6)));
+    let b = r.stat("node", "b", "startup_e2e").unwrap();
+    assert_eq!((b.count, b.excluded), (1, 0));
+    let st = r.stat("kind", "static", "startup_e2e").unwrap();
+    assert_eq!((st.pods, st.count, st.max), (1, 1, Some(5e6)));
+    let api = r.stat("kind", "api", "startup_e2e").unwrap();
+    assert_eq!((api.pods, api.count, api.excluded), (4, 3, 1));
+    assert_eq!(r.excluded.len(), 1);
+    assert_eq!(
+        (
+            r.excluded[0].pod.as_str(),
+            r.excluded[0].metric,
+            r.excluded[0].nanos
+        ),
+        ("ns/p4", "startup_e2e", 40 * day)
+    );
+    let names: Vec<&str> = r.slowest.iter().map(|&i| r.rows[i].name.as_str()).collect();
+    assert_eq!(names, ["p5", "p3", "p2", "p1"]);
+
+    let mut text = Vec::new();
+    report::render::text(&r, &[], &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.contains("\nExcluded from statistics: 1 value(s) (negative beyond their precision, restart-spanning, or over 24 h)\n"),
+        "{text}"
+    );
+    assert!(
+        text.contains("  ns/p4  startup_e2e  3456000000.000  created comes from a stored Pod object (pods.json:1) 960.0 h before"),
+        "{text}"
+    );
+    assert!(text.contains("\nBy kind\n"), "{text}");
+    let mut js = Vec::new();
+    report::render::json(&r, &[], &mut js).unwrap();
+    let js: serde_json::Value = serde_json::from_slice(&js).unwrap();
+    assert_eq!(js["excluded"][0]["pod"], "ns/p4");
+    assert_eq!(js["excluded"][0]["nanos"], 40 * day);
+    let s = js["stats"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["dimension"] == "all" && s["metric"] == "startup_e2e")
+        .unwrap();
+    assert_eq!(
+        (s["count"].as_u64(), s["excluded"].as_u64()),
+        (Some(4), Some(1))
+    );
+    let mut csv = Vec::new();
+    report::render::csv(&mut report::render::stats_frame(&r).unwrap(), &mut csv).unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    assert!(
+        csv.starts_with("dimension,group,metric,pods,count,excluded,coverage,"),
+        "{csv}"
+    );
+    assert!(csv.contains("\nall,all,startup_e2e,5,4,1,0.8,"), "{csv}");
+    let mut md = Vec::new();
+    report::render::markdown(&r, &[], &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(
+        md.contains("\n## Excluded from statistics: 1 value(s)"),
+        "{md}"
+    );
+    assert!(md.contains("| ns/p4 | startup_e2e |"), "{md}");
 }

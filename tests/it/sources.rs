@@ -350,12 +350,120 @@ fn static_pod_mirror_uid_and_config_hash_are_one_pod() {
     );
     assert_eq!(t(p, "sandbox_started"), "2025-01-10T08:00:01.100000000Z");
     assert_eq!(t(p, "created"), "2025-01-10T08:00:05.004100000Z");
-    // The kubelet read the manifest from a file (source="file"): derived, but it is its first sight.
-    assert_eq!(
-        ms(p, "kubelet_seen").derived.as_deref(),
-        Some("SyncLoop ADD from a non-API source")
-    );
+    // The kubelet read the manifest from a file (source="file"): for a static pod that is where
+    // its main path starts (PHASES.md "Static pods"), so it is the primary source, not derived
+    // (issue 12 C; it was "derived: SyncLoop ADD from a non-API source" before).
+    assert_eq!(ms(p, "kubelet_seen").derived, None);
     assert_eq!(phase(p, "kubelet_prep"), 100_000_000);
+    let s = p.static_pod.as_ref().unwrap();
+    assert!(!s.heuristic);
+    assert!(
+        s.basis
+            .starts_with("the kubelet read its manifest: \"SyncLoop ADD\" source=\"file\" (")
+            && s.basis.ends_with("kubelet.log:1)"),
+        "{}",
+        s.basis
+    );
+    // The mirror pod's API write (4 ms after the request, 4 s after the kubelet read the
+    // manifest) starts nothing: api_create does not apply, and nothing is called clock skew.
+    assert!(!p.phases.contains_key("api_create"));
+    assert_eq!(
+        p.not_applicable.keys().copied().collect::<Vec<_>>(),
+        ["api_create"]
+    );
+    assert!(p.not_applicable["api_create"].starts_with(
+        "static pod: the kubelet started it from a manifest, not from the API; requested ("
+    ));
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+}
+
+/// Issue 12 C: a kind/RKE2 static pod whose mirror pod is written after its containers run.
+/// Before, `scheduling`, `time_to_ready` and `startup_e2e` were negative with findings blaming
+/// "clock skew, timezone or parsing error"; now they do not apply, the pod is marked static (in
+/// JSON too), and the second-precision Ready condition 400 ms "before" running is no finding.
+#[test]
+fn static_pod_from_a_bundle_has_no_negative_phases() {
+    let kubelet = "\
+Jan 10 08:00:01 cp kubelet[7]: I0110 08:00:01.000000       7 kubelet.go:2407] \"SyncLoop ADD\" source=\"file\" pods=[\"kube-system/kube-apiserver-cp\"]
+Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency_tracker.go:104] \"Observed pod startup duration\" pod=\"kube-system/kube-apiserver-cp\" podStartSLOduration=2.4 podStartE2EDuration=\"2.4s\" podCreationTimestamp=\"2025-01-10 08:00:01 +0000 UTC\" firstStartedPulling=\"0001-01-01 00:00:00 +0000 UTC\" lastFinishedPulling=\"0001-01-01 00:00:00 +0000 UTC\" observedRunningTime=\"2025-01-10 08:00:03.4 +0000 UTC\" watchObservedRunningTime=\"2025-01-10 08:00:03.4 +0000 UTC\"
+";
+    // The mirror pod, as `kubectl get pods -o json` stored it: written at 08:00:09, Ready at
+    // 08:00:03 (whole seconds), owned by its Node.
+    let pods = r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"kube-apiserver-cp","namespace":"kube-system","uid":"5b1f0c3e-8d2a-4f6b-9c7e-1a2b3c4d5e6f","creationTimestamp":"2025-01-10T08:00:09Z","annotations":{"kubernetes.io/config.source":"file"},"ownerReferences":[{"apiVersion":"v1","kind":"Node","name":"cp","uid":"n1","controller":true}]},"spec":{"nodeName":"cp"},"status":{"conditions":[{"type":"PodScheduled","status":"True","lastTransitionTime":"2025-01-10T08:00:01Z"},{"type":"Ready","status":"True","lastTransitionTime":"2025-01-10T08:00:03Z"}]}}]}"#;
+    let d = bundle(&[("cp/kubelet.log", kubelet), ("pods.json", pods)]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "kube-system", "kube-apiserver-cp");
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert!(p.excluded.is_empty(), "{:?}", p.excluded);
+    assert!(p.static_pod.as_ref().is_some_and(|s| !s.heuristic));
+    assert!(p.phases.values().all(|d| *d >= 0), "{:?}", p.phases);
+    // ready (s, 08:00:03) is 400 ms before running (08:00:03.4): within a second, so 0.
+    assert_eq!(phase(p, "readiness"), 0);
+    assert_eq!(p.below_precision["readiness"].raw_nanos, -400_000_000);
+    // Without audit, created is the kubelet's own podCreationTimestamp (a node time): the
+    // kubelet's E2E figure is reproduced, and time_to_ready counts from it.
+    assert_eq!(phase(p, "startup_e2e"), 2_400_000_000);
+    assert_eq!(p.kubelet.as_ref().unwrap().e2e_difference_nanos, Some(0));
+    assert_eq!(phase(p, "time_to_ready"), 2_000_000_000);
+    // The mirror pod's PodScheduled condition: a static pod is never scheduled.
+    assert_eq!(
+        p.not_applicable.keys().copied().collect::<Vec<_>>(),
+        ["kubelet_watch", "scheduling"]
+    );
+    assert!(
+        p.not_applicable["scheduling"].ends_with("pods.json:1) is the mirror pod's API record")
+    );
+    let json = podtrace::export::json::pod_record(p);
+    assert_eq!(json["static"], true);
+    assert_eq!(json["phases"]["readiness"], 0.0);
+    assert_eq!(json["below_precision"]["readiness"]["raw_seconds"], -0.4);
+    assert!(json["phases"].get("scheduling").is_none());
+    assert!(json["not_applicable"]["scheduling"].is_string());
+
+    // With the audit log, created is the mirror pod's write by the node, 8 s after the kubelet
+    // read the manifest: time_to_ready and startup_e2e from it do not apply (they were -6 s
+    // and -5.6 s, with clock-skew findings).
+    let audit = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"m1","stage":"ResponseComplete","verb":"create","user":{"username":"system:node:cp"},"objectRef":{"resource":"pods","namespace":"kube-system","name":"kube-apiserver-cp","uid":"5b1f0c3e-8d2a-4f6b-9c7e-1a2b3c4d5e6f","apiVersion":"v1"},"responseStatus":{"code":201},"requestReceivedTimestamp":"2025-01-10T08:00:09.000100Z","stageTimestamp":"2025-01-10T08:00:09.004100Z"}"#;
+    let d = bundle(&[
+        ("cp/kubelet.log", kubelet),
+        ("pods.json", pods),
+        ("audit.log", &format!("{audit}\n")),
+    ]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "kube-system", "kube-apiserver-cp");
+    assert_eq!(t(p, "created"), "2025-01-10T08:00:09.004100000Z");
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    assert!(p.phases.values().all(|d| *d >= 0), "{:?}", p.phases);
+    assert_eq!(
+        p.not_applicable.keys().copied().collect::<Vec<_>>(),
+        [
+            "api_create",
+            "kubelet_watch",
+            "scheduling",
+            "startup_e2e",
+            "startup_sli",
+            "time_to_ready"
+        ]
+    );
+    assert!(p.not_applicable["time_to_ready"].ends_with(
+        "is the mirror pod's API record, 8004.100 ms after the kubelet read the manifest"
+    ));
+    // The kubelet's own figure is still there.
+    assert_eq!(p.kubelet.as_ref().unwrap().e2e_nanos, Some(2_400_000_000));
+
+    // The stored mirror pod alone: its annotation says it is static.
+    let d = bundle(&[("pods.json", pods)]);
+    let a = analyze(&path(&d));
+    let p = pod(&a, "kube-system", "kube-apiserver-cp");
+    let s = p.static_pod.as_ref().unwrap();
+    assert!(!s.heuristic);
+    assert!(
+        s.basis
+            .starts_with("mirror pod: annotation kubernetes.io/config.source: file (")
+            && s.basis.ends_with("pods.json:1)"),
+        "{}",
+        s.basis
+    );
 }
 
 #[test]
