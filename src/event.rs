@@ -146,6 +146,8 @@ pub struct KubeletStartup {
     pub total_init_nanos: Option<i64>,
     /// ≈1.34+: `isStatefulPod` (the SLI only counts stateless pods).
     pub is_stateful: Option<bool>,
+    /// ≈1.34+: `imagePullSessionsCount` (overlapping pulls merged into sessions).
+    pub pull_sessions: Option<u32>,
 }
 
 impl KubeletStartup {

@@ -270,6 +270,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
         timeline::build::explain_kubelet_e2e(p);
+        timeline::crosscheck::kubelet_figures(p);
     }
     stage("skew");
     let services = timeline::build::services(&events, &joined, &display);

@@ -465,6 +465,7 @@ fn startup(p: &[(&str, Value<'_>)]) -> Result<KubeletStartup, String> {
         total_pulling_nanos: duration("totalImagesPullingTime")?,
         total_init_nanos: duration("totalInitContainerRuntime")?,
         is_stateful: find(p, "isStatefulPod").and_then(|v| v.text().parse().ok()),
+        pull_sessions: find(p, "imagePullSessionsCount").and_then(|v| v.text().parse().ok()),
     };
     if s.watch_observed_running.is_none() && s.e2e_nanos.is_none() {
         return Err("Observed pod startup duration without watchObservedRunningTime".into());

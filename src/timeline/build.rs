@@ -764,6 +764,16 @@ fn build(
                 e2e_difference_nanos: None,
                 creation_nanos: s.creation.map(|c| c.unix_nanos),
                 e2e_explanation: None,
+                total_pulling_nanos: s.total_pulling_nanos,
+                total_init_nanos: s.total_init_nanos,
+                pull_sessions: s.pull_sessions,
+                stateful: s.is_stateful,
+                pull_window_nanos: s
+                    .first_started_pulling
+                    .zip(s.last_finished_pulling)
+                    .map(|(a, b)| b.unix_nanos - a.unix_nanos),
+                sli_difference_nanos: None,
+                pulling_difference_nanos: None,
             });
         }
     }

@@ -8,6 +8,7 @@
 
 pub mod build;
 pub mod clock;
+pub mod crosscheck;
 pub mod diagnose;
 pub mod honest;
 pub mod join;
@@ -146,6 +147,18 @@ pub struct KubeletFigures {
     pub creation_nanos: Option<i64>,
     /// Why the two differ, when they do.
     pub e2e_explanation: Option<String>,
+    /// ≈1.34+: `totalImagesPullingTime`, `totalInitContainerRuntime` (ns),
+    /// `imagePullSessionsCount`, `isStatefulPod`.
+    pub total_pulling_nanos: Option<i64>,
+    pub total_init_nanos: Option<i64>,
+    pub pull_sessions: Option<u32>,
+    pub stateful: Option<bool>,
+    /// ≤1.33: `lastFinishedPulling − firstStartedPulling` (the window the SLI subtracts).
+    pub pull_window_nanos: Option<i64>,
+    /// Our `startup_sli` minus the kubelet's `podStartSLOduration` (see `crosscheck`).
+    pub sli_difference_nanos: Option<i64>,
+    /// The pulls the runtime logged (their union) minus the kubelet's own pull time.
+    pub pulling_difference_nanos: Option<i64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
