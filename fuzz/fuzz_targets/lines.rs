@@ -3,9 +3,18 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use podtrace_parsers::{audit, calico, cri_meta, frame, jsonlog, klog, kv, logrus, quote, time};
+use podtrace_parsers::{audit, calico, cri_meta, frame, journald, jsonlog, klog, kv, logrus, quote, time};
 
 fuzz_target!(|data: &[u8]| {
+    // journald export records are bytes (binary values hold any byte, newlines included).
+    let mut rec = journald::ExportRecord::default();
+    for l in data.split(|b| *b == b'\n') {
+        if rec.line(l) == journald::ExportStep::End {
+            let _ = rec.take();
+        }
+    }
+    let _ = journald::looks_like_export(data.split(|b| *b == b'\n'));
+    let _ = journald::looks_like_json(data);
     let Ok(s) = std::str::from_utf8(data) else {
         let _ = audit::looks_like(data);
         let _ = time::parse_rfc3339(data);
@@ -35,6 +44,9 @@ fuzz_target!(|data: &[u8]| {
     let _ = calico::parse(s).map(|r| calico::kv_start(r.rest));
     let _ = cri_meta::parse(s);
     let _ = jsonlog::parse(s);
+    if let Ok(e) = journald::parse_json(s) {
+        let _ = e.ident();
+    }
     if let Ok(e) = audit::parse(s) {
         if let Some(r) = e.response_object {
             let _ = audit::parse_pod(r);

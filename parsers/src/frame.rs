@@ -77,21 +77,26 @@ impl<'a> Frame<'a> {
 /// `-- Boot … --`, or a continuation).
 pub fn journal(line: &str) -> Option<Frame<'_>> {
     let b = line.as_bytes();
-    let (stamp, used) = if b.first()?.is_ascii_digit() {
-        let (i, n) = parse_rfc3339(b)?;
+    let rfc3339 = if b.first()?.is_ascii_digit() {
+        parse_rfc3339(b)
+    } else {
+        None
+    };
+    let (stamp, used) = if let Some((i, n)) = rfc3339 {
         // journald (`short-iso[-precise]`, strftime `%z`) and rsyslog write a numeric offset
         // and at most microseconds. A stamp in `Z` or with more digits is Go's RFC3339Nano: a
         // container log's (`kubectl logs --timestamps`, must-gather, support bundles), whatever
         // follows it.
         let stamp = &line[..n];
-        let frac = stamp.split_once('.').map_or(0, |(_, f)| {
-            f.bytes().take_while(u8::is_ascii_digit).count()
-        });
+        let frac = stamp
+            .split_once('.')
+            .map_or(0, |(_, f)| f.bytes().take_while(u8::is_ascii_digit).count());
         if frac > 6 || stamp.ends_with(['Z', 'z']) {
             return None;
         }
         (Stamp::Abs(i), n)
     } else {
+        // `Nov 29 18:33:25`, or a CJK locale's ` 1月 28 17:55:39` / `12月 28 …`.
         let (c, n) = parse_syslog_time(b)?;
         (Stamp::Local(c), n)
     };
@@ -253,6 +258,14 @@ mod tests {
             .unwrap();
         assert_eq!(f.body, "y");
         // identifier without pid
+        // journalctl under ja_JP (real: samples/real/k3s/microshift-4.16_ja-locale_…)
+        let f = journal(" 1月 28 17:55:40 jetson07 microshift[779521]: kubelet I0128 x").unwrap();
+        assert_eq!(
+            (f.host, f.ident, f.body),
+            (Some("jetson07"), Some("microshift"), "kubelet I0128 x")
+        );
+        let f = journal("12月 28 17:55:40 h kubelet[1]: y").unwrap();
+        assert!(matches!(f.stamp, Some(Stamp::Local(c)) if c.month == 12));
         let f = journal("Nov 29 18:33:25 host kernel: eth0 up").unwrap();
         assert_eq!((f.ident, f.pid, f.body), (Some("kernel"), None, "eth0 up"));
         assert!(journal("-- Boot 5e1e2799dd1c4cce8e4e7d28ac265148 --").is_none());

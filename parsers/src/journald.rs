@@ -33,9 +33,11 @@ impl Entry<'_> {
     /// The program that wrote the entry: its syslog identifier, else its unit without
     /// `.service`.
     pub fn ident(&self) -> Option<&str> {
-        self.identifier
-            .as_deref()
-            .or_else(|| self.unit.as_deref().map(|u| u.strip_suffix(".service").unwrap_or(u)))
+        self.identifier.as_deref().or_else(|| {
+            self.unit
+                .as_deref()
+                .map(|u| u.strip_suffix(".service").unwrap_or(u))
+        })
     }
 }
 
@@ -88,9 +90,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
                 let mut first: Option<Value<'a>> = None;
                 while let Some(item) = seq.next_element::<serde_json::Value>()? {
                     match item {
-                        serde_json::Value::Number(n) => {
-                            bytes.push(n.as_u64().and_then(|b| u8::try_from(b).ok()).unwrap_or(b'?'))
-                        }
+                        serde_json::Value::Number(n) => bytes.push(
+                            n.as_u64()
+                                .and_then(|b| u8::try_from(b).ok())
+                                .unwrap_or(b'?'),
+                        ),
                         serde_json::Value::String(s) if first.is_none() => {
                             first = Some(Value {
                                 text: Some(Cow::Owned(s)),
@@ -100,7 +104,11 @@ impl<'de: 'a, 'a> Deserialize<'de> for Value<'a> {
                         serde_json::Value::Array(a) if first.is_none() => {
                             let b: Vec<u8> = a
                                 .iter()
-                                .map(|x| x.as_u64().and_then(|b| u8::try_from(b).ok()).unwrap_or(b'?'))
+                                .map(|x| {
+                                    x.as_u64()
+                                        .and_then(|b| u8::try_from(b).ok())
+                                        .unwrap_or(b'?')
+                                })
                                 .collect();
                             first = Some(Value {
                                 text: Some(Cow::Owned(String::from_utf8_lossy(&b).into_owned())),
@@ -264,7 +272,10 @@ impl ExportRecord {
             }
             None => {
                 let name = String::from_utf8_lossy(l);
-                if name.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_') {
+                if name
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+                {
                     self.binary = Some((name.into_owned(), Vec::new()));
                 } else {
                     self.malformed += 1;
@@ -300,9 +311,11 @@ impl ExportRecord {
     }
 
     pub fn ident(&self) -> Option<&str> {
-        self.identifier
-            .as_deref()
-            .or_else(|| self.unit.as_deref().map(|u| u.strip_suffix(".service").unwrap_or(u)))
+        self.identifier.as_deref().or_else(|| {
+            self.unit
+                .as_deref()
+                .map(|u| u.strip_suffix(".service").unwrap_or(u))
+        })
     }
 }
 
@@ -350,15 +363,22 @@ mod tests {
         let l = r#"{"__CURSOR":"s=1","__REALTIME_TIMESTAMP":"5","SYSLOG_IDENTIFIER":["a","b"]}"#;
         assert_eq!(parse_json(l).unwrap().ident(), Some("a"));
         // json-seq and json-sse.
-        assert!(looks_like_json(b"\x1e{\"__CURSOR\":\"x\",\"__REALTIME_TIMESTAMP\":\"5\"}"));
+        assert!(looks_like_json(
+            b"\x1e{\"__CURSOR\":\"x\",\"__REALTIME_TIMESTAMP\":\"5\"}"
+        ));
         assert!(parse_json("\u{1e}{\"__CURSOR\":\"x\",\"__REALTIME_TIMESTAMP\":\"5\"}").is_ok());
         assert!(parse_json("data: {\"__CURSOR\":\"x\",\"__REALTIME_TIMESTAMP\":\"5\"}").is_ok());
         assert_eq!(
             parse_json(r#"{"__CURSOR":"x","__REALTIME_TIMESTAMP":"soon"}"#),
             Err(Error::NoTime)
         );
-        assert!(matches!(parse_json("{\"__CURSOR\":"), Err(Error::NotJson(_))));
-        assert!(!looks_like_json(br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#));
+        assert!(matches!(
+            parse_json("{\"__CURSOR\":"),
+            Err(Error::NotJson(_))
+        ));
+        assert!(!looks_like_json(
+            br#"{"kind":"Event","apiVersion":"audit.k8s.io/v1"}"#
+        ));
     }
 
     #[test]

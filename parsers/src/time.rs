@@ -369,7 +369,9 @@ pub fn month_from_abbrev(b: &[u8]) -> Option<u8> {
 /// journald `short` / `short-precise` and rsyslog traditional: `Nov 29 18:33:25[.013534]`, the day
 /// zero- or space-padded. Returns the civil reading (no year) and bytes consumed.
 pub fn parse_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
-    let mo = month_from_abbrev(b)?;
+    let Some(mo) = month_from_abbrev(b) else {
+        return parse_cjk_syslog_time(b);
+    };
     if b.get(3) != Some(&b' ') {
         return None;
     }
@@ -396,9 +398,80 @@ pub fn parse_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
     ))
 }
 
+/// journalctl's `short` prefix under a CJK locale, where `%b` is the month number and a
+/// character: ` 1月 28 17:55:39` (ja_JP pads the month to two columns), `12月 28 …`, `1월 28 …`
+/// (ko_KR).
+fn parse_cjk_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
+    let start = usize::from(b.first() == Some(&b' '));
+    let mut i = start;
+    let mut mo = 0u32;
+    while i < b.len() && b[i].is_ascii_digit() && i - start < 2 {
+        mo = mo * 10 + u32::from(b[i] - b'0');
+        i += 1;
+    }
+    if i == start {
+        return None;
+    }
+    // 月 (U+6708) and 월 (U+C6D4), three bytes each in UTF-8.
+    let rest = &b[i..];
+    if !(rest.starts_with("月".as_bytes()) || rest.starts_with("월".as_bytes())) {
+        return None;
+    }
+    i += 3;
+    if b.get(i) != Some(&b' ') {
+        return None;
+    }
+    i += 1;
+    let d = match (b.get(i)?, b.get(i + 1)?) {
+        (b' ', c) if c.is_ascii_digit() => u32::from(c - b'0'),
+        (a, c) if a.is_ascii_digit() && c.is_ascii_digit() => {
+            u32::from((a - b'0') * 10 + (c - b'0'))
+        }
+        (a, b' ') if a.is_ascii_digit() => {
+            // `1월 5 …`: a one-digit day, not padded.
+            i -= 1;
+            u32::from(a - b'0')
+        }
+        _ => return None,
+    };
+    i += 2;
+    if b.get(i) != Some(&b' ') || !valid_date(mo, d) {
+        return None;
+    }
+    i += 1;
+    let (sod, _) = parse_hms(b.get(i..)?)?;
+    let (nanos, nd, fused) = fraction(b, i + 8);
+    Some((
+        Civil {
+            year: None,
+            month: mo as u8,
+            day: d as u8,
+            sod,
+            nanos,
+            precision: Precision::from_digits(nd),
+        },
+        i + 8 + fused,
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cjk_locale_journal_stamps() {
+        // Real: samples/real/k3s/microshift-4.16_ja-locale_component-prefixed.journal.log
+        let (c, n) = parse_syslog_time(" 1月 28 17:55:39 jetson07".as_bytes()).unwrap();
+        assert_eq!((c.month, c.day, c.sod), (1, 28, 17 * 3600 + 55 * 60 + 39));
+        assert_eq!(&" 1月 28 17:55:39 jetson07"[n..], " jetson07");
+        let (c, n) = parse_syslog_time("12月  5 01:02:03.123456 h".as_bytes()).unwrap();
+        assert_eq!((c.month, c.day, c.nanos), (12, 5, 123_456_000));
+        assert_eq!(&"12月  5 01:02:03.123456 h"[n..], " h");
+        let (c, _) = parse_syslog_time("3월 7 09:00:00 h".as_bytes()).unwrap();
+        assert_eq!((c.month, c.day), (3, 7));
+        assert!(parse_syslog_time("13月 28 17:55:39 h".as_bytes()).is_none());
+        assert!(parse_syslog_time(" 1x 28 17:55:39 h".as_bytes()).is_none());
+    }
 
     #[test]
     fn epoch_round_trip() {

@@ -288,7 +288,9 @@ pub(super) enum Sniffed {
 }
 
 /// `==> kubelet <==`, `==> kube-scheduler [3f5c…] <==`, `==> /var/log/pods/… <==`: the name.
+/// minikube before 1.22 wrote its headers (and its journal banners) as `* ==> kubelet <==`.
 fn section_header(l: &str) -> Option<&str> {
+    let l = l.strip_prefix("* ").unwrap_or(l);
     let inner = l.trim_end().strip_prefix("==> ")?.strip_suffix(" <==")?;
     Some(inner.split(" [").next().unwrap_or(inner).trim())
 }
@@ -631,10 +633,32 @@ fn multi_component(ident: &str) -> bool {
     crate::sources::registry::by_ident(ident) == Some(None)
 }
 
+/// `kubelet I0128 17:55:40.963540 …` (MicroShift): the line without the name, and the component
+/// the name is, if podtrace reads it. Any other line is returned as it is.
+fn component_prefix(body: &str) -> (&str, Option<Component>) {
+    let Some((word, rest)) = body.split_once(' ') else {
+        return (body, None);
+    };
+    let is_name = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if !is_name || !klog::looks_like_header(rest.as_bytes()) {
+        return (body, None);
+    }
+    let c = crate::sources::registry::by_file_name(word)
+        .or_else(|| crate::sources::registry::by_container(word));
+    (rest, c)
+}
+
 /// The component of a line from a multi-component process, by its klog call site
 /// (`I1111 13:26:08.308515 1473551 schedule_one.go:304] …`). Reads only the header, so that a
 /// line skipped by the prefilter (cut to its first bytes) and a parsed one agree.
 fn multi_line_component(body: &str) -> Option<Component> {
+    let (body, named) = component_prefix(body);
+    if named.is_some() {
+        return named;
+    }
     let b = body.as_bytes();
     if !klog::looks_like_header(b) {
         return None;
@@ -766,7 +790,7 @@ impl<'o> FileState<'o> {
     fn must_read(&self, b: &[u8]) -> bool {
         b.starts_with(b"-- ")
             || b.starts_with(b"==== ")
-            || (self.sections && b.starts_with(b"==> "))
+            || (self.sections && (b.starts_with(b"==> ") || b.starts_with(b"* ")))
             // A journald JSON message written as bytes (ANSI colours) hides its literals.
             || (self.envelope == Envelope::JournalJson
                 && memchr::memmem::find(b, b"\"MESSAGE\":[").is_some())
@@ -1016,6 +1040,13 @@ impl<'o> FileState<'o> {
         {
             // Counted under its writer, as a fully parsed line would be; a line that does not
             // even fit the file's envelope is still reported.
+            if self.envelope == Envelope::Journal {
+                // The year chain follows every journal line's prefix, parsed or not, so that
+                // skipping a line never changes another line's year.
+                if let Some(Stamp::Local(c)) = journal_prefix_stamp(bytes) {
+                    rep.year.local(&c);
+                }
+            }
             match self.skipped_component(bytes) {
                 Some(c) => {
                     let n = rep.count(c);
@@ -1043,6 +1074,11 @@ impl<'o> FileState<'o> {
         let text = utf8(bytes);
         let text: &str = &text;
         if self.sections {
+            let text = match text.strip_prefix("* ") {
+                Some(t) => t,
+                None if text == "*" => "",
+                None => text,
+            };
             if let Some(name) = section_header(text) {
                 self.section(name);
                 let c = self.hint.unwrap_or(Component::Other);
@@ -1050,7 +1086,15 @@ impl<'o> FileState<'o> {
                 rep.count(c).ignored += 1;
                 return;
             }
-            if self.skip_section || text.trim().is_empty() {
+            if self.skip_section || text.trim().is_empty() || text.starts_with("-- ") {
+                // `-- Logs begin at Mon 2021-06-14 22:21:53 UTC, end at … --` carries a year.
+                if let Some(t) = text
+                    .starts_with("-- ")
+                    .then(|| journal_marker_time(text))
+                    .flatten()
+                {
+                    rep.year.anchor_nanos(t);
+                }
                 let c = self.hint.unwrap_or(Component::Other);
                 rep.count(c).lines += 1;
                 rep.count(c).ignored += 1;
@@ -1249,8 +1293,18 @@ impl<'o> FileState<'o> {
         // A multi-component process (k3s, kubelite) names no component: each line is routed
         // by its klog call site or by the extractor that recognises it.
         let multi = fr.ident.is_some_and(multi_component);
+        // MicroShift writes each component's name before its klog line: read the line without
+        // it (the name routes the line).
+        let (body, named) = if multi {
+            component_prefix(fr.body)
+        } else {
+            (fr.body, None)
+        };
+        let fr = &Frame { body, ..*fr };
         let line_component = if multi {
-            multi_line_component(fr.body)
+            named
+                .or_else(|| multi_line_component(fr.body))
+                .or(self.hint)
         } else {
             fr.ident.and_then(ident_component).or(self.hint)
         };
@@ -1282,7 +1336,11 @@ impl<'o> FileState<'o> {
             match klog::parse(body) {
                 Ok(rec) => {
                     let civil = rec.header.time;
-                    let year_rel = rep.year.local(&civil);
+                    // A journal prefix already moved the year chain for this line.
+                    let year_rel = match fr.stamp {
+                        Some(Stamp::Local(_)) => rep.year.beside(&civil),
+                        _ => rep.year.local(&civil),
+                    };
                     let klog_comp = line_component.unwrap_or(Component::Other);
                     let time = RawTime::Local {
                         civil,
@@ -1305,11 +1363,14 @@ impl<'o> FileState<'o> {
                         ),
                         // printf-style lines podtrace reads: the printf-era kubelet, ingress-nginx's
                         // older wording, CSI gRPC (per-file state, so called here).
-                        klog::Body::Text(text) => {
-                            sources::registry::klog_text(text, &ctx, &mut self.scratch).or_else(
-                                || sources::csi::extract(text, &mut self.csi, &ctx, &mut self.scratch),
-                            )
-                        }
+                        klog::Body::Text(text) => sources::registry::klog_text(
+                            text,
+                            &ctx,
+                            &mut self.scratch,
+                        )
+                        .or_else(|| {
+                            sources::csi::extract(text, &mut self.csi, &ctx, &mut self.scratch)
+                        }),
                     };
                     if let Some(o) = got {
                         outcome = o;
@@ -1520,6 +1581,16 @@ impl<'o> FileState<'o> {
     }
 }
 
+/// The prefix stamp of a journal line (only its first bytes are looked at).
+fn journal_prefix_stamp(b: &[u8]) -> Option<Stamp> {
+    let head = &b[..b.len().min(64)];
+    let head = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
+    };
+    podtrace_parsers::time::parse_syslog_time(head.as_bytes()).map(|(c, _)| Stamp::Local(c))
+}
+
 /// `-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --` / `-- Logs begin at …`: the time, read
 /// as UTC (only its year is used).
 fn journal_marker_time(line: &str) -> Option<i64> {
@@ -1572,7 +1643,10 @@ mod tests {
     #[test]
     fn hosts_from_bundle_paths() {
         assert_eq!(
-            path_host(Path::new("b/kind-worker/containers/nginx_default_nginx-3f5c.log")).as_deref(),
+            path_host(Path::new(
+                "b/kind-worker/containers/nginx_default_nginx-3f5c.log"
+            ))
+            .as_deref(),
             Some("kind-worker")
         );
         assert_eq!(

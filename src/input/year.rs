@@ -85,6 +85,19 @@ impl YearTracker {
         rel
     }
 
+    /// The relative year of a second local stamp on the same line as the chain's latest one
+    /// (a klog header inside a journal line): read against the chain, without moving it, so
+    /// that the chain is the envelope's stamps alone, whichever lines were parsed.
+    pub fn beside(&self, c: &Civil) -> i32 {
+        let p = pos_in_year(c);
+        match self.last {
+            None => 0,
+            Some((rel, last_p)) if p < last_p - HALF_YEAR_SECS => rel + 1,
+            Some((rel, last_p)) if p > last_p + HALF_YEAR_SECS => rel - 1,
+            Some((rel, _)) => rel,
+        }
+    }
+
     /// Continues this tracker with one that read the lines after it, for files read in chunks
     /// whose lines carry absolute times only (audit logs): a chain of local stamps cannot be
     /// continued, so `later` must not have one.

@@ -5,8 +5,8 @@ use std::borrow::Cow;
 use podtrace_parsers::audit::{self, Event as AuditEvent};
 use podtrace_parsers::time::{Instant, parse_rfc3339};
 
-use super::{LineCtx, Outcome};
 use super::registry::{Parser, Source};
+use super::{LineCtx, Outcome};
 use crate::event::{Component, Event, EventKind, PodRef, RawTime};
 
 /// JSON lines, recognised by content first (see `src/input/read.rs`); its prefilter is

@@ -6,8 +6,8 @@ use std::borrow::Cow;
 
 use podtrace_parsers::time::parse_rfc3339;
 
-use super::{LineCtx, Outcome};
 use super::registry::{Parser, Source};
+use super::{LineCtx, Outcome};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef, RawTime};
 
 /// zap JSON lines, recognised by [`looks_like`] in `src/input/read.rs`.

@@ -3,8 +3,8 @@
 
 use podtrace_parsers::calico;
 
-use super::{LineCtx, Outcome, find, pairs};
 use super::registry::{Parser, Source};
+use super::{LineCtx, Outcome, find, pairs};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef};
 
 /// Calico's plugin lines have their own header (`2024-… [INFO][123] …`), read in

@@ -14,7 +14,11 @@ pub const SOURCE: Source = Source {
     file_names: &["containerd"],
     dirs: &[],
     containers: &[],
-    idents: &["containerd", "microk8s.daemon-containerd", "snap.microk8s.daemon-containerd"],
+    idents: &[
+        "containerd",
+        "microk8s.daemon-containerd",
+        "snap.microk8s.daemon-containerd",
+    ],
     klog_files: &[],
     literals: &[
         "RunPodSandbox",

@@ -3,8 +3,8 @@
 
 use podtrace_parsers::logrus;
 
-use super::{LineCtx, Outcome};
 use super::registry::{Logrus, Parser, Source};
+use super::{LineCtx, Outcome};
 use crate::event::{CniStep, Component, Event, EventKind, PodRef};
 
 pub const SOURCE: Source = Source {

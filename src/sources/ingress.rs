@@ -14,7 +14,11 @@ pub const SOURCE: Source = Source {
     containers: &["controller", "ingress-nginx"],
     idents: &[],
     klog_files: &["nginx.go"],
-    literals: &["backend reload", "Backend successfully", "Dynamic reconfiguration"],
+    literals: &[
+        "backend reload",
+        "Backend successfully",
+        "Dynamic reconfiguration",
+    ],
     parser: Parser::Klog {
         structured: Some(structured),
         text: Some(extract),
@@ -22,7 +26,12 @@ pub const SOURCE: Source = Source {
 };
 
 /// The structured form carries the same message; its fields are not needed.
-fn structured(msg: &str, _: &super::Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
+fn structured(
+    msg: &str,
+    _: &super::Fields<'_>,
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+) -> Option<Outcome> {
     extract(msg, ctx, out)
 }
 

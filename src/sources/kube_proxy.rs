@@ -4,8 +4,8 @@
 
 use podtrace_parsers::time::parse_go_duration;
 
-use super::{Fields, LineCtx, Outcome, find};
 use super::registry::{Parser, Source};
+use super::{Fields, LineCtx, Outcome, find};
 use crate::event::{Component, Event, EventKind};
 
 pub const SOURCE: Source = Source {
@@ -15,7 +15,12 @@ pub const SOURCE: Source = Source {
     dirs: &[],
     containers: &["kube-proxy"],
     idents: &["kube-proxy"],
-    klog_files: &["proxier.go", "server_linux.go", "server_others.go", "proxy.go"],
+    klog_files: &[
+        "proxier.go",
+        "server_linux.go",
+        "server_others.go",
+        "proxy.go",
+    ],
     literals: &["ProxyRules", "Syncing ", "Network programming"],
     parser: Parser::Klog {
         structured: Some(extract),

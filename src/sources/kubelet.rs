@@ -251,7 +251,9 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
             .strip_prefix(", event: &pleg.PodLifecycleEvent{")
             .and_then(|r| r.strip_suffix('}'))
         else {
-            return Some(Outcome::Unparsed("printf PLEG line without its event".into()));
+            return Some(Outcome::Unparsed(
+                "printf PLEG line without its event".into(),
+            ));
         };
         let field = |k: &str| {
             let start = ev.find(&format!("{k}:"))? + k.len() + 1;
@@ -262,7 +264,9 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
             }
         };
         let (Some(uid), Some(kind)) = (field("ID"), field("Type")) else {
-            return Some(Outcome::Unparsed("printf PLEG event without ID or Type".into()));
+            return Some(Outcome::Unparsed(
+                "printf PLEG event without ID or Type".into(),
+            ));
         };
         let data = field("Data").unwrap_or("").to_owned();
         out.push(ctx.event(
@@ -289,7 +293,9 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
         let (source, rest) = super::first_quoted(rest)?;
         let rest = rest.strip_prefix("): ")?;
         let Some((pods, _)) = printf_pods(rest) else {
-            return Some(Outcome::Unparsed("printf SyncLoop without a readable pod list".into()));
+            return Some(Outcome::Unparsed(
+                "printf SyncLoop without a readable pod list".into(),
+            ));
         };
         out.push(ctx.event(
             Component::Kubelet,
@@ -306,7 +312,9 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
             return None;
         }
         let Some((mut pods, _)) = printf_pods(rest) else {
-            return Some(Outcome::Unparsed("printf \"No sandbox\" without a pod".into()));
+            return Some(Outcome::Unparsed(
+                "printf \"No sandbox\" without a pod".into(),
+            ));
         };
         let pod = pods.pop()?;
         out.push(ctx.event(Component::Kubelet, EventKind::NoSandbox { pod }));

@@ -101,6 +101,8 @@ pub const MULTI_COMPONENT_IDENTS: &[&str] = &[
     "kubelite",
     "microk8s.daemon-kubelite",
     "snap.microk8s.daemon-kubelite",
+    // MicroShift: one process, each line prefixed with its component's name.
+    "microshift",
 ];
 
 /// Whose lines a journald identifier carries: `Some(Some(c))` one component's, `Some(None)` a
@@ -202,9 +204,15 @@ mod tests {
             by_file_name("kube-apiserver-audit.log"),
             Some(Component::Audit)
         );
-        assert_eq!(by_file_name("kube-apiserver.log"), Some(Component::Apiserver));
+        assert_eq!(
+            by_file_name("kube-apiserver.log"),
+            Some(Component::Apiserver)
+        );
         assert_eq!(by_file_name("audit.log"), Some(Component::Audit));
-        assert_eq!(by_file_name("kubelet_service.log"), Some(Component::Kubelet));
+        assert_eq!(
+            by_file_name("kubelet_service.log"),
+            Some(Component::Kubelet)
+        );
         assert_eq!(
             by_file_name("containerd-log.txt"),
             Some(Component::Containerd)
@@ -217,10 +225,7 @@ mod tests {
         assert_eq!(by_ident("crio.service"), Some(Some(Component::Crio)));
         assert_eq!(by_ident("k3s"), Some(None));
         assert_eq!(by_ident("systemd"), None);
-        assert_eq!(
-            by_klog_file("schedule_one.go"),
-            Some(Component::Scheduler)
-        );
+        assert_eq!(by_klog_file("schedule_one.go"), Some(Component::Scheduler));
         assert_eq!(by_klog_file("proxier.go"), Some(Component::KubeProxy));
         assert_eq!(by_dir("/var/log/aws-routed-eni"), Some(Component::Cni));
     }

@@ -13,7 +13,12 @@ pub const SOURCE: Source = Source {
     dirs: &[],
     containers: &["kube-scheduler"],
     idents: &["kube-scheduler"],
-    klog_files: &["schedule_one.go", "scheduler.go", "default_binder.go", "eventhandlers.go"],
+    klog_files: &[
+        "schedule_one.go",
+        "scheduler.go",
+        "default_binder.go",
+        "eventhandlers.go",
+    ],
     literals: &["schedule pod", "bound pod"],
     parser: Parser::Klog {
         structured: Some(extract),

@@ -90,7 +90,11 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
         .map(|(f, last)| last - f.0);
     let (theirs, what, ours) = match (k.total_pulling_nanos, k.pull_window_nanos) {
         (Some(t), _) => (Some(t), "totalImagesPullingTime", Some(union)),
-        (None, Some(w)) => (Some(w), "pull window (lastFinishedPulling − firstStartedPulling)", window),
+        (None, Some(w)) => (
+            Some(w),
+            "pull window (lastFinishedPulling − firstStartedPulling)",
+            window,
+        ),
         (None, None) => (None, "", None),
     };
     if let (Some(theirs), Some(ours)) = (theirs, ours.filter(|_| !pulls.is_empty())) {

@@ -62,7 +62,8 @@ fn kubectl_cluster_info_dump_to_stdout() {
         event("e-4", "Started", "Started container api", "2025-06-02T09:00:07Z", Some("spec.containers{api}")),
     ]});
     let nodes = serde_json::json!({"kind": "NodeList", "apiVersion": "v1", "items": [{"kind": "Node", "metadata": {"name": "node-a", "uid": "n1"}}]});
-    let empty = |k: &str| serde_json::json!({"kind": k, "apiVersion": "v1", "metadata": {}, "items": []});
+    let empty =
+        |k: &str| serde_json::json!({"kind": k, "apiVersion": "v1", "metadata": {}, "items": []});
     let mut out = pretty(&nodes);
     for doc in [
         events,

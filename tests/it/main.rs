@@ -12,8 +12,8 @@ mod receiver;
 #[cfg(feature = "report")]
 mod report;
 mod robust;
-mod simulated;
 mod shapes;
+mod simulated;
 mod sources;
 #[cfg(feature = "otlp")]
 mod trace;

@@ -5,7 +5,6 @@
 
 use podtrace::event::Component;
 use podtrace_parsers::frame::{self, Stamp};
-use podtrace_parsers::time::format_rfc3339_nanos;
 
 use crate::util::*;
 
@@ -161,13 +160,34 @@ fn sonobuoy_results_layout() {
         "\"aks-np2-39852331-vmss000000.internal.cloudapp.net\"",
     );
     let d = bundle(&[
-        ("plugins/systemd-logs/results/aks-np2-39852331-vmss000000/systemd_logs", &json),
-        ("plugins/systemd-logs/definition.json", r#"{"plugin-name":"systemd-logs"}"#),
-        ("plugins/systemd-logs/sonobuoy_results.yaml", "name: systemd-logs\nstatus: complete\n"),
-        ("meta/run.log", "time=\"2024-11-29T18:00:00Z\" level=info msg=\"Starting server Expected Results: [{global e2e} {node-a systemd-logs}]\"\n"),
-        ("meta/config.json", r#"{"Description":"DEFAULT","UUID":"0f5c"}"#),
-        ("hosts/aks-np2-39852331-vmss000000/healthz.json", r#"{"status":200}"#),
-        ("podlogs/kube-system/coredns-5d78c9869d-abcde/logs/coredns.txt", "[INFO] plugin/reload: Running configuration SHA512 = 1b22\n.:53\nCoreDNS-1.10.1\n"),
+        (
+            "plugins/systemd-logs/results/aks-np2-39852331-vmss000000/systemd_logs",
+            &json,
+        ),
+        (
+            "plugins/systemd-logs/definition.json",
+            r#"{"plugin-name":"systemd-logs"}"#,
+        ),
+        (
+            "plugins/systemd-logs/sonobuoy_results.yaml",
+            "name: systemd-logs\nstatus: complete\n",
+        ),
+        (
+            "meta/run.log",
+            "time=\"2024-11-29T18:00:00Z\" level=info msg=\"Starting server Expected Results: [{global e2e} {node-a systemd-logs}]\"\n",
+        ),
+        (
+            "meta/config.json",
+            r#"{"Description":"DEFAULT","UUID":"0f5c"}"#,
+        ),
+        (
+            "hosts/aks-np2-39852331-vmss000000/healthz.json",
+            r#"{"status":200}"#,
+        ),
+        (
+            "podlogs/kube-system/coredns-5d78c9869d-abcde/logs/coredns.txt",
+            "[INFO] plugin/reload: Running configuration SHA512 = 1b22\n.:53\nCoreDNS-1.10.1\n",
+        ),
     ]);
     let got = analyze(&path(&d));
     let p = pod(&got, "default", "nginx");
@@ -286,7 +306,10 @@ fn nodes_from_layout_paths() {
     use podtrace::input::read::path_host;
     let host = |p: &str| path_host(std::path::Path::new(p));
     // kind export logs, support bundles, sonobuoy
-    assert_eq!(host("b/kind-worker/kubelet.log").as_deref(), Some("kind-worker"));
+    assert_eq!(
+        host("b/kind-worker/kubelet.log").as_deref(),
+        Some("kind-worker")
+    );
     assert_eq!(host("b/nodes/n1/logs/kubelet.log").as_deref(), Some("n1"));
     assert_eq!(
         host("plugins/systemd-logs/results/ip-10-0-1-2/systemd_logs").as_deref(),
@@ -297,24 +320,135 @@ fn nodes_from_layout_paths() {
         Some("kind-worker")
     );
     // The EKS collector's component folders, RKE2's and k3s' agent trees: no node named.
-    assert_eq!(host("eks_i-0abc_2024-01-01_1200-UTC_0.7.9/kubelet/kubelet.log"), None);
+    assert_eq!(
+        host("eks_i-0abc_2024-01-01_1200-UTC_0.7.9/kubelet/kubelet.log"),
+        None
+    );
     assert_eq!(host("var/lib/rancher/rke2/agent/logs/kubelet.log"), None);
-    assert_eq!(host("var/lib/rancher/k3s/agent/containerd/containerd.log"), None);
+    assert_eq!(
+        host("var/lib/rancher/k3s/agent/containerd/containerd.log"),
+        None
+    );
     // must-gather's namespaces/<ns>/pods/<pod>/ names a namespace, not a node.
     assert_eq!(
-        host("mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"),
+        host(
+            "mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"
+        ),
         None
     );
     let hint = |p: &str| podtrace::input::read::path_hint(std::path::Path::new(p));
     assert_eq!(
-        hint("mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"),
+        hint(
+            "mg/namespaces/openshift-kube-scheduler/pods/sched-1/kube-scheduler/kube-scheduler/logs/current.log"
+        ),
         Some(Component::Scheduler)
     );
     assert_eq!(
         hint("podlogs/kube-system/kube-proxy-x7/logs/kube-proxy.txt"),
         Some(Component::KubeProxy)
     );
-    assert_eq!(hint("eks/containerd/containerd-log.txt"), Some(Component::Containerd));
-    assert_eq!(hint("eks/var_log/aws-routed-eni/plugin.log"), Some(Component::Cni));
-    assert_eq!(hint("mg/host_service_logs/masters/kubelet_service.log"), Some(Component::Kubelet));
+    assert_eq!(
+        hint("eks/containerd/containerd-log.txt"),
+        Some(Component::Containerd)
+    );
+    assert_eq!(
+        hint("eks/var_log/aws-routed-eni/plugin.log"),
+        Some(Component::Cni)
+    );
+    assert_eq!(
+        hint("mg/host_service_logs/masters/kubelet_service.log"),
+        Some(Component::Kubelet)
+    );
+}
+
+/// Real: MicroShift under a Japanese locale (kueue issue 4074): ` 1月 28 …` journal stamps, one
+/// `microshift` process, each line prefixed with its component's name.
+#[test]
+fn real_microshift_ja_locale_component_prefixed() {
+    let a = analyze(&[real(
+        "k3s/microshift-4.16_ja-locale_component-prefixed.journal.log",
+    )]);
+    assert_eq!(a.files[0].format, "journal");
+    // One "SyncLoop ADD" lists 19 pods.
+    assert_eq!(a.pods.len(), 19);
+    let p = pod(&a, "mpi-operator", "mpi-operator-7477b5bdbd-8mhdk");
+    // No year anywhere in the file: the run's fallback year (2000 in tests).
+    assert_eq!(t(p, "kubelet_seen"), "2000-01-28T17:55:40.963540000Z");
+    assert_eq!(p.node.as_deref(), Some("jetson07"));
+    // The kubelet's lines under the kubelet, the other component's (not one podtrace reads)
+    // under other: nothing unparsed, nothing warned.
+    let k = &a.totals[&Component::Kubelet];
+    assert_eq!((k.lines, k.recognised), (6, 2));
+    assert_eq!(a.totals[&Component::Other].lines, 3);
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+}
+
+/// Real: the kubelet tracker's newest key set (≈1.34+: totalImagesPullingTime,
+/// totalInitContainerRuntime, isStatefulPod, imagePullSessionsCount) read, and cross-checked.
+#[test]
+fn real_startup_tracker_newest_keys() {
+    let a = analyze(&[real(
+        "startup-tracker/minikube-k8s-v1.37_kubelet-new-keys_statefulpod.journal.log",
+    )]);
+    let p = pod(&a, "final-app", "final-app-8bb588d8d-qlhpr");
+    let k = p.kubelet.as_ref().unwrap();
+    assert_eq!(k.e2e_nanos, Some(25_656_615_132));
+    assert_eq!(k.slo_seconds, Some(25.656615132));
+    assert_eq!(
+        (
+            k.total_pulling_nanos,
+            k.total_init_nanos,
+            k.pull_sessions,
+            k.stateful
+        ),
+        (Some(0), Some(0), Some(0), Some(true))
+    );
+    assert_eq!(t(p, "running_observed"), "2026-10-07T17:52:33.656615132Z");
+    // The kubelet's creation time is its only `created` here (second precision).
+    assert_eq!(phase(p, "startup_e2e"), 25_656_615_132);
+    assert_eq!(phase(p, "startup_sli"), 25_656_615_132);
+    assert_eq!(k.sli_difference_nanos, Some(0));
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+    // The band-B line of an EKS node whose journal writes `kubelet:` without a pid.
+    let a = analyze(&[real(
+        "startup-tracker/eks-al2_kubelet-no-pid_band-b.messages.log",
+    )]);
+    let p = pod(&a, "default", "resource-consume-7485567c97-65tbb");
+    let k = p.kubelet.as_ref().unwrap();
+    assert_eq!(k.e2e_nanos, Some(2_631_123_808));
+    // lastFinishedPulling − firstStartedPulling = 22:23:56.247702507 − 22:23:55.163506378
+    assert_eq!(k.pull_window_nanos, Some(1_084_196_129));
+    assert_eq!(phase(p, "startup_sli"), 2_631_123_808 - 1_084_196_129);
+    // 14 ns apart: Go subtracts the monotonic readings (m=+10441.538482824 − m=+10440.454286709
+    // = 1.084196115 s), podtrace the wall times; far inside the check's 1 µs, no finding.
+    assert_eq!(k.sli_difference_nanos, Some(-14));
+    assert!(p.findings.is_empty(), "{:?}", p.findings);
+}
+
+/// Real: printf-era kubelet journals (≈1.16–1.18, AKS 2020): `SyncLoop (ADD, "api")` with
+/// `name_namespace(uid)` and "No sandbox for pod".
+#[test]
+fn real_printf_kubelet_journal() {
+    let a = analyze(&[real(
+        "kubelet-1.20/kubelet-printf-1.1x_aks-2020_syncloop-add_no-sandbox_cni-stdout.journal.log",
+    )]);
+    assert!(!a.pods.is_empty());
+    for p in &a.pods {
+        assert!(
+            p.uid.is_some(),
+            "{}/{}: the printf form carries the UID",
+            p.namespace,
+            p.name
+        );
+        assert_eq!(ms(p, "kubelet_seen").source, Component::Kubelet);
+    }
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    // A pager cut every long line at the terminal's width: the cut SyncLoop lines are said to
+    // be unreadable, one by one, never guessed.
+    let a = analyze(&[real(
+        "kubelet-1.20/TRUNCATED_kubelet-printf-1.15_less-pager-cut.journal.log",
+    )]);
+    let k = &a.totals[&Component::Kubelet];
+    assert_eq!((k.lines, k.recognised, k.unparsed), (22, 0, 7));
+    assert!(a.pods.is_empty());
 }
