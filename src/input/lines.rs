@@ -78,6 +78,44 @@ impl<R: Read> LineReader<R> {
         }
     }
 
+    /// Up to `n` bytes from the current position, without consuming them (fewer at the end).
+    pub fn peek(&mut self, n: usize) -> io::Result<&[u8]> {
+        while self.end - self.start < n && !self.eof {
+            if self.end == self.buf.len() && self.start == 0 && self.buf.len() >= n {
+                break;
+            }
+            if self.fill()? == 0 {
+                break;
+            }
+        }
+        let e = self.end.min(self.start + n);
+        Ok(&self.buf[self.start..e])
+    }
+
+    /// Everything from the current position to the end, up to `limit` bytes kept; returns the
+    /// bytes and how many there were in all (what is past `limit` is read and dropped).
+    pub fn rest(&mut self, limit: usize) -> io::Result<(Vec<u8>, u64)> {
+        let mut out = self.buf[self.start..self.end].to_vec();
+        let mut total = out.len() as u64;
+        out.truncate(limit);
+        self.start = self.end;
+        let mut chunk = vec![0u8; CHUNK];
+        loop {
+            match self.rdr.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => {
+                    total += n as u64;
+                    let room = limit.saturating_sub(out.len());
+                    out.extend_from_slice(&chunk[..n.min(room)]);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        self.eof = true;
+        Ok((out, total))
+    }
+
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
         let mut searched = 0;
         loop {
@@ -147,6 +185,24 @@ mod tests {
         input.extend_from_slice(b"\nshort\n");
         input.extend(vec![b'b'; 3000]);
         assert_eq!(all(&input, 1024), ["<5000>", "short", "<3000>"]);
+    }
+
+    #[test]
+    fn peek_then_lines_or_rest() {
+        let input = b"abc\ndef\n".repeat(100_000);
+        let mut r = LineReader::new(&input[..], 1024);
+        assert_eq!(r.peek(5).unwrap(), b"abc\nd");
+        // A peek past the first chunk grows the buffer; nothing is consumed.
+        assert_eq!(r.peek(300_000).unwrap().len(), 300_000);
+        assert!(matches!(r.next_line().unwrap(), Some(Line::Text(b"abc"))));
+        let (rest, total) = r.rest(10).unwrap();
+        assert_eq!(
+            (rest.as_slice(), total),
+            (&b"def\nabc\nde"[..], input.len() as u64 - 4)
+        );
+        assert!(r.next_line().unwrap().is_none());
+        let mut r = LineReader::new(&b"xy"[..], 1024);
+        assert_eq!(r.peek(10).unwrap(), b"xy");
     }
 
     #[test]

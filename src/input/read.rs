@@ -103,6 +103,8 @@ pub struct FileReport {
 }
 
 pub(super) const SNIFF_LINES: usize = 32;
+/// Bytes looked at for a compact (one-line) object document.
+const COMPACT_SNIFF: usize = 64 * 1024;
 
 /// Reads one log stream completely: a plain file, a decompressed file, an archive member.
 /// `path` is used for hints (component, node) and `display` in evidence. Never panics on content;
@@ -120,6 +122,18 @@ pub fn read_stream(
         ..Default::default()
     };
     let mut lr = LineReader::new(rdr, opts.max_line);
+    // A compact object document (one long line) is told by its first bytes: its line may be
+    // longer than any log line podtrace keeps.
+    if let Ok(start) = lr.peek(COMPACT_SNIFF) {
+        let compact = memchr::memchr(b'\n', start).is_none()
+            && start.trim_ascii_start().first() == Some(&b'{')
+            && !audit::looks_like(start)
+            && !journald::looks_like_json(start)
+            && sources::objects::sniff(&String::from_utf8_lossy(start)) == Some(false);
+        if compact {
+            return read_compact_document(rep, path, lr, opts);
+        }
+    }
     // Sniff on the first lines, then replay them.
     let mut head: Vec<Option<Vec<u8>>> = Vec::new();
     let mut io_error = None;
@@ -382,6 +396,43 @@ fn read_document<R: std::io::Read>(
         too_big,
         ..
     } = d;
+    document_events(rep, path, &text, lines, too_big, yaml, opts)
+}
+
+/// A compact JSON document whose first line is longer than a log line may be (sonobuoy's
+/// `core_v1_pods.json` is one line; a large cluster's runs to hundreds of MB): read whole, up
+/// to [`MAX_DOCUMENT`].
+fn read_compact_document<R: std::io::Read>(
+    mut rep: FileReport,
+    path: &Path,
+    mut lr: LineReader<R>,
+    opts: &ReadOptions,
+) -> FileReport {
+    rep.format = "json-objects";
+    let (bytes, total) = match lr.rest(MAX_DOCUMENT) {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    let too_big = total > MAX_DOCUMENT as u64;
+    let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64
+        + u64::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
+    let text = String::from_utf8_lossy(&bytes);
+    document_events(rep, path, &text, lines, too_big, false, opts)
+}
+
+/// Events from a whole object document, with its line accounting.
+fn document_events(
+    mut rep: FileReport,
+    path: &Path,
+    text: &str,
+    lines: u64,
+    too_big: bool,
+    yaml: bool,
+    opts: &ReadOptions,
+) -> FileReport {
     let c = rep.counts.entry(Component::Events).or_default();
     c.lines = lines;
     if too_big {
@@ -401,7 +452,7 @@ fn read_document<R: std::io::Read>(
     if let Some(h) = &host {
         rep.hosts.insert(h.clone());
     }
-    let o = sources::objects::extract(&text, yaml, rep.id, host, &mut rep.events);
+    let o = sources::objects::extract(text, yaml, rep.id, host, &mut rep.events);
     let c = rep.counts.entry(Component::Events).or_default();
     match o.error {
         Some(e) => {

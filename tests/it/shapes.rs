@@ -452,3 +452,41 @@ fn real_printf_kubelet_journal() {
     assert_eq!((k.lines, k.recognised, k.unparsed), (22, 0, 7));
     assert!(a.pods.is_empty());
 }
+
+/// sonobuoy writes each resource list as one compact JSON line (`UnstructuredList.MarshalJSON`);
+/// a large cluster's `core_v1_pods.json` is far longer than any log line podtrace keeps. It is
+/// read whole all the same.
+#[test]
+fn compact_object_document_longer_than_a_line() {
+    let mut items = Vec::new();
+    for i in 0..300 {
+        items.push(serde_json::json!({
+            "metadata": {"name": format!("web-{i}"), "namespace": "default", "uid": format!("00000000-0000-4000-8000-{i:012}"),
+                "creationTimestamp": "2025-06-02T09:00:00Z", "annotations": {"padding": "x".repeat(200)}},
+            "spec": {"nodeName": "node-a", "containers": [{"name": "web", "image": "nginx"}]},
+            "status": {"phase": "Running", "podIP": format!("10.0.0.{}", i % 250),
+                "conditions": [{"type": "Ready", "status": "True", "lastTransitionTime": "2025-06-02T09:00:09Z"}]}
+        }));
+    }
+    let doc = serde_json::to_string(
+        &serde_json::json!({"apiVersion": "v1", "kind": "PodList", "metadata": {}, "items": items}),
+    )
+    .unwrap();
+    assert!(doc.len() > 64 * 1024 && !doc.contains('\n'));
+    let d = bundle(&[("resources/ns/default/core_v1_pods.json", &doc)]);
+    let mut o = opts();
+    // A line cap far below the document's size: the document does not go through it.
+    o.read.max_line = 4096;
+    let a = analyze_with(&path(&d), &o);
+    assert_eq!(a.files[0].format, "json-objects");
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    assert_eq!(a.pods.len(), 300);
+    let p = pod(&a, "default", "web-299");
+    assert_eq!(
+        p.uid.as_deref(),
+        Some("00000000-0000-4000-8000-000000000299")
+    );
+    assert_eq!(t(p, "created"), "2025-06-02T09:00:00.000000000Z");
+    assert_eq!(t(p, "ready"), "2025-06-02T09:00:09.000000000Z");
+    assert_eq!(a.totals[&Component::Events].lines, 1);
+}
