@@ -44,7 +44,7 @@ pub struct FileSummary {
     pub counts: BTreeMap<Component, Counts>,
     pub warnings: u64,
     /// The first warnings of this file (`path:line: why`).
-    pub first_warnings: Vec<String>,
+    pub first_warnings: Vec<input::Warning>,
     /// UTC time range of the events read from this file, in the run's frame.
     pub time_range: Option<(i64, i64)>,
     /// Events read from this file.
@@ -60,7 +60,7 @@ pub struct Analysis {
     pub totals: BTreeMap<Component, Counts>,
     pub clocks: ClockReport,
     /// `path:line: why`, the first few of each file.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<input::Warning>,
     pub warning_count: u64,
     /// Runtime events whose sandbox/container id matched no pod.
     pub orphan_events: usize,
@@ -197,7 +197,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             .min()
             .zip(r.events.iter().map(|e| e.t).max());
         let n_events = r.events.len();
-        let first_warnings: Vec<String> = r.warnings.iter().take(5).cloned().collect();
+        let first_warnings: Vec<input::Warning> = r.warnings.iter().take(5).cloned().collect();
         warnings.append(&mut r.warnings);
         warning_count += r.warning_count;
         // Move the events out and free this file's buffer now, not when `reports` goes.

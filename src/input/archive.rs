@@ -3,6 +3,7 @@
 //! tar or another zip). Members are named `archive!/member/path` in evidence; their paths give the
 //! same hints (component, node) as files on disk.
 
+use super::warning::{Warning, WarningKind};
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::{Component as PathComponent, Path, PathBuf};
@@ -80,7 +81,7 @@ impl Ctx<'_> {
         display: &str,
         hint: &Path,
         r: Box<dyn Read + '_>,
-        notes: Vec<String>,
+        notes: Vec<Warning>,
     ) {
         let id = self.out.len() as u32;
         let mut rep = read_stream(id, display, hint, r, self.opts);
@@ -108,7 +109,7 @@ impl Ctx<'_> {
         hint: &Path,
         r: Box<dyn Read + '_>,
         depth: u32,
-        notes: Vec<String>,
+        notes: Vec<Warning>,
     ) {
         let (head, r) = match peek(r, 512) {
             Ok(x) => x,
@@ -157,7 +158,7 @@ impl Ctx<'_> {
         d: Box<dyn Read + '_>,
         exts: &[&str],
         depth: u32,
-        notes: Vec<String>,
+        notes: Vec<Warning>,
     ) {
         let g = Guard {
             inner: d,
@@ -239,7 +240,7 @@ impl Ctx<'_> {
 
 /// `archive!/member`, and a note when the member's path would escape the archive root (it is
 /// only read, never written, so this is harmless here, but it says something about the archive).
-fn member_name(member: &Path, display: &str) -> (String, Vec<String>) {
+fn member_name(member: &Path, display: &str) -> (String, Vec<Warning>) {
     let escapes = member.components().any(|c| {
         matches!(
             c,
@@ -249,9 +250,7 @@ fn member_name(member: &Path, display: &str) -> (String, Vec<String>) {
     let shown = member.to_string_lossy().trim_start_matches('/').to_owned();
     let name = format!("{display}!/{shown}");
     let notes = if escapes {
-        vec![format!(
-            "{name}:0: archive member path escapes the archive root (read as a stream, never extracted)"
-        )]
+        vec![Warning::new(&name, 0, WarningKind::ArchiveMemberEscapes)]
     } else {
         Vec::new()
     };

@@ -6,6 +6,7 @@ pub mod lines;
 pub mod prefilter;
 pub mod read;
 pub mod split;
+pub mod warning;
 pub mod year;
 
 use std::collections::HashSet;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub use read::{Counts, FileReport, ReadOptions};
+pub use warning::{Warning, WarningKind};
 
 use crate::event::FileId;
 

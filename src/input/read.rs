@@ -11,6 +11,7 @@ use podtrace_parsers::{audit, calico, journald, jsonlog, klog, logrus};
 use serde::Serialize;
 
 use super::lines::{Line, LineReader};
+use super::warning::{Warning, WarningKind};
 use super::year::{YearTracker, nearest_year};
 use crate::event::{
     ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
@@ -88,7 +89,7 @@ pub struct FileReport {
     /// An I/O or decompression error that ended the file early (what was read is kept).
     pub error: Option<String>,
     pub counts: BTreeMap<Component, Counts>,
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
     pub warning_count: u64,
     pub events: Vec<Event>,
     pub direct: BTreeMap<ClockKey, OffsetVotes>,
@@ -206,7 +207,9 @@ pub fn read_stream(
     st.finish(&mut rep, line_no);
     if let Some(e) = io_error {
         rep.warn(
-            format!("{display}:{}: read stopped: {e}", line_no + 1),
+            display,
+            line_no + 1,
+            WarningKind::ReadStopped(e.to_string()),
             opts,
         );
         rep.error = Some(e);
@@ -437,11 +440,11 @@ fn document_events(
     c.lines = lines;
     if too_big {
         c.unparsed = lines;
+        let display = rep.display.clone();
         rep.warn(
-            format!(
-                "{}:1: object document larger than {MAX_DOCUMENT} bytes: not read",
-                rep.display
-            ),
+            &display,
+            1,
+            WarningKind::DocumentTooLarge { max: MAX_DOCUMENT },
             opts,
         );
         return rep;
@@ -457,7 +460,8 @@ fn document_events(
     match o.error {
         Some(e) => {
             c.unparsed = lines;
-            rep.warn(format!("{}:1: {e}", rep.display), opts);
+            let display = rep.display.clone();
+            rep.warn(&display, 1, WarningKind::UnreadableDocument(e), opts);
         }
         // The document is understood as a whole; its items become events.
         None => c.recognised = lines,
@@ -536,10 +540,10 @@ fn looks_like_log(l: &str, env: Envelope) -> bool {
 }
 
 impl FileReport {
-    fn warn(&mut self, msg: String, opts: &ReadOptions) {
+    fn warn(&mut self, file: &str, line: u32, kind: WarningKind, opts: &ReadOptions) {
         self.warning_count += 1;
         if self.warnings.len() < opts.keep_warnings {
-            self.warnings.push(msg);
+            self.warnings.push(Warning::new(file, line, kind));
         }
     }
 
@@ -926,10 +930,9 @@ impl<'o> FileState<'o> {
                 rep.count(c).lines += 1;
                 rep.count(c).unparsed += 1;
                 rep.warn(
-                    format!(
-                        "{}:{line_no}: journald entry without a readable __REALTIME_TIMESTAMP",
-                        self.display
-                    ),
+                    &self.display,
+                    line_no,
+                    WarningKind::JournalNoTime,
                     self.opts,
                 );
             }
@@ -979,10 +982,9 @@ impl<'o> FileState<'o> {
             rep.count(c).unparsed += u64::from(r.malformed);
             rep.count(c).ignored -= u64::from(r.malformed).min(rest);
             rep.warn(
-                format!(
-                    "{}:{}: {} line(s) of this journald export record are neither KEY=value nor a field name",
-                    self.display, evidence.line, r.malformed
-                ),
+                &self.display,
+                evidence.line,
+                WarningKind::JournalExportMalformed { count: r.malformed },
                 self.opts,
             );
         }
@@ -1011,10 +1013,9 @@ impl<'o> FileState<'o> {
             } else {
                 rep.count(c).unparsed += 1;
                 rep.warn(
-                    format!(
-                        "{}:{}: journald wrote MESSAGE as null (over 4 KiB; export with journalctl -a)",
-                        self.display, evidence.line
-                    ),
+                    &self.display,
+                    evidence.line,
+                    WarningKind::JournalNullMessage,
                     self.opts,
                 );
             }
@@ -1059,10 +1060,11 @@ impl<'o> FileState<'o> {
         rep.count(c).lines += 1;
         rep.count(c).unparsed += 1;
         rep.warn(
-            format!(
-                "{}:{line_no}: line longer than {} bytes skipped",
-                self.display, self.opts.max_line
-            ),
+            &self.display,
+            line_no,
+            WarningKind::LineTooLong {
+                max: self.opts.max_line,
+            },
             self.opts,
         );
     }
@@ -1265,12 +1267,12 @@ impl<'o> FileState<'o> {
         }
         rep.count(c).unparsed += 1;
         rep.warn(
-            format!(
-                "{}:{line_no}: not a {} line: {}",
-                self.display,
-                self.envelope.as_str(),
-                clip(text)
-            ),
+            &self.display,
+            line_no,
+            WarningKind::NotFramed {
+                envelope: self.envelope.as_str(),
+                text: clip(text),
+            },
             self.opts,
         );
     }
@@ -1286,10 +1288,9 @@ impl<'o> FileState<'o> {
             if sources::audit::looks_damaged(bytes) {
                 rep.count(c).unparsed += 1;
                 rep.warn(
-                    format!(
-                        "{}:{}: damaged audit JSON (unbalanced quotes or braces)",
-                        self.display, evidence.line
-                    ),
+                    &self.display,
+                    evidence.line,
+                    WarningKind::DamagedAudit,
                     self.opts,
                 );
             } else {
@@ -1325,7 +1326,9 @@ impl<'o> FileState<'o> {
             Outcome::Unparsed(why) => {
                 rep.count(c).unparsed += 1;
                 rep.warn(
-                    format!("{}:{}: {why}", self.display, evidence.line),
+                    &self.display,
+                    evidence.line,
+                    WarningKind::Unparsed(why),
                     self.opts,
                 );
             }
@@ -1625,7 +1628,9 @@ impl<'o> FileState<'o> {
             let c = self.hint.unwrap_or(Component::Other);
             rep.count(c).unparsed += 1;
             rep.warn(
-                format!("{}:{first}: CRI partial record never completed before line {last_line} (truncated file?)", self.display),
+                &self.display,
+                first,
+                WarningKind::CriPartialIncomplete { last: last_line },
                 self.opts,
             );
         }

@@ -160,7 +160,7 @@ fn damaged_archives_are_reported() {
     assert!(
         a.warnings
             .iter()
-            .any(|w| w.contains("escapes the archive root")),
+            .any(|w| w.to_string().contains("escapes the archive root")),
         "{:?}",
         a.warnings
     );

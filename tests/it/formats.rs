@@ -157,7 +157,9 @@ fn cri_partial_lines_are_joined() {
     let a = analyze(&path(&d));
     assert_eq!(a.warning_count, 1);
     assert!(
-        a.warnings[0].contains("x.log:2: CRI partial record never completed"),
+        a.warnings[0]
+            .to_string()
+            .contains("x.log:2: CRI partial record never completed"),
         "{:?}",
         a.warnings
     );
@@ -278,9 +280,9 @@ fn audit_with_and_without_response_object() {
         (5, 3, 1, 1)
     );
     assert!(
-        a.warnings
-            .iter()
-            .any(|w| w.contains("audit.log:4: pod create without a name")),
+        a.warnings.iter().any(|w| w
+            .to_string()
+            .contains("audit.log:4: pod create without a name")),
         "{:?}",
         a.warnings
     );
@@ -427,10 +429,21 @@ fn inputs_that_are_not_logs() {
     assert!(
         a.warnings
             .iter()
-            .any(|w| w.contains("kubelet.log:2: line longer than")),
+            .any(|w| w.to_string().contains("kubelet.log:2: line longer than")),
         "{:?}",
         a.warnings
     );
+    // Typed for programs: the place and the kind, not only the text.
+    let w = a
+        .warnings
+        .iter()
+        .find(|w| w.file.ends_with("kubelet.log"))
+        .unwrap();
+    assert_eq!(w.line, 2);
+    assert!(matches!(
+        w.kind,
+        podtrace::input::WarningKind::LineTooLong { .. }
+    ));
 }
 
 #[test]

@@ -162,7 +162,7 @@ fn usernetes_v1_27_whole_journal() {
     assert!(a.clocks.years.is_empty());
     let u = a.totals[&Component::Other];
     assert_eq!(u.unparsed, 1, "the shell command on line 1 is reported");
-    assert!(a.warnings.iter().any(|w| w.ends_with(":1: not a journal line: docker compose exec -e U7S_HOST_IP=10.10.0.5 node journalctl --follow --since=\"1 day ago\"")));
+    assert!(a.warnings.iter().any(|w| w.to_string().ends_with(":1: not a journal line: docker compose exec -e U7S_HOST_IP=10.10.0.5 node journalctl --follow --since=\"1 day ago\"")));
 }
 
 #[test]
@@ -248,7 +248,7 @@ fn audit_pod_creates_v1beta1_and_status_patches() {
     )]);
     let au = a.totals[&Component::Audit];
     assert_eq!((au.lines, au.unparsed), (7, 1));
-    assert!(a.warnings[0].ends_with("kubeadm-v1.20_mixed-events_one-damaged-line.jsonl:6: damaged audit JSON (unbalanced quotes or braces)"));
+    assert!(a.warnings[0].to_string().ends_with("kubeadm-v1.20_mixed-events_one-damaged-line.jsonl:6: damaged audit JSON (unbalanced quotes or braces)"));
     assert_eq!(
         a.pods.len(),
         1,

@@ -226,7 +226,11 @@ fn kubelet_1_20_printf_and_containerd_1_4() {
     assert_eq!(phase(p, "kubelet_prep"), 100_000_123);
     // The last line's list is cut inside a pod: said, not guessed.
     assert_eq!(a.warning_count, 1, "{:?}", a.warnings);
-    assert!(a.warnings[0].ends_with(":6: printf SyncLoop without a readable pod list"));
+    assert!(
+        a.warnings[0]
+            .to_string()
+            .ends_with(":6: printf SyncLoop without a readable pod list")
+    );
     let k = &a.totals[&Component::Kubelet];
     assert_eq!((k.lines, k.recognised, k.unparsed), (4, 3, 1));
 }

@@ -46,9 +46,9 @@ fn crio_pulls_with_a_space_in_the_time_and_truncated_lines() {
     // (the cut lines whose message podtrace does not read are skipped by the prefilter)
     assert_eq!((c.lines, c.unparsed), (14, 8));
     assert!(
-        a.warnings
-            .iter()
-            .any(|w| w.contains("TRUNCATED_systemctl-status.log:3: logrus record cut short")),
+        a.warnings.iter().any(|w| w
+            .to_string()
+            .contains("TRUNCATED_systemctl-status.log:3: logrus record cut short")),
         "{:?}",
         a.warnings
     );

@@ -1,0 +1,119 @@
+//! What the input layer could not read, typed: the place (`path:line`) and the kind, so that
+//! programs can count and filter warnings (`inspect --format json`, `--strict`) and people read
+//! the same `path:line: why` line as always.
+
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// One warning about one line (or, with `line` 0, about a whole stream).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The stream as shown in evidence (`bundle.tar.gz!/kind-worker/kubelet.log`).
+    pub file: Arc<str>,
+    /// 1-based; 0 when the warning is about the stream as a whole.
+    pub line: u32,
+    pub kind: WarningKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WarningKind {
+    #[error("line longer than {max} bytes skipped")]
+    LineTooLong { max: usize },
+    /// A line that breaks the framing its file uses (journal, CRI, stamped).
+    #[error("not a {envelope} line: {text}")]
+    NotFramed {
+        envelope: &'static str,
+        text: String,
+    },
+    /// A line of a recognised source that its extractor could not decode (the extractor's
+    /// reason).
+    #[error("{0}")]
+    Unparsed(String),
+    #[error("damaged audit JSON (unbalanced quotes or braces)")]
+    DamagedAudit,
+    #[error("read stopped: {0}")]
+    ReadStopped(String),
+    #[error("CRI partial record never completed before line {last} (truncated file?)")]
+    CriPartialIncomplete { last: u32 },
+    #[error("object document larger than {max} bytes: not read")]
+    DocumentTooLarge { max: usize },
+    #[error("{0}")]
+    UnreadableDocument(String),
+    #[error("journald entry without a readable __REALTIME_TIMESTAMP")]
+    JournalNoTime,
+    #[error("journald wrote MESSAGE as null (over 4 KiB; export with journalctl -a)")]
+    JournalNullMessage,
+    #[error(
+        "{count} line(s) of this journald export record are neither KEY=value nor a field name"
+    )]
+    JournalExportMalformed { count: u32 },
+    #[error("archive member path escapes the archive root (read as a stream, never extracted)")]
+    ArchiveMemberEscapes,
+}
+
+impl WarningKind {
+    /// A stable name for programs (`inspect --format json`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            WarningKind::LineTooLong { .. } => "line_too_long",
+            WarningKind::NotFramed { .. } => "not_framed",
+            WarningKind::Unparsed(_) => "unparsed",
+            WarningKind::DamagedAudit => "damaged_audit",
+            WarningKind::ReadStopped(_) => "read_stopped",
+            WarningKind::CriPartialIncomplete { .. } => "cri_partial_incomplete",
+            WarningKind::DocumentTooLarge { .. } => "document_too_large",
+            WarningKind::UnreadableDocument(_) => "unreadable_document",
+            WarningKind::JournalNoTime => "journal_no_time",
+            WarningKind::JournalNullMessage => "journal_null_message",
+            WarningKind::JournalExportMalformed { .. } => "journal_export_malformed",
+            WarningKind::ArchiveMemberEscapes => "archive_member_escapes",
+        }
+    }
+}
+
+impl Warning {
+    pub fn new(file: &str, line: u32, kind: WarningKind) -> Self {
+        Warning {
+            file: Arc::from(file),
+            line,
+            kind,
+        }
+    }
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.kind)
+    }
+}
+
+impl Serialize for Warning {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Warning", 4)?;
+        st.serialize_field("file", &*self.file)?;
+        st.serialize_field("line", &self.line)?;
+        st.serialize_field("kind", self.kind.name())?;
+        st.serialize_field("message", &self.kind.to_string())?;
+        st.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shown_as_path_line_why_and_typed_for_programs() {
+        let w = Warning::new("b/kubelet.log", 7, WarningKind::LineTooLong { max: 1024 });
+        assert_eq!(
+            w.to_string(),
+            "b/kubelet.log:7: line longer than 1024 bytes skipped"
+        );
+        assert_eq!(
+            serde_json::to_string(&w).unwrap(),
+            r#"{"file":"b/kubelet.log","line":7,"kind":"line_too_long","message":"line longer than 1024 bytes skipped"}"#
+        );
+    }
+}
