@@ -8,6 +8,28 @@ use std::sync::Arc;
 use podtrace_parsers::time::{Civil, Instant, Precision};
 use serde::Serialize;
 
+/// Offsets seen for one clock in one file: 15-minute-rounded offset (seconds) → (lines, first
+/// evidence).
+pub type OffsetVotes = std::collections::BTreeMap<i32, (u64, Evidence)>;
+
+/// What one file says about clocks, years and hosts, beside its events: the input layer
+/// gathers it while reading, the timeline resolves every clock from all files' facts.
+#[derive(Debug, Clone, Default)]
+pub struct ClockFacts {
+    /// A component's own local stamp next to an absolute one on the same line: offsets.
+    pub direct: std::collections::BTreeMap<ClockKey, OffsetVotes>,
+    /// A component's local stamp next to a local journal prefix: offsets relative to it.
+    pub vs_prefix: std::collections::BTreeMap<ClockKey, OffsetVotes>,
+    /// Lines whose local and absolute stamps were not a whole number of quarter hours apart.
+    pub inconsistent_stamps: u64,
+    /// Absolute times the kubelet embeds in its lines, beside the line's local header.
+    pub embedded: Vec<EmbeddedObs>,
+    pub year: crate::year::YearTracker,
+    pub hosts: std::collections::BTreeSet<Arc<str>>,
+    /// The first absolute time of the lines (UTC ns), where known.
+    pub first_abs: Option<i64>,
+}
+
 /// Index of an input file in the run's file table.
 pub type FileId = u32;
 
@@ -66,7 +88,7 @@ pub enum RawTime {
     /// Written with its zone: exact.
     Abs(Instant),
     /// Local wall clock without zone; `year_rel` counts year roll-overs since the file's first
-    /// local stamp (the file's base year is found later, see `input::year`). `clock` says whose
+    /// local stamp (the file's base year is found later, see `crate::year`). `clock` says whose
     /// clock wrote it (the host comes from the event).
     Local {
         civil: Civil,

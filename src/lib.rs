@@ -14,6 +14,7 @@ pub mod sources;
 pub mod timeline;
 #[cfg(feature = "otlp")]
 pub mod trace;
+pub mod year;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
@@ -178,7 +179,17 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let names: Vec<std::sync::Arc<str>> =
         reports.iter().map(|r| r.display.as_str().into()).collect();
     let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
-    let clocks = timeline::clock::resolve(&mut reports, &opts.clock, &display);
+    let mut clock_inputs: Vec<timeline::clock::ClockInput<'_>> = reports
+        .iter_mut()
+        .map(|r| timeline::clock::ClockInput {
+            id: r.id,
+            display: &r.display,
+            facts: &r.facts,
+            events: &mut r.events,
+        })
+        .collect();
+    let clocks = timeline::clock::resolve(&mut clock_inputs, &opts.clock, &display);
+    drop(clock_inputs);
     stage("clocks");
 
     let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();
@@ -211,7 +222,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             },
             skipped: r.skipped.clone(),
             error: r.error.clone(),
-            hosts: r.hosts.iter().map(|h| h.to_string()).collect(),
+            hosts: r.facts.hosts.iter().map(|h| h.to_string()).collect(),
             counts: r.counts.clone(),
             warnings: r.warning_count,
             first_warnings,

@@ -7,7 +7,6 @@ pub mod prefilter;
 pub mod read;
 pub mod split;
 pub mod warning;
-pub mod year;
 
 use std::collections::HashSet;
 use std::fs;
@@ -15,6 +14,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+/// The year chain moved to the crate root (`crate::year`): the timeline reads it too.
+pub use crate::year;
 pub use read::{Counts, FileReport, ReadOptions};
 pub use warning::{Warning, WarningKind};
 
@@ -166,12 +167,17 @@ fn renumber(r: &mut FileReport, base: u32) {
     for e in &mut r.events {
         e.evidence.file += base;
     }
-    for votes in r.direct.values_mut().chain(r.vs_prefix.values_mut()) {
+    for votes in r
+        .facts
+        .direct
+        .values_mut()
+        .chain(r.facts.vs_prefix.values_mut())
+    {
         for (_, ev) in votes.values_mut() {
             ev.file += base;
         }
     }
-    for o in &mut r.embedded {
+    for o in &mut r.facts.embedded {
         o.evidence.file += base;
     }
 }

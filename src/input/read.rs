@@ -1,7 +1,7 @@
 //! Reading one file: sniff its format, frame every line, hand each record to the extractor of
 //! its component, and account for every line (recognised, ignored, unparsed).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -12,11 +12,11 @@ use serde::Serialize;
 
 use super::lines::{Line, LineReader};
 use super::warning::{Warning, WarningKind};
-use super::year::{YearTracker, nearest_year};
 use crate::event::{
-    ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
+    ClockFacts, ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
 };
 use crate::sources::{self, LineCtx, Outcome};
+use crate::year::nearest_year;
 
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -74,9 +74,7 @@ impl Counts {
     }
 }
 
-/// Offsets seen for one clock in one file: 15-minute-rounded offset (seconds) → (lines, first
-/// evidence).
-pub type OffsetVotes = BTreeMap<i32, (u64, Evidence)>;
+pub use crate::event::OffsetVotes;
 
 /// Everything read from one file.
 #[derive(Debug, Default)]
@@ -92,15 +90,8 @@ pub struct FileReport {
     pub warnings: Vec<Warning>,
     pub warning_count: u64,
     pub events: Vec<Event>,
-    pub direct: BTreeMap<ClockKey, OffsetVotes>,
-    pub vs_prefix: BTreeMap<ClockKey, OffsetVotes>,
-    /// Lines whose local and absolute stamps were not a whole number of quarter hours apart.
-    pub inconsistent_stamps: u64,
-    pub embedded: Vec<EmbeddedObs>,
-    pub year: YearTracker,
-    pub hosts: BTreeSet<Arc<str>>,
-    /// Absolute time range of the lines (UTC ns), where known.
-    pub first_abs: Option<i64>,
+    /// What the file says about clocks, years and hosts (the timeline resolves clocks from it).
+    pub facts: ClockFacts,
 }
 
 pub(super) const SNIFF_LINES: usize = 32;
@@ -268,8 +259,8 @@ impl FileReport {
         self.warnings.extend(later.warnings.into_iter().take(room));
         self.events.extend(later.events);
         for (target, from) in [
-            (&mut self.direct, later.direct),
-            (&mut self.vs_prefix, later.vs_prefix),
+            (&mut self.facts.direct, later.facts.direct),
+            (&mut self.facts.vs_prefix, later.facts.vs_prefix),
         ] {
             for (key, votes) in from {
                 let mine = target.entry(key).or_default();
@@ -278,11 +269,11 @@ impl FileReport {
                 }
             }
         }
-        self.inconsistent_stamps += later.inconsistent_stamps;
-        self.embedded.extend(later.embedded);
-        self.year.follow(&later.year);
-        self.hosts.extend(later.hosts);
-        self.first_abs = self.first_abs.or(later.first_abs);
+        self.facts.inconsistent_stamps += later.facts.inconsistent_stamps;
+        self.facts.embedded.extend(later.facts.embedded);
+        self.facts.year.follow(&later.facts.year);
+        self.facts.hosts.extend(later.facts.hosts);
+        self.facts.first_abs = self.facts.first_abs.or(later.facts.first_abs);
         if self.error.is_none() {
             self.error = later.error;
         }
@@ -453,7 +444,7 @@ fn document_events(
         .or_else(|| Some("control-plane".to_owned()))
         .map(Arc::from);
     if let Some(h) = &host {
-        rep.hosts.insert(h.clone());
+        rep.facts.hosts.insert(h.clone());
     }
     let o = sources::objects::extract(text, yaml, rep.id, host, &mut rep.events);
     let c = rep.counts.entry(Component::Events).or_default();
@@ -468,7 +459,7 @@ fn document_events(
     }
     for e in &rep.events {
         if let RawTime::Abs(i) = e.raw_time {
-            rep.year.anchor(i);
+            rep.facts.year.anchor(i);
         }
     }
     rep
@@ -1097,7 +1088,7 @@ impl<'o> FileState<'o> {
                 // The year chain follows every journal line's prefix, parsed or not, so that
                 // skipping a line never changes another line's year.
                 if let Some(Stamp::Local(c)) = journal_prefix_stamp(bytes) {
-                    rep.year.local(&c);
+                    rep.facts.year.local(&c);
                 }
             }
             match self.skipped_component(bytes) {
@@ -1146,7 +1137,7 @@ impl<'o> FileState<'o> {
                     .then(|| journal_marker_time(text))
                     .flatten()
                 {
-                    rep.year.anchor_nanos(t);
+                    rep.facts.year.anchor_nanos(t);
                 }
                 let c = self.hint.unwrap_or(Component::Other);
                 rep.count(c).lines += 1;
@@ -1247,7 +1238,7 @@ impl<'o> FileState<'o> {
             // journalctl markers: `-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --`,
             // `-- Boot … --`. The first kind carries a year.
             if let Some(t) = journal_marker_time(text) {
-                rep.year.anchor_nanos(t);
+                rep.facts.year.anchor_nanos(t);
             }
             rep.count(c).ignored += 1;
             return;
@@ -1299,15 +1290,15 @@ impl<'o> FileState<'o> {
             return;
         }
         let ctx = LineCtx::untimed(evidence, Some(Arc::from("control-plane")));
-        if rep.hosts.is_empty() {
-            rep.hosts.insert(Arc::from("control-plane"));
+        if rep.facts.hosts.is_empty() {
+            rep.facts.hosts.insert(Arc::from("control-plane"));
         }
         let before = rep.events.len();
         let outcome = sources::audit::extract(&utf8(bytes), &ctx, &mut rep.events);
         if let Some(e) = rep.events.get(before) {
             if let RawTime::Abs(i) = e.raw_time {
-                rep.year.anchor(i);
-                rep.first_abs.get_or_insert(i.unix_nanos);
+                rep.facts.year.anchor(i);
+                rep.facts.first_abs.get_or_insert(i.unix_nanos);
             }
         }
         self.account(rep, c, evidence, outcome);
@@ -1340,8 +1331,8 @@ impl<'o> FileState<'o> {
     fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) -> Component {
         let host = self.host(fr.host);
         if let Some(h) = &host {
-            if !rep.hosts.contains(h) {
-                rep.hosts.insert(h.clone());
+            if !rep.facts.hosts.contains(h) {
+                rep.facts.hosts.insert(h.clone());
             }
         }
         // A multi-component process (k3s, kubelite) names no component: each line is routed
@@ -1365,12 +1356,12 @@ impl<'o> FileState<'o> {
         // Envelope stamp: feeds the year chain; kept as the line's fallback time.
         let env_time = match fr.stamp {
             Some(Stamp::Abs(i)) => {
-                rep.year.anchor(i);
-                rep.first_abs.get_or_insert(i.unix_nanos);
+                rep.facts.year.anchor(i);
+                rep.facts.first_abs.get_or_insert(i.unix_nanos);
                 Some(RawTime::Abs(i))
             }
             Some(Stamp::Local(c)) => {
-                let year_rel = rep.year.local(&c);
+                let year_rel = rep.facts.year.local(&c);
                 Some(RawTime::Local {
                     civil: c,
                     year_rel,
@@ -1392,8 +1383,8 @@ impl<'o> FileState<'o> {
                     let civil = rec.header.time;
                     // A journal prefix already moved the year chain for this line.
                     let year_rel = match fr.stamp {
-                        Some(Stamp::Local(_)) => rep.year.beside(&civil),
-                        _ => rep.year.local(&civil),
+                        Some(Stamp::Local(_)) => rep.facts.year.beside(&civil),
+                        _ => rep.facts.year.local(&civil),
                     };
                     let klog_comp = line_component.unwrap_or(Component::Other);
                     let time = RawTime::Local {
@@ -1433,7 +1424,7 @@ impl<'o> FileState<'o> {
                         comp = line_component.unwrap_or(e.component);
                         if let EventKind::Startup { startup, .. } = &e.kind {
                             if let Some(w) = startup.watch_observed_running {
-                                rep.embedded.push(EmbeddedObs {
+                                rep.facts.embedded.push(EmbeddedObs {
                                     key: ClockKey {
                                         host: host.clone(),
                                         component: klog_comp,
@@ -1444,7 +1435,7 @@ impl<'o> FileState<'o> {
                                     embedded: w,
                                     evidence,
                                 });
-                                rep.year.anchor(w);
+                                rep.facts.year.anchor(w);
                             }
                         }
                     }
@@ -1462,8 +1453,8 @@ impl<'o> FileState<'o> {
             outcome = sources::aws_cni::extract(body, env_time, &ctx, &mut self.scratch);
             if let Some(e) = self.scratch.first() {
                 if let RawTime::Abs(i) = e.raw_time {
-                    rep.year.anchor(i);
-                    rep.first_abs.get_or_insert(i.unix_nanos);
+                    rep.facts.year.anchor(i);
+                    rep.facts.first_abs.get_or_insert(i.unix_nanos);
                 }
                 comp = Component::Cni;
             }
@@ -1472,8 +1463,8 @@ impl<'o> FileState<'o> {
             match jsonlog::parse(body) {
                 Some(rec) => {
                     if let Some(t) = rec.time {
-                        rep.year.anchor(t);
-                        rep.first_abs.get_or_insert(t.unix_nanos);
+                        rep.facts.year.anchor(t);
+                        rep.facts.first_abs.get_or_insert(t.unix_nanos);
                     }
                     match rec.time.map(RawTime::Abs).or(env_time) {
                         Some(time) => {
@@ -1501,8 +1492,8 @@ impl<'o> FileState<'o> {
         } else if logrus::looks_like(body) || memchr::memmem::find(b, b"time=\"").is_some() {
             if let Some(rec) = logrus::parse(body) {
                 if let Some(t) = rec.time {
-                    rep.year.anchor(t);
-                    rep.first_abs.get_or_insert(t.unix_nanos);
+                    rep.facts.year.anchor(t);
+                    rep.facts.first_abs.get_or_insert(t.unix_nanos);
                     if let Some(Stamp::Local(pc)) = fr.stamp {
                         let key = ClockKey {
                             host: host.clone(),
@@ -1605,9 +1596,9 @@ impl<'o> FileState<'o> {
         match as_offset(diff_ms) {
             Some(off) => {
                 let map = if direct {
-                    &mut rep.direct
+                    &mut rep.facts.direct
                 } else {
-                    &mut rep.vs_prefix
+                    &mut rep.facts.vs_prefix
                 };
                 map.entry(key)
                     .or_default()
@@ -1615,7 +1606,7 @@ impl<'o> FileState<'o> {
                     .or_insert((0, evidence))
                     .0 += 1;
             }
-            None => rep.inconsistent_stamps += 1,
+            None => rep.facts.inconsistent_stamps += 1,
         }
     }
 

@@ -21,9 +21,8 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::super::event::{ClockKey, ClockKind, Component, Event, EventKind, RawTime};
-use super::super::input::FileReport;
-use super::super::input::read::OffsetVotes;
-use super::super::input::year::nearest_year;
+use crate::event::{ClockFacts, OffsetVotes};
+use crate::year::nearest_year;
 
 #[derive(Debug, Clone, Default)]
 pub struct ClockOptions {
@@ -150,9 +149,18 @@ impl Frame {
     }
 }
 
+/// One file as the clock resolution sees it: what it says about clocks, and its events, whose
+/// `t` is filled in.
+pub struct ClockInput<'a> {
+    pub id: crate::event::FileId,
+    pub display: &'a str,
+    pub facts: &'a ClockFacts,
+    pub events: &'a mut Vec<Event>,
+}
+
 /// Resolves every clock and fills `Event::t` for all events of all files.
 pub fn resolve(
-    reports: &mut [FileReport],
+    reports: &mut [ClockInput<'_>],
     opts: &ClockOptions,
     display: &dyn Fn(u32, u32) -> String,
 ) -> ClockReport {
@@ -160,16 +168,16 @@ pub fn resolve(
     let mut direct = BTreeMap::new();
     let mut vs_prefix = BTreeMap::new();
     for r in reports.iter() {
-        merge(&mut direct, &r.direct);
-        merge(&mut vs_prefix, &r.vs_prefix);
-        out.inconsistent_stamps += r.inconsistent_stamps;
+        merge(&mut direct, &r.facts.direct);
+        merge(&mut vs_prefix, &r.facts.vs_prefix);
+        out.inconsistent_stamps += r.facts.inconsistent_stamps;
     }
 
     // 1. Offsets.
     let mut offsets: HashMap<ClockKey, i32> = HashMap::new();
     let mut all_keys: Vec<ClockKey> = Vec::new();
     for r in reports.iter() {
-        for e in &r.events {
+        for e in r.events.iter() {
             if let RawTime::Local {
                 clock,
                 clock_component,
@@ -183,8 +191,8 @@ pub fn resolve(
                 });
             }
         }
-        all_keys.extend(r.direct.keys().cloned());
-        all_keys.extend(r.vs_prefix.keys().cloned());
+        all_keys.extend(r.facts.direct.keys().cloned());
+        all_keys.extend(r.facts.vs_prefix.keys().cloned());
     }
     all_keys.sort();
     all_keys.dedup();
@@ -301,19 +309,19 @@ pub fn resolve(
 
     // 2. Years.
     let mut base_year = HashMap::new();
-    let global_anchor = reports.iter().find_map(|r| r.year.first_anchor);
+    let global_anchor = reports.iter().find_map(|r| r.facts.year.first_anchor);
     for r in reports.iter() {
-        let Some((first, rel)) = r.year.first_local else {
+        let Some((first, rel)) = r.facts.year.first_local else {
             continue;
         };
         let (year, basis) = if let Some(y) = opts.year {
             (y - rel, "--year".to_owned())
-        } else if let Some(b) = r.year.base {
+        } else if let Some(b) = r.facts.year.base {
             (b, String::new())
         } else if let Some(a) = reports
             .iter()
-            .filter(|o| o.hosts.iter().any(|h| r.hosts.contains(h)))
-            .find_map(|o| o.year.first_anchor)
+            .filter(|o| o.facts.hosts.iter().any(|h| r.facts.hosts.contains(h)))
+            .find_map(|o| o.facts.year.first_anchor)
         {
             (
                 nearest_year(&first, a) - rel,
@@ -336,7 +344,7 @@ pub fn resolve(
         base_year.insert(r.id, year);
         if !basis.is_empty() {
             out.years.push(YearEntry {
-                file: r.display.clone(),
+                file: r.display.to_owned(),
                 year: year + rel,
                 basis,
             });
@@ -354,7 +362,7 @@ pub fn resolve(
     // 3. Embedded kubelet times vs line times.
     let mut shift_votes: BTreeMap<Option<Arc<str>>, OffsetVotes> = BTreeMap::new();
     for r in reports.iter() {
-        for o in &r.embedded {
+        for o in &r.facts.embedded {
             let raw = RawTime::Local {
                 civil: o.header,
                 year_rel: o.year_rel,
@@ -403,7 +411,7 @@ pub fn resolve(
     // 4. Every event's time.
     for r in reports.iter_mut() {
         let id = r.id;
-        for e in &mut r.events {
+        for e in r.events.iter_mut() {
             e.t = frame.resolve(&e.raw_time, id, &e.host);
             shift_embedded(&frame, e);
         }

@@ -259,9 +259,15 @@ fn split_audit_log_reads_exactly_as_one_stream() {
         for (a, b) in split.events.iter().zip(&stream.events) {
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "chunk {chunk}");
         }
-        assert_eq!(split.first_abs, stream.first_abs, "chunk {chunk}");
-        assert_eq!(split.hosts, stream.hosts, "chunk {chunk}");
-        assert_eq!(split.year.first_anchor, stream.year.first_anchor);
+        assert_eq!(
+            split.facts.first_abs, stream.facts.first_abs,
+            "chunk {chunk}"
+        );
+        assert_eq!(split.facts.hosts, stream.facts.hosts, "chunk {chunk}");
+        assert_eq!(
+            split.facts.year.first_anchor,
+            stream.facts.year.first_anchor
+        );
     }
     // Only audit logs are split: a node log of the same size is read as a stream.
     let kubelet = dir.path().join("kubelet.log");
