@@ -1,4 +1,5 @@
-//! Command line (clap derive). `main.rs` only parses and maps errors to exit codes.
+//! The command line (clap derive) and the commands' bodies: the binary's side. The library
+//! (`podtrace::…`) knows nothing of it.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -6,7 +7,27 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::AnalyzeOptions;
+use podtrace::AnalyzeOptions;
+
+/// What a run's exit status says, the same for every command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Read, built and written.
+    Ok = 0,
+    /// It ran, and what it found fails the run: an SLO gate, spans not delivered, lines a
+    /// recognised source wrote that could not be read (`--strict`), a clock-skew or other
+    /// finding where the command says so.
+    Failed = 1,
+    /// Nothing to work on: no input could be read, or a usage, I/O or other error.
+    Unusable = 2,
+}
+
+impl From<Status> for ExitCode {
+    fn from(s: Status) -> ExitCode {
+        ExitCode::from(s as u8)
+    }
+}
+use podtrace::units::{parse_duration, parse_timezone};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -86,8 +107,8 @@ pub struct ReportArgs {
     pub output: Option<PathBuf>,
     /// A gate, `METRIC:STAT<=DURATION` (e.g. `startup_sli:p99<=5s`, `scheduling:max<250ms`), or
     /// `upstream` for the upstream pod startup SLO (startup_sli p99 <= 5 s). Repeatable.
-    #[arg(long = "slo", value_parser = crate::report::slo::parse_gate)]
-    pub slo: Vec<crate::report::slo::Gate>,
+    #[arg(long = "slo", value_parser = podtrace::report::slo::parse_gate)]
+    pub slo: Vec<podtrace::report::slo::Gate>,
     /// A thresholds file: kube-burner (`conditionType`/`metric`/`threshold`) or clusterloader2
     /// (`threshold`, `perc50Threshold`, `perc90Threshold`, `perc99Threshold`). Repeatable.
     #[arg(long)]
@@ -183,6 +204,40 @@ pub struct InputArgs {
     /// cores (for a log that another process may truncate while it is read).
     #[arg(long)]
     pub no_mmap: bool,
+    /// Fail (exit 1) when any line that a recognised source wrote could not be read: for CI,
+    /// where a log format that changed must not pass quietly.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// `--strict`: turns a run that read some of a recognised source's lines as unparsed into a
+/// failure, and says which sources and how many lines. Other statuses are kept.
+fn strict(
+    status: Status,
+    a: &podtrace::Analysis,
+    input: &InputArgs,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let bad = a.unreadable_lines();
+    if !input.strict || bad.is_empty() || status == Status::Unusable {
+        return Ok(status);
+    }
+    let n: u64 = bad.iter().map(|(_, n)| n).sum();
+    let per: Vec<String> = bad
+        .iter()
+        .map(|(c, n)| format!("{} {n}", c.as_str()))
+        .collect();
+    let r#where = if input.quiet {
+        "run without -q to see where"
+    } else {
+        "the warnings say where"
+    };
+    writeln!(
+        err,
+        "podtrace: --strict: {n} line(s) of recognised sources could not be read ({}); {where}",
+        per.join(", ")
+    )?;
+    Ok(Status::Failed)
 }
 
 #[derive(Debug, clap::Args)]
@@ -204,7 +259,7 @@ pub struct TraceArgs {
     pub endpoint: Option<String>,
     /// Transport (default: OTEL_EXPORTER_OTLP_TRACES_PROTOCOL, OTEL_EXPORTER_OTLP_PROTOCOL, grpc).
     #[arg(long, value_enum)]
-    pub protocol: Option<crate::trace::otlp::Protocol>,
+    pub protocol: Option<podtrace::trace::otlp::Protocol>,
     /// Extra request header, `key=value` (repeatable; added to OTEL_EXPORTER_OTLP_HEADERS).
     #[arg(long = "header", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
@@ -245,58 +300,6 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// `250ms`, `5s`, `2m`, `1h`, `1.5s`, `30us`, `100ns` → a duration.
-pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
-    let t = s.trim();
-    let split = t
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .ok_or_else(|| format!("{s:?}: a unit is needed (ns, us, ms, s, m, h)"))?;
-    let (num, unit) = t.split_at(split);
-    let v: f64 = num
-        .parse()
-        .map_err(|_| format!("{s:?}: expected a number before the unit"))?;
-    let scale = match unit.trim() {
-        "ns" => 1e-9,
-        "us" | "µs" => 1e-6,
-        "ms" => 1e-3,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        u => return Err(format!("{s:?}: unknown unit {u:?} (ns, us, ms, s, m, h)")),
-    };
-    std::time::Duration::try_from_secs_f64(v * scale).map_err(|e| format!("{s:?}: {e}"))
-}
-
-/// `UTC`, `Z`, `+02:00`, `-0530`, `+2` → seconds east of UTC.
-pub fn parse_timezone(s: &str) -> Result<i32, String> {
-    let t = s.trim();
-    if t.eq_ignore_ascii_case("utc") || t.eq_ignore_ascii_case("z") || t.eq_ignore_ascii_case("gmt")
-    {
-        return Ok(0);
-    }
-    let (sign, rest) = match t.as_bytes().first() {
-        Some(b'+') => (1, &t[1..]),
-        Some(b'-') => (-1, &t[1..]),
-        _ => return Err(format!("expected UTC or an offset like +02:00, got {s:?}")),
-    };
-    let digits: String = rest.chars().filter(|c| *c != ':').collect();
-    let (h, m) = match digits.len() {
-        1 | 2 => (digits.parse::<i32>().map_err(|e| e.to_string())?, 0),
-        3 | 4 => {
-            let (h, m) = digits.split_at(digits.len() - 2);
-            (
-                h.parse::<i32>().map_err(|e| e.to_string())?,
-                m.parse::<i32>().map_err(|e| e.to_string())?,
-            )
-        }
-        _ => return Err(format!("expected an offset like +02:00, got {s:?}")),
-    };
-    if h > 14 || m > 59 {
-        return Err(format!("offset out of range: {s:?}"));
-    }
-    Ok(sign * (h * 3600 + m * 60))
-}
-
 /// The bundled demo: `samples/seed-demo` under the working directory, else under the source
 /// tree podtrace was built from.
 pub fn demo_path() -> PathBuf {
@@ -315,8 +318,8 @@ fn current_year() -> i32 {
 }
 
 /// Runs `simulate`.
-pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    let o = crate::simulate::SimOptions {
+pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let o = podtrace::simulate::SimOptions {
         pods: args.pods,
         nodes: args.nodes,
         seed: args.seed,
@@ -330,7 +333,7 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         gzip: args.gzip,
         ..Default::default()
     };
-    let (truth, bytes) = crate::simulate::generate(&args.outdir, &o)
+    let (truth, bytes) = podtrace::simulate::generate(&args.outdir, &o)
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", args.outdir.display()))?;
     writeln!(
         out,
@@ -338,26 +341,31 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Exit
         truth.pods.len(),
         truth.nodes.len(),
         args.outdir.display(),
-        crate::simulate::truth_path(&args.outdir).display()
+        podtrace::simulate::truth_path(&args.outdir).display()
     )?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// Runs `inspect`: 0 when at least one file was read, 2 otherwise.
-pub fn inspect(args: &AnalyzeArgs, out: &mut dyn Write) -> anyhow::Result<ExitCode> {
+pub fn inspect(
+    args: &AnalyzeArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
     let a = run(&args.input);
     match args.format {
-        Format::Text => crate::export::inspect::write_text(&a, out)?,
-        Format::Json => crate::export::inspect::write_json(&a, out)?,
+        Format::Text => podtrace::export::inspect::write_text(&a, out)?,
+        Format::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
-    Ok(if a.files.iter().any(|f| f.skipped.is_none()) {
-        ExitCode::SUCCESS
+    let status = if a.files.iter().any(|f| f.skipped.is_none()) {
+        Status::Ok
     } else {
-        ExitCode::from(2)
-    })
+        Status::Unusable
+    };
+    strict(status, &a, &args.input, err)
 }
 
-fn run(args: &InputArgs) -> crate::Analysis {
+fn run(args: &InputArgs) -> podtrace::Analysis {
     let paths = if args.paths.is_empty() {
         vec![demo_path()]
     } else {
@@ -370,13 +378,13 @@ fn run(args: &InputArgs) -> crate::Analysis {
     opts.clock.fallback_year = current_year();
     opts.no_skew_correction = args.no_skew_correction;
     opts.read.split_large = !args.no_mmap;
-    crate::analyze(&paths, &opts)
+    podtrace::analyze(&paths, &opts)
 }
 
 /// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
 /// can give thousands; `verbose` prints every kept warning (the first of each file).
 fn print_warnings(
-    a: &crate::Analysis,
+    a: &podtrace::Analysis,
     quiet: bool,
     verbose: bool,
     err: &mut dyn Write,
@@ -412,7 +420,7 @@ fn print_warnings(
 }
 
 /// Skipped files on stderr (when nothing was readable): one line per reason unless `verbose`.
-fn print_skipped(a: &crate::Analysis, verbose: bool, err: &mut dyn Write) -> anyhow::Result<()> {
+fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> anyhow::Result<()> {
     let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
     for s in &a.skipped {
         by.entry(s.reason.as_str())
@@ -439,22 +447,18 @@ fn print_skipped(a: &crate::Analysis, verbose: bool, err: &mut dyn Write) -> any
 #[cfg(feature = "otlp")]
 /// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
 /// span could not be sent (the summary says how many and where they went), 2 on error.
-pub fn trace(
-    args: &TraceArgs,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
-    use crate::trace::{otlp, perfetto};
+pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+    use podtrace::trace::{otlp, perfetto};
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if a.files.is_empty() {
         print_skipped(&a, args.input.verbose, err)?;
-        return Ok(ExitCode::from(2));
+        return Ok(Status::Unusable);
     }
-    let opts = crate::trace::TraceOptions {
+    let opts = podtrace::trace::TraceOptions {
         cluster: args.cluster.clone(),
     };
-    let spans = crate::trace::plan_all(&a.pods, &opts);
+    let spans = podtrace::trace::plan_all(&a.pods, &opts);
     let traces = a.pods.len();
     writeln!(out, "{traces} pods, {} spans", spans.len())?;
     let create = |p: &PathBuf| {
@@ -480,9 +484,9 @@ pub fn trace(
     }
     let files_only = args.otlp_file.is_some() || args.perfetto.is_some();
     let mut code = if a.pods.is_empty() {
-        ExitCode::from(1)
+        Status::Failed
     } else {
-        ExitCode::SUCCESS
+        Status::Ok
     };
     if !files_only || args.send {
         let send = otlp::SendOptions {
@@ -528,10 +532,10 @@ pub fn trace(
                 "NOT sent: {} spans in {} requests{saved}",
                 r.spans_failed, r.requests_failed
             )?;
-            code = ExitCode::from(1);
+            code = Status::Failed;
         }
     }
-    Ok(code)
+    strict(code, &a, &args.input, err)
 }
 
 #[cfg(feature = "report")]
@@ -551,8 +555,8 @@ pub fn report(
     args: &ReportArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
-    use crate::report::{self, render, slo};
+) -> anyhow::Result<Status> {
+    use podtrace::report::{self, render, slo};
     if !(0.0..=1.0).contains(&args.min_coverage) {
         anyhow::bail!(
             "--min-coverage takes a share between 0 and 1, got {}",
@@ -569,7 +573,7 @@ pub fn report(
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if a.files.is_empty() {
         print_skipped(&a, args.input.verbose, err)?;
-        return Ok(ExitCode::from(2));
+        return Ok(Status::Unusable);
     }
     let mut r = report::build(&a.pods, args.top)?;
     r.absent_sources = a.absent_sources.clone();
@@ -628,17 +632,18 @@ pub fn report(
             v.message, v.gate.origin
         )?;
     }
-    Ok(if verdicts.iter().any(|v| !v.pass) || a.pods.is_empty() {
-        ExitCode::from(1)
+    let status = if verdicts.iter().any(|v| !v.pass) || a.pods.is_empty() {
+        Status::Failed
     } else {
-        ExitCode::SUCCESS
-    })
+        Status::Ok
+    };
+    strict(status, &a, &args.input, err)
 }
 
 #[cfg(feature = "report")]
 /// Runs `diff`: 0 when both runs have pods, 2 otherwise.
-pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<ExitCode> {
-    use crate::report::{self, diff};
+pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+    use podtrace::report::{self, diff};
     let mut rows = Vec::new();
     for p in [&args.before, &args.after] {
         let input = InputArgs {
@@ -649,12 +654,13 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             verbose: false,
             no_skew_correction: false,
             no_mmap: false,
+            strict: false,
         };
         let a = run(&input);
         print_warnings(&a, args.quiet, false, err)?;
         if a.pods.is_empty() {
             writeln!(err, "podtrace: no pods found in {}", p.display())?;
-            return Ok(ExitCode::from(2));
+            return Ok(Status::Unusable);
         }
         rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
     }
@@ -675,7 +681,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             dir.display()
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Ok)
 }
 
 /// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
@@ -683,35 +689,21 @@ pub fn analyze(
     args: &AnalyzeArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
-) -> anyhow::Result<ExitCode> {
+) -> anyhow::Result<Status> {
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     match args.format {
-        Format::Text => crate::export::text::write_with(&a, out, args.input.verbose)?,
-        Format::Json => crate::export::json::write(&a, out)?,
+        Format::Text => podtrace::export::text::write_with(&a, out, args.input.verbose)?,
+        Format::Json => podtrace::export::json::write(&a, out)?,
     }
     if a.files.is_empty() {
         print_skipped(&a, args.input.verbose, err)?;
-        return Ok(ExitCode::from(2));
+        return Ok(Status::Unusable);
     }
-    Ok(if a.pods.is_empty() {
-        ExitCode::from(1)
+    let status = if a.pods.is_empty() {
+        Status::Failed
     } else {
-        ExitCode::SUCCESS
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timezones() {
-        assert_eq!(parse_timezone("UTC"), Ok(0));
-        assert_eq!(parse_timezone("+02:00"), Ok(7200));
-        assert_eq!(parse_timezone("-0530"), Ok(-19800));
-        assert_eq!(parse_timezone("+8"), Ok(28800));
-        assert!(parse_timezone("Europe/Paris").is_err());
-        assert!(parse_timezone("+25:00").is_err());
-    }
+        Status::Ok
+    };
+    strict(status, &a, &args.input, err)
 }

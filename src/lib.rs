@@ -3,7 +3,6 @@
 //! Data flows one way: bytes → lines ([`input`]) → typed events ([`sources`], [`event`]) →
 //! per-pod join and timelines ([`timeline`]) → exporters ([`export`]).
 
-pub mod cli;
 pub mod event;
 pub mod export;
 pub mod input;
@@ -14,9 +13,10 @@ pub mod sources;
 pub mod timeline;
 #[cfg(feature = "otlp")]
 pub mod trace;
+pub mod units;
 pub mod year;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use event::Component;
@@ -161,6 +161,18 @@ impl Serialize for Skipped {
     }
 }
 
+impl Analysis {
+    /// Lines that a recognised source wrote and podtrace could not read, per source (lines of
+    /// programs podtrace does not read are not counted): what `--strict` fails on.
+    pub fn unreadable_lines(&self) -> Vec<(Component, u64)> {
+        self.totals
+            .iter()
+            .filter(|(c, n)| **c != Component::Other && n.unparsed > 0)
+            .map(|(c, n)| (*c, n.unparsed))
+            .collect()
+    }
+}
+
 /// Reads every file under `paths` and rebuilds every pod's timeline.
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.
@@ -237,47 +249,13 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     stage("join");
     let mut pods = timeline::build::build_all(&events, &joined, &names);
     stage("build");
-    // One clock: estimate each node's skew from causal pairs, move its events onto the
-    // apiserver's clock, and build again.
-    let mut skew = if opts.no_skew_correction {
+    // One clock: each node's skew from causal pairs, its events moved onto the apiserver's
+    // clock, and the pods built again.
+    let skew = if opts.no_skew_correction {
         Vec::new()
     } else {
-        timeline::skew::estimate(&pods)
+        timeline::skew::correct(&mut events, &mut joined, &mut pods, &names)
     };
-    let shifts: HashMap<String, i64> = skew
-        .iter_mut()
-        .filter(|s| !s.inconsistent && s.offset_nanos != 0)
-        .map(|s| {
-            s.applied = true;
-            (s.host.clone(), s.offset_nanos)
-        })
-        .collect();
-    if !shifts.is_empty() {
-        for e in &mut events {
-            if let Some(d) = e.host.as_deref().and_then(|h| shifts.get(h)) {
-                e.t -= d;
-                if let event::EventKind::Startup { startup, .. } = &mut e.kind {
-                    for i in startup.node_clock_times_mut() {
-                        i.unix_nanos -= d;
-                    }
-                }
-            }
-        }
-        joined = timeline::join::join(&events);
-        pods = timeline::build::build_all(&events, &joined, &names);
-        for p in &mut pods {
-            let mark = |m: &mut timeline::Milestone| {
-                if let Some(d) = m.host.as_deref().and_then(|h| shifts.get(h)) {
-                    m.clock_offset = Some(*d);
-                }
-            };
-            p.milestones.values_mut().for_each(mark);
-            p.programmed.values_mut().for_each(mark);
-            for c in &mut p.containers {
-                c.milestones.values_mut().for_each(mark);
-            }
-        }
-    }
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
         timeline::build::explain_kubelet_e2e(p);

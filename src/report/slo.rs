@@ -32,7 +32,7 @@ const REPORT_STATS: [&str; 7] = ["min", "p50", "p90", "p95", "p99", "max", "mean
 
 /// `250ms`, `5s`, `2m`, `1h`, `1.5s`, `100us`, `10ns` → nanoseconds.
 pub fn parse_duration_ns(s: &str) -> Result<f64, String> {
-    crate::cli::parse_duration(s).map(|d| d.as_nanos() as f64)
+    crate::units::parse_duration(s).map(|d| d.as_nanos() as f64)
 }
 
 /// `startup_sli:p99<=5s`, `time_to_ready:p90<2s`, `scheduling:max<=100ms`, or a name:

@@ -97,6 +97,55 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
         .collect()
 }
 
+/// Estimates each node's skew from the pods built on the clocks as written, moves the events of
+/// every consistently skewed node onto the apiserver's clock, and joins and builds again. Each
+/// milestone read on a moved clock says by how much (`clock_offset`). Returns the estimates
+/// (with `applied` set on those used).
+pub fn correct(
+    events: &mut [crate::event::Event],
+    joined: &mut super::join::Joined,
+    pods: &mut Vec<PodTimeline>,
+    names: &[std::sync::Arc<str>],
+) -> Vec<HostSkew> {
+    let mut skew = estimate(pods);
+    let shifts: std::collections::HashMap<String, i64> = skew
+        .iter_mut()
+        .filter(|s| !s.inconsistent && s.offset_nanos != 0)
+        .map(|s| {
+            s.applied = true;
+            (s.host.clone(), s.offset_nanos)
+        })
+        .collect();
+    if shifts.is_empty() {
+        return skew;
+    }
+    for e in events.iter_mut() {
+        if let Some(d) = e.host.as_deref().and_then(|h| shifts.get(h)) {
+            e.t -= d;
+            if let crate::event::EventKind::Startup { startup, .. } = &mut e.kind {
+                for i in startup.node_clock_times_mut() {
+                    i.unix_nanos -= d;
+                }
+            }
+        }
+    }
+    *joined = super::join::join(events);
+    *pods = super::build::build_all(events, joined, names);
+    for p in pods.iter_mut() {
+        let mark = |m: &mut Milestone| {
+            if let Some(d) = m.host.as_deref().and_then(|h| shifts.get(h)) {
+                m.clock_offset = Some(*d);
+            }
+        };
+        p.milestones.values_mut().for_each(mark);
+        p.programmed.values_mut().for_each(mark);
+        for c in &mut p.containers {
+            c.milestones.values_mut().for_each(mark);
+        }
+    }
+    skew
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

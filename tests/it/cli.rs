@@ -131,3 +131,42 @@ fn exit_codes() {
     let (code, _, _) = podtrace(&["analyze", "--timezone", "Mars/Olympus"]);
     assert_eq!(code, 2);
 }
+
+/// `--strict` (for CI): a line that a recognised source wrote and podtrace could not read fails
+/// the run, on every command that reads logs; lines of programs podtrace does not read do not.
+#[test]
+fn strict_fails_on_unreadable_lines_of_recognised_sources() {
+    let damaged = "samples/real/audit/kubeadm-v1.20_mixed-events_one-damaged-line.jsonl";
+    let (code, _, err) = podtrace(&["analyze", "--strict", damaged]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("one-damaged-line.jsonl:6: damaged audit JSON"),
+        "{err}"
+    );
+    assert!(
+        err.ends_with(
+            "podtrace: --strict: 1 line(s) of recognised sources could not be read (audit 1); the warnings say where\n"
+        ),
+        "{err}"
+    );
+    let (code, _, err) = podtrace(&["inspect", "--strict", "-q", damaged]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("(audit 1); run without -q to see where"),
+        "{err}"
+    );
+    #[cfg(feature = "report")]
+    assert_eq!(podtrace(&["report", "--strict", "-q", damaged]).0, 1);
+    // The demo: every line of a recognised source read.
+    let (code, _, err) = podtrace(&["analyze", "--strict", "samples/seed-demo"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // The real usernetes journal: a shell command on its first line is not a recognised
+    // source's line; the run passes.
+    let (code, _, _) = podtrace(&[
+        "analyze",
+        "--strict",
+        "-q",
+        "samples/real/usernetes-v1.27/node-u7s-compute-001.journal.log",
+    ]);
+    assert_eq!(code, 0);
+}
