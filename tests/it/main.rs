@@ -4,6 +4,7 @@ mod bundles;
 mod cli;
 mod demo;
 mod formats;
+mod golden;
 mod honest;
 mod layouts;
 mod real;

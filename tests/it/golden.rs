@@ -1,0 +1,321 @@
+//! Golden snapshots (insta) of what the binary prints: `analyze`, `inspect`, `report` and `diff`
+//! on the bundled demo, on two small simulated bundles, on one real sample, and on folders that
+//! hold no logs. The snapshots live in tests/it/snapshots/ and are meant to be read: each is a
+//! transcript of one or more runs, the command line, the exit code, stdout and stderr.
+//!
+//! Machine independence:
+//! - the binary runs with its working directory at the repo root (or, for generated bundles, at
+//!   a fresh temporary directory) and is given relative paths, so every path it prints is
+//!   relative;
+//! - `PODTRACE_TIMINGS` (stage timings on stderr) is removed from its environment, and stderr is
+//!   a pipe, so there is no progress bar;
+//! - the real sample is read with `--year 2024`, so its year does not come from today's date
+//!   (the demo and the simulated bundles carry years in their audit logs);
+//! - `normalise` replaces the repo root and the temporary directory with `[REPO]` and `[TMP]`,
+//!   should either ever be printed (none is today). Nothing else is redacted: no command here
+//!   prints a wall-clock time or a timing figure.
+//!
+//! JSON Lines are shown indented, one record after another; `pretty_json_lines` adds only
+//! whitespace outside strings and checks that taking it out again gives the printed line.
+//!
+//! After an intended change of output: `INSTA_UPDATE=always cargo test --test it golden` (or
+//! `cargo insta review`), then read the diff of tests/it/snapshots/ line by line.
+
+use std::path::Path;
+use std::process::Command;
+
+use crate::util::repo;
+
+/// One run of the binary in `dir`: (exit code, stdout, stderr).
+fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("PODTRACE_TIMINGS")
+        .output()
+        .unwrap();
+    let text = |b: Vec<u8>, stream: &str| {
+        String::from_utf8(b).unwrap_or_else(|e| panic!("{args:?}: {stream} is not UTF-8: {e}"))
+    };
+    (
+        out.status.code().unwrap_or(-1),
+        text(out.stdout, "stdout"),
+        text(out.stderr, "stderr"),
+    )
+}
+
+/// Replaces what depends on the machine (the checkout's and the temporary directory's absolute
+/// paths) and refuses control characters other than newlines, which a snapshot would hide.
+fn normalise(s: &str, tmp: Option<&Path>) -> String {
+    let mut s = s.to_owned();
+    if let Some(t) = tmp {
+        s = s.replace(&*t.to_string_lossy(), "[TMP]");
+    }
+    s = s.replace(&*repo().to_string_lossy(), "[REPO]");
+    if let Some((i, c)) = s.char_indices().find(|&(_, c)| c.is_control() && c != '\n') {
+        panic!("control character {c:?} at byte {i} of output:\n{s}");
+    }
+    s
+}
+
+/// A transcript of one run: `$ podtrace ARGS`, `[exit N]`, then stdout and stderr, each said to be
+/// empty when it is, and a missing final newline said.
+fn transcript(dir: &Path, args: &[&str], tmp: Option<&Path>) -> String {
+    let (code, out, err) = run(dir, args);
+    let mut t = format!("$ podtrace {}\n[exit {code}]\n", args.join(" "));
+    for (name, body) in [("stdout", out), ("stderr", err)] {
+        if body.is_empty() {
+            t.push_str(&format!("[{name}: empty]\n"));
+        } else {
+            t.push_str(&format!("[{name}]\n{body}"));
+            if !body.ends_with('\n') {
+                t.push_str("\n[no newline at end]\n");
+            }
+        }
+    }
+    normalise(&t, tmp)
+}
+
+/// Transcripts of several runs, separated by a blank line.
+fn transcripts(dir: &Path, runs: &[&[&str]], tmp: Option<&Path>) -> String {
+    runs.iter()
+        .map(|a| transcript(dir, a, tmp))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// JSON Lines, each record indented for reading. Only whitespace outside strings is added (two
+/// spaces a level, a space after `:`, `{}` and `[]` kept whole); every other byte, numbers
+/// included, is as printed, which the test checks by taking the whitespace out again. (A round
+/// trip through `serde_json::Value` would not do: its default float parsing may be one ulp off.)
+fn pretty_json_lines(out: &str) -> String {
+    let mut s = String::new();
+    for line in out.lines() {
+        serde_json::from_str::<serde_json::Value>(line)
+            .unwrap_or_else(|e| panic!("not JSON: {e}: {line}"));
+        let pretty = indent_json(line);
+        assert_eq!(unindent_json(&pretty), line, "not compact JSON");
+        s.push_str(&pretty);
+        s.push('\n');
+    }
+    s
+}
+
+fn indent_json(line: &str) -> String {
+    let (mut out, mut depth, mut in_str, mut esc) = (String::new(), 0usize, false, false);
+    let newline = |out: &mut String, depth: usize| {
+        out.push('\n');
+        out.push_str(&"  ".repeat(depth));
+    };
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if in_str {
+            out.push(c);
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_str = true;
+                out.push(c);
+            }
+            '{' | '[' => {
+                out.push(c);
+                let close = if c == '{' { '}' } else { ']' };
+                if chars.peek() == Some(&close) {
+                    out.push(chars.next().unwrap());
+                } else {
+                    depth += 1;
+                    newline(&mut out, depth);
+                }
+            }
+            '}' | ']' => {
+                depth -= 1;
+                newline(&mut out, depth);
+                out.push(c);
+            }
+            ',' => {
+                out.push(c);
+                newline(&mut out, depth);
+            }
+            ':' => out.push_str(": "),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Takes out every whitespace character outside strings.
+fn unindent_json(s: &str) -> String {
+    let (mut out, mut in_str, mut esc) = (String::new(), false, false);
+    for c in s.chars() {
+        if in_str {
+            match (esc, c) {
+                (true, _) => esc = false,
+                (false, '\\') => esc = true,
+                (false, '"') => in_str = false,
+                _ => {}
+            }
+        } else if c == '"' {
+            in_str = true;
+        } else if c.is_whitespace() {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+const DEMO: &str = "samples/seed-demo";
+const AKS: &str =
+    "samples/real/aks-containerd1.7/node-aks-np2_pod-default-nginx_create-delete.journal.log";
+
+#[test]
+fn analyze_demo_text() {
+    // `analyze` without a path prints the same (cli.rs, no_path_runs_the_bundled_demo).
+    insta::assert_snapshot!(transcript(&repo(), &["analyze", DEMO], None));
+}
+
+#[test]
+fn analyze_demo_json() {
+    let (code, out, err) = run(&repo(), &["analyze", "--format", "json", DEMO]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    insta::assert_snapshot!(normalise(&pretty_json_lines(&out), None));
+}
+
+#[test]
+fn inspect_demo() {
+    insta::assert_snapshot!(transcript(&repo(), &["inspect", DEMO], None));
+}
+
+#[cfg(feature = "report")]
+#[test]
+fn report_demo_text() {
+    insta::assert_snapshot!(transcript(&repo(), &["report", DEMO], None));
+}
+
+#[cfg(feature = "report")]
+#[test]
+fn report_demo_markdown() {
+    insta::assert_snapshot!(transcript(
+        &repo(),
+        &["report", "--format", "markdown", DEMO],
+        None
+    ));
+}
+
+#[test]
+fn analyze_real_aks_journal() {
+    insta::assert_snapshot!(transcript(
+        &repo(),
+        &["analyze", "--year", "2024", AKS],
+        None
+    ));
+}
+
+#[test]
+fn inspect_real_aks_journal() {
+    insta::assert_snapshot!(transcript(
+        &repo(),
+        &["inspect", "--year", "2024", AKS],
+        None
+    ));
+}
+
+/// Two small simulated runs in a fresh temporary directory: `before` (seed 1) and `after`
+/// (seed 2, workers' clocks skewed within ±40 ms, which podtrace corrects).
+#[cfg(feature = "report")]
+#[test]
+fn simulated_bundles_diff_and_report() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let t = Some(dir);
+    let sim = transcripts(
+        dir,
+        &[
+            &[
+                "simulate", "--pods", "12", "--nodes", "2", "--seed", "1", "before",
+            ],
+            &[
+                "simulate",
+                "--pods",
+                "12",
+                "--nodes",
+                "2",
+                "--seed",
+                "2",
+                "--skew-ms",
+                "40",
+                "after",
+            ],
+        ],
+        t,
+    );
+    insta::assert_snapshot!("simulate_small_bundles", sim);
+    insta::assert_snapshot!(
+        "diff_simulated",
+        transcript(dir, &["diff", "before", "after"], t)
+    );
+    insta::assert_snapshot!(
+        "report_simulated",
+        transcript(dir, &["report", "before"], t)
+    );
+}
+
+/// An empty folder: what `analyze` and `inspect` say, and their exit codes.
+#[test]
+fn empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    let runs: [&[&str]; 2] = [&["analyze", "empty"], &["inspect", "empty"]];
+    insta::assert_snapshot!(transcripts(dir, &runs, Some(dir)));
+}
+
+/// An empty folder: what `report` and `diff` say.
+#[cfg(feature = "report")]
+#[test]
+fn empty_folder_report_diff() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::create_dir(dir.join("empty")).unwrap();
+    let runs: [&[&str]; 2] = [&["report", "empty"], &["diff", "empty", "empty"]];
+    insta::assert_snapshot!(transcripts(dir, &runs, Some(dir)));
+}
+
+/// A folder of files that are not logs: prose, a JSON document, binary bytes.
+fn unrelated() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    let files: [(&str, &[u8]); 3] = [
+        ("unrelated/notes.txt", b"hello world\nnot a log\n"),
+        ("unrelated/sub/data.json", b"{\"a\": 1}\n"),
+        ("unrelated/blob.bin", b"\0\x01\x02binary"),
+    ];
+    for (name, content) in files {
+        let p = tmp.path().join(name);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, content).unwrap();
+    }
+    tmp
+}
+
+#[test]
+fn unrelated_files() {
+    let tmp = unrelated();
+    let dir = tmp.path();
+    let runs: [&[&str]; 2] = [&["analyze", "unrelated"], &["inspect", "unrelated"]];
+    insta::assert_snapshot!(transcripts(dir, &runs, Some(dir)));
+}
+
+#[cfg(feature = "report")]
+#[test]
+fn unrelated_files_report() {
+    let tmp = unrelated();
+    let dir = tmp.path();
+    insta::assert_snapshot!(transcript(dir, &["report", "unrelated"], Some(dir)));
+}
