@@ -357,12 +357,70 @@ pub fn inspect(
         Format::Text => podtrace::export::inspect::write_text(&a, out)?,
         Format::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
-    let status = if a.files.iter().any(|f| f.skipped.is_none()) {
-        Status::Ok
+    if !a.files.iter().any(|f| f.skipped.is_none()) {
+        // inspect lists the skipped files itself; it still says why it ends so.
+        writeln!(err, "podtrace: no log read in {}", shown_paths(&args.input))?;
+        return Ok(Status::Unusable);
+    }
+    strict(Status::Ok, &a, &args.input, err)
+}
+
+/// Says on stderr when a run found nothing to work on, and how the command ends then: no log
+/// read at all (an empty or unrelated folder) is unusable (2), logs without a pod fail (1).
+/// `None`: there are pods.
+fn nothing_found(
+    a: &podtrace::Analysis,
+    input: &InputArgs,
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Status>> {
+    if !a.pods.is_empty() {
+        return Ok(None);
+    }
+    let shown = shown_paths(input);
+    let read = a.files.iter().filter(|f| f.skipped.is_none()).count();
+    if read == 0 {
+        print_skipped(a, input.verbose, err)?;
+        let why = if a.files.is_empty() && a.skipped.is_empty() {
+            "no file there".to_owned()
+        } else {
+            format!(
+                "{} file(s) found, none of them a log or object list podtrace reads",
+                a.files.len()
+            )
+        };
+        writeln!(err, "podtrace: no log read in {shown}: {why}")?;
+        return Ok(Some(Status::Unusable));
+    }
+    writeln!(
+        err,
+        "podtrace: no pod found in {read} file(s) read from {shown} (inspect shows what each file held)"
+    )?;
+    Ok(Some(Status::Failed))
+}
+
+/// The inputs as given, for messages (control characters shown escaped: a path is text from
+/// outside too).
+fn shown_paths(input: &InputArgs) -> String {
+    let shown: Vec<String> = if input.paths.is_empty() {
+        vec![demo_path().display().to_string()]
     } else {
-        Status::Unusable
+        input
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
     };
-    strict(status, &a, &args.input, err)
+    shown
+        .join(", ")
+        .chars()
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn run(args: &InputArgs) -> podtrace::Analysis {
@@ -451,9 +509,8 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     use podtrace::trace::{otlp, perfetto};
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
-    if a.files.is_empty() {
-        print_skipped(&a, args.input.verbose, err)?;
-        return Ok(Status::Unusable);
+    if let Some(status) = nothing_found(&a, &args.input, err)? {
+        return Ok(status);
     }
     let opts = podtrace::trace::TraceOptions {
         cluster: args.cluster.clone(),
@@ -571,9 +628,8 @@ pub fn report(
     }
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
-    if a.files.is_empty() {
-        print_skipped(&a, args.input.verbose, err)?;
-        return Ok(Status::Unusable);
+    if let Some(status) = nothing_found(&a, &args.input, err)? {
+        return Ok(status);
     }
     let mut r = report::build(&a.pods, args.top)?;
     r.absent_sources = a.absent_sources.clone();
@@ -696,14 +752,8 @@ pub fn analyze(
         Format::Text => podtrace::export::text::write_with(&a, out, args.input.verbose)?,
         Format::Json => podtrace::export::json::write(&a, out)?,
     }
-    if a.files.is_empty() {
-        print_skipped(&a, args.input.verbose, err)?;
-        return Ok(Status::Unusable);
+    if let Some(status) = nothing_found(&a, &args.input, err)? {
+        return Ok(status);
     }
-    let status = if a.pods.is_empty() {
-        Status::Failed
-    } else {
-        Status::Ok
-    };
-    strict(status, &a, &args.input, err)
+    strict(Status::Ok, &a, &args.input, err)
 }
