@@ -11,7 +11,7 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::Analysis;
-use crate::timeline::{CONTAINER_MILESTONES, MILESTONES, Milestone, PodTimeline};
+use crate::timeline::{CONTAINER_MILESTONES, MILESTONES, Milestone, Ms, Phase, PodTimeline};
 
 /// A UTC instant written as RFC 3339 with 9 fractional digits, formatted straight into the
 /// output (no intermediate `String`).
@@ -40,7 +40,7 @@ impl Serialize for Rfc {
 }
 
 #[derive(Serialize)]
-struct Ms<'a> {
+struct MsRecord<'a> {
     t: Rfc,
     source: &'static str,
     evidence: &'a crate::timeline::Place,
@@ -54,8 +54,8 @@ struct Ms<'a> {
     clock_offset_ms: Option<f64>,
 }
 
-fn ms(m: &Milestone) -> Ms<'_> {
-    Ms {
+fn ms(m: &Milestone) -> MsRecord<'_> {
+    MsRecord {
         t: Rfc(m.t),
         source: m.source.as_str(),
         evidence: &m.evidence,
@@ -69,8 +69,8 @@ fn ms(m: &Milestone) -> Ms<'_> {
 
 /// Milestones in the contract's order (docs/phases.md#milestones), present ones only.
 struct Ordered<'a> {
-    order: &'static [&'static str],
-    map: &'a BTreeMap<&'static str, Milestone>,
+    order: &'static [Ms],
+    map: &'a BTreeMap<Ms, Milestone>,
 }
 
 impl Serialize for Ordered<'_> {
@@ -98,8 +98,16 @@ impl Serialize for Keyed<'_> {
     }
 }
 
-fn seconds(map: &BTreeMap<&'static str, i64>) -> BTreeMap<&'static str, f64> {
-    map.iter().map(|(k, v)| (*k, super::secs(*v))).collect()
+fn seconds(map: &BTreeMap<Phase, i64>) -> BTreeMap<&'static str, f64> {
+    map.iter()
+        .map(|(k, v)| (k.as_str(), super::secs(*v)))
+        .collect()
+}
+
+/// Phase-keyed objects list their keys by name (alphabetically), as they always have: the
+/// output is a contract, and `Phase` orders by the path instead.
+fn by_name<V>(map: &BTreeMap<Phase, V>) -> BTreeMap<&'static str, &V> {
+    map.iter().map(|(k, v)| (k.as_str(), v)).collect()
 }
 
 #[derive(Serialize)]
@@ -123,13 +131,13 @@ struct FailureRecord<'a> {
     first: Rfc,
     last: Rfc,
     count: usize,
-    resolved_by: Option<&'static str>,
+    resolved_by: Option<Ms>,
     held_seconds: Option<f64>,
 }
 
 #[derive(Serialize)]
 struct Dominant {
-    phase: &'static str,
+    phase: Phase,
     seconds: f64,
     share: f64,
 }
@@ -154,7 +162,7 @@ struct PodRecord<'a> {
     pod_ip: &'a Option<String>,
     sandbox_ids: &'a [String],
     milestones: Ordered<'a>,
-    missing: Vec<&'static str>,
+    missing: Vec<Ms>,
     phases: BTreeMap<&'static str, f64>,
     containers: Vec<ContainerRecord<'a>>,
     services: &'a [String],
@@ -179,19 +187,19 @@ struct PodRecord<'a> {
     static_heuristic: bool,
     /// Phase → why it does not apply to this pod (absent from `phases`).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    not_applicable: &'a BTreeMap<&'static str, String>,
+    not_applicable: BTreeMap<&'static str, &'a String>,
     /// Phase → its negative value as computed and why `phases` holds 0.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     below_precision: BTreeMap<&'static str, Value>,
     /// Phase → why statistics leave its value (in `phases`, as computed) out.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    excluded: &'a BTreeMap<&'static str, String>,
+    excluded: BTreeMap<&'static str, &'a String>,
 }
 
 fn pod(p: &PodTimeline) -> PodRecord<'_> {
     let mut phases = seconds(&p.phases);
     if let Some(e) = p.kubelet.as_ref().and_then(|k| k.e2e_nanos) {
-        phases.insert("kubelet_e2e", super::secs(e));
+        phases.insert(Phase::KubeletE2e.as_str(), super::secs(e));
     }
     PodRecord {
         kind: "pod",
@@ -266,18 +274,18 @@ fn pod(p: &PodTimeline) -> PodRecord<'_> {
         is_static: p.static_pod.is_some(),
         static_basis: p.static_pod.as_ref().map(|s| s.basis.as_str()),
         static_heuristic: p.static_pod.as_ref().is_some_and(|s| s.heuristic),
-        not_applicable: &p.not_applicable,
+        not_applicable: by_name(&p.not_applicable),
         below_precision: p
             .below_precision
             .iter()
             .map(|(k, b)| {
                 (
-                    *k,
+                    k.as_str(),
                     json!({"raw_seconds": super::secs(b.raw_nanos), "why": b.why}),
                 )
             })
             .collect(),
-        excluded: &p.excluded,
+        excluded: by_name(&p.excluded),
     }
 }
 

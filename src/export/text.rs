@@ -7,7 +7,7 @@ use podtrace_parsers::time::format_rfc3339_nanos;
 
 use crate::Analysis;
 use crate::timeline::clock::format_offset;
-use crate::timeline::{MILESTONES, PHASES, PodTimeline};
+use crate::timeline::{MILESTONES, Ms, PHASES, Phase, PodTimeline};
 
 fn ms(ns: i64) -> String {
     format!("{:.3}", ns as f64 / 1e6)
@@ -42,7 +42,7 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         "milestone", "time (UTC)", "+ms", "source", "prec"
     )?;
     for name in MILESTONES {
-        match p.milestones.get(name) {
+        match p.milestones.get(&name) {
             Some(m) => {
                 let derived = m
                     .derived
@@ -67,13 +67,13 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
     for name in PHASES
         .iter()
         .map(|(n, _, _)| *n)
-        .chain(std::iter::once("startup_sli"))
+        .chain(std::iter::once(Phase::StartupSli))
     {
         // What the number is worth: below its precision, left out of statistics, not applicable.
         let note = match (
-            p.below_precision.get(name),
-            p.excluded.get(name),
-            p.not_applicable.get(name),
+            p.below_precision.get(&name),
+            p.excluded.get(&name),
+            p.not_applicable.get(&name),
         ) {
             (Some(b), _, _) => format!(
                 "  (0 within precision, computed {} ms: {})",
@@ -84,11 +84,11 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             (_, _, Some(why)) => format!("  ({why})"),
             _ => String::new(),
         };
-        match (p.phases.get(name), p.not_applicable.contains_key(name)) {
+        match (p.phases.get(&name), p.not_applicable.contains_key(&name)) {
             (Some(d), _) => writeln!(w, "  {name:<20} {:>12}{note}", ms(*d))?,
             (None, true) => writeln!(w, "  {name:<20} {:>12}{note}", "n/a")?,
             // startup_sli is listed only where there is one (as before).
-            (None, false) if name == "startup_sli" => {}
+            (None, false) if name == Phase::StartupSli => {}
             (None, false) => writeln!(w, "  {name:<20} {:>12}", "missing")?,
         }
     }
@@ -108,13 +108,15 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "  {:<20} {:>12}{diff}  {}",
-            "kubelet_e2e", e2e, k.evidence
+            Phase::KubeletE2e,
+            e2e,
+            k.evidence
         )?;
     }
     if !p.services.is_empty() {
         writeln!(w, "  services: {}", p.services.join(", "))?;
     }
-    if let Some(e) = p.milestones.get("endpoints_updated") {
+    if let Some(e) = p.milestones.get(&Ms::EndpointsUpdated) {
         for (node, m) in &p.programmed {
             writeln!(
                 w,
@@ -139,18 +141,18 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     for c in &p.containers {
-        let phase = |n: &str| {
+        let phase = |n: Phase| {
             c.phases
-                .get(n)
+                .get(&n)
                 .map_or("missing".to_owned(), |d| format!("{} ms", ms(*d)))
         };
         writeln!(
             w,
             "  container {}: image_pull {}, create {}, start {}{}",
             c.name,
-            phase("image_pull"),
-            phase("create"),
-            phase("start"),
+            phase(Phase::ImagePull),
+            phase(Phase::Create),
+            phase(Phase::Start),
             if c.restarts > 0 {
                 format!(", {} restart(s)", c.restarts)
             } else {

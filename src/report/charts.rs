@@ -15,6 +15,7 @@ use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
 use plotters::prelude::*;
 
 use super::{PodRow, Report};
+use crate::timeline::{Ms, Phase};
 
 /// Main-path phases in order (consecutive intervals from `requested`), charted in these colours.
 pub use crate::timeline::diagnose::MAIN_PATH;
@@ -33,7 +34,7 @@ pub const COLORS: [RGBColor; 10] = [
     RGBColor(186, 176, 172),
 ];
 
-pub fn color(phase: &str) -> RGBColor {
+pub fn color(phase: Phase) -> RGBColor {
     COLORS[MAIN_PATH.iter().position(|p| *p == phase).unwrap_or(9)]
 }
 
@@ -66,8 +67,8 @@ fn ms(ns: i64) -> f64 {
 /// The origin of a pod's waterfall: `requested`, else `created`, else its first milestone.
 fn origin(r: &PodRow) -> Option<i64> {
     r.milestones
-        .get("requested")
-        .or_else(|| r.milestones.get("created"))
+        .get(&Ms::Requested)
+        .or_else(|| r.milestones.get(&Ms::Created))
         .copied()
         .or_else(|| r.milestones.values().min().copied())
 }
@@ -140,14 +141,14 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
             .iter()
             .find(|(n, _, _)| n == phase)
             .map(|(_, f, t)| (*f, *t))
-            .unwrap_or(("", ""));
-        let c = color(phase);
+            .expect("main-path phases are phases");
+        let c = color(*phase);
         let bars: Vec<Rectangle<(f64, SegmentValue<u32>)>> = rows
             .iter()
             .enumerate()
             .filter_map(|(y, p)| {
                 let o = origin(p)?;
-                let (a, b) = (p.milestones.get(from)?, p.milestones.get(to)?);
+                let (a, b) = (p.milestones.get(&from)?, p.milestones.get(&to)?);
                 let y = row(y, n);
                 Some(Rectangle::new(
                     [
@@ -166,7 +167,11 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
         .enumerate()
         .flat_map(|(y, p)| {
             let o = origin(p).unwrap_or(0);
-            p.milestones.values().map(move |t| {
+            // Drawn in name order, as they always were: the SVG stays the same bytes.
+            let mut ts: Vec<(&str, i64)> =
+                p.milestones.iter().map(|(k, t)| (k.as_str(), *t)).collect();
+            ts.sort_unstable();
+            ts.into_iter().map(move |(_, t)| {
                 let x = ms(t - o);
                 let y = row(y, n);
                 PathElement::new(
@@ -200,7 +205,7 @@ fn legend<DB: DrawingBackend>(area: &Area<DB>, items: &[(&str, RGBColor)]) -> an
 }
 
 fn phase_legend() -> Vec<(&'static str, RGBColor)> {
-    MAIN_PATH.iter().copied().zip(COLORS).collect()
+    MAIN_PATH.iter().map(|p| p.as_str()).zip(COLORS).collect()
 }
 
 /// Row coordinate for item `k` of `n`, first item at the top.
@@ -344,9 +349,9 @@ fn cdf_chart<'a, DB: DrawingBackend>(
 }
 
 /// Empirical CDF of each aggregate and main-path phase, log x.
-fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> anyhow::Result<()> {
+fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[Phase]) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
-    let series: Vec<(&str, Vec<f64>)> = metrics
+    let series: Vec<(Phase, Vec<f64>)> = metrics
         .iter()
         .map(|m| {
             let mut v: Vec<f64> = r
@@ -385,7 +390,7 @@ fn cdf<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metrics: &[&str]) -> any
         chart
             .draw_series(LineSeries::new(pts, style))
             .map_err(err)?
-            .label(*m)
+            .label(m.as_str())
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], style));
     }
     chart
@@ -415,12 +420,12 @@ fn log_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
 }
 
 /// Histogram of one metric (40 bins).
-fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: &str) -> anyhow::Result<()> {
+fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: Phase) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let v: Vec<f64> = r
         .rows
         .iter()
-        .filter_map(|p| p.values.get(metric).map(|x| ms(*x)))
+        .filter_map(|p| p.values.get(&metric).map(|x| ms(*x)))
         .collect();
     let (lo, hi) = v
         .iter()
@@ -470,27 +475,27 @@ fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: &str) -> a
 fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let gs = groups(&r.rows, |p| p.node.as_str(), max_groups);
-    let per_node = |rs: &[&PodRow], ph: &str| -> Vec<f64> {
+    let per_node = |rs: &[&PodRow], ph: Phase| -> Vec<f64> {
         rs.iter()
-            .filter_map(|p| p.values.get(ph).map(|x| ms(*x)))
+            .filter_map(|p| p.values.get(&ph).map(|x| ms(*x)))
             .collect()
     };
     // Node-side phases, ranked by the spread of their per-node medians.
-    let mut candidates: Vec<(&str, f64)> = [
-        "kubelet_watch",
-        "kubelet_prep",
-        "volumes",
-        "sandbox",
-        "network",
-        "containers",
-        "readiness",
-        "running_watch",
+    let mut candidates: Vec<(Phase, f64)> = [
+        Phase::KubeletWatch,
+        Phase::KubeletPrep,
+        Phase::Volumes,
+        Phase::Sandbox,
+        Phase::Network,
+        Phase::Containers,
+        Phase::Readiness,
+        Phase::RunningWatch,
     ]
     .iter()
     .map(|ph| {
         let meds: Vec<f64> = gs
             .iter()
-            .filter_map(|(_, rs)| median(&mut per_node(rs, ph)))
+            .filter_map(|(_, rs)| median(&mut per_node(rs, *ph)))
             .collect();
         let hi = meds.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
         let lo = meds.iter().cloned().fold(f64::INFINITY, f64::min);
@@ -515,7 +520,7 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
     // Two segments per node, the box in the first and a gap in the second, so that boxes of
     // neighbouring nodes never touch.
     let slot = |k: usize| 2 * (n - 1 - k as u32) + 1;
-    for ((phase, _), panel) in candidates.iter().zip(panels.iter()) {
+    for (&(phase, _), panel) in candidates.iter().zip(panels.iter()) {
         let stats: Vec<Option<[f64; 5]>> = gs
             .iter()
             .map(|(_, rs)| tukey(&mut per_node(rs, phase)))
@@ -523,7 +528,7 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
         let xmax = stats.iter().flatten().map(|s| s[4]).fold(1e-3, f64::max) * 1.1;
         let names: Vec<String> = gs.iter().map(|(g, _)| short(g, 18)).collect();
         let mut chart = ChartBuilder::on(panel)
-            .caption(*phase, ("sans-serif", 16))
+            .caption(phase.as_str(), ("sans-serif", 16))
             .margin(8)
             .x_label_area_size(36)
             .y_label_area_size(130)
@@ -605,7 +610,7 @@ fn starts<DB: DrawingBackend>(root: &Area<DB>, r: &Report) -> anyhow::Result<()>
     let pts: Vec<(f64, f64)> = r
         .rows
         .iter()
-        .filter_map(|p| Some((p.start?, ms(*p.values.get(by)?))))
+        .filter_map(|p| Some((p.start?, ms(*p.values.get(&by)?))))
         .map(|(t, v)| (t as f64, v))
         .collect();
     let t0 = pts.iter().map(|p| p.0).fold(f64::INFINITY, f64::min);
@@ -652,7 +657,7 @@ fn fanout<DB: DrawingBackend>(
     root.fill(&WHITE).map_err(err)?;
     let ep = pod
         .milestones
-        .get("endpoints_updated")
+        .get(&Ms::EndpointsUpdated)
         .map(|m| m.t)
         .unwrap_or(0);
     let mut nodes: Vec<(&String, f64)> = pod
@@ -683,7 +688,7 @@ fn fanout<DB: DrawingBackend>(
                     (0.0, SegmentValue::Exact(y)),
                     (*x, SegmentValue::Exact(y + 1)),
                 ],
-                color("programming").mix(0.8).filled(),
+                color(Phase::Programming).mix(0.8).filled(),
             )
         }))
         .map_err(err)?;
@@ -699,11 +704,11 @@ fn fanout<DB: DrawingBackend>(
 pub fn fanout_pod(a: &crate::Analysis) -> Option<&crate::timeline::PodTimeline> {
     a.pods
         .iter()
-        .filter(|p| !p.programmed.is_empty() && p.milestones.contains_key("endpoints_updated"))
+        .filter(|p| !p.programmed.is_empty() && p.milestones.contains_key(&Ms::EndpointsUpdated))
         .max_by_key(|p| {
             (
                 p.programmed.len(),
-                p.phases.get("programming").copied().unwrap_or(0),
+                p.phases.get(&Phase::Programming).copied().unwrap_or(0),
             )
         })
 }
@@ -832,10 +837,10 @@ fn draw<DB: DrawingBackend>(
         Chart::PhasesByNode => stacked(root, r, Grouping::Node, MAX_NODES_STACKED),
         Chart::PhasesByOwner => stacked(root, r, Grouping::Owner, MAX_NODES_STACKED),
         Chart::Cdf => {
-            let m: Vec<&str> = MAIN_PATH.iter().copied().chain(super::AGGREGATES).collect();
+            let m: Vec<Phase> = MAIN_PATH.iter().copied().chain(super::AGGREGATES).collect();
             cdf(root, r, &m)
         }
-        Chart::Histogram => histogram(root, r, "startup_e2e"),
+        Chart::Histogram => histogram(root, r, Phase::StartupE2e),
         Chart::BoxesByNode => boxes(root, r, MAX_NODES_BOXES),
         Chart::StartsOverTime => starts(root, r),
         Chart::EndpointFanout => match fanout_pod(a) {
@@ -892,10 +897,10 @@ fn diff_cdf<DB: DrawingBackend>(
     after: &[PodRow],
 ) -> anyhow::Result<()> {
     root.fill(&WHITE).map_err(err)?;
-    let series = |rows: &[PodRow], m: &str| -> Vec<f64> {
+    let series = |rows: &[PodRow], m: Phase| -> Vec<f64> {
         let mut v: Vec<f64> = rows
             .iter()
-            .filter_map(|p| p.values.get(m).map(|x| ms(*x)))
+            .filter_map(|p| p.values.get(&m).map(|x| ms(*x)))
             .filter(|x| *x > 0.0)
             .collect();
         v.sort_by(f64::total_cmp);
@@ -903,7 +908,7 @@ fn diff_cdf<DB: DrawingBackend>(
     };
     let all: Vec<f64> = super::AGGREGATES
         .iter()
-        .flat_map(|m| series(before, m).into_iter().chain(series(after, m)))
+        .flat_map(|&m| series(before, m).into_iter().chain(series(after, m)))
         .collect();
     let title = "Before (thin, light) and after (thick): CDF of each aggregate";
     let mut chart = cdf_chart(root, title, all.iter().copied())?;
@@ -913,7 +918,7 @@ fn diff_cdf<DB: DrawingBackend>(
             (before, c.mix(0.45).stroke_width(2), "before"),
             (after, c.stroke_width(4), "after"),
         ] {
-            let v = series(rows, m);
+            let v = series(rows, *m);
             let n = v.len() as f64;
             let pts: Vec<(f64, f64)> = v
                 .iter()

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use super::{DIMENSIONS, PodRow, metrics};
 use crate::simulate::Rng;
+use crate::timeline::Phase;
 
 pub const RESAMPLES: usize = 1000;
 
@@ -139,7 +140,7 @@ pub struct Delta {
 pub struct Comparison {
     pub dimension: &'static str,
     pub group: String,
-    pub metric: &'static str,
+    pub metric: Phase,
     pub n_before: usize,
     pub n_after: usize,
     pub deltas: Vec<Delta>,
@@ -154,11 +155,11 @@ fn key(r: &PodRow, dim: &str) -> String {
 }
 
 /// Sorted values of a metric in one group.
-fn values(rows: &[PodRow], dim: &str, group: &str, metric: &str) -> Vec<f64> {
+fn values(rows: &[PodRow], dim: &str, group: &str, metric: Phase) -> Vec<f64> {
     let mut v: Vec<f64> = rows
         .iter()
         .filter(|r| key(r, dim) == group)
-        .filter_map(|r| r.values.get(metric).map(|x| *x as f64))
+        .filter_map(|r| r.values.get(&metric).map(|x| *x as f64))
         .collect();
     v.sort_by(f64::total_cmp);
     v

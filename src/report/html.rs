@@ -15,6 +15,7 @@ use super::charts::{self, Chart, MAIN_PATH};
 use super::render::dur;
 use super::slo::Verdict;
 use super::{AGGREGATES, Report, metrics};
+use crate::timeline::{Ms, Phase};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -36,18 +37,24 @@ fn pod_data(r: &Report) -> Value {
         .map(|p| {
             let origin = p
                 .milestones
-                .get("requested")
-                .or_else(|| p.milestones.get("created"))
+                .get(&Ms::Requested)
+                .or_else(|| p.milestones.get(&Ms::Created))
                 .copied()
                 .or_else(|| p.milestones.values().min().copied());
-            let mut values = Map::new();
-            for (k, v) in &p.values {
-                values.insert((*k).into(), ms3(*v as f64));
-            }
+            // Keys in name order, as the page's data always listed them.
+            let values: std::collections::BTreeMap<&str, Value> = p
+                .values
+                .iter()
+                .map(|(k, v)| (k.as_str(), ms3(*v as f64)))
+                .collect();
+            let values: Map<String, Value> =
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
             let mut ms = Map::new();
             if let Some(o) = origin {
-                for (k, t) in &p.milestones {
-                    ms.insert((*k).into(), ms3((t - o) as f64));
+                let by_name: std::collections::BTreeMap<&str, &i64> =
+                    p.milestones.iter().map(|(k, t)| (k.as_str(), t)).collect();
+                for (k, t) in by_name {
+                    ms.insert(k.into(), ms3((t - o) as f64));
                 }
             }
             json!({
@@ -216,13 +223,13 @@ pub fn write(
         h.push_str("</table>");
     }
     h.push_str("<h2>All pods</h2><table><tr><th class=\"l\">metric</th><th>count</th><th>coverage</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>mean</th></tr>");
-    let order: Vec<&str> = AGGREGATES
+    let order: Vec<Phase> = AGGREGATES
         .iter()
         .copied()
         .chain(metrics().into_iter().filter(|m| !AGGREGATES.contains(m)))
         .collect();
     for m in order {
-        if let Some(s) = r.stat("all", "all", m) {
+        if let Some(s) = r.stat("all", "all", m.as_str()) {
             let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), dur);
             let _ = write!(
                 h,

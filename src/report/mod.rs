@@ -17,21 +17,21 @@ use std::collections::BTreeMap;
 use polars::prelude::*;
 use serde::Serialize;
 
-use crate::timeline::{PHASES, PodTimeline};
+use crate::timeline::{Ms, PHASES, Phase, PodTimeline, by_name};
 
 /// Metrics reported: every phase of docs/phases.md, then `startup_sli`.
-pub fn metrics() -> Vec<&'static str> {
-    let mut m: Vec<&'static str> = PHASES.iter().map(|(n, _, _)| *n).collect();
-    m.push("startup_sli");
+pub fn metrics() -> Vec<Phase> {
+    let mut m: Vec<Phase> = PHASES.iter().map(|(n, _, _)| *n).collect();
+    m.push(Phase::StartupSli);
     m
 }
 
 /// The aggregates shown first and charted.
-pub const AGGREGATES: [&str; 4] = [
-    "startup_e2e",
-    "startup_sli",
-    "time_to_ready",
-    "time_to_serving",
+pub const AGGREGATES: [Phase; 4] = [
+    Phase::StartupE2e,
+    Phase::StartupSli,
+    Phase::TimeToReady,
+    Phase::TimeToServing,
 ];
 
 /// Group dimensions, in report order (`all` is the whole run). `kind` puts static pods (started
@@ -73,13 +73,16 @@ pub struct PodRow {
     pub kind: &'static str,
     /// First milestone (UTC ns): `created`, else the earliest one.
     pub start: Option<i64>,
-    pub dominant: Option<&'static str>,
+    pub dominant: Option<Phase>,
     /// Metric → nanoseconds: only values statistics may use.
-    pub values: BTreeMap<&'static str, i64>,
+    #[serde(serialize_with = "by_name")]
+    pub values: BTreeMap<Phase, i64>,
     /// Metric → (its value as computed, why statistics leave it out).
-    pub excluded: BTreeMap<&'static str, (i64, String)>,
+    #[serde(serialize_with = "by_name")]
+    pub excluded: BTreeMap<Phase, (i64, String)>,
     /// Milestone → UTC nanoseconds.
-    pub milestones: BTreeMap<&'static str, i64>,
+    #[serde(serialize_with = "by_name")]
+    pub milestones: BTreeMap<Ms, i64>,
 }
 
 /// Volume plugins that keep a pod "stateless" in the upstream startup SLI's sense.
@@ -136,17 +139,18 @@ pub fn row(p: &PodTimeline) -> PodRow {
         .containers
         .iter()
         .filter(|c| {
-            c.milestones.contains_key("pull_finished") || c.milestones.contains_key("pull_started")
+            c.milestones.contains_key(&Ms::PullFinished)
+                || c.milestones.contains_key(&Ms::PullStarted)
         })
         .count();
     let cached = p
         .containers
         .iter()
         .filter(|c| {
-            c.milestones.contains_key("image_cached")
-                || (c.milestones.contains_key("create_started")
-                    && !c.milestones.contains_key("pull_finished")
-                    && !c.milestones.contains_key("pull_started"))
+            c.milestones.contains_key(&Ms::ImageCached)
+                || (c.milestones.contains_key(&Ms::CreateStarted)
+                    && !c.milestones.contains_key(&Ms::PullFinished)
+                    && !c.milestones.contains_key(&Ms::PullStarted))
         })
         .count();
     let image = match (cached, pulled) {
@@ -182,7 +186,7 @@ pub fn row(p: &PodTimeline) -> PodRow {
         },
         start: p
             .milestones
-            .get("created")
+            .get(&Ms::Created)
             .map(|m| m.t)
             .or_else(|| p.first_time()),
         kind: if p.static_pod.is_some() {
@@ -233,15 +237,15 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
         Column::new(
             "dominant".into(),
             rows.iter()
-                .map(|r| r.dominant)
+                .map(|r| r.dominant.map(Phase::as_str))
                 .collect::<Vec<Option<&str>>>(),
         ),
     ];
     for m in metrics() {
         cols.push(Column::new(
-            m.into(),
+            m.as_str().into(),
             rows.iter()
-                .map(|r| r.values.get(m).copied())
+                .map(|r| r.values.get(&m).copied())
                 .collect::<Vec<Option<i64>>>(),
         ));
     }
@@ -249,7 +253,7 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
         cols.push(Column::new(
             format!("at_{m}").into(),
             rows.iter()
-                .map(|r| r.milestones.get(m).copied())
+                .map(|r| r.milestones.get(&m).copied())
                 .collect::<Vec<Option<i64>>>(),
         ));
     }
@@ -261,7 +265,7 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
 pub struct Stat {
     pub dimension: &'static str,
     pub group: String,
-    pub metric: &'static str,
+    pub metric: Phase,
     /// Pods in the group.
     pub pods: u64,
     /// Pods with this metric (values statistics may use).
@@ -317,7 +321,7 @@ pub fn group_of(r: &PodRow, dim: &str) -> String {
 /// Excluded values per (dimension, group, metric): one pass over the rows that have any.
 fn excluded_counts(
     rows: &[PodRow],
-) -> std::collections::HashMap<(&'static str, String, &'static str), u64> {
+) -> std::collections::HashMap<(&'static str, String, Phase), u64> {
     let mut m = std::collections::HashMap::new();
     for r in rows.iter().filter(|r| !r.excluded.is_empty()) {
         for dim in DIMENSIONS {
@@ -357,28 +361,29 @@ pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
         }
         let mut aggs = vec![len().alias("__pods")];
         for m in &ms {
-            aggs.push(col(*m).count().alias(format!("{m}__count")));
+            let m = m.as_str();
+            aggs.push(col(m).count().alias(format!("{m}__count")));
             aggs.push(
-                col(*m)
+                col(m)
                     .min()
                     .cast(DataType::Float64)
                     .alias(format!("{m}__min")),
             );
             aggs.push(
-                col(*m)
+                col(m)
                     .max()
                     .cast(DataType::Float64)
                     .alias(format!("{m}__max")),
             );
             aggs.push(
-                col(*m)
+                col(m)
                     .cast(DataType::Float64)
                     .mean()
                     .alias(format!("{m}__mean")),
             );
             for (name, q) in QUANTILES {
                 aggs.push(
-                    col(*m)
+                    col(m)
                         .cast(DataType::Float64)
                         .quantile(lit(q), QuantileMethod::Linear)
                         .alias(format!("{m}__{name}")),
@@ -405,7 +410,7 @@ pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
                 out.push(Stat {
                     dimension: dim,
                     group: group.clone(),
-                    metric: m,
+                    metric: *m,
                     pods: n,
                     count,
                     excluded: 0,
@@ -432,7 +437,7 @@ pub struct Report {
     /// The slowest pods by `startup_e2e` (else `time_to_ready`), slowest first: indices in `rows`.
     pub slowest: Vec<usize>,
     /// For each of `slowest`: the longest phase within the ranking metric (never longer than it).
-    pub slowest_dominant: Vec<Option<(&'static str, i64)>>,
+    pub slowest_dominant: Vec<Option<(Phase, i64)>>,
     /// Every value left out of the statistics, with its pod and reason, in pod order.
     pub excluded: Vec<ExcludedValue>,
     /// Sources the run had no line of, and what that costs (set by the caller that has the run).
@@ -444,7 +449,7 @@ pub struct Report {
 pub struct ExcludedValue {
     /// `namespace/name`.
     pub pod: String,
-    pub metric: &'static str,
+    pub metric: Phase,
     pub nanos: i64,
     pub reason: String,
 }
@@ -453,21 +458,21 @@ impl Report {
     pub fn stat(&self, dimension: &str, group: &str, metric: &str) -> Option<&Stat> {
         self.stats
             .iter()
-            .find(|s| s.dimension == dimension && s.group == group && s.metric == metric)
+            .find(|s| s.dimension == dimension && s.group == group && s.metric.as_str() == metric)
     }
 }
 
 /// The metric pods are ranked by for "slowest": the first aggregate most pods have.
-pub fn ranking_metric(rows: &[PodRow]) -> &'static str {
+pub fn ranking_metric(rows: &[PodRow]) -> Phase {
     [
-        "startup_e2e",
-        "time_to_ready",
-        "startup_sli",
-        "time_to_serving",
+        Phase::StartupE2e,
+        Phase::TimeToReady,
+        Phase::StartupSli,
+        Phase::TimeToServing,
     ]
     .into_iter()
     .max_by_key(|m| rows.iter().filter(|r| r.values.contains_key(m)).count())
-    .unwrap_or("startup_e2e")
+    .unwrap_or(Phase::StartupE2e)
 }
 
 pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
@@ -476,9 +481,9 @@ pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
     let stats = stats_with_excluded(&df, &rows)?;
     let by = ranking_metric(&rows);
     let mut idx: Vec<usize> = (0..rows.len())
-        .filter(|&i| rows[i].values.contains_key(by))
+        .filter(|&i| rows[i].values.contains_key(&by))
         .collect();
-    idx.sort_by_key(|&i| (std::cmp::Reverse(rows[i].values[by]), rows[i].name.clone()));
+    idx.sort_by_key(|&i| (std::cmp::Reverse(rows[i].values[&by]), rows[i].name.clone()));
     idx.truncate(top);
     let slowest_dominant = idx
         .iter()
@@ -487,9 +492,12 @@ pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
     let excluded = rows
         .iter()
         .flat_map(|r| {
-            r.excluded.iter().map(|(m, (v, why))| ExcludedValue {
+            // A pod's values in name order, as this list always had them.
+            let mut ex: Vec<_> = r.excluded.iter().collect();
+            ex.sort_by_key(|(m, _)| m.as_str());
+            ex.into_iter().map(|(m, (v, why))| ExcludedValue {
                 pod: format!("{}/{}", r.namespace, r.name),
-                metric: m,
+                metric: *m,
                 nanos: *v,
                 reason: why.clone(),
             })

@@ -172,8 +172,8 @@ fn write_tables(
         .copied()
         .chain(metrics().into_iter().filter(|m| !AGGREGATES.contains(m)))
     {
-        if let Some(s) = r.stat("all", "all", m) {
-            let mut row = vec![m.to_owned()];
+        if let Some(s) = r.stat("all", "all", m.as_str()) {
+            let mut row = vec![m.to_string()];
             row.extend(stat_cells(s));
             rows.push(row);
         }
@@ -192,7 +192,7 @@ fn write_tables(
                     && (s.count > 0 || s.excluded > 0)
             })
             .map(|s| {
-                let mut row = vec![s.group.clone(), s.metric.to_owned()];
+                let mut row = vec![s.group.clone(), s.metric.to_string()];
                 row.extend(stat_cells(s));
                 row
             })
@@ -211,12 +211,12 @@ fn write_tables(
                 // The longest phase inside `by` (the main path's dominant phase can lie outside
                 // it, e.g. programming beside startup_e2e, and looked longer than the total).
                 let dom = r.slowest_dominant.get(k).copied().flatten();
-                let d = dom.map_or("-", |(n, _)| n);
+                let d = dom.map_or("-", |(n, _)| n.as_str());
                 let dv = dom.map(|(_, v)| v as f64);
                 vec![
                     format!("{}/{}", p.namespace, p.name),
                     p.node.clone(),
-                    ms(p.values.get(by).map(|v| *v as f64)),
+                    ms(p.values.get(&by).map(|v| *v as f64)),
                     d.to_owned(),
                     ms(dv),
                 ]
@@ -225,7 +225,7 @@ fn write_tables(
         table(
             out,
             style,
-            &["pod", "node", by, "dominant phase", "its ms"],
+            &["pod", "node", by.as_str(), "dominant phase", "its ms"],
             &rows,
             2,
         )?;
@@ -246,7 +246,7 @@ fn write_tables(
             .map(|e| {
                 vec![
                     e.pod.clone(),
-                    e.metric.to_owned(),
+                    e.metric.to_string(),
                     ms(Some(e.nanos as f64)),
                     e.reason.clone(),
                 ]
@@ -310,7 +310,7 @@ pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
         ),
         Column::new(
             "metric".into(),
-            s.iter().map(|x| x.metric).collect::<Vec<&str>>(),
+            s.iter().map(|x| x.metric.as_str()).collect::<Vec<&str>>(),
         ),
         Column::new(
             "pods".into(),

@@ -4,10 +4,11 @@
 use serde::Serialize;
 
 use super::{Report, metrics};
+use crate::timeline::Phase;
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Gate {
-    pub metric: String,
+    pub metric: Phase,
     pub stat: String,
     /// `<=` or `<`.
     pub op: &'static str,
@@ -30,6 +31,12 @@ pub struct Verdict {
 
 const REPORT_STATS: [&str; 7] = ["min", "p50", "p90", "p95", "p99", "max", "mean"];
 
+/// A report metric by its name: a phase that reports compute statistics for (not, say, a
+/// container's `image_pull`).
+fn parse_metric(name: &str) -> Option<Phase> {
+    name.parse::<Phase>().ok().filter(|m| metrics().contains(m))
+}
+
 /// `250ms`, `5s`, `2m`, `1h`, `1.5s`, `100us`, `10ns` → nanoseconds.
 pub fn parse_duration_ns(s: &str) -> Result<f64, String> {
     crate::units::parse_duration(s).map(|d| d.as_nanos() as f64)
@@ -41,7 +48,7 @@ pub fn parse_gate(s: &str) -> Result<Gate, String> {
     let t = s.trim();
     if t == "upstream" || t == "default" {
         return Ok(Gate {
-            metric: "startup_sli".into(),
+            metric: Phase::StartupSli,
             stat: "p99".into(),
             op: "<=",
             threshold: 5e9,
@@ -60,12 +67,13 @@ pub fn parse_gate(s: &str) -> Result<Gate, String> {
     };
     let metric = metric.trim();
     let stat = stat.trim().to_ascii_lowercase();
-    if !metrics().contains(&metric) {
+    let Some(metric) = parse_metric(metric) else {
+        let names: Vec<&str> = metrics().into_iter().map(Phase::as_str).collect();
         return Err(format!(
             "{s:?}: unknown metric {metric:?} (one of: {})",
-            metrics().join(", ")
+            names.join(", ")
         ));
-    }
+    };
     let threshold = match stat.as_str() {
         "count" | "coverage" => value
             .trim()
@@ -79,7 +87,7 @@ pub fn parse_gate(s: &str) -> Result<Gate, String> {
         }
     };
     Ok(Gate {
-        metric: metric.into(),
+        metric,
         stat,
         op,
         threshold,
@@ -89,10 +97,10 @@ pub fn parse_gate(s: &str) -> Result<Gate, String> {
 
 /// A kube-burner condition type → the metric (docs/phases.md) measuring the same interval (kube-burner
 /// measures each condition from the pod's creation).
-fn kube_burner_metric(condition: &str) -> Result<&'static str, String> {
+fn kube_burner_metric(condition: &str) -> Result<Phase, String> {
     Ok(match condition {
-        "PodScheduled" => "scheduling",
-        "ContainersReady" | "Ready" => "time_to_ready",
+        "PodScheduled" => Phase::Scheduling,
+        "ContainersReady" | "Ready" => Phase::TimeToReady,
         "PodReadyToStartContainers" | "Initialized" => {
             return Err(format!(
                 "conditionType {condition}: no podtrace phase measures it; use scheduling, startup_e2e or time_to_ready"
@@ -180,7 +188,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Gate>, String> {
                 &where_,
             )?;
             gates.push(Gate {
-                metric: metric.into(),
+                metric,
                 stat: stat.into(),
                 op: "<=",
                 threshold,
@@ -195,9 +203,8 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Gate>, String> {
         .collect();
     for scope in scopes {
         let metric = match scope.get("metric").and_then(yaml_str) {
-            Some(m) if metrics().contains(&m.as_str()) => m,
-            Some(m) => return Err(format!("{origin}: unknown metric {m:?}")),
-            None => "startup_sli".to_owned(),
+            Some(m) => parse_metric(&m).ok_or_else(|| format!("{origin}: unknown metric {m:?}"))?,
+            None => Phase::StartupSli,
         };
         for (key, stat) in [
             ("threshold", "p99"),
@@ -211,7 +218,7 @@ pub fn parse_file(text: &str, origin: &str) -> Result<Vec<Gate>, String> {
             {
                 let threshold = file_duration(v, &format!("{origin}: {key}"))?;
                 gates.push(Gate {
-                    metric: metric.clone(),
+                    metric,
                     stat: stat.into(),
                     op: "<=",
                     threshold,
@@ -242,7 +249,7 @@ pub fn check(report: &Report, gates: &[Gate], min_coverage: f64) -> Vec<Verdict>
     gates
         .iter()
         .map(|g| {
-            let st = report.stat("all", "all", &g.metric);
+            let st = report.stat("all", "all", g.metric.as_str());
             let coverage = st.map_or(0.0, |s| s.coverage);
             let value = st.and_then(|s| s.get(&g.stat));
             let (pass, message) = match value {

@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::Place;
 use super::join::{Joined, PodGroup};
 use super::{
-    ContainerTimeline, Failure, KubeletFigures, Milestone, PHASES, PodTimeline, StaticPod,
-    resolution,
+    CONTAINER_PHASES, ContainerTimeline, Failure, KubeletFigures, Milestone, Ms, PHASES, Phase,
+    PodTimeline, StaticPod, resolution,
 };
 use crate::event::{CniStep, Component, Event, EventKind, SyncOp};
 
@@ -350,7 +350,7 @@ fn build(
     used_pulls: &mut HashSet<usize>,
 ) -> PodTimeline {
     let ev = cx.events;
-    let mut m: BTreeMap<&'static str, Milestone> = BTreeMap::new();
+    let mut m: BTreeMap<Ms, Milestone> = BTreeMap::new();
     let mut tl = PodTimeline {
         namespace: g.namespace.clone(),
         name: g.name.clone(),
@@ -366,46 +366,41 @@ fn build(
     }) {
         if let EventKind::AuditPodCreate { requested, .. } = &ev[i].kind {
             m.insert(
-                "requested",
+                Ms::Requested,
                 cx.milestone_at(i, requested.unix_nanos, "us", None),
             );
         }
-        m.insert("created", cx.milestone(i, None));
+        m.insert(Ms::Created, cx.milestone(i, None));
     }
     let startup = first(g, ev, |e| matches!(e.kind, EventKind::Startup { .. }));
-    if !m.contains_key("created") {
-        if let Some(i) = startup {
-            if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
-                if let Some(c) = s.creation {
-                    m.insert(
-                        "created",
-                        cx.milestone_at(
-                            i,
-                            c.unix_nanos,
-                            c.precision.as_str(),
-                            Some("kubelet podCreationTimestamp"),
-                        ),
-                    );
-                }
-            }
-        }
+    let kubelet_created = startup.and_then(|i| match &ev[i].kind {
+        EventKind::Startup { startup: s, .. } => s.creation.map(|c| (i, c)),
+        _ => None,
+    });
+    if let (false, Some((i, c))) = (m.contains_key(&Ms::Created), kubelet_created) {
+        m.insert(
+            Ms::Created,
+            cx.milestone_at(
+                i,
+                c.unix_nanos,
+                c.precision.as_str(),
+                Some("kubelet podCreationTimestamp"),
+            ),
+        );
     }
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SchedAttempt { .. })) {
-        m.insert("schedule_attempted", cx.milestone(i, None));
+        m.insert(Ms::ScheduleAttempted, cx.milestone(i, None));
     }
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::AuditBinding { .. })) {
-        m.insert("scheduled", cx.milestone(i, None));
+        m.insert(Ms::Scheduled, cx.milestone(i, None));
         if let EventKind::AuditBinding { node: Some(n), .. } = &ev[i].kind {
             tl.node = Some(n.clone());
         }
     }
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SchedBound { .. })) {
-        if !m.contains_key("scheduled") {
-            m.insert(
-                "scheduled",
-                cx.milestone(i, Some("scheduler \"Successfully bound pod to node\"")),
-            );
-        }
+        m.entry(Ms::Scheduled).or_insert_with(|| {
+            cx.milestone(i, Some("scheduler \"Successfully bound pod to node\""))
+        });
         if let (None, EventKind::SchedBound { node: Some(n), .. }) = (&tl.node, &ev[i].kind) {
             tl.node = Some(n.clone());
         }
@@ -439,13 +434,13 @@ fn build(
             ),
             heuristic: false,
         });
-        m.insert("kubelet_seen", seen);
+        m.insert(Ms::KubeletSeen, seen);
     } else if let Some(i) = first(
         g,
         ev,
         |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "api"),
     ) {
-        m.insert("kubelet_seen", cx.milestone(i, None));
+        m.insert(Ms::KubeletSeen, cx.milestone(i, None));
     } else if let Some(i) = first(g, ev, |e| {
         matches!(
             &e.kind,
@@ -456,7 +451,7 @@ fn build(
         )
     }) {
         m.insert(
-            "kubelet_seen",
+            Ms::KubeletSeen,
             cx.milestone(i, Some("SyncLoop ADD from a non-API source")),
         );
     } else if let Some(i) = first(g, ev, is_kubelet) {
@@ -466,7 +461,7 @@ fn build(
             first(g, ev, |e| matches!(e.kind, EventKind::SandboxStart { .. })).map(|s| ev[s].t);
         if sandbox_start.is_none_or(|s| ev[i].t <= s) {
             m.insert(
-                "kubelet_seen",
+                Ms::KubeletSeen,
                 cx.milestone(i, Some("first kubelet line naming the pod")),
             );
         }
@@ -495,43 +490,44 @@ fn build(
         }
     }
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::VolumesReady { .. })) {
-        m.insert("volumes_ready", cx.milestone(i, None));
+        m.insert(Ms::VolumesReady, cx.milestone(i, None));
     } else if let Some(i) = last(g, ev, |e| matches!(e.kind, EventKind::VolumeMounted { .. })) {
         m.insert(
-            "volumes_ready",
+            Ms::VolumesReady,
             cx.milestone(i, Some("last \"MountVolume.SetUp succeeded\" for the pod")),
         );
     }
-    if !m.contains_key("volumes_ready") {
-        if let Some(i) = last(g, ev, |e| matches!(e.kind, EventKind::CsiPublished { .. })) {
-            m.insert(
-                "volumes_ready",
-                cx.milestone(i, Some("CSI node plugin NodePublishVolume completion")),
-            );
-        }
+    if let (false, Some(i)) = (
+        m.contains_key(&Ms::VolumesReady),
+        last(g, ev, |e| matches!(e.kind, EventKind::CsiPublished { .. })),
+    ) {
+        m.insert(
+            Ms::VolumesReady,
+            cx.milestone(i, Some("CSI node plugin NodePublishVolume completion")),
+        );
     }
 
     // --- sandbox and network ---
     if let Some(i) = first(g, ev, |e| matches!(e.kind, EventKind::SandboxStart { .. })) {
-        m.insert("sandbox_started", cx.milestone(i, None));
+        m.insert(Ms::SandboxStarted, cx.milestone(i, None));
     } else if let Some(i) = first(g, ev, |e| {
         matches!(e.kind, EventKind::CreatingSandbox { .. })
     }) {
         m.insert(
-            "sandbox_started",
+            Ms::SandboxStarted,
             cx.milestone(i, Some("kubelet \"Creating PodSandbox for pod\"")),
         );
     }
     let ready_sandbox = first(g, ev, |e| matches!(e.kind, EventKind::SandboxReady { .. }));
     if let Some(i) = ready_sandbox {
-        m.insert("sandbox_ready", cx.milestone(i, None));
+        m.insert(Ms::SandboxReady, cx.milestone(i, None));
     } else if let Some(i) = first(
         g,
         ev,
         |e| matches!(&e.kind, EventKind::Pleg { kind, data, .. } if kind == "ContainerStarted" && (g.sandbox_ids.is_empty() || g.sandbox_ids.contains(data))),
     ) {
         m.insert(
-            "sandbox_ready",
+            Ms::SandboxReady,
             cx.milestone(i, Some("kubelet PLEG ContainerStarted for the sandbox")),
         );
     }
@@ -540,7 +536,7 @@ fn build(
     }) {
         let d = matches!(ev[i].kind, EventKind::CniBegin { .. })
             .then_some("containerd \"begin cni setup\"");
-        m.insert("network_started", cx.milestone(i, d));
+        m.insert(Ms::NetworkStarted, cx.milestone(i, d));
     }
     if let Some(i) = first(g, ev, |e| {
         matches!(
@@ -551,7 +547,7 @@ fn build(
             }
         )
     }) {
-        m.insert("network_ready", cx.milestone(i, None));
+        m.insert(Ms::NetworkReady, cx.milestone(i, None));
     }
     for i in g.events.iter().copied() {
         match &ev[i].kind {
@@ -643,8 +639,8 @@ fn build(
     })
     .and_then(|i| ev[i].host.clone());
     let window_start = m
-        .get("sandbox_started")
-        .or(m.get("kubelet_seen"))
+        .get(&Ms::SandboxStarted)
+        .or(m.get(&Ms::KubeletSeen))
         .map(|x| x.t);
     for (name, attempts) in &conts {
         let mut c = ContainerTimeline {
@@ -655,15 +651,16 @@ fn build(
         let (_, a) = attempts.iter().next().expect("non-empty");
         c.id = a.id.clone();
         if let Some(i) = a.create_start {
-            c.milestones.insert("create_started", cx.milestone(i, None));
+            c.milestones
+                .insert(Ms::CreateStarted, cx.milestone(i, None));
         }
         if let Some(i) = a.create_done {
             c.milestones
-                .insert("container_created", cx.milestone(i, None));
+                .insert(Ms::ContainerCreated, cx.milestone(i, None));
         }
         if let Some(i) = a.start_done {
             c.milestones
-                .insert("container_started", cx.milestone(i, None));
+                .insert(Ms::ContainerStarted, cx.milestone(i, None));
         }
         if let (Some(cs), Some(ws)) = (a.create_start, window_start) {
             let tc = ev[cs].t;
@@ -685,13 +682,13 @@ fn build(
                 c.image = Some(image.clone());
                 const D: &str = "joined by node and time (containerd's PullImage names no pod)";
                 c.milestones
-                    .insert("pull_finished", cx.milestone(pd, Some(D)));
+                    .insert(Ms::PullFinished, cx.milestone(pd, Some(D)));
                 let key = (host.clone(), image.clone());
                 let start = PullIndex::last_before(ev, pulls.starts.get(&key), ev[pd].t);
                 if let Some(ps) = start {
                     used_pulls.insert(ps);
                     c.milestones
-                        .insert("pull_started", cx.milestone(ps, Some(D)));
+                        .insert(Ms::PullStarted, cx.milestone(ps, Some(D)));
                 }
                 let info = PullIndex::last_before(ev, pulls.infos.get(&key), ev[pd].t);
                 if let Some(pi) = info {
@@ -715,12 +712,8 @@ fn build(
         tl.static_pod = mirror_sign(cx, g);
     }
     for c in &mut tl.containers {
-        for (name, a, b) in [
-            ("image_pull", "pull_started", "pull_finished"),
-            ("create", "create_started", "container_created"),
-            ("start", "container_created", "container_started"),
-        ] {
-            if let (Some(x), Some(y)) = (c.milestones.get(a), c.milestones.get(b)) {
+        for (name, a, b) in CONTAINER_PHASES {
+            if let (Some(x), Some(y)) = (c.milestones.get(&a), c.milestones.get(&b)) {
                 c.phases.insert(name, y.t - x.t);
             }
         }
@@ -729,16 +722,16 @@ fn build(
     let regular: Vec<&ContainerTimeline> = tl.containers.iter().filter(|c| !c.init).collect();
     let last_start = regular
         .iter()
-        .map(|c| c.milestones.get("container_started"))
+        .map(|c| c.milestones.get(&Ms::ContainerStarted))
         .collect::<Option<Vec<_>>>()
         .and_then(|v| v.into_iter().max_by_key(|m| m.t).cloned());
     if let (false, Some(r)) = (regular.is_empty(), last_start) {
-        m.insert("running", r);
+        m.insert(Ms::Running, r);
     } else if let Some(i) = startup {
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
             if let Some(o) = s.observed_running {
                 m.insert(
-                    "running",
+                    Ms::Running,
                     cx.milestone_at(
                         i,
                         o.unix_nanos,
@@ -753,7 +746,7 @@ fn build(
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
             if let Some(w) = s.watch_observed_running {
                 m.insert(
-                    "running_observed",
+                    Ms::RunningObserved,
                     cx.milestone_at(i, w.unix_nanos, w.precision.as_str(), None),
                 );
             }
@@ -784,15 +777,15 @@ fn build(
         ev,
         |e| matches!(&e.kind, EventKind::Probe { probe, status, .. } if probe == "readiness" && status == "ready"),
     ) {
-        m.insert("ready", cx.milestone(i, None));
+        m.insert(Ms::Ready, cx.milestone(i, None));
     } else if !g
         .events
         .iter()
         .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if probe == "readiness"))
     {
-        if let (false, Some(r)) = (m.contains_key("ready"), m.get("running").cloned()) {
+        if let (false, Some(r)) = (m.contains_key(&Ms::Ready), m.get(&Ms::Running).cloned()) {
             m.insert(
-                "ready",
+                Ms::Ready,
                 Milestone {
                     derived: Some("no readiness probe logged: ready when running".into()),
                     ..r
@@ -809,7 +802,7 @@ fn build(
             }
         )
     }) {
-        m.insert("ready_reported", cx.milestone(i, None));
+        m.insert(Ms::ReadyReported, cx.milestone(i, None));
     } else if let Some(i) = first(g, ev, |e| {
         matches!(
             e.kind,
@@ -820,7 +813,7 @@ fn build(
         )
     }) {
         m.insert(
-            "ready_reported",
+            Ms::ReadyReported,
             cx.milestone(
                 i,
                 Some("kubelet status manager (the kubelet's time, not the apiserver's)"),
@@ -841,14 +834,14 @@ fn build(
 
     // --- phases ---
     for (name, a, b) in PHASES {
-        if let (Some(x), Some(y)) = (m.get(a), m.get(b)) {
+        if let (Some(x), Some(y)) = (m.get(&a), m.get(&b)) {
             // Negative values are judged (finding, precision, exclusion) by `honest::review`
             // once the endpoint phases are in too.
             tl.phases.insert(name, y.t - x.t);
         }
     }
     // startup_sli = startup_e2e − image pulls − init-container runtime (the upstream SLI).
-    if let (Some(e2e), Some(i)) = (tl.phases.get("startup_e2e").copied(), startup) {
+    if let (Some(e2e), Some(i)) = (tl.phases.get(&Phase::StartupE2e).copied(), startup) {
         if let EventKind::Startup { startup: s, .. } = &ev[i].kind {
             // ≈1.34+ logs the excluded times itself; older kubelets log the pull window and
             // podtrace measures init containers from their start to their exit (PLEG ContainerDied).
@@ -866,7 +859,7 @@ fn build(
                     .iter()
                     .filter(|c| c.init)
                     .map(|c| {
-                        let started = c.milestones.get("container_started")?.t;
+                        let started = c.milestones.get(&Ms::ContainerStarted)?.t;
                         let id = c.id.as_deref()?;
                         let died = g.events.iter().find_map(|&i| match &ev[i].kind {
                             EventKind::Pleg { kind, data, .. }
@@ -882,7 +875,7 @@ fn build(
                 pulls.zip(init).map(|(p, i)| p + i)
             };
             if let Some(x) = excluded {
-                tl.phases.insert("startup_sli", e2e - x);
+                tl.phases.insert(Phase::StartupSli, e2e - x);
             }
         }
     }
@@ -892,12 +885,7 @@ fn build(
 
 /// Kubernetes Events about the pod: fallbacks for milestones the primary sources did not show,
 /// per-container pull/create/start, and the failures they report.
-fn merge_events(
-    cx: &Ctx<'_>,
-    g: &PodGroup,
-    tl: &mut PodTimeline,
-    m: &mut BTreeMap<&'static str, Milestone>,
-) {
+fn merge_events(cx: &Ctx<'_>, g: &PodGroup, tl: &mut PodTimeline, m: &mut BTreeMap<Ms, Milestone>) {
     let ev = cx.events;
     for i in g.events.iter().copied() {
         let EventKind::K8sEvent {
@@ -913,12 +901,12 @@ fn merge_events(
         };
         let why = |what: &str| format!("{what} Event");
         match reason.as_str() {
-            "Scheduled" if !m.contains_key("scheduled") => {
-                m.insert("scheduled", cx.milestone(i, Some(&why("Scheduled"))));
+            "Scheduled" if !m.contains_key(&Ms::Scheduled) => {
+                m.insert(Ms::Scheduled, cx.milestone(i, Some(&why("Scheduled"))));
             }
-            "AddedInterface" if !m.contains_key("network_ready") => {
+            "AddedInterface" if !m.contains_key(&Ms::NetworkReady) => {
                 m.insert(
-                    "network_ready",
+                    Ms::NetworkReady,
                     cx.milestone(i, Some(&why("Multus AddedInterface"))),
                 );
             }
@@ -930,19 +918,19 @@ fn merge_events(
         let Some(name) = container else { continue };
         let c = container_named(tl, name);
         c.init |= *init_container;
-        let mut put = |k: &'static str, what: &str| {
+        let mut put = |k: Ms, what: &str| {
             c.milestones
                 .entry(k)
                 .or_insert_with(|| cx.milestone(i, Some(&why(what))));
         };
         match reason.as_str() {
-            "Pulling" => put("pull_started", "Pulling"),
+            "Pulling" => put(Ms::PullStarted, "Pulling"),
             "Pulled" if message.contains("already present on machine") => {
-                put("image_cached", "Pulled")
+                put(Ms::ImageCached, "Pulled")
             }
-            "Pulled" => put("pull_finished", "Pulled"),
-            "Created" => put("container_created", "Created"),
-            "Started" => put("container_started", "Started"),
+            "Pulled" => put(Ms::PullFinished, "Pulled"),
+            "Created" => put(Ms::ContainerCreated, "Created"),
+            "Started" => put(Ms::ContainerStarted, "Started"),
             _ => {}
         }
         if reason == "Pulled" {
@@ -981,9 +969,9 @@ fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut Pod
     };
     let written = cx.milestone(idx, derived);
     let t0 = written.t;
-    tl.milestones.insert("endpoints_updated", written);
-    if let Some(r) = tl.milestones.get("ready_reported") {
-        tl.phases.insert("endpoints", t0 - r.t);
+    tl.milestones.insert(Ms::EndpointsUpdated, written);
+    if let Some(r) = tl.milestones.get(&Ms::ReadyReported) {
+        tl.phases.insert(Phase::Endpoints, t0 - r.t);
     }
     // Every node whose kube-proxy wrote anything is expected to program the endpoint. The first
     // sync that *started* after the write carries it (one already running read the old state);
@@ -1002,13 +990,13 @@ fn propagate(cx: &Ctx<'_>, eps: &EndpointIndex, proxy: &ProxyIndex, tl: &mut Pod
     if let (Some(f), Some(l)) = (first, last) {
         // With nodes still missing, the last node's time is not the end of programming.
         let complete = tl.programmed_missing.is_empty();
-        tl.milestones.insert("programmed_first", f);
+        tl.milestones.insert(Ms::ProgrammedFirst, f);
         if complete {
-            tl.phases.insert("programming", l.t - t0);
-            if let Some(r) = tl.milestones.get("requested") {
-                tl.phases.insert("time_to_serving", l.t - r.t);
+            tl.phases.insert(Phase::Programming, l.t - t0);
+            if let Some(r) = tl.milestones.get(&Ms::Requested) {
+                tl.phases.insert(Phase::TimeToServing, l.t - r.t);
             }
-            tl.milestones.insert("programmed_last", l);
+            tl.milestones.insert(Ms::ProgrammedLast, l);
         }
     }
 }
@@ -1018,7 +1006,7 @@ fn merge_pod_object(
     cx: &Ctx<'_>,
     g: &PodGroup,
     tl: &mut PodTimeline,
-    m: &mut BTreeMap<&'static str, Milestone>,
+    m: &mut BTreeMap<Ms, Milestone>,
 ) {
     let ev = cx.events;
     let Some(i) = g
@@ -1034,16 +1022,15 @@ fn merge_pod_object(
         return;
     };
     let at = |t: i64, why: &str| cx.milestone_at(i, t, "s", Some(why));
-    if !m.contains_key("created") {
-        m.insert("created", at(ev[i].t, "pod object creationTimestamp"));
-    }
-    if let (false, Some(t)) = (m.contains_key("scheduled"), o.scheduled) {
-        m.insert("scheduled", at(t, "pod object PodScheduled condition"));
+    m.entry(Ms::Created)
+        .or_insert_with(|| at(ev[i].t, "pod object creationTimestamp"));
+    if let (false, Some(t)) = (m.contains_key(&Ms::Scheduled), o.scheduled) {
+        m.insert(Ms::Scheduled, at(t, "pod object PodScheduled condition"));
     }
     if let Some(t) = o.ready {
-        let weaker = m.get("ready").is_none_or(|r| r.derived.is_some());
+        let weaker = m.get(&Ms::Ready).is_none_or(|r| r.derived.is_some());
         if weaker {
-            m.insert("ready", at(t, "pod object Ready condition"));
+            m.insert(Ms::Ready, at(t, "pod object Ready condition"));
         }
     }
     for (name, init, started) in &o.containers {
@@ -1051,7 +1038,7 @@ fn merge_pod_object(
         c.init |= *init;
         if let Some(t) = started {
             c.milestones
-                .entry("container_started")
+                .entry(Ms::ContainerStarted)
                 .or_insert_with(|| at(*t, "pod object containerStatuses startedAt"));
         }
     }
@@ -1214,7 +1201,7 @@ fn add_failure(failures: &mut Vec<Failure>, cause: &str, message: &str, cx: &Ctx
 fn close_failures(tl: &mut PodTimeline) {
     for f in &mut tl.failures {
         if let Some(m) = resolution(&f.cause) {
-            if let Some(ms) = tl.milestones.get(m).filter(|ms| ms.t >= f.first) {
+            if let Some(ms) = tl.milestones.get(&m).filter(|ms| ms.t >= f.first) {
                 f.resolved_by = Some(m);
                 f.held_nanos = Some(ms.t - f.first);
             }
@@ -1227,8 +1214,8 @@ fn close_failures(tl: &mut PodTimeline) {
 pub fn explain_kubelet_e2e(tl: &mut PodTimeline) {
     let (Some(k), Some(created), Some(obs)) = (
         tl.kubelet.as_mut(),
-        tl.milestones.get("created"),
-        tl.milestones.get("running_observed"),
+        tl.milestones.get(&Ms::Created),
+        tl.milestones.get(&Ms::RunningObserved),
     ) else {
         return;
     };
@@ -1265,7 +1252,7 @@ pub fn explain_kubelet_e2e(tl: &mut PodTimeline) {
 /// ingress-nginx: the first reload or dynamic reconfiguration of each controller after the
 /// EndpointSlice write. Its lines name no Service, so this is "the next one", marked derived.
 fn consumers(cx: &Ctx<'_>, ingress: &[usize], tl: &mut PodTimeline) {
-    let Some(t0) = tl.milestones.get("endpoints_updated").map(|m| m.t) else {
+    let Some(t0) = tl.milestones.get(&Ms::EndpointsUpdated).map(|m| m.t) else {
         return;
     };
     for &i in ingress {

@@ -3,7 +3,7 @@
 //! `totalImagesPullingTime`, or the older pull window) against the pulls the runtime logged.
 //! A disagreement is stated as a finding with both values, never smoothed over.
 
-use super::PodTimeline;
+use super::{Ms, Phase, PodTimeline};
 
 /// The kubelet's sentinel when it recorded no pull finish (`podStartSLOduration=-9.22e+09`,
 /// kubernetes/kubernetes#114903): not a duration.
@@ -22,7 +22,7 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
     // The SLI: ours is startup_e2e minus the pulls (and init containers) the kubelet reported,
     // so it differs from the kubelet's as startup_e2e differs from its E2E figure (creation
     // truncated to seconds, clock offsets), which `explain_kubelet_e2e` explains.
-    if let (Some(slo), Some(ours)) = (k.slo_seconds, tl.phases.get("startup_sli").copied()) {
+    if let (Some(slo), Some(ours)) = (k.slo_seconds, tl.phases.get(&Phase::StartupSli).copied()) {
         if slo < SLO_SENTINEL_SECONDS {
             findings.push(format!(
                 "the kubelet's podStartSLOduration ({slo:e} s) is its no-pull-finish sentinel \
@@ -36,7 +36,7 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
             // `created` falls in; beyond that they differ as their E2E figures do.
             let sub_second = tl
                 .milestones
-                .get("created")
+                .get(&Ms::Created)
                 .map_or(0, |c| c.t.rem_euclid(1_000_000_000));
             let expected = k.e2e_difference_nanos.unwrap_or(0) - sub_second;
             // podStartSLOduration is a float64 of seconds: about 1 µs of rounding.
@@ -60,8 +60,8 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
         .containers
         .iter()
         .filter_map(|c| {
-            let a = c.milestones.get("pull_started")?.t;
-            let b = c.milestones.get("pull_finished")?.t;
+            let a = c.milestones.get(&Ms::PullStarted)?.t;
+            let b = c.milestones.get(&Ms::PullFinished)?.t;
             (b >= a).then_some((a, b))
         })
         .collect();
@@ -147,8 +147,8 @@ mod tests {
             ..Default::default()
         };
         if let Some((a, b)) = pull {
-            c.milestones.insert("pull_started", at(a));
-            c.milestones.insert("pull_finished", at(b));
+            c.milestones.insert(Ms::PullStarted, at(a));
+            c.milestones.insert(Ms::PullFinished, at(b));
         }
         c
     }
@@ -172,7 +172,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        tl.phases.insert("startup_sli", 1_200_000_400);
+        tl.phases.insert(Phase::StartupSli, 1_200_000_400);
         kubelet_figures(&mut tl);
         let k = tl.kubelet.as_ref().unwrap();
         assert_eq!(k.pulling_difference_nanos, Some(0));
@@ -184,7 +184,7 @@ mod tests {
         let k = tl2.kubelet.as_mut().unwrap();
         k.total_pulling_nanos = Some(5 * s);
         k.pull_sessions = Some(2);
-        tl2.phases.insert("startup_sli", 4_200_000_000);
+        tl2.phases.insert(Phase::StartupSli, 4_200_000_000);
         kubelet_figures(&mut tl2);
         assert_eq!(
             tl2.findings,
@@ -209,7 +209,7 @@ mod tests {
             }),
             ..Default::default()
         };
-        tl.phases.insert("startup_sli", 1);
+        tl.phases.insert(Phase::StartupSli, 1);
         kubelet_figures(&mut tl);
         assert_eq!(tl.kubelet.as_ref().unwrap().sli_difference_nanos, None);
         assert_eq!(tl.findings.len(), 1);

@@ -5,52 +5,52 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{MILESTONES, PodTimeline};
+use super::{MILESTONES, Phase, PodTimeline};
 
 /// The consecutive phases of the main path (docs/phases.md#phases), whose sum is `time_to_serving`.
-pub const MAIN_PATH: [&str; 10] = [
-    "api_create",
-    "scheduling",
-    "kubelet_watch",
-    "kubelet_prep",
-    "sandbox",
-    "containers",
-    "readiness",
-    "status_report",
-    "endpoints",
-    "programming",
+pub const MAIN_PATH: [Phase; 10] = [
+    Phase::ApiCreate,
+    Phase::Scheduling,
+    Phase::KubeletWatch,
+    Phase::KubeletPrep,
+    Phase::Sandbox,
+    Phase::Containers,
+    Phase::Readiness,
+    Phase::StatusReport,
+    Phase::Endpoints,
+    Phase::Programming,
 ];
 
 /// A phase's value where statistics may use it: present and not excluded ([`super::honest`]).
-pub fn counted(p: &PodTimeline, phase: &str) -> Option<i64> {
+pub fn counted(p: &PodTimeline, phase: Phase) -> Option<i64> {
     p.phases
-        .get(phase)
+        .get(&phase)
         .copied()
-        .filter(|_| !p.excluded.contains_key(phase))
+        .filter(|_| !p.excluded.contains_key(&phase))
 }
 
 /// The consecutive phases that tile a measure's span (PHASES.md): `time_to_ready` =
 /// `ready − created` = scheduling + … + readiness, and so on. `startup_sli` is no span (it is
 /// `startup_e2e` less pulls) and is not tiled.
-pub fn parts(measure: &str) -> Option<&'static [&'static str]> {
+pub fn parts(measure: Phase) -> Option<&'static [Phase]> {
     match measure {
-        "time_to_ready" => Some(&[
-            "scheduling",
-            "kubelet_watch",
-            "kubelet_prep",
-            "sandbox",
-            "containers",
-            "readiness",
+        Phase::TimeToReady => Some(&[
+            Phase::Scheduling,
+            Phase::KubeletWatch,
+            Phase::KubeletPrep,
+            Phase::Sandbox,
+            Phase::Containers,
+            Phase::Readiness,
         ]),
-        "startup_e2e" => Some(&[
-            "scheduling",
-            "kubelet_watch",
-            "kubelet_prep",
-            "sandbox",
-            "containers",
-            "running_watch",
+        Phase::StartupE2e => Some(&[
+            Phase::Scheduling,
+            Phase::KubeletWatch,
+            Phase::KubeletPrep,
+            Phase::Sandbox,
+            Phase::Containers,
+            Phase::RunningWatch,
         ]),
-        "time_to_serving" => Some(&MAIN_PATH),
+        Phase::TimeToServing => Some(&MAIN_PATH),
         _ => None,
     }
 }
@@ -58,10 +58,10 @@ pub fn parts(measure: &str) -> Option<&'static [&'static str]> {
 /// The phase that took longest among the main path phases present, and its share of their sum.
 /// Excluded values take no part: a negative phase in the sum made the others' shares too large,
 /// and a restart-spanning one dominated pods it never measured.
-pub fn dominant(p: &PodTimeline) -> Option<(&'static str, i64, f64)> {
-    let present: Vec<(&'static str, i64)> = MAIN_PATH
+pub fn dominant(p: &PodTimeline) -> Option<(Phase, i64, f64)> {
+    let present: Vec<(Phase, i64)> = MAIN_PATH
         .iter()
-        .filter_map(|n| counted(p, n).map(|d| (*n, d)))
+        .filter_map(|&n| counted(p, n).map(|d| (n, d)))
         .filter(|(_, d)| *d > 0)
         .collect();
     let total: i64 = present.iter().map(|(_, d)| d).sum();
@@ -73,14 +73,14 @@ pub fn dominant(p: &PodTimeline) -> Option<(&'static str, i64, f64)> {
 /// `startup_e2e`), never longer than the measure itself: what a report shows beside that
 /// measure. (The main-path dominant phase can lie outside it: `programming` is not part of
 /// `startup_e2e`.)
-pub fn dominant_within(p: &PodTimeline, measure: &str) -> Option<(&'static str, i64)> {
+pub fn dominant_within(p: &PodTimeline, measure: Phase) -> Option<(Phase, i64)> {
     let total = counted(p, measure)?;
-    let parts = parts(measure).or_else(|| parts("startup_e2e"))?;
+    let parts = parts(measure).or_else(|| parts(Phase::StartupE2e))?;
     // Reversed, so that of equal phases the first on the path is named.
     parts
         .iter()
         .rev()
-        .filter_map(|n| counted(p, n).map(|d| (*n, d)))
+        .filter_map(|&n| counted(p, n).map(|d| (n, d)))
         .filter(|(_, d)| *d > 0 && *d <= total)
         .max_by_key(|(_, d)| *d)
 }
@@ -99,13 +99,13 @@ pub fn coverage(pods: &[PodTimeline]) -> BTreeMap<&'static str, Coverage> {
         .map(|&m| {
             let mut c = Coverage::default();
             for p in pods {
-                match p.milestones.get(m) {
+                match p.milestones.get(&m) {
                     Some(x) if x.derived.is_some() => c.derived += 1,
                     Some(_) => c.observed += 1,
                     None => c.missing += 1,
                 }
             }
-            (m, c)
+            (m.as_str(), c)
         })
         .collect()
 }
@@ -114,7 +114,7 @@ pub fn coverage(pods: &[PodTimeline]) -> BTreeMap<&'static str, Coverage> {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Attribution {
     /// `time_to_ready` or `startup_e2e`.
-    pub measure: &'static str,
+    pub measure: Phase,
     /// `p50` or `p99`.
     pub percentile: &'static str,
     /// The percentile's value (nearest rank), nanoseconds.
@@ -127,7 +127,7 @@ pub struct Attribution {
     /// Phase → mean share of those pods' measured span (0..1), largest first. The phases tile the
     /// span: scheduling … readiness for `time_to_ready`, scheduling … running_watch for
     /// `startup_e2e`.
-    pub phases: Vec<(&'static str, f64)>,
+    pub phases: Vec<(Phase, f64)>,
     /// Nodes and images of those pods, with counts, most frequent first.
     pub nodes: Vec<(String, usize)>,
     pub images: Vec<(String, usize)>,
@@ -157,11 +157,11 @@ fn counts(items: impl Iterator<Item = String>) -> Vec<(String, usize)> {
 /// slightly more than the span. Pods with an excluded measure or phase take no part.
 pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
     let mut out = Vec::new();
-    for measure in ["time_to_ready", "startup_e2e"] {
+    for measure in [Phase::TimeToReady, Phase::StartupE2e] {
         let parts = parts(measure).unwrap_or(&[]);
         let mut excluded = 0;
         let mut with: Vec<(&PodTimeline, i64)> = Vec::new();
-        for p in pods.iter().filter(|p| p.phases.contains_key(measure)) {
+        for p in pods.iter().filter(|p| p.phases.contains_key(&measure)) {
             let clean = parts.iter().all(|ph| !p.excluded.contains_key(ph));
             match counted(p, measure) {
                 Some(d) if clean && d >= 0 => with.push((p, d)),
@@ -183,9 +183,9 @@ pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
             } else {
                 with[k..].to_vec()
             };
-            let mut share: BTreeMap<&'static str, f64> = BTreeMap::new();
+            let mut share: BTreeMap<Phase, f64> = BTreeMap::new();
             for (p, span) in &group {
-                let mine: Vec<(&'static str, i64)> = parts
+                let mine: Vec<(Phase, i64)> = parts
                     .iter()
                     .filter_map(|ph| p.phases.get(ph).map(|d| (*ph, *d)))
                     .filter(|(_, d)| *d > 0)
@@ -198,8 +198,9 @@ pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
                     *share.entry(ph).or_default() += d as f64 / whole as f64 / group.len() as f64;
                 }
             }
-            let mut phases: Vec<(&'static str, f64)> = share.into_iter().collect();
-            phases.sort_by(|a, b| b.1.total_cmp(&a.1));
+            let mut phases: Vec<(Phase, f64)> = share.into_iter().collect();
+            // Equal shares are listed by name, as they always were.
+            phases.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.as_str().cmp(b.0.as_str())));
             out.push(Attribution {
                 measure,
                 percentile: label,
@@ -223,13 +224,13 @@ pub fn attribute(pods: &[PodTimeline]) -> Vec<Attribution> {
 mod tests {
     use super::*;
 
-    fn pod(phases: &[(&'static str, i64)], node: &str) -> PodTimeline {
+    fn pod(phases: &[(Phase, i64)], node: &str) -> PodTimeline {
         let mut p = PodTimeline {
             node: Some(node.into()),
             ..Default::default()
         };
         for (k, v) in phases {
-            p.phases.insert(k, *v);
+            p.phases.insert(*k, *v);
         }
         p
     }
@@ -246,30 +247,30 @@ mod tests {
     fn dominant_and_attribution() {
         let fast = pod(
             &[
-                ("scheduling", 10),
-                ("containers", 30),
-                ("readiness", 0),
-                ("time_to_ready", 40),
+                (Phase::Scheduling, 10),
+                (Phase::Containers, 30),
+                (Phase::Readiness, 0),
+                (Phase::TimeToReady, 40),
             ],
             "a",
         );
         let slow = pod(
             &[
-                ("scheduling", 10),
-                ("containers", 990),
-                ("time_to_ready", 1000),
+                (Phase::Scheduling, 10),
+                (Phase::Containers, 990),
+                (Phase::TimeToReady, 1000),
             ],
             "b",
         );
-        assert_eq!(dominant(&slow), Some(("containers", 990, 0.99)));
+        assert_eq!(dominant(&slow), Some((Phase::Containers, 990, 0.99)));
         let pods = vec![fast.clone(), fast.clone(), fast, slow];
         let a = attribute(&pods);
         let p99 = a
             .iter()
-            .find(|x| x.measure == "time_to_ready" && x.percentile == "p99")
+            .find(|x| x.measure == Phase::TimeToReady && x.percentile == "p99")
             .unwrap();
         assert_eq!((p99.value_nanos, p99.pods), (1000, 1));
-        assert_eq!(p99.phases[0], ("containers", 0.99));
+        assert_eq!(p99.phases[0], (Phase::Containers, 0.99));
         assert_eq!(p99.nodes, vec![("b".to_owned(), 1)]);
     }
 
@@ -279,38 +280,41 @@ mod tests {
     fn attribution_shares_stay_within_one() {
         let mut skewed = pod(
             &[
-                ("scheduling", 10),
-                ("kubelet_watch", -50),
-                ("containers", 100),
-                ("time_to_ready", 60),
+                (Phase::Scheduling, 10),
+                (Phase::KubeletWatch, -50),
+                (Phase::Containers, 100),
+                (Phase::TimeToReady, 60),
             ],
             "a",
         );
         skewed
             .excluded
-            .insert("kubelet_watch", "negative: test".into());
+            .insert(Phase::KubeletWatch, "negative: test".into());
         let a = attribute(std::slice::from_ref(&skewed));
         assert!(a.is_empty(), "the only pod is excluded: {a:?}");
         // readiness clamped to 0 (ready 30 ns before running, within its precision): the parts
         // sum to 110 over a span of 80; shares are of 110.
         let clamped = pod(
             &[
-                ("scheduling", 10),
-                ("containers", 100),
-                ("readiness", 0),
-                ("time_to_ready", 80),
+                (Phase::Scheduling, 10),
+                (Phase::Containers, 100),
+                (Phase::Readiness, 0),
+                (Phase::TimeToReady, 80),
             ],
             "b",
         );
         let a = attribute(&[skewed, clamped]);
         let p50 = a
             .iter()
-            .find(|x| x.measure == "time_to_ready" && x.percentile == "p50")
+            .find(|x| x.measure == Phase::TimeToReady && x.percentile == "p50")
             .unwrap();
         assert_eq!((p50.pods, p50.excluded, p50.value_nanos), (1, 1, 80));
         assert_eq!(
             p50.phases,
-            vec![("containers", 100.0 / 110.0), ("scheduling", 10.0 / 110.0)]
+            vec![
+                (Phase::Containers, 100.0 / 110.0),
+                (Phase::Scheduling, 10.0 / 110.0)
+            ]
         );
         let sum: f64 = p50.phases.iter().map(|(_, v)| v).sum();
         assert!(sum <= 1.0, "{sum}");
@@ -320,35 +324,38 @@ mod tests {
     fn dominant_phase_is_never_longer_than_its_total() {
         let mut p = pod(
             &[
-                ("scheduling", 100),
-                ("containers", 800),
-                ("running_watch", 100),
-                ("startup_e2e", 1_000),
-                ("endpoints", 1_000),
-                ("programming", 5_000),
+                (Phase::Scheduling, 100),
+                (Phase::Containers, 800),
+                (Phase::RunningWatch, 100),
+                (Phase::StartupE2e, 1_000),
+                (Phase::Endpoints, 1_000),
+                (Phase::Programming, 5_000),
             ],
             "a",
         );
         // Over the main path, programming dominates (outside startup_e2e).
         assert_eq!(
             dominant(&p),
-            Some(("programming", 5_000, 5_000.0 / 6_900.0))
+            Some((Phase::Programming, 5_000, 5_000.0 / 6_900.0))
         );
         // Beside startup_e2e, a report shows the longest phase inside it.
         assert_eq!(
-            dominant_within(&p, "startup_e2e"),
-            Some(("containers", 800))
+            dominant_within(&p, Phase::StartupE2e),
+            Some((Phase::Containers, 800))
         );
         // startup_sli (no tiling) takes startup_e2e's phases no longer than itself.
-        p.phases.insert("startup_sli", 500);
+        p.phases.insert(Phase::StartupSli, 500);
         assert_eq!(
-            dominant_within(&p, "startup_sli"),
-            Some(("scheduling", 100))
+            dominant_within(&p, Phase::StartupSli),
+            Some((Phase::Scheduling, 100))
         );
         // An excluded phase dominates nothing.
-        p.excluded.insert("programming", "test".into());
-        assert_eq!(dominant(&p), Some(("endpoints", 1_000, 1_000.0 / 1_900.0)));
-        p.excluded.insert("startup_e2e", "test".into());
-        assert_eq!(dominant_within(&p, "startup_e2e"), None);
+        p.excluded.insert(Phase::Programming, "test".into());
+        assert_eq!(
+            dominant(&p),
+            Some((Phase::Endpoints, 1_000, 1_000.0 / 1_900.0))
+        );
+        p.excluded.insert(Phase::StartupE2e, "test".into());
+        assert_eq!(dominant_within(&p, Phase::StartupE2e), None);
     }
 }

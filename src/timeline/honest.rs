@@ -29,7 +29,7 @@
 //!    - longer than [`MAX_PLAUSIBLE_NANOS`] (24 h): no single startup takes a day; such a value
 //!      spans a restart or re-creation.
 
-use super::{API_MILESTONES, BelowPrecision, Milestone, PHASES, PodTimeline, StaticPod};
+use super::{API_MILESTONES, BelowPrecision, Milestone, Ms, PHASES, Phase, PodTimeline, StaticPod};
 use crate::event::Component;
 
 /// The plausibility bound: a phase longer than a day spans more than one startup.
@@ -76,9 +76,9 @@ pub fn review(tl: &mut PodTimeline, logs: Option<(i64, i64)>) {
     }
     for (name, a, b) in PHASES {
         let (Some(&d), Some(x), Some(y)) = (
-            tl.phases.get(name),
-            tl.milestones.get(a),
-            tl.milestones.get(b),
+            tl.phases.get(&name),
+            tl.milestones.get(&a),
+            tl.milestones.get(&b),
         ) else {
             continue;
         };
@@ -124,24 +124,24 @@ pub fn review(tl: &mut PodTimeline, logs: Option<(i64, i64)>) {
         }
     }
     // startup_sli is startup_e2e less pulls and init containers: it follows startup_e2e.
-    if let Some(&sli) = tl.phases.get("startup_sli") {
-        if tl.not_applicable.contains_key("startup_e2e") {
-            tl.phases.remove("startup_sli");
+    if let Some(&sli) = tl.phases.get(&Phase::StartupSli) {
+        if tl.not_applicable.contains_key(&Phase::StartupE2e) {
+            tl.phases.remove(&Phase::StartupSli);
             tl.not_applicable
-                .insert("startup_sli", "startup_e2e does not apply".to_owned());
-        } else if let Some(why) = tl.excluded.get("startup_e2e").cloned() {
+                .insert(Phase::StartupSli, "startup_e2e does not apply".to_owned());
+        } else if let Some(why) = tl.excluded.get(&Phase::StartupE2e).cloned() {
             tl.excluded
-                .insert("startup_sli", format!("startup_e2e excluded: {why}"));
+                .insert(Phase::StartupSli, format!("startup_e2e excluded: {why}"));
         } else if sli < 0 {
             tl.excluded.insert(
-                "startup_sli",
+                Phase::StartupSli,
                 format!(
                     "negative: the excluded pulls and init containers ({}) exceed startup_e2e",
-                    ms(tl.phases.get("startup_e2e").map_or(0, |e| e - sli))
+                    ms(tl.phases.get(&Phase::StartupE2e).map_or(0, |e| e - sli))
                 ),
             );
         } else if sli > MAX_PLAUSIBLE_NANOS {
-            tl.excluded.insert("startup_sli", too_long(sli));
+            tl.excluded.insert(Phase::StartupSli, too_long(sli));
         }
     }
 }
@@ -155,9 +155,9 @@ fn too_long(d: i64) -> String {
 
 /// One end from a Pod object outside the logs' range, the other from a log line.
 fn outside_logs(
-    a: &str,
+    a: Ms,
     x: &Milestone,
-    b: &str,
+    b: Ms,
     y: &Milestone,
     logs: Option<(i64, i64)>,
 ) -> Option<String> {
@@ -199,11 +199,11 @@ fn static_by_name(tl: &PodTimeline) -> Option<StaticPod> {
 
 /// A static pod's phases from an API milestone to a node milestone.
 fn not_applicable(tl: &mut PodTimeline) {
-    let seen = tl.milestones.get("kubelet_seen").map(|m| m.t);
+    let seen = tl.milestones.get(&Ms::KubeletSeen).map(|m| m.t);
     for (name, a, b) in PHASES {
         // `scheduling` ends at the mirror pod's PodScheduled: a static pod is never scheduled.
-        let (end, x) = match (tl.milestones.get(a), tl.milestones.get(b)) {
-            (Some(_), Some(y)) if b == "scheduled" => (b, y),
+        let (end, x) = match (tl.milestones.get(&a), tl.milestones.get(&b)) {
+            (Some(_), Some(y)) if b == Ms::Scheduled => (b, y),
             // The kubelet's own creation stamp (its podCreationTimestamp) is a node time, from
             // which the kubelet's E2E figure counts: it stays.
             (Some(x), Some(_)) if API_MILESTONES.contains(&a) && x.source != Component::Kubelet => {
@@ -212,7 +212,7 @@ fn not_applicable(tl: &mut PodTimeline) {
             _ => continue,
         };
         let a = end;
-        if tl.phases.remove(name).is_none() {
+        if tl.phases.remove(&name).is_none() {
             continue;
         }
         let order = match seen {
@@ -252,17 +252,17 @@ mod tests {
     }
 
     /// A timeline with these milestones and the phases PHASES computes from them.
-    fn tl(ms: &[(&'static str, Milestone)]) -> PodTimeline {
+    fn tl(ms: &[(Ms, Milestone)]) -> PodTimeline {
         let mut p = PodTimeline {
             namespace: "default".into(),
             name: "web".into(),
             ..Default::default()
         };
         for (k, v) in ms {
-            p.milestones.insert(k, v.clone());
+            p.milestones.insert(*k, v.clone());
         }
         for (name, a, b) in PHASES {
-            if let (Some(x), Some(y)) = (p.milestones.get(a), p.milestones.get(b)) {
+            if let (Some(x), Some(y)) = (p.milestones.get(&a), p.milestones.get(&b)) {
                 p.phases.insert(name, y.t - x.t);
             }
         }
@@ -274,11 +274,11 @@ mod tests {
         // running at 10.312 s (ns), ready from a Pod condition at 10 s (whole seconds).
         let mut p = tl(&[
             (
-                "running",
+                Ms::Running,
                 m(10 * S + 312_000_000, "ns", Component::Containerd, None),
             ),
             (
-                "ready",
+                Ms::Ready,
                 m(
                     10 * S,
                     "s",
@@ -289,10 +289,10 @@ mod tests {
         ]);
         review(&mut p, Some((0, 20 * S)));
         assert!(p.findings.is_empty(), "{:?}", p.findings);
-        assert_eq!(p.phases["readiness"], 0);
-        assert_eq!(p.below_precision["readiness"].raw_nanos, -312_000_000);
+        assert_eq!(p.phases[&Phase::Readiness], 0);
+        assert_eq!(p.below_precision[&Phase::Readiness].raw_nanos, -312_000_000);
         assert_eq!(
-            p.below_precision["readiness"].why,
+            p.below_precision[&Phase::Readiness].why,
             "ready is 312.000 ms before running, within the precision of ready (s): the phase lies between 0 and that precision"
         );
         assert!(p.excluded.is_empty());
@@ -303,18 +303,19 @@ mod tests {
         // ready at 9 s (s) is before running at 10.312 s even once running is truncated to 10 s.
         let mut p = tl(&[
             (
-                "running",
+                Ms::Running,
                 m(10 * S + 312_000_000, "ns", Component::Containerd, None),
             ),
-            ("ready", m(9 * S, "s", Component::Kubelet, None)),
+            (Ms::Ready, m(9 * S, "s", Component::Kubelet, None)),
         ]);
         review(&mut p, None);
         assert_eq!(
-            p.phases["readiness"], -1_312_000_000,
+            p.phases[&Phase::Readiness],
+            -1_312_000_000,
             "reported as computed"
         );
         assert_eq!(
-            p.excluded["readiness"],
+            p.excluded[&Phase::Readiness],
             "negative: ready is 1312.000 ms before running, beyond their precision (s, ns)"
         );
         assert_eq!(
@@ -325,8 +326,8 @@ mod tests {
         );
         // Two ns times 1 ns apart in the wrong order: a finding too.
         let mut p = tl(&[
-            ("running", m(10, "ns", Component::Containerd, None)),
-            ("ready", m(9, "ns", Component::Kubelet, None)),
+            (Ms::Running, m(10, "ns", Component::Containerd, None)),
+            (Ms::Ready, m(9, "ns", Component::Kubelet, None)),
         ]);
         review(&mut p, None);
         assert_eq!(p.findings.len(), 1);
@@ -338,41 +339,49 @@ mod tests {
         // The kubelet read the manifest at 1 s, ran it at 3 s; the mirror pod was written at
         // 5 s (audit, by system:node:cp).
         let mut p = tl(&[
-            ("requested", m(5 * S - 2_000, "us", Component::Audit, None)),
-            ("created", m(5 * S, "us", Component::Audit, None)),
-            ("kubelet_seen", m(S, "ns", Component::Kubelet, None)),
             (
-                "sandbox_started",
+                Ms::Requested,
+                m(5 * S - 2_000, "us", Component::Audit, None),
+            ),
+            (Ms::Created, m(5 * S, "us", Component::Audit, None)),
+            (Ms::KubeletSeen, m(S, "ns", Component::Kubelet, None)),
+            (
+                Ms::SandboxStarted,
                 m(2 * S, "ns", Component::Containerd, None),
             ),
-            ("running", m(3 * S, "ns", Component::Containerd, None)),
+            (Ms::Running, m(3 * S, "ns", Component::Containerd, None)),
             (
-                "running_observed",
+                Ms::RunningObserved,
                 m(3 * S + 5, "ns", Component::Kubelet, None),
             ),
-            ("ready", m(4 * S, "ns", Component::Kubelet, None)),
+            (Ms::Ready, m(4 * S, "ns", Component::Kubelet, None)),
         ]);
         p.static_pod = Some(StaticPod {
             basis: "test".into(),
             heuristic: false,
         });
-        p.phases.insert("startup_sli", -2 * S);
+        p.phases.insert(Phase::StartupSli, -2 * S);
         review(&mut p, None);
         assert!(p.findings.is_empty(), "{:?}", p.findings);
         assert!(p.excluded.is_empty(), "{:?}", p.excluded);
-        let na: Vec<&str> = p.not_applicable.keys().copied().collect();
+        let na: Vec<Phase> = p.not_applicable.keys().copied().collect();
         assert_eq!(
             na,
-            vec!["api_create", "startup_e2e", "startup_sli", "time_to_ready"]
+            vec![
+                Phase::ApiCreate,
+                Phase::StartupE2e,
+                Phase::TimeToReady,
+                Phase::StartupSli
+            ]
         );
         assert_eq!(
-            p.not_applicable["time_to_ready"],
+            p.not_applicable[&Phase::TimeToReady],
             "static pod: the kubelet started it from a manifest, not from the API; created (f:1) is the mirror pod's API record, 4000.000 ms after the kubelet read the manifest"
         );
         // Its main path starts at kubelet_seen: node phases stay.
-        assert_eq!(p.phases["kubelet_prep"], S);
-        assert_eq!(p.phases["readiness"], S);
-        assert!(!p.phases.contains_key("time_to_ready"));
+        assert_eq!(p.phases[&Phase::KubeletPrep], S);
+        assert_eq!(p.phases[&Phase::Readiness], S);
+        assert!(!p.phases.contains_key(&Phase::TimeToReady));
     }
 
     #[test]
@@ -409,7 +418,7 @@ mod tests {
         // created from a Pod object 17 days before the logs begin (a restarted pod).
         let mut p = tl(&[
             (
-                "created",
+                Ms::Created,
                 m(
                     0,
                     "s",
@@ -417,33 +426,36 @@ mod tests {
                     Some("pod object creationTimestamp"),
                 ),
             ),
-            ("kubelet_seen", m(17 * day, "ns", Component::Kubelet, None)),
+            (Ms::KubeletSeen, m(17 * day, "ns", Component::Kubelet, None)),
             (
-                "running",
+                Ms::Running,
                 m(17 * day + S, "ns", Component::Containerd, None),
             ),
-            ("ready", m(17 * day + 2 * S, "ns", Component::Kubelet, None)),
+            (
+                Ms::Ready,
+                m(17 * day + 2 * S, "ns", Component::Kubelet, None),
+            ),
         ]);
         p.milestones
-            .insert("running_observed", p.milestones["ready"].clone());
-        p.phases.insert("startup_e2e", 17 * day + 2 * S);
-        p.phases.insert("startup_sli", 17 * day + S);
+            .insert(Ms::RunningObserved, p.milestones[&Ms::Ready].clone());
+        p.phases.insert(Phase::StartupE2e, 17 * day + 2 * S);
+        p.phases.insert(Phase::StartupSli, 17 * day + S);
         review(&mut p, Some((17 * day - 10 * S, 17 * day + 10 * S)));
         assert_eq!(
-            p.excluded["time_to_ready"],
+            p.excluded[&Phase::TimeToReady],
             "created comes from a stored Pod object (f:1) 408.0 h before the logs of the run: a restarted or re-created pod's object time, not this startup"
         );
-        assert!(p.excluded["startup_sli"].starts_with("startup_e2e excluded: created comes"));
-        assert!(!p.excluded.contains_key("readiness"));
+        assert!(p.excluded[&Phase::StartupSli].starts_with("startup_e2e excluded: created comes"));
+        assert!(!p.excluded.contains_key(&Phase::Readiness));
         assert_eq!(
-            p.phases["time_to_ready"],
+            p.phases[&Phase::TimeToReady],
             17 * day + 2 * S,
             "kept as computed"
         );
         // Without a log range, the 24 h bound catches it.
         let mut q = tl(&[
             (
-                "created",
+                Ms::Created,
                 m(
                     0,
                     "s",
@@ -451,17 +463,17 @@ mod tests {
                     Some("pod object creationTimestamp"),
                 ),
             ),
-            ("ready", m(day + 1, "ns", Component::Kubelet, None)),
+            (Ms::Ready, m(day + 1, "ns", Component::Kubelet, None)),
         ]);
         review(&mut q, None);
         assert_eq!(
-            q.excluded["time_to_ready"],
+            q.excluded[&Phase::TimeToReady],
             "24.0 h, longer than the 24 h plausibility bound: spans a restart or re-creation, not one startup"
         );
         // Exactly a day is still a value.
         let mut r = tl(&[
-            ("created", m(0, "us", Component::Audit, None)),
-            ("ready", m(day, "ns", Component::Kubelet, None)),
+            (Ms::Created, m(0, "us", Component::Audit, None)),
+            (Ms::Ready, m(day, "ns", Component::Kubelet, None)),
         ]);
         review(&mut r, None);
         assert!(r.excluded.is_empty());

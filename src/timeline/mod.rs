@@ -20,62 +20,204 @@ use serde::Serialize;
 
 use crate::event::Component;
 
+/// Declares a name enum of the contract: variants in contract order (their `Ord`), each with
+/// its public name, which is also how it serializes, displays and debug-prints (so that any
+/// output that used to print the `&str` prints the same bytes).
+macro_rules! names {
+    ($(#[$meta:meta])* $ty:ident, $what:literal { $($v:ident = $s:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum $ty {
+            $($v,)+
+        }
+
+        impl Named for $ty {
+            fn name(self) -> &'static str {
+                self.as_str()
+            }
+        }
+
+        impl $ty {
+            /// Every value, in contract order.
+            pub const ALL: [$ty; [$($s),+].len()] = [$($ty::$v),+];
+
+            /// The public name (docs/phases.md).
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$v => $s,)+
+                }
+            }
+        }
+
+        // `pad`, not `write_str`: tables align names with `{:<20}`.
+        impl std::fmt::Display for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.pad(self.as_str())
+            }
+        }
+
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                std::fmt::Debug::fmt(self.as_str(), f)
+            }
+        }
+
+        impl Serialize for $ty {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl std::str::FromStr for $ty {
+            type Err = String;
+
+            fn from_str(s: &str) -> Result<Self, String> {
+                match s {
+                    $($s => Ok($ty::$v),)+
+                    _ => Err(format!(concat!("unknown ", $what, " {:?}"), s)),
+                }
+            }
+        }
+    };
+}
+
+/// A milestone or phase: its public name.
+pub trait Named: Copy {
+    fn name(self) -> &'static str;
+}
+
+/// Serializes a map keyed by milestones or phases with its keys in name order, the order these
+/// maps always had in every output (the enums order by the path instead).
+pub fn by_name<K: Named, V: Serialize, S: serde::Serializer>(
+    map: &BTreeMap<K, V>,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    let sorted: BTreeMap<&'static str, &V> = map.iter().map(|(k, v)| (k.name(), v)).collect();
+    sorted.serialize(s)
+}
+
+names! {
+    /// A milestone (docs/phases.md#milestones; a public contract): the main path, then the
+    /// per-container ones.
+    Ms, "milestone" {
+        Requested = "requested",
+        Created = "created",
+        ScheduleAttempted = "schedule_attempted",
+        Scheduled = "scheduled",
+        KubeletSeen = "kubelet_seen",
+        VolumesReady = "volumes_ready",
+        SandboxStarted = "sandbox_started",
+        NetworkStarted = "network_started",
+        NetworkReady = "network_ready",
+        SandboxReady = "sandbox_ready",
+        Running = "running",
+        RunningObserved = "running_observed",
+        Ready = "ready",
+        ReadyReported = "ready_reported",
+        EndpointsUpdated = "endpoints_updated",
+        ProgrammedFirst = "programmed_first",
+        ProgrammedLast = "programmed_last",
+        PullStarted = "pull_started",
+        PullFinished = "pull_finished",
+        ImageCached = "image_cached",
+        CreateStarted = "create_started",
+        ContainerCreated = "container_created",
+        ContainerStarted = "container_started",
+        ContainerReady = "container_ready",
+    }
+}
+
+names! {
+    /// A phase (docs/phases.md#phases; a public contract): those of [`PHASES`], the
+    /// per-container ones, then the figures reported beside them.
+    Phase, "phase" {
+        ApiCreate = "api_create",
+        Scheduling = "scheduling",
+        KubeletWatch = "kubelet_watch",
+        KubeletPrep = "kubelet_prep",
+        Volumes = "volumes",
+        Sandbox = "sandbox",
+        Network = "network",
+        Containers = "containers",
+        Readiness = "readiness",
+        StatusReport = "status_report",
+        Endpoints = "endpoints",
+        Programming = "programming",
+        StartupE2e = "startup_e2e",
+        TimeToReady = "time_to_ready",
+        TimeToServing = "time_to_serving",
+        RunningWatch = "running_watch",
+        ImagePull = "image_pull",
+        Create = "create",
+        Start = "start",
+        StartupSli = "startup_sli",
+        KubeletE2e = "kubelet_e2e",
+    }
+}
+
 /// Milestones of the main path, in order (docs/phases.md#milestones; a public contract).
-pub const MILESTONES: [&str; 17] = [
-    "requested",
-    "created",
-    "schedule_attempted",
-    "scheduled",
-    "kubelet_seen",
-    "volumes_ready",
-    "sandbox_started",
-    "network_started",
-    "network_ready",
-    "sandbox_ready",
-    "running",
-    "running_observed",
-    "ready",
-    "ready_reported",
-    "endpoints_updated",
-    "programmed_first",
-    "programmed_last",
+pub const MILESTONES: [Ms; 17] = [
+    Ms::Requested,
+    Ms::Created,
+    Ms::ScheduleAttempted,
+    Ms::Scheduled,
+    Ms::KubeletSeen,
+    Ms::VolumesReady,
+    Ms::SandboxStarted,
+    Ms::NetworkStarted,
+    Ms::NetworkReady,
+    Ms::SandboxReady,
+    Ms::Running,
+    Ms::RunningObserved,
+    Ms::Ready,
+    Ms::ReadyReported,
+    Ms::EndpointsUpdated,
+    Ms::ProgrammedFirst,
+    Ms::ProgrammedLast,
 ];
 
 /// Milestones written by the apiserver (or read from API objects): for a static pod, these
 /// belong to its mirror pod and do not start it (PHASES.md "Static pods").
-pub const API_MILESTONES: [&str; 3] = ["requested", "created", "scheduled"];
+pub const API_MILESTONES: [Ms; 3] = [Ms::Requested, Ms::Created, Ms::Scheduled];
 
 /// Per-container milestones (`create_started` is podtrace's addition: the runtime's
 /// CreateContainer request, the start of the `create` child phase).
-pub const CONTAINER_MILESTONES: [&str; 7] = [
-    "pull_started",
-    "pull_finished",
-    "image_cached",
-    "create_started",
-    "container_created",
-    "container_started",
-    "container_ready",
+pub const CONTAINER_MILESTONES: [Ms; 7] = [
+    Ms::PullStarted,
+    Ms::PullFinished,
+    Ms::ImageCached,
+    Ms::CreateStarted,
+    Ms::ContainerCreated,
+    Ms::ContainerStarted,
+    Ms::ContainerReady,
 ];
 
 /// Phases: (name, from, to). Consecutive on the main path, then children and aggregates.
-pub const PHASES: [(&str, &str, &str); 16] = [
-    ("api_create", "requested", "created"),
-    ("scheduling", "created", "scheduled"),
-    ("kubelet_watch", "scheduled", "kubelet_seen"),
-    ("kubelet_prep", "kubelet_seen", "sandbox_started"),
-    ("volumes", "kubelet_seen", "volumes_ready"),
-    ("sandbox", "sandbox_started", "sandbox_ready"),
-    ("network", "network_started", "network_ready"),
-    ("containers", "sandbox_ready", "running"),
-    ("readiness", "running", "ready"),
-    ("status_report", "ready", "ready_reported"),
-    ("endpoints", "ready_reported", "endpoints_updated"),
-    ("programming", "endpoints_updated", "programmed_last"),
-    ("startup_e2e", "created", "running_observed"),
-    ("time_to_ready", "created", "ready"),
-    ("time_to_serving", "requested", "programmed_last"),
+pub const PHASES: [(Phase, Ms, Ms); 16] = [
+    (Phase::ApiCreate, Ms::Requested, Ms::Created),
+    (Phase::Scheduling, Ms::Created, Ms::Scheduled),
+    (Phase::KubeletWatch, Ms::Scheduled, Ms::KubeletSeen),
+    (Phase::KubeletPrep, Ms::KubeletSeen, Ms::SandboxStarted),
+    (Phase::Volumes, Ms::KubeletSeen, Ms::VolumesReady),
+    (Phase::Sandbox, Ms::SandboxStarted, Ms::SandboxReady),
+    (Phase::Network, Ms::NetworkStarted, Ms::NetworkReady),
+    (Phase::Containers, Ms::SandboxReady, Ms::Running),
+    (Phase::Readiness, Ms::Running, Ms::Ready),
+    (Phase::StatusReport, Ms::Ready, Ms::ReadyReported),
+    (Phase::Endpoints, Ms::ReadyReported, Ms::EndpointsUpdated),
+    (Phase::Programming, Ms::EndpointsUpdated, Ms::ProgrammedLast),
+    (Phase::StartupE2e, Ms::Created, Ms::RunningObserved),
+    (Phase::TimeToReady, Ms::Created, Ms::Ready),
+    (Phase::TimeToServing, Ms::Requested, Ms::ProgrammedLast),
     // podtrace's addition: how long the kubelet's watch took to see a running pod.
-    ("running_watch", "running", "running_observed"),
+    (Phase::RunningWatch, Ms::Running, Ms::RunningObserved),
+];
+
+/// Per-container child phases: (name, from, to).
+pub const CONTAINER_PHASES: [(Phase, Ms, Ms); 3] = [
+    (Phase::ImagePull, Ms::PullStarted, Ms::PullFinished),
+    (Phase::Create, Ms::CreateStarted, Ms::ContainerCreated),
+    (Phase::Start, Ms::ContainerCreated, Ms::ContainerStarted),
 ];
 
 /// The line a milestone was read from: a file of the run and a 1-based line number, shown and
@@ -129,9 +271,11 @@ pub struct ContainerTimeline {
     pub restarts: u32,
     /// An init container (known from Events' `fieldPath`).
     pub init: bool,
-    pub milestones: BTreeMap<&'static str, Milestone>,
+    #[serde(serialize_with = "by_name")]
+    pub milestones: BTreeMap<Ms, Milestone>,
     /// image_pull, create, start (nanoseconds).
-    pub phases: BTreeMap<&'static str, i64>,
+    #[serde(serialize_with = "by_name")]
+    pub phases: BTreeMap<Phase, i64>,
 }
 
 /// The kubelet's own figures from "Observed pod startup duration".
@@ -176,9 +320,11 @@ pub struct PodTimeline {
     /// Volume name → plugin (`kubernetes.io/configmap`, `kubernetes.io/csi/<driver>`…), from
     /// the kubelet's mount lines and CSI drivers' NodePublishVolume.
     pub volumes: BTreeMap<String, String>,
-    pub milestones: BTreeMap<&'static str, Milestone>,
+    #[serde(serialize_with = "by_name")]
+    pub milestones: BTreeMap<Ms, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
-    pub phases: BTreeMap<&'static str, i64>,
+    #[serde(serialize_with = "by_name")]
+    pub phases: BTreeMap<Phase, i64>,
     pub containers: Vec<ContainerTimeline>,
     /// Services whose EndpointSlices listed the pod (`namespace/name`).
     pub services: Vec<String>,
@@ -190,7 +336,7 @@ pub struct PodTimeline {
     pub consumers: BTreeMap<String, Milestone>,
     pub kubelet: Option<KubeletFigures>,
     /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
-    pub dominant: Option<(&'static str, i64, f64)>,
+    pub dominant: Option<(Phase, i64, f64)>,
     /// Failures seen on the way (scheduling, sandbox/CNI, pull, create, start, probes, mounts).
     pub failures: Vec<Failure>,
     /// Things that look wrong (negative phases…): reported, never hidden.
@@ -199,12 +345,15 @@ pub struct PodTimeline {
     pub static_pod: Option<StaticPod>,
     /// Phases that do not apply to this pod (absent from `phases`), and why: a static pod's
     /// API-to-node phases.
-    pub not_applicable: BTreeMap<&'static str, String>,
+    #[serde(serialize_with = "by_name")]
+    pub not_applicable: BTreeMap<Phase, String>,
     /// Phases negative by less than the precision of their coarser end: `phases` holds 0, this
     /// holds the value as computed and why it is not a finding ([`honest`]).
-    pub below_precision: BTreeMap<&'static str, BelowPrecision>,
+    #[serde(serialize_with = "by_name")]
+    pub below_precision: BTreeMap<Phase, BelowPrecision>,
     /// Phases kept in `phases` as computed but left out of every statistic, and why.
-    pub excluded: BTreeMap<&'static str, String>,
+    #[serde(serialize_with = "by_name")]
+    pub excluded: BTreeMap<Phase, String>,
 }
 
 /// How a pod is known to be static (PHASES.md "Static pods").
@@ -244,7 +393,7 @@ pub struct Failure {
     pub last: i64,
     pub count: usize,
     /// The milestone whose arrival ended it, if it arrived.
-    pub resolved_by: Option<&'static str>,
+    pub resolved_by: Option<Ms>,
     /// From the first report to that milestone.
     pub held_nanos: Option<i64>,
 }
@@ -263,14 +412,62 @@ impl std::fmt::Display for Failure {
 }
 
 /// Which milestone ends a failure of this cause.
-pub fn resolution(cause: &str) -> Option<&'static str> {
+pub fn resolution(cause: &str) -> Option<Ms> {
     Some(match cause {
-        "unschedulable" | "FailedScheduling" => "scheduled",
-        "sandbox failed" | "FailedCreatePodSandBox" => "sandbox_ready",
-        "FailedMount" | "FailedAttachVolume" => "volumes_ready",
-        "Unhealthy" => "ready",
-        "Failed" | "ErrImagePull" | "BackOff" | "InspectFailed" => "running",
-        c if c.starts_with("create ") || c.starts_with("start ") => "running",
+        "unschedulable" | "FailedScheduling" => Ms::Scheduled,
+        "sandbox failed" | "FailedCreatePodSandBox" => Ms::SandboxReady,
+        "FailedMount" | "FailedAttachVolume" => Ms::VolumesReady,
+        "Unhealthy" => Ms::Ready,
+        "Failed" | "ErrImagePull" | "BackOff" | "InspectFailed" => Ms::Running,
+        c if c.starts_with("create ") || c.starts_with("start ") => Ms::Running,
         _ => return None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Names round-trip, serialize and print as the contract's strings; the arrays list the
+    /// values in contract order.
+    #[test]
+    fn names_are_the_contract() {
+        for m in Ms::ALL {
+            assert_eq!(m.as_str().parse::<Ms>(), Ok(m));
+            assert_eq!(serde_json::to_string(&m).unwrap(), format!("\"{m}\""));
+            assert_eq!(format!("{m:?}"), format!("{:?}", m.as_str()));
+        }
+        for p in Phase::ALL {
+            assert_eq!(p.as_str().parse::<Phase>(), Ok(p));
+        }
+        assert_eq!(format!("[{:<8}]", Phase::Create), "[create  ]");
+        assert_eq!(
+            "startup".parse::<Phase>(),
+            Err("unknown phase \"startup\"".to_owned())
+        );
+        let all: Vec<Ms> = MILESTONES.into_iter().chain(CONTAINER_MILESTONES).collect();
+        assert_eq!(all, Ms::ALL);
+        let phases: Vec<Phase> = PHASES
+            .iter()
+            .chain(&CONTAINER_PHASES)
+            .map(|(n, _, _)| *n)
+            .chain([Phase::StartupSli, Phase::KubeletE2e])
+            .collect();
+        assert_eq!(phases, Phase::ALL);
+        assert!(Ms::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// Maps keyed by name serialize alphabetically, whatever the enum's order.
+    #[test]
+    fn maps_serialize_by_name() {
+        let mut tl = PodTimeline::default();
+        tl.phases.insert(Phase::StartupSli, 1);
+        tl.phases.insert(Phase::TimeToReady, 2);
+        tl.phases.insert(Phase::ApiCreate, 3);
+        let v = serde_json::to_string(&tl.phases.keys().collect::<Vec<_>>()).unwrap();
+        assert_eq!(v, r#"["api_create","time_to_ready","startup_sli"]"#);
+        let json = serde_json::to_value(&tl).unwrap();
+        let keys: Vec<&String> = json["phases"].as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["api_create", "startup_sli", "time_to_ready"]);
+    }
 }

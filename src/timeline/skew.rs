@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Milestone, PodTimeline};
+use super::{Milestone, Ms, PodTimeline};
 use crate::event::Component;
 
 /// One node's estimated offset from the reference clock.
@@ -35,9 +35,9 @@ pub struct HostSkew {
     pub applied: bool,
 }
 
-fn primary<'a>(p: &'a PodTimeline, name: &str, source: Component) -> Option<&'a Milestone> {
+fn primary(p: &PodTimeline, name: Ms, source: Component) -> Option<&Milestone> {
     p.milestones
-        .get(name)
+        .get(&name)
         .filter(|m| m.derived.is_none() && m.source == source)
 }
 
@@ -52,9 +52,9 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
     }
     let mut per: BTreeMap<String, B> = BTreeMap::new();
     for p in pods {
-        let scheduled = primary(p, "scheduled", Component::Audit);
-        let reported = primary(p, "ready_reported", Component::Audit);
-        if let (Some(s), Some(k)) = (scheduled, primary(p, "kubelet_seen", Component::Kubelet)) {
+        let scheduled = primary(p, Ms::Scheduled, Component::Audit);
+        let reported = primary(p, Ms::ReadyReported, Component::Audit);
+        if let (Some(s), Some(k)) = (scheduled, primary(p, Ms::KubeletSeen, Component::Kubelet)) {
             if let Some(h) = &k.host {
                 let b = per.entry(h.to_string()).or_default();
                 let v = k.t - s.t;
@@ -62,7 +62,7 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
                 b.nhi += 1;
             }
         }
-        if let (Some(r), Some(k)) = (reported, primary(p, "ready", Component::Kubelet)) {
+        if let (Some(r), Some(k)) = (reported, primary(p, Ms::Ready, Component::Kubelet)) {
             if let Some(h) = &k.host {
                 let b = per.entry(h.to_string()).or_default();
                 let v = k.t - r.t;
@@ -170,15 +170,15 @@ mod tests {
         // Node clock 100 ms ahead; binding→ADD 3 ms, ready→stored 5 ms in true time.
         let mut p = PodTimeline::default();
         p.milestones
-            .insert("scheduled", ms(1_000_000_000, Component::Audit, None));
+            .insert(Ms::Scheduled, ms(1_000_000_000, Component::Audit, None));
         p.milestones.insert(
-            "kubelet_seen",
+            Ms::KubeletSeen,
             ms(1_103_000_000, Component::Kubelet, Some("n")),
         );
         p.milestones
-            .insert("ready", ms(2_100_000_000, Component::Kubelet, Some("n")));
+            .insert(Ms::Ready, ms(2_100_000_000, Component::Kubelet, Some("n")));
         p.milestones
-            .insert("ready_reported", ms(2_005_000_000, Component::Audit, None));
+            .insert(Ms::ReadyReported, ms(2_005_000_000, Component::Audit, None));
         let s = estimate(&[p]);
         assert_eq!(s.len(), 1);
         assert_eq!(

@@ -17,7 +17,7 @@ pub mod perfetto;
 use sha2::{Digest, Sha256};
 
 use crate::event::Component;
-use crate::timeline::{MILESTONES, Milestone, PHASES, PodTimeline};
+use crate::timeline::{CONTAINER_PHASES, MILESTONES, Milestone, Ms, PHASES, Phase, PodTimeline};
 
 /// An attribute value (the subset of OpenTelemetry's `Value` that podtrace writes).
 #[derive(Debug, Clone, PartialEq)]
@@ -37,6 +37,16 @@ impl From<&str> for AttrValue {
 impl From<String> for AttrValue {
     fn from(s: String) -> Self {
         AttrValue::Str(s)
+    }
+}
+impl From<Ms> for AttrValue {
+    fn from(m: Ms) -> Self {
+        m.as_str().into()
+    }
+}
+impl From<Phase> for AttrValue {
+    fn from(p: Phase) -> Self {
+        p.as_str().into()
     }
 }
 impl From<i64> for AttrValue {
@@ -332,9 +342,10 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
     let Some(&last) = all_times.iter().max() else {
         return Vec::new();
     };
-    let (start_name, start_m) = match pod.milestones.get("requested") {
-        Some(m) => ("requested", m),
-        None => match pod.milestones.iter().min_by_key(|(_, m)| m.t) {
+    let (start_name, start_m) = match pod.milestones.get(&Ms::Requested) {
+        Some(m) => (Ms::Requested, m),
+        // Of equal times the first by name, as when milestones were keyed by name.
+        None => match pod.milestones.iter().min_by_key(|(n, m)| (m.t, n.as_str())) {
             Some((n, m)) => (*n, m),
             None => return Vec::new(),
         },
@@ -352,7 +363,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
     let missing: Vec<String> = MILESTONES
         .iter()
         .filter(|m| !pod.milestones.contains_key(*m))
-        .map(|m| (*m).to_owned())
+        .map(|m| m.as_str().to_owned())
         .collect();
     if !missing.is_empty() {
         root_attrs.push(("podtrace.missing", AttrValue::Strs(missing)));
@@ -371,7 +382,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
         root_attrs.push(("podtrace.dominant_ns", ns.into()));
         root_attrs.push(("podtrace.dominant_share", AttrValue::F64(share)));
     }
-    if let Some(sli) = pod.phases.get("startup_sli") {
+    if let Some(sli) = pod.phases.get(&Phase::StartupSli) {
         // Not an interval (e2e minus pulls): carried as a figure on the root.
         root_attrs.push(("podtrace.startup_sli_ns", (*sli).into()));
     }
@@ -397,7 +408,11 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
         attributes: root_attrs,
         events: MILESTONES
             .iter()
-            .filter_map(|n| pod.milestones.get(n).map(|m| milestone_event(n, m)))
+            .filter_map(|n| {
+                pod.milestones
+                    .get(n)
+                    .map(|m| milestone_event(n.as_str(), m))
+            })
             .collect(),
         error: None,
     };
@@ -407,25 +422,25 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
     // sandbox (network), which nest under them when present.
     let mut phase_ids = std::collections::BTreeMap::new();
     for (name, from, to) in PHASES {
-        let (Some(f), Some(t)) = (pod.milestones.get(from), pod.milestones.get(to)) else {
+        let (Some(f), Some(t)) = (pod.milestones.get(&from), pod.milestones.get(&to)) else {
             continue;
         };
         let parent_phase = match name {
-            "volumes" => Some("kubelet_prep"),
-            "network" => Some("sandbox"),
+            Phase::Volumes => Some(Phase::KubeletPrep),
+            Phase::Network => Some(Phase::Sandbox),
             _ => None,
         };
         let parent = parent_phase
-            .and_then(|p| phase_ids.get(p).copied())
+            .and_then(|p| phase_ids.get(&p).copied())
             .unwrap_or(root_id);
         let s = between(
             &trace,
             parent,
             SpanKind::Phase,
-            name.to_owned(),
-            (name, "", ""),
-            (from, f),
-            (to, t),
+            name.as_str().to_owned(),
+            (name.as_str(), "", ""),
+            (from.as_str(), f),
+            (to.as_str(), t),
             &base,
         );
         phase_ids.insert(name, s.span_id);
@@ -434,7 +449,10 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
 
     // Containers: a span per container (first to last milestone) under `containers`, with its
     // pull, create and start as children.
-    let containers_parent = phase_ids.get("containers").copied().unwrap_or(root_id);
+    let containers_parent = phase_ids
+        .get(&Phase::Containers)
+        .copied()
+        .unwrap_or(root_id);
     for c in &pod.containers {
         let mut times = c.milestones.values().map(|m| m.t);
         let Some(first_t) = times.next() else {
@@ -469,10 +487,15 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
         attrs.push(("podtrace.init", c.init.into()));
         attrs.push((
             "podtrace.image_cached",
-            c.milestones.contains_key("image_cached").into(),
+            c.milestones.contains_key(&Ms::ImageCached).into(),
         ));
         let cid = span_id(&trace, SpanKind::Container, "", &c.name, "");
-        let last_m = c.milestones.values().max_by_key(|m| m.t);
+        // Of equal times the last by name, as when milestones were keyed by name.
+        let last_m = c
+            .milestones
+            .iter()
+            .max_by_key(|(n, m)| (m.t, n.as_str()))
+            .map(|(_, m)| m);
         let mut cspan = PlannedSpan {
             trace_id: trace,
             span_id: cid,
@@ -485,17 +508,13 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
             attributes: attrs.clone(),
             events: crate::timeline::CONTAINER_MILESTONES
                 .iter()
-                .filter_map(|n| c.milestones.get(n).map(|m| milestone_event(n, m)))
+                .filter_map(|n| c.milestones.get(n).map(|m| milestone_event(n.as_str(), m)))
                 .collect(),
             error: None,
         };
         let mut children = Vec::new();
-        for (phase, from, to) in [
-            ("image_pull", "pull_started", "pull_finished"),
-            ("create", "create_started", "container_created"),
-            ("start", "container_created", "container_started"),
-        ] {
-            let (Some(f), Some(t)) = (c.milestones.get(from), c.milestones.get(to)) else {
+        for (phase, from, to) in CONTAINER_PHASES {
+            let (Some(f), Some(t)) = (c.milestones.get(&from), c.milestones.get(&to)) else {
                 continue;
             };
             children.push(between(
@@ -503,9 +522,9 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
                 cid,
                 SpanKind::ContainerPhase,
                 format!("{phase} {}", c.name),
-                (phase, &c.name, ""),
-                (from, f),
-                (to, t),
+                (phase.as_str(), &c.name, ""),
+                (from.as_str(), f),
+                (to.as_str(), t),
                 &attrs,
             ));
         }
@@ -520,8 +539,11 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
 
     // Endpoint propagation: one span per node from endpoints_updated to that node's programming,
     // and one per other consumer.
-    if let Some(ep) = pod.milestones.get("endpoints_updated") {
-        let parent = phase_ids.get("programming").copied().unwrap_or(root_id);
+    if let Some(ep) = pod.milestones.get(&Ms::EndpointsUpdated) {
+        let parent = phase_ids
+            .get(&Phase::Programming)
+            .copied()
+            .unwrap_or(root_id);
         for (node, m) in &pod.programmed {
             let mut s = between(
                 &trace,
@@ -529,7 +551,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
                 SpanKind::Programmed,
                 format!("programmed {node}"),
                 ("programmed", "", node),
-                ("endpoints_updated", ep),
+                (Ms::EndpointsUpdated.as_str(), ep),
                 ("programmed", m),
                 &base,
             );
@@ -545,7 +567,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
                 SpanKind::Consumer,
                 format!("consumer {who}"),
                 ("consumer", who, ""),
-                ("endpoints_updated", ep),
+                (Ms::EndpointsUpdated.as_str(), ep),
                 ("consumer_updated", m),
                 &base,
             );
@@ -567,7 +589,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
                 .map(|(n, _, _)| *n)
         });
         let target = phase
-            .and_then(|p| phase_ids.get(p).copied())
+            .and_then(|p| phase_ids.get(&p).copied())
             .unwrap_or(root_id);
         let mut attributes: Attrs = vec![
             ("podtrace.cause", f.cause.as_str().into()),

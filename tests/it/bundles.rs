@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use podtrace::timeline::PodTimeline;
 
 use crate::util::*;
+use podtrace::timeline::Ms;
 
 fn demo() -> PathBuf {
     repo().join("samples/seed-demo")
@@ -91,7 +92,7 @@ fn same_timelines_from_every_packaging() {
         assert_eq!(a.warning_count, 0, "{name}: {:?}", a.warnings);
         let got = pod(&a, "default", "pod-demo");
         assert_eq!(essence(got), want, "{name}");
-        let ev = got.milestones["kubelet_seen"].evidence.to_string();
+        let ev = got.milestones[&Ms::KubeletSeen].evidence.to_string();
         assert!(
             ev.contains(&format!("{name}!/")) && ev.ends_with("kind-worker/kubelet.log:1"),
             "{name}: {ev}"

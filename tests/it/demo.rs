@@ -1,6 +1,7 @@
 //! The bundled demo (samples/seed-demo): every milestone and phase pinned.
 
 use crate::util::*;
+use podtrace::timeline::Phase;
 
 #[test]
 fn pod_demo_timeline() {
@@ -128,9 +129,9 @@ fn pod_demo_timeline() {
     assert_eq!(c.image.as_deref(), Some("docker.io/library/nginx:latest"));
     assert_eq!(c.image_size_bytes, Some(72_985_284));
     assert_eq!(c.pull_logged_nanos, Some(4_519_364_402));
-    assert_eq!(c.phases["image_pull"], 4_519_419_032);
-    assert_eq!(c.phases["create"], 38_241_249);
-    assert_eq!(c.phases["start"], 75_561_642);
+    assert_eq!(c.phases[&Phase::ImagePull], 4_519_419_032);
+    assert_eq!(c.phases[&Phase::Create], 38_241_249);
+    assert_eq!(c.phases[&Phase::Start], 75_561_642);
     assert!(p.findings.is_empty(), "{:?}", p.findings);
 }
 

@@ -7,6 +7,7 @@ use std::io::Write;
 use podtrace::event::Component;
 
 use crate::util::*;
+use podtrace::timeline::Phase;
 
 const UID: &str = "ecf6beca-4e57-4562-8f89-b6e72312b3fd";
 const SB: &str = "9782e0cf6742898144c14978eabdbed4af963d2f8eb9d857d4832d98986cf361";
@@ -71,7 +72,7 @@ fn containerd_2_protobuf_text_metadata() {
     assert_eq!(t(p, "running"), "2025-12-30T21:46:29.002000000Z");
     let k = &p.containers[0];
     assert_eq!((k.name.as_str(), k.restarts), ("kube-proxy", 1));
-    assert_eq!(k.phases["create"], 84_909_124);
+    assert_eq!(k.phases[&Phase::Create], 84_909_124);
     assert_eq!(a.totals[&Component::Containerd].recognised, 7);
 }
 

@@ -6,6 +6,7 @@ use std::io::Write;
 use podtrace::event::Component;
 
 use crate::util::*;
+use podtrace::timeline::{Ms, Phase};
 
 const UID: &str = "7c2f5a9e-1b3d-4e6f-8a0b-9c1d2e3f4a5b";
 
@@ -148,11 +149,11 @@ fn kubectl_cluster_info_dump() {
         Some("pod object Ready condition")
     );
     let c = &p.containers[0];
-    assert_eq!(c.phases["image_pull"], 5_000_000_000);
+    assert_eq!(c.phases[&Phase::ImagePull], 5_000_000_000);
     assert_eq!(c.image_size_bytes, Some(1_048_576));
     assert_eq!(t(p, "running"), "2025-06-02T09:00:07.000000000Z");
     // Evidence of a document item is the line of its uid.
-    let (file, line) = evidence_line(&c.milestones["pull_started"]);
+    let (file, line) = evidence_line(&c.milestones[&Ms::PullStarted]);
     assert_eq!(file, "events.json");
     let text = std::fs::read_to_string(d.path().join("dump/shop/events.json")).unwrap();
     assert!(
@@ -207,7 +208,7 @@ fn support_bundle() {
         Some("node-a"),
         "the node comes from nodes/<node>.zip"
     );
-    assert!(p.containers[0].milestones.contains_key("image_cached"));
+    assert!(p.containers[0].milestones.contains_key(&Ms::ImageCached));
     let why = |name: &str| a.files.iter().find(|f| f.path.ends_with(name)).unwrap();
     assert_eq!(
         why("metadata.yaml").skipped.as_deref(),

@@ -3,6 +3,7 @@
 use podtrace::event::Component;
 
 use crate::util::*;
+use podtrace::timeline::{Ms, Phase};
 
 #[test]
 fn aks_multiple_two_hour_embedded_offset() {
@@ -33,8 +34,16 @@ fn aks_multiple_two_hour_embedded_offset() {
     let names: Vec<_> = p.containers.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(names, ["busybox", "nginx"]);
     for c in &p.containers {
-        assert!(c.milestones.contains_key("container_created"), "{}", c.name);
-        assert!(c.milestones.contains_key("container_started"), "{}", c.name);
+        assert!(
+            c.milestones.contains_key(&Ms::ContainerCreated),
+            "{}",
+            c.name
+        );
+        assert!(
+            c.milestones.contains_key(&Ms::ContainerStarted),
+            "{}",
+            c.name
+        );
     }
     assert_eq!(
         p.containers[1].id.as_deref(),
@@ -62,7 +71,7 @@ fn aks_np2_create_and_delete() {
         Some("5da5612b-9738-493c-af51-a213072997f6")
     );
     // No "RunPodSandbox for …" start line in this grep: sandbox_started is missing, not guessed.
-    assert!(!p.milestones.contains_key("sandbox_started"));
+    assert!(!p.milestones.contains_key(&Ms::SandboxStarted));
     assert_eq!(t(p, "sandbox_ready"), "2024-11-29T18:13:10.764041708Z");
     assert_eq!(t(p, "running"), "2024-11-29T18:13:11.737579537Z");
     assert_eq!(t(p, "running_observed"), "2024-11-29T18:13:11.940293018Z");
@@ -115,7 +124,7 @@ fn usernetes_v1_27_whole_journal() {
     assert_eq!(p.kubelet.as_ref().unwrap().e2e_nanos, None);
     assert_eq!(phase(p, "startup_e2e"), 2_444_661_251);
     // The journal is grep-filtered (no SyncLoop ADD): kubelet_seen is missing, not guessed late.
-    assert!(!p.milestones.contains_key("kubelet_seen"));
+    assert!(!p.milestones.contains_key(&Ms::KubeletSeen));
 
     let f = pod(&a, "kube-flannel", "kube-flannel-ds-4dckq");
     let cont: Vec<_> = f.containers.iter().map(|c| c.name.as_str()).collect();
@@ -129,7 +138,7 @@ fn usernetes_v1_27_whole_journal() {
         plugin.image.as_deref(),
         Some("docker.io/flannel/flannel-cni-plugin:v1.2.0")
     );
-    assert_eq!(plugin.phases["image_pull"], 5_332_901_030);
+    assert_eq!(plugin.phases[&Phase::ImagePull], 5_332_901_030);
     let cni = f
         .containers
         .iter()
@@ -146,7 +155,7 @@ fn usernetes_v1_27_whole_journal() {
     let f = &c.failures[0];
     assert_eq!(
         (f.cause.as_str(), f.resolved_by),
-        ("sandbox failed", Some("sandbox_ready"))
+        ("sandbox failed", Some(Ms::SandboxReady))
     );
     assert_eq!(t(c, "sandbox_ready"), "2023-09-01T23:35:44.202154076Z");
     assert_eq!(f.held_nanos, Some(13_527_811_168));
@@ -171,7 +180,7 @@ fn kind_kueue_scheduler_cri_and_kubelet_status() {
     let bound: Vec<_> = a
         .pods
         .iter()
-        .filter(|p| p.milestones.contains_key("scheduled"))
+        .filter(|p| p.milestones.contains_key(&Ms::Scheduled))
         .collect();
     assert_eq!(bound.len(), 6);
     let p = pod(&a, "lws-e2e-bt54c", "lws-0-2");
@@ -203,7 +212,7 @@ fn scheduler_klog_files() {
     let a = analyze(&[real("scheduler/scheduler-v5_pod-default-nginx.klog.log")]);
     let p = pod(&a, "default", "nginx");
     assert!(
-        !p.phases.contains_key("kubelet_prep"),
+        !p.phases.contains_key(&Phase::KubeletPrep),
         "no kubelet data: missing, not zero"
     );
     let att = ms(p, "schedule_attempted");
@@ -268,7 +277,7 @@ fn openfaas_containerd_1_6_plus_eight_and_glued_json() {
     assert_eq!(phase(p, "sandbox"), 527_385_687);
     let c = &p.containers[0];
     assert_eq!(c.image.as_deref(), Some("localhost:5001/heavy-py:latest"));
-    assert_eq!(c.phases["image_pull"], 344_207_906);
+    assert_eq!(c.phases[&Phase::ImagePull], 344_207_906);
     assert_eq!(t(p, "running"), "2025-07-10T09:02:22.840506923Z");
     // The journal prefix is local +08:00, learnt from containerd's stamps beside it.
     let j = a

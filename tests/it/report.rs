@@ -7,6 +7,7 @@ use podtrace::report::{self, slo};
 use podtrace::timeline::PodTimeline;
 
 use crate::util::repo;
+use podtrace::timeline::Phase;
 
 /// Pods whose `startup_e2e` is 1..=10 ms, five on node a (1..=5) and five on node b, plus one
 /// pod on node b without the metric.
@@ -19,8 +20,8 @@ fn known() -> Vec<PodTimeline> {
                 node: Some(if i <= 5 { "a" } else { "b" }.into()),
                 ..Default::default()
             };
-            p.phases.insert("startup_e2e", i * 1_000_000);
-            p.phases.insert("scheduling", 100_000 * (11 - i));
+            p.phases.insert(Phase::StartupE2e, i * 1_000_000);
+            p.phases.insert(Phase::Scheduling, 100_000 * (11 - i));
             p
         })
         .collect();
@@ -411,13 +412,13 @@ fn excluded_values_are_counted_and_listed() {
                 node: Some(if i <= 4 { "a" } else { "b" }.into()),
                 ..Default::default()
             };
-            p.phases.insert("startup_e2e", i * 1_000_000);
+            p.phases.insert(Phase::StartupE2e, i * 1_000_000);
             p
         })
         .collect();
-    pods[3].phases.insert("startup_e2e", 40 * day);
+    pods[3].phases.insert(Phase::StartupE2e, 40 * day);
     pods[3].excluded.insert(
-        "startup_e2e",
+        Phase::StartupE2e,
         "created comes from a stored Pod object (pods.json:1) 960.0 h before the logs of the run: a restarted or re-created pod's object time, not this startup".into(),
     );
     pods[4].static_pod = Some(podtrace::timeline::StaticPod {
@@ -443,7 +444,7 @@ fn excluded_values_are_counted_and_listed() {
             r.excluded[0].metric,
             r.excluded[0].nanos
         ),
-        ("ns/p4", "startup_e2e", 40 * day)
+        ("ns/p4", Phase::StartupE2e, 40 * day)
     );
     let names: Vec<&str> = r.slowest.iter().map(|&i| r.rows[i].name.as_str()).collect();
     assert_eq!(names, ["p5", "p3", "p2", "p1"]);

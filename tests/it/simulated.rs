@@ -7,6 +7,7 @@ use podtrace::Analysis;
 use podtrace::simulate::{SimOptions, Truth, generate};
 
 use crate::util::*;
+use podtrace::timeline::{Ms, Phase};
 
 fn sim(dir: &Path, o: &SimOptions) -> Truth {
     generate(dir, o).unwrap().0
@@ -36,7 +37,7 @@ fn check(a: &Analysis, truth: &Truth) -> (usize, usize) {
         for (k, &want_us) in &tp.milestones {
             let got = p
                 .milestones
-                .get(k.as_str())
+                .get(&k.parse().expect("truth uses contract names"))
                 .unwrap_or_else(|| panic!("{}: {k} missing", tp.name))
                 .t;
             let want = want_us * 1000;
@@ -56,7 +57,7 @@ fn check(a: &Analysis, truth: &Truth) -> (usize, usize) {
         }
         let c = &p.containers[0];
         assert_eq!(
-            c.milestones.contains_key("pull_started"),
+            c.milestones.contains_key(&Ms::PullStarted),
             !tp.image_cached,
             "{}",
             tp.name
@@ -103,13 +104,13 @@ fn simulated_bundle_matches_its_truth() {
     let p99 = a
         .attribution
         .iter()
-        .find(|x| x.measure == "time_to_ready" && x.percentile == "p99")
+        .find(|x| x.measure == Phase::TimeToReady && x.percentile == "p99")
         .unwrap();
     assert_eq!(p99.pods, 1, "nearest rank: the slowest of 60");
     let slowest = a
         .pods
         .iter()
-        .filter_map(|p| p.phases.get("time_to_ready"))
+        .filter_map(|p| p.phases.get(&Phase::TimeToReady))
         .max()
         .unwrap();
     assert_eq!(p99.value_nanos, *slowest);
@@ -280,7 +281,7 @@ fn worst_errors(a: &Analysis, truth: &Truth) -> Vec<i64> {
             let p = by_uid[tp.uid.as_str()];
             NODE_SIDE
                 .iter()
-                .map(|k| (p.milestones[k].t - tp.milestones[*k] * 1000).abs())
+                .map(|k| (p.milestones[&k.parse().unwrap()].t - tp.milestones[*k] * 1000).abs())
                 .max()
                 .unwrap()
         })
@@ -330,7 +331,7 @@ fn skewed_nodes_are_brought_onto_the_apiserver_clock() {
         .iter()
         .find(|tp| Some(tp.uid.as_str()) == p.uid.as_deref())
         .unwrap();
-    let m = &p.milestones["kubelet_seen"];
+    let m = &p.milestones[&Ms::KubeletSeen];
     let reported = a
         .skew
         .iter()
@@ -347,7 +348,7 @@ fn skewed_nodes_are_brought_onto_the_apiserver_clock() {
     for p in a
         .pods
         .iter()
-        .filter(|p| p.milestones["running_observed"].clock_offset.is_some())
+        .filter(|p| p.milestones[&Ms::RunningObserved].clock_offset.is_some())
     {
         let k = p.kubelet.as_ref().unwrap();
         let why = k.e2e_explanation.as_deref().unwrap();
@@ -423,7 +424,7 @@ fn failures_are_found_with_their_cause_and_duration() {
         let got: Vec<(String, i64, Option<&str>)> = p
             .failures
             .iter()
-            .map(|f| (f.cause.clone(), f.first, f.resolved_by))
+            .map(|f| (f.cause.clone(), f.first, f.resolved_by.map(Ms::as_str)))
             .collect();
         let want: Vec<(String, i64, Option<&str>)> = tp
             .failures
@@ -432,7 +433,7 @@ fn failures_are_found_with_their_cause_and_duration() {
             .collect();
         assert_eq!(got, want, "{}", tp.name);
         for f in &p.failures {
-            let end = p.milestones[f.resolved_by.unwrap()].t;
+            let end = p.milestones[&f.resolved_by.unwrap()].t;
             assert_eq!(f.held_nanos, Some(end - f.first));
         }
         seen += tp.failures.len();
@@ -479,18 +480,18 @@ fn init_containers_and_restarts() {
                     init.init,
                     "flagged by the kubelet's Events (fieldPath spec.initContainers)"
                 );
-                assert_eq!(init.milestones["container_created"].t, created * 1000);
-                assert_eq!(init.milestones["container_started"].t, started * 1000);
+                assert_eq!(init.milestones[&Ms::ContainerCreated].t, created * 1000);
+                assert_eq!(init.milestones[&Ms::ContainerStarted].t, started * 1000);
                 // The SLI leaves out the pull window and the init container's run (start → exit).
                 // (one pull per pod here, so the kubelet's pull window is the app's image_pull)
                 let pulls: i64 = p
                     .containers
                     .iter()
-                    .filter_map(|c| c.phases.get("image_pull"))
+                    .filter_map(|c| c.phases.get(&Phase::ImagePull))
                     .sum();
                 assert_eq!(
-                    p.phases["startup_sli"],
-                    p.phases["startup_e2e"] - pulls - (exited - started) * 1000,
+                    p.phases[&Phase::StartupSli],
+                    p.phases[&Phase::StartupE2e] - pulls - (exited - started) * 1000,
                     "{}",
                     tp.name
                 );

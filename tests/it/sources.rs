@@ -4,6 +4,7 @@
 use podtrace::event::{Component, EventKind};
 
 use crate::util::*;
+use podtrace::timeline::{Ms, Phase};
 
 #[test]
 fn crio_node_density_real() {
@@ -22,8 +23,8 @@ fn crio_node_density_real() {
         c.id.as_deref(),
         Some("75ef25174d7d464246c9cb27d850db42604394b920e6f66b56a94ab3d9c5c983")
     );
-    assert_eq!(c.phases["create"], 1_578_394_425);
-    assert_eq!(c.phases["start"], 255_455_144);
+    assert_eq!(c.phases[&Phase::Create], 1_578_394_425);
+    assert_eq!(c.phases[&Phase::Start], 255_455_144);
     assert_eq!(t(p, "running"), "2026-05-27T16:02:35.269681149Z");
     assert_eq!(a.totals[&Component::Crio].recognised, 6);
 }
@@ -255,9 +256,9 @@ fn events_give_fallbacks_and_failures() {
         (c.name.as_str(), c.image.as_deref(), c.image_size_bytes),
         ("app", Some("nginx:1.27"), Some(72_985_284))
     );
-    assert_eq!(c.phases["image_pull"], 4_000_000_000);
+    assert_eq!(c.phases[&Phase::ImagePull], 4_000_000_000);
     assert_eq!(
-        c.milestones["container_started"].derived.as_deref(),
+        c.milestones[&Ms::ContainerStarted].derived.as_deref(),
         Some("Started Event")
     );
     assert_eq!(t(p, "running"), "2025-03-05T08:20:47.000000000Z");
@@ -270,7 +271,7 @@ fn events_give_fallbacks_and_failures() {
     );
     // Lines are counted under their writer (the kubelet); the milestones name "events" as source.
     assert_eq!(a.totals[&Component::Kubelet].recognised, 7);
-    assert_eq!(c.milestones["pull_started"].source, Component::Events);
+    assert_eq!(c.milestones[&Ms::PullStarted].source, Component::Events);
 }
 
 #[test]
@@ -317,7 +318,7 @@ fn unschedulable_from_the_schedulers_status_patch() {
         "{:?}",
         p.failures
     );
-    assert!(!p.milestones.contains_key("scheduled"));
+    assert!(!p.milestones.contains_key(&Ms::Scheduled));
 }
 
 #[test]
@@ -366,12 +367,12 @@ fn static_pod_mirror_uid_and_config_hash_are_one_pod() {
     );
     // The mirror pod's API write (4 ms after the request, 4 s after the kubelet read the
     // manifest) starts nothing: api_create does not apply, and nothing is called clock skew.
-    assert!(!p.phases.contains_key("api_create"));
+    assert!(!p.phases.contains_key(&Phase::ApiCreate));
     assert_eq!(
         p.not_applicable.keys().copied().collect::<Vec<_>>(),
-        ["api_create"]
+        [Phase::ApiCreate]
     );
-    assert!(p.not_applicable["api_create"].starts_with(
+    assert!(p.not_applicable[&Phase::ApiCreate].starts_with(
         "static pod: the kubelet started it from a manifest, not from the API; requested ("
     ));
     assert!(p.findings.is_empty(), "{:?}", p.findings);
@@ -399,7 +400,7 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     assert!(p.phases.values().all(|d| *d >= 0), "{:?}", p.phases);
     // ready (s, 08:00:03) is 400 ms before running (08:00:03.4): within a second, so 0.
     assert_eq!(phase(p, "readiness"), 0);
-    assert_eq!(p.below_precision["readiness"].raw_nanos, -400_000_000);
+    assert_eq!(p.below_precision[&Phase::Readiness].raw_nanos, -400_000_000);
     // Without audit, created is the kubelet's own podCreationTimestamp (a node time): the
     // kubelet's E2E figure is reproduced, and time_to_ready counts from it.
     assert_eq!(phase(p, "startup_e2e"), 2_400_000_000);
@@ -408,10 +409,11 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     // The mirror pod's PodScheduled condition: a static pod is never scheduled.
     assert_eq!(
         p.not_applicable.keys().copied().collect::<Vec<_>>(),
-        ["kubelet_watch", "scheduling"]
+        [Phase::Scheduling, Phase::KubeletWatch]
     );
     assert!(
-        p.not_applicable["scheduling"].ends_with("pods.json:1) is the mirror pod's API record")
+        p.not_applicable[&Phase::Scheduling]
+            .ends_with("pods.json:1) is the mirror pod's API record")
     );
     let json = podtrace::export::json::pod_record(p);
     assert_eq!(json["static"], true);
@@ -437,15 +439,15 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     assert_eq!(
         p.not_applicable.keys().copied().collect::<Vec<_>>(),
         [
-            "api_create",
-            "kubelet_watch",
-            "scheduling",
-            "startup_e2e",
-            "startup_sli",
-            "time_to_ready"
+            Phase::ApiCreate,
+            Phase::Scheduling,
+            Phase::KubeletWatch,
+            Phase::StartupE2e,
+            Phase::TimeToReady,
+            Phase::StartupSli,
         ]
     );
-    assert!(p.not_applicable["time_to_ready"].ends_with(
+    assert!(p.not_applicable[&Phase::TimeToReady].ends_with(
         "is the mirror pod's API record, 8004.100 ms after the kubelet read the manifest"
     ));
     // The kubelet's own figure is still there.

@@ -56,9 +56,11 @@ pub fn pod<'a>(a: &'a Analysis, ns: &str, name: &str) -> &'a PodTimeline {
     found[0]
 }
 
+/// A milestone by its public name (the tests read like the docs).
 pub fn ms<'a>(p: &'a PodTimeline, name: &str) -> &'a Milestone {
+    let key: podtrace::timeline::Ms = name.parse().expect("a milestone name");
     p.milestones
-        .get(name)
+        .get(&key)
         .unwrap_or_else(|| panic!("{}/{}: milestone {name} missing", p.namespace, p.name))
 }
 
@@ -68,8 +70,9 @@ pub fn t(p: &PodTimeline, name: &str) -> String {
 }
 
 pub fn phase(p: &PodTimeline, name: &str) -> i64 {
+    let key: podtrace::timeline::Phase = name.parse().expect("a phase name");
     *p.phases
-        .get(name)
+        .get(&key)
         .unwrap_or_else(|| panic!("{}/{}: phase {name} missing", p.namespace, p.name))
 }
 
