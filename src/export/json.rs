@@ -139,7 +139,10 @@ struct FailureRecord<'a> {
 struct Dominant {
     phase: Phase,
     seconds: f64,
+    /// Of the main-path phases measured.
     share: f64,
+    /// Main-path phases without a value (missing, not applicable or excluded).
+    unmeasured_phases: usize,
 }
 
 #[derive(Serialize)]
@@ -263,6 +266,7 @@ fn pod(p: &PodTimeline) -> PodRecord<'_> {
             phase,
             seconds: super::secs(d),
             share,
+            unmeasured_phases: crate::timeline::diagnose::main_path_unmeasured(p),
         }),
         kubelet: p.kubelet.as_ref().map(|k| KubeletRecord {
             kubelet_e2e: k.e2e_nanos.map(super::secs),

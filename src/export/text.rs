@@ -95,6 +95,14 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
     if let Some(k) = &p.kubelet {
         let e2e = k.e2e_nanos.map_or("not logged".to_owned(), ms);
         let diff = match k.e2e_difference_nanos {
+            // `created` read from this very line agrees by construction: no check at all.
+            Some(0)
+                if p.milestones.get(&Ms::Created).and_then(|m| m.derived.as_deref())
+                    == Some("kubelet podCreationTimestamp") =>
+            {
+                "  (created is the kubelet's own podCreationTimestamp: not an independent check)"
+                    .to_owned()
+            }
             Some(0) => {
                 "  (agrees with startup_e2e once created is truncated to seconds)".to_owned()
             }
@@ -161,9 +169,19 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     if let Some((name, d, share)) = p.dominant {
+        let unmeasured = crate::timeline::diagnose::main_path_unmeasured(p);
+        let of = if unmeasured == 0 {
+            "of the main path".to_owned()
+        } else {
+            format!(
+                "of the {} main-path phases measured; {unmeasured} not measured",
+                crate::timeline::diagnose::MAIN_PATH.len() - unmeasured
+            )
+        };
         writeln!(
             w,
-            "  dominant phase: {name} {} ms ({:.0}% of the main path)",
+            "  dominant phase: {} {} ms ({:.0}% {of})",
+            name.as_str(),
             ms(d),
             share * 100.0
         )?;

@@ -69,6 +69,15 @@ pub fn dominant(p: &PodTimeline) -> Option<(Phase, i64, f64)> {
     Some((name, d, d as f64 / total as f64))
 }
 
+/// How many main-path phases give no value to the dominant phase's share (missing, not
+/// applicable or excluded): a share of the main path is only as whole as the path measured.
+pub fn main_path_unmeasured(p: &PodTimeline) -> usize {
+    MAIN_PATH
+        .iter()
+        .filter(|&&n| counted(p, n).is_none())
+        .count()
+}
+
 /// The longest phase within one measure (the parts that tile it; `startup_sli` borrows those of
 /// `startup_e2e`), never longer than the measure itself: what a report shows beside that
 /// measure. (The main-path dominant phase can lie outside it: `programming` is not part of
