@@ -97,7 +97,9 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         let diff = match k.e2e_difference_nanos {
             // `created` read from this very line agrees by construction: no check at all.
             Some(0)
-                if p.milestones.get(&Ms::Created).and_then(|m| m.derived.as_deref())
+                if p.milestones
+                    .get(&Ms::Created)
+                    .and_then(|m| m.derived.as_deref())
                     == Some("kubelet podCreationTimestamp") =>
             {
                 "  (created is the kubelet's own podCreationTimestamp: not an independent check)"

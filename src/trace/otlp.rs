@@ -341,10 +341,16 @@ pub fn request(spans: &[PlannedSpan], cluster: Option<&str>) -> ExportTraceServi
             .iter()
             .map(|&i| span_data(&spans[i], &scope))
             .collect();
-        resource_spans.extend(group_spans_by_resource_and_scope(
-            data,
-            &ResourceAttributesWithSchema::from(&res),
-        ));
+        let mut grouped =
+            group_spans_by_resource_and_scope(data, &ResourceAttributesWithSchema::from(&res));
+        // The SDK's resource keeps its attributes in a hash map: put them in key order, so that
+        // one input always gives the same bytes (`--otlp-file`, `--failed-file`).
+        for rs in &mut grouped {
+            if let Some(r) = rs.resource.as_mut() {
+                r.attributes.sort_by(|a, b| a.key.cmp(&b.key));
+            }
+        }
+        resource_spans.extend(grouped);
     }
     ExportTraceServiceRequest { resource_spans }
 }

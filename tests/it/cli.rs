@@ -159,3 +159,31 @@ fn strict_fails_on_unreadable_lines_of_recognised_sources() {
     ]);
     assert_eq!(code, 0);
 }
+
+/// One input, one file: `trace --otlp-file` writes the same bytes every run (the SDK keeps a
+/// resource's attributes in a hash map; they are written in key order).
+#[cfg(feature = "otlp")]
+#[test]
+fn otlp_files_are_byte_identical_run_to_run() {
+    let d = tempfile::tempdir().unwrap();
+    let mut outs = Vec::new();
+    for i in 0..3 {
+        let f = d.path().join(format!("t{i}.json"));
+        let (code, _, err) = podtrace(&[
+            "trace",
+            "samples/seed-demo",
+            "--cluster",
+            "demo",
+            "--otlp-file",
+            f.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        outs.push(std::fs::read(&f).unwrap());
+    }
+    assert!(!outs[0].is_empty());
+    assert!(outs.iter().all(|o| *o == outs[0]));
+    let text = String::from_utf8(outs[0].clone()).unwrap();
+    let k8s = text.find("\"k8s.cluster.name\"").unwrap();
+    let name = text.find("\"service.name\"").unwrap();
+    assert!(k8s < name, "resource attributes in key order");
+}
