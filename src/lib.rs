@@ -95,6 +95,7 @@ impl std::fmt::Display for AbsentSource {
         let what = match self.source {
             "audit" => "audit log",
             "runtime" => "runtime log (containerd/CRI-O)",
+            "kubelet-startup" => "\"Observed pod startup duration\" in the kubelet's log",
             s => return write!(f, "no {s} log: {} ({})", self.unavailable, self.hint),
         };
         write!(f, "no {what}: {} ({})", self.unavailable, self.hint)
@@ -266,7 +267,21 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
     stage("services and diagnosis");
-    let absent_sources = absent_sources(&totals);
+    let mut absent_sources = absent_sources(&totals);
+    // Kubelets before 1.26 never write their startup figure: said once for the run, not
+    // guessed from other lines.
+    let kubelet_saw_pods = pods.iter().any(|p| {
+        p.milestones
+            .get(&timeline::Ms::KubeletSeen)
+            .is_some_and(|m| m.source == Component::Kubelet)
+    });
+    if kubelet_saw_pods && pods.iter().all(|p| p.kubelet.is_none()) {
+        absent_sources.push(AbsentSource {
+            source: "kubelet-startup",
+            unavailable: "kubelet_e2e and the kubelet's own SLI unavailable; startup_e2e and startup_sli come from podtrace's milestones alone",
+            hint: "kubelets before 1.26 do not write it; from 1.26 on it is logged at the default verbosity when a pod first runs",
+        });
+    }
     Analysis {
         absent_sources,
         services,

@@ -99,7 +99,17 @@ fn absent_sources_are_named_with_their_cost() {
         .iter()
         .map(|s| s["source"].as_str().unwrap())
         .collect();
-    assert_eq!(sources, ["audit", "scheduler", "runtime", "kube-proxy"]);
+    // The kubelet's lines hold no "Observed pod startup duration": said too.
+    assert_eq!(
+        sources,
+        [
+            "audit",
+            "scheduler",
+            "runtime",
+            "kube-proxy",
+            "kubelet-startup"
+        ]
+    );
     assert_eq!(
         summary["absent_sources"][3]["unavailable"],
         "programmed_* unavailable"
@@ -112,7 +122,7 @@ fn absent_sources_are_named_with_their_cost() {
     );
     let (_, out, _) = podtrace(&["report", "-q", &dir, "--year", "2025", "--format", "json"]);
     let r: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert_eq!(r["absent_sources"].as_array().unwrap().len(), 4);
+    assert_eq!(r["absent_sources"].as_array().unwrap().len(), 5);
     // The demo has every source.
     let (_, out, _) = podtrace(&["analyze", "-q"]);
     assert!(

@@ -447,6 +447,9 @@ fn real_printf_kubelet_journal() {
         assert_eq!(ms(p, "kubelet_seen").source, Component::Kubelet);
     }
     assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    // Kubelets before 1.26 never write their startup figure: the run says so, once.
+    let said: Vec<&str> = a.absent_sources.iter().map(|s| s.source).collect();
+    assert!(said.contains(&"kubelet-startup"), "{said:?}");
     // A pager cut every long line at the terminal's width: the cut SyncLoop lines are said to
     // be unreadable, one by one, never guessed.
     let a = analyze(&[real(
