@@ -1400,7 +1400,7 @@ impl<'o> FileState<'o> {
                         host: host.clone(),
                     };
                     let got = match rec.body {
-                        klog::Body::Structured { msg, tail } => sources::structured(
+                        klog::Body::Structured { msg, tail } => sources::registry::structured(
                             msg,
                             &sources::Fields::Klog(tail),
                             &ctx,
@@ -1475,9 +1475,12 @@ impl<'o> FileState<'o> {
                             };
                             let msg = podtrace_parsers::quote::unescape(rec.msg);
                             let fields = sources::Fields::Pairs(rec.fields);
-                            if let Some(o) =
-                                sources::structured(&msg, &fields, &ctx, &mut self.scratch)
-                            {
+                            if let Some(o) = sources::registry::structured(
+                                &msg,
+                                &fields,
+                                &ctx,
+                                &mut self.scratch,
+                            ) {
                                 outcome = o;
                             }
                             if let (None, Some(e)) = (line_component, self.scratch.first()) {

@@ -89,18 +89,6 @@ impl<'a> Fields<'a> {
     }
 }
 
-/// Every extractor of structured klog messages (kubelet, scheduler, kube-proxy, the
-/// EndpointSlice controller, ingress-nginx), by message text: see [`registry::structured`].
-/// `None`: a message podtrace does not use.
-pub fn structured(
-    msg: &str,
-    fields: &Fields<'_>,
-    ctx: &LineCtx,
-    out: &mut Vec<Event>,
-) -> Option<Outcome> {
-    registry::structured(msg, fields, ctx, out)
-}
-
 /// All pairs of a tail as (key, value); stops quietly at the first malformed pair (the caller
 /// checks for the keys it needs).
 pub(crate) fn pairs(tail: &str) -> Vec<(&str, Value<'_>)> {

@@ -1,21 +1,6 @@
 //! The binary: exit codes, JSON Lines shape, stdout/stderr discipline.
 
-use std::process::Command;
-
 use crate::util::*;
-
-fn podtrace(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
 
 #[test]
 fn no_path_runs_the_bundled_demo() {

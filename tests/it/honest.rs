@@ -2,22 +2,7 @@
 //! not have, how warnings and skipped files are summarised, and how `report` counts and lists
 //! the values it leaves out of its statistics.
 
-use std::process::Command;
-
-use crate::util::{bundle, repo};
-
-fn podtrace(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
-        .args(args)
-        .current_dir(repo())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8(out.stdout).unwrap(),
-        String::from_utf8(out.stderr).unwrap(),
-    )
-}
+use crate::util::{bundle, podtrace};
 
 /// One kubelet log (one pod, two unreadable SyncLoop lines) and four files podtrace skips:
 /// three for one reason, one for another.

@@ -108,3 +108,17 @@ pub fn files_under(p: &Path) -> Vec<PathBuf> {
     v.sort();
     v
 }
+
+/// Runs the binary from the repository's root: (exit code, stdout, stderr).
+pub fn podtrace(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
