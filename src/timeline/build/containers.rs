@@ -184,3 +184,211 @@ pub(super) fn milestones(
         tl.containers.push(c);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+
+    use super::super::testkit::*;
+    use super::PullIndex;
+    use crate::event::{Component, Event, EventKind};
+    use crate::timeline::{Ms, PodTimeline};
+
+    const D: &str = "joined by node and time (containerd's PullImage names no pod)";
+
+    fn sandbox_ready() -> Event {
+        containerd(
+            at(39),
+            1,
+            EventKind::SandboxReady {
+                pod: pod(),
+                attempt: 0,
+                sandbox_id: "sb1".into(),
+            },
+        )
+    }
+
+    fn pull(t: i64, line: u32, image: &str) -> Event {
+        containerd(
+            t,
+            line,
+            EventKind::PullDone {
+                image: image.into(),
+                image_ref: format!("sha256:{line}"),
+            },
+        )
+    }
+
+    fn create(t: i64, line: u32, container: &str, attempt: u32) -> Event {
+        containerd(
+            t,
+            line,
+            EventKind::CreateStart {
+                pod: None,
+                sandbox_id: "sb1".into(),
+                container: container.into(),
+                attempt,
+            },
+        )
+    }
+
+    fn created(t: i64, line: u32, container: &str, attempt: u32, id: &str) -> Event {
+        containerd(
+            t,
+            line,
+            EventKind::CreateDone {
+                pod: None,
+                sandbox_id: "sb1".into(),
+                container: container.into(),
+                attempt,
+                container_id: id.into(),
+            },
+        )
+    }
+
+    /// Runs the stage with the window opened by `window` (sandbox_started, else kubelet_seen).
+    fn run(f: &Fixture, window: (Ms, i64), used: &mut HashSet<usize>) -> PodTimeline {
+        let pulls = PullIndex::new(&f.events, &f.joined.pulls);
+        let mut tl = PodTimeline::default();
+        tl.milestones.insert(
+            window.0,
+            milestone(window.1, Component::Containerd, 99, None),
+        );
+        f.run_on(tl, |p, tl| super::milestones(p, tl, &pulls, used))
+    }
+
+    /// Each container's first run from CreateContainer, "returns container id" and
+    /// StartContainer; the pull that finished in the window before its create is its own
+    /// (derived), with the PullImage before it and containerd's size and duration; a pull
+    /// claimed once is not claimed again; later attempts are restarts.
+    #[test]
+    fn containers_from_the_runtime_with_their_pulls() {
+        let img = "docker.io/library/nginx:1.25";
+        let f = Fixture::new(vec![
+            sandbox_ready(),
+            containerd(at(41), 2, EventKind::PullStart { image: img.into() }),
+            containerd(
+                at(43),
+                3,
+                EventKind::PulledInfo {
+                    image: img.into(),
+                    size_bytes: Some(72_985_284),
+                    duration_nanos: Some(1_999_999_999),
+                },
+            ),
+            pull(at(43) + 7, 4, img),
+            create(at(45), 5, "app", 0),
+            created(at(46), 6, "app", 0, "c1"),
+            containerd(
+                at(47),
+                7,
+                EventKind::StartDone {
+                    container_id: "c1".into(),
+                },
+            ),
+            create(at(48), 8, "sidecar", 0),
+            create(at(60), 9, "sidecar", 1),
+            created(at(61), 10, "sidecar", 1, "c3"),
+        ]);
+        let mut used = HashSet::new();
+        let tl = run(&f, (Ms::SandboxStarted, at(40)), &mut used);
+        let names: Vec<&str> = tl.containers.iter().map(|c| c.name.as_str()).collect();
+        assert_eq!(names, ["app", "sidecar"]);
+        let app = &tl.containers[0];
+        let got = |c: &crate::timeline::ContainerTimeline, k| seen(&c.milestones[&k]);
+        assert_eq!(
+            got(app, Ms::CreateStarted),
+            want(at(45), Component::Containerd, 5, None)
+        );
+        assert_eq!(
+            got(app, Ms::ContainerCreated),
+            want(at(46), Component::Containerd, 6, None)
+        );
+        assert_eq!(
+            got(app, Ms::ContainerStarted),
+            want(at(47), Component::Containerd, 7, None)
+        );
+        assert_eq!(
+            got(app, Ms::PullFinished),
+            want(at(43) + 7, Component::Containerd, 4, Some(D))
+        );
+        assert_eq!(
+            got(app, Ms::PullStarted),
+            want(at(41), Component::Containerd, 2, Some(D))
+        );
+        assert_eq!(app.image.as_deref(), Some(img));
+        assert_eq!(app.image_size_bytes, Some(72_985_284));
+        assert_eq!(app.pull_logged_nanos, Some(1_999_999_999));
+        assert_eq!((app.id.as_deref(), app.restarts), (Some("c1"), 0));
+        // The only pull is app's: the sidecar claims none. Its first run has no id or create.
+        let sidecar = &tl.containers[1];
+        assert_eq!(sidecar.image, None);
+        assert_eq!(
+            sidecar.milestones.keys().collect::<Vec<_>>(),
+            [&Ms::CreateStarted]
+        );
+        assert_eq!((sidecar.id.as_deref(), sidecar.restarts), (None, 1));
+        assert_eq!(used.len(), 2, "the PullImage and its completion");
+    }
+
+    /// Without sandbox_started the window opens at kubelet_seen: a pull before it is another
+    /// pod's, one an earlier pod claimed is skipped for the next unclaimed one. Failed creates
+    /// and starts are failures, a start named by the container its id was created for.
+    #[test]
+    fn pulls_in_the_kubelet_seen_window_and_failures() {
+        let f = Fixture::new(vec![
+            sandbox_ready(),
+            pull(at(10), 2, "before-the-window"),
+            pull(at(30), 3, "unclaimed"),
+            pull(at(32), 4, "claimed-by-another-pod"),
+            containerd(
+                at(40),
+                5,
+                EventKind::CreateFailed {
+                    pod: None,
+                    sandbox_id: "sb1".into(),
+                    container: "app".into(),
+                    attempt: 0,
+                    error: "no space left".into(),
+                },
+            ),
+            create(at(45), 6, "app", 1),
+            created(at(46), 7, "app", 1, "c1"),
+            containerd(
+                at(47),
+                8,
+                EventKind::StartFailed {
+                    container_id: "c1".into(),
+                    error: "exec format error".into(),
+                },
+            ),
+        ]);
+        let claimed = f
+            .events
+            .iter()
+            .position(|e| matches!(&e.kind, EventKind::PullDone { image, .. } if image == "claimed-by-another-pod"))
+            .unwrap();
+        let mut used = HashSet::from([claimed]);
+        let tl = run(&f, (Ms::KubeletSeen, at(20)), &mut used);
+        let app = &tl.containers[0];
+        assert_eq!(app.image.as_deref(), Some("unclaimed"));
+        assert_eq!(
+            seen(&app.milestones[&Ms::PullFinished]),
+            want(at(30), Component::Containerd, 3, Some(D))
+        );
+        assert!(!app.milestones.contains_key(&Ms::PullStarted));
+        assert_eq!(app.image_size_bytes, None);
+        let failures: Vec<(&str, &str, i64)> = tl
+            .failures
+            .iter()
+            .map(|f| (f.cause.as_str(), f.message.as_str(), f.first))
+            .collect();
+        assert_eq!(
+            failures,
+            [
+                ("create app failed", "no space left", at(40)),
+                ("start app failed", "exec format error", at(47)),
+            ]
+        );
+    }
+}

@@ -118,3 +118,185 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use crate::event::{Component, EventKind, SyncOp};
+    use crate::timeline::Ms;
+
+    fn sync_add(t: i64, line: u32, source: &str) -> crate::event::Event {
+        kubelet(
+            t,
+            line,
+            EventKind::SyncLoop {
+                op: SyncOp::Add,
+                source: source.into(),
+                pods: vec![pod()],
+            },
+        )
+    }
+
+    fn mounted(t: i64, line: u32, volume: &str, plugin: Option<&str>) -> crate::event::Event {
+        kubelet(
+            t,
+            line,
+            EventKind::VolumeMounted {
+                pod: pod(),
+                volume: volume.into(),
+                plugin: plugin.map(str::to_owned),
+            },
+        )
+    }
+
+    fn csi(t: i64, line: u32, volume: &str) -> crate::event::Event {
+        ev(
+            t,
+            line,
+            NODE,
+            Component::Csi,
+            EventKind::CsiPublished {
+                pod: pod(),
+                volume: volume.into(),
+            },
+        )
+    }
+
+    /// kubelet_seen from "SyncLoop ADD" source="api"; volumes_ready from the kubelet's "All
+    /// volumes are attached and mounted"; the node from the kubelet's host; volumes by plugin,
+    /// CSI publishes where the kubelet named none.
+    #[test]
+    fn kubelet_seen_from_the_api_and_volumes_ready() {
+        let f = Fixture::new(vec![
+            kubelet(at(15), 1, EventKind::PodUid { pod: pod() }),
+            sync_add(at(20), 2, "api"),
+            mounted(at(25), 3, "cfg", Some("kubernetes.io/configmap")),
+            csi(at(26), 4, "data"),
+            kubelet(at(30), 5, EventKind::VolumesReady { pod: pod() }),
+        ]);
+        let tl = f.run(super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::KubeletSeen),
+            want(at(20), Component::Kubelet, 2, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::VolumesReady),
+            want(at(30), Component::Kubelet, 5, None)
+        );
+        assert_eq!(tl.node.as_deref(), Some(NODE));
+        assert_eq!(
+            tl.volumes.iter().collect::<Vec<_>>(),
+            [
+                (&"cfg".to_owned(), &"kubernetes.io/configmap".to_owned()),
+                (&"data".to_owned(), &"kubernetes.io/csi".to_owned())
+            ]
+        );
+        assert!(tl.static_pod.is_none());
+    }
+
+    /// A non-API "SyncLoop ADD" is kubelet_seen, derived; without the kubelet's all-mounted
+    /// line, volumes_ready is the last mount, derived.
+    #[test]
+    fn kubelet_seen_from_a_non_api_syncloop() {
+        let f = Fixture::new(vec![
+            kubelet(at(15), 1, EventKind::PodUid { pod: pod() }),
+            sync_add(at(20), 2, "unknown"),
+            mounted(at(25), 3, "cfg", None),
+            mounted(at(27), 4, "token", Some("kubernetes.io/projected")),
+            csi(at(29), 5, "data"),
+        ]);
+        let tl = f.run(super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::KubeletSeen),
+            want(
+                at(20),
+                Component::Kubelet,
+                2,
+                Some("SyncLoop ADD from a non-API source")
+            )
+        );
+        assert_eq!(
+            ms(&tl, Ms::VolumesReady),
+            want(
+                at(27),
+                Component::Kubelet,
+                4,
+                Some("last \"MountVolume.SetUp succeeded\" for the pod")
+            )
+        );
+        // A mount without a plugin names no volume.
+        assert_eq!(
+            tl.volumes.keys().collect::<Vec<_>>(),
+            [&"data".to_owned(), &"token".to_owned()]
+        );
+    }
+
+    /// A manifest ADD makes the pod static and is kubelet_seen even with a later API ADD (its
+    /// mirror pod); with only CSI publishes, volumes_ready is the last one, derived.
+    #[test]
+    fn static_pod_from_its_manifest() {
+        let f = Fixture::new(vec![
+            sync_add(at(20), 1, "file"),
+            sync_add(at(22), 2, "api"),
+            csi(at(28), 3, "a"),
+            csi(at(29), 4, "b"),
+        ]);
+        let tl = f.run(super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::KubeletSeen),
+            want(at(20), Component::Kubelet, 1, None)
+        );
+        let sp = tl.static_pod.as_ref().expect("static");
+        assert_eq!(
+            sp.basis,
+            "the kubelet read its manifest: \"SyncLoop ADD\" source=\"file\" (t.log:1)"
+        );
+        assert!(!sp.heuristic);
+        assert_eq!(
+            ms(&tl, Ms::VolumesReady),
+            want(
+                at(29),
+                Component::Csi,
+                4,
+                Some("CSI node plugin NodePublishVolume completion")
+            )
+        );
+    }
+
+    /// Without any ADD, the first kubelet line is kubelet_seen (derived), unless it comes after
+    /// the runtime started the sandbox: a filtered log, so missing.
+    #[test]
+    fn kubelet_seen_from_the_first_kubelet_line_unless_after_the_sandbox() {
+        let sandbox = |t| {
+            containerd(
+                t,
+                2,
+                EventKind::SandboxStart {
+                    pod: pod(),
+                    attempt: 0,
+                },
+            )
+        };
+        let f = Fixture::new(vec![
+            kubelet(at(20), 1, EventKind::PodUid { pod: pod() }),
+            sandbox(at(21)),
+        ]);
+        let tl = f.run(super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::KubeletSeen),
+            want(
+                at(20),
+                Component::Kubelet,
+                1,
+                Some("first kubelet line naming the pod")
+            )
+        );
+        let f = Fixture::new(vec![
+            sandbox(at(19)),
+            kubelet(at(20), 1, EventKind::PodUid { pod: pod() }),
+        ]);
+        let tl = f.run(super::milestones);
+        assert!(!tl.milestones.contains_key(&Ms::KubeletSeen));
+        assert!(!tl.milestones.contains_key(&Ms::VolumesReady));
+    }
+}

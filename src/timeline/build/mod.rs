@@ -28,6 +28,8 @@ mod pod_object;
 mod readiness;
 mod running;
 mod sandbox;
+#[cfg(test)]
+mod testkit;
 
 use std::collections::{BTreeMap, HashSet};
 
