@@ -179,3 +179,180 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
         .map(|(service, changes)| ServiceView { service, changes })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::index::{EndpointIndex, ProxyIndex};
+    use super::super::testkit::*;
+    use crate::event::{Component, EndpointAddr, Event, EventKind, IngressStep};
+    use crate::timeline::{Ms, Phase, PodTimeline};
+
+    fn write(t: i64, line: u32, object: &str, uid: Option<&str>) -> Event {
+        audit(
+            t,
+            line,
+            EventKind::EndpointsWrite {
+                service: "default/web".into(),
+                object: object.into(),
+                verb: "update".into(),
+                endpoints: vec![EndpointAddr {
+                    ip: "10.0.0.7".into(),
+                    ready: true,
+                    pod: Some(pod_by_name().with_uid(uid)),
+                    node: Some(NODE.into()),
+                }],
+                trigger_time: None,
+            },
+        )
+    }
+
+    fn sync(t: i64, line: u32, node: &str, done: bool) -> Event {
+        ev(
+            t,
+            line,
+            node,
+            Component::KubeProxy,
+            EventKind::ProxySync {
+                done,
+                mode: "iptables".into(),
+                elapsed_nanos: None,
+            },
+        )
+    }
+
+    /// A ready running pod, as the stages leave it.
+    fn served() -> PodTimeline {
+        let mut tl = PodTimeline {
+            uid: Some(UID.into()),
+            pod_ip: Some("10.0.0.7".into()),
+            ..Default::default()
+        };
+        tl.milestones
+            .insert(Ms::Requested, milestone(at(0), Component::Audit, 90, None));
+        tl.milestones.insert(
+            Ms::ReadyReported,
+            milestone(at(90), Component::Audit, 91, None),
+        );
+        tl
+    }
+
+    /// Runs propagate then consumers on `served()` with the run's shared evidence.
+    fn run(events: Vec<Event>) -> PodTimeline {
+        let f = Fixture::new(events);
+        let cx = f.cx();
+        let eps = EndpointIndex::new(&f.events, &f.joined.endpoint_writes);
+        let proxy = ProxyIndex::new(&f.events, &f.joined.proxy);
+        let mut tl = served();
+        super::propagate(&cx, &eps, &proxy, &mut tl);
+        super::consumers(&cx, &f.joined.ingress, &mut tl);
+        tl
+    }
+
+    /// The first EndpointSlice write listing the pod's UID; on each node the first sync that
+    /// started after it (one already running does not count); programming complete, so
+    /// programmed_last and the phases up to serving.
+    #[test]
+    fn endpoints_and_programming_on_every_node() {
+        let tl = run(vec![
+            sync(at(0), 1, NODE, false),
+            sync(at(0), 2, "node-b", false),
+            sync(at(99), 3, NODE, false),
+            write(at(100), 4, "EndpointSlice/web-abc", Some(UID)),
+            sync(at(101), 5, NODE, true),
+            sync(at(102), 6, NODE, false),
+            sync(at(103), 7, "node-b", false),
+            sync(at(110) + 1, 8, NODE, true),
+            sync(at(120), 9, "node-b", true),
+            ev(
+                at(130),
+                10,
+                "ingress-0",
+                Component::IngressNginx,
+                EventKind::IngressReload {
+                    step: IngressStep::DynamicReconfigured,
+                },
+            ),
+        ]);
+        assert_eq!(
+            ms(&tl, Ms::EndpointsUpdated),
+            want(at(100), Component::Audit, 4, None)
+        );
+        assert_eq!(tl.services, ["default/web"]);
+        let programmed: Vec<(&str, i64, String)> = tl
+            .programmed
+            .iter()
+            .map(|(n, m)| (n.as_str(), m.t, m.evidence.to_string()))
+            .collect();
+        assert_eq!(
+            programmed,
+            [
+                (NODE, at(110) + 1, "t.log:8".to_owned()),
+                ("node-b", at(120), "t.log:9".to_owned())
+            ]
+        );
+        assert!(tl.programmed_missing.is_empty());
+        assert_eq!(
+            ms(&tl, Ms::ProgrammedFirst),
+            want(at(110) + 1, Component::KubeProxy, 8, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::ProgrammedLast),
+            want(at(120), Component::KubeProxy, 9, None)
+        );
+        assert_eq!(tl.phases[&Phase::Endpoints], 10_000_000);
+        assert_eq!(tl.phases[&Phase::Programming], 20_000_000);
+        assert_eq!(tl.phases[&Phase::TimeToServing], 120_000_000);
+        assert_eq!(
+            seen(&tl.consumers["ingress-nginx@ingress-0"]),
+            want(
+                at(130),
+                Component::IngressNginx,
+                10,
+                Some(
+                    "first ingress-nginx reconfiguration after the write (its lines name no Service)"
+                )
+            )
+        );
+    }
+
+    /// Only a legacy Endpoints write, matched by IP (no UID in it): endpoints_updated derived.
+    /// A node whose logs start over 1 s after the write, and one with no sync after it, are
+    /// missing: programmed_first only, no programmed_last nor programming phase.
+    #[test]
+    fn legacy_endpoints_and_nodes_missing() {
+        let tl = run(vec![
+            sync(at(0), 1, "node-c", true),
+            write(at(100), 3, "Endpoints/web", None),
+            sync(at(101), 2, NODE, false),
+            sync(at(105), 4, NODE, true),
+            sync(at(1_200), 5, "node-b", true),
+        ]);
+        assert_eq!(
+            ms(&tl, Ms::EndpointsUpdated),
+            want(
+                at(100),
+                Component::Audit,
+                3,
+                Some("legacy Endpoints write (no EndpointSlice write seen)")
+            )
+        );
+        assert_eq!(tl.programmed.keys().collect::<Vec<_>>(), [&NODE.to_owned()]);
+        assert_eq!(tl.programmed[NODE].t, at(105));
+        assert_eq!(
+            tl.programmed_missing,
+            [
+                "node-b (its kube-proxy logs start after the write)",
+                "node-c"
+            ]
+        );
+        assert_eq!(
+            ms(&tl, Ms::ProgrammedFirst),
+            want(at(105), Component::KubeProxy, 4, None)
+        );
+        assert!(!tl.milestones.contains_key(&Ms::ProgrammedLast));
+        assert!(!tl.phases.contains_key(&Phase::Programming));
+        assert!(!tl.phases.contains_key(&Phase::TimeToServing));
+        assert_eq!(tl.phases[&Phase::Endpoints], 10_000_000);
+        assert!(tl.consumers.is_empty());
+    }
+}

@@ -356,3 +356,84 @@ mod tests {
         assert_eq!(checked, 1 + 1 + 2 + 6 + 24 + 120 + 720);
     }
 }
+
+#[cfg(test)]
+mod build_tests {
+    use std::collections::HashSet;
+
+    use super::testkit::*;
+    use super::{PullIndex, build};
+    use crate::event::{Component, EventKind, PodObject};
+    use crate::timeline::{Ms, Phase};
+
+    /// The stages in sequence: containerd's start makes running; the Pod object's Ready
+    /// condition (an earlier stage) stays over the readiness stage's ready-when-running.
+    #[test]
+    fn stages_run_in_order() {
+        let s = 1_000_000_000;
+        let ready = (T0 / s + 1) * s;
+        let f = Fixture::new(vec![
+            ev(
+                at(0),
+                1,
+                "control-plane",
+                Component::Apiserver,
+                EventKind::PodObject(Box::new(PodObject {
+                    pod: pod(),
+                    node: None,
+                    pod_ip: None,
+                    scheduled: None,
+                    ready: Some(ready),
+                    containers: vec![],
+                    owner: None,
+                    mirror: None,
+                })),
+            ),
+            containerd(
+                at(40),
+                2,
+                EventKind::SandboxReady {
+                    pod: pod(),
+                    attempt: 0,
+                    sandbox_id: "sb1".into(),
+                },
+            ),
+            containerd(
+                at(46),
+                3,
+                EventKind::CreateDone {
+                    pod: None,
+                    sandbox_id: "sb1".into(),
+                    container: "app".into(),
+                    attempt: 0,
+                    container_id: "c1".into(),
+                },
+            ),
+            containerd(
+                at(47),
+                4,
+                EventKind::StartDone {
+                    container_id: "c1".into(),
+                },
+            ),
+        ]);
+        let pulls = PullIndex::new(&f.events, &f.joined.pulls);
+        let tl = build(f.cx(), &f.joined.pods[0], &pulls, &mut HashSet::new());
+        assert_eq!(
+            ms(&tl, Ms::Running),
+            want(at(47), Component::Containerd, 4, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::Ready),
+            want(
+                ready,
+                Component::Apiserver,
+                1,
+                Some("pod object Ready condition")
+            )
+        );
+        assert_eq!(tl.phases[&Phase::Containers], 7_000_000);
+        assert_eq!(tl.containers[0].phases[&Phase::Start], 1_000_000);
+        assert_eq!(tl.node.as_deref(), Some(NODE));
+    }
+}

@@ -84,3 +84,161 @@ pub(super) fn mirror_sign(p: &Pod<'_>) -> Option<StaticPod> {
         heuristic: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::testkit::*;
+    use crate::event::{Component, Event, EventKind, PodObject};
+    use crate::timeline::{Ms, PodTimeline};
+
+    const S: i64 = 1_000_000_000;
+    /// Whole seconds, as Pod objects store times.
+    const C: i64 = T0 - T0 % S;
+
+    fn object(t: i64, line: u32, o: PodObject) -> Event {
+        let mut e = ev(
+            t,
+            line,
+            "control-plane",
+            Component::Apiserver,
+            EventKind::PodObject(Box::new(o)),
+        );
+        e.raw_time = crate::event::RawTime::Abs(instant(t, podtrace_parsers::time::Precision::S));
+        e
+    }
+
+    fn stored(mirror: Option<&'static str>) -> PodObject {
+        PodObject {
+            pod: pod(),
+            node: Some(NODE.into()),
+            pod_ip: Some("10.0.0.7".into()),
+            scheduled: Some(C + S),
+            ready: Some(C + 5 * S),
+            containers: vec![
+                ("init".into(), true, Some(C + 2 * S)),
+                ("app".into(), false, Some(C + 3 * S)),
+                ("waiting".into(), false, None),
+            ],
+            owner: Some("ReplicaSet/web-7d4b9c6f5".into()),
+            mirror,
+        }
+    }
+
+    /// Everything missing comes from the object, second precision and derived.
+    #[test]
+    fn pod_object_fills_what_no_line_showed() {
+        let f = Fixture::new(vec![object(C, 1, stored(None))]);
+        let tl = f.run(super::merge);
+        let o = |t, why: &str| want(t, Component::Apiserver, 1, Some(why));
+        assert_eq!(ms(&tl, Ms::Created), o(C, "pod object creationTimestamp"));
+        assert_eq!(tl.milestones[&Ms::Created].precision, "s");
+        assert_eq!(
+            ms(&tl, Ms::Scheduled),
+            o(C + S, "pod object PodScheduled condition")
+        );
+        assert_eq!(
+            ms(&tl, Ms::Ready),
+            o(C + 5 * S, "pod object Ready condition")
+        );
+        let c: Vec<(&str, bool, Option<i64>)> = tl
+            .containers
+            .iter()
+            .map(|c| {
+                (
+                    c.name.as_str(),
+                    c.init,
+                    c.milestones.get(&Ms::ContainerStarted).map(|m| m.t),
+                )
+            })
+            .collect();
+        assert_eq!(
+            c,
+            [
+                ("init", true, Some(C + 2 * S)),
+                ("app", false, Some(C + 3 * S)),
+                ("waiting", false, None)
+            ]
+        );
+        assert_eq!(
+            seen(&tl.containers[1].milestones[&Ms::ContainerStarted]),
+            o(C + 3 * S, "pod object containerStatuses startedAt")
+        );
+        assert_eq!(tl.node.as_deref(), Some(NODE));
+        assert_eq!(tl.pod_ip.as_deref(), Some("10.0.0.7"));
+        assert_eq!(tl.owner.as_deref(), Some("ReplicaSet/web-7d4b9c6f5"));
+    }
+
+    /// What a line showed stays; a derived ready gives way to the Ready condition; the node and
+    /// IP from logs stay.
+    #[test]
+    fn pod_object_keeps_what_lines_showed() {
+        let f = Fixture::new(vec![object(C, 1, stored(None))]);
+        let mut tl = PodTimeline {
+            node: Some("node-b".into()),
+            pod_ip: Some("10.0.0.9".into()),
+            ..Default::default()
+        };
+        let line = |t, l| milestone(t, Component::Audit, l, None);
+        tl.milestones.insert(Ms::Created, line(at(0), 50));
+        tl.milestones.insert(Ms::Scheduled, line(at(9), 51));
+        tl.milestones.insert(
+            Ms::Ready,
+            milestone(at(99), Component::Kubelet, 52, Some("weaker")),
+        );
+        let tl = f.run_on(tl, super::merge);
+        assert_eq!(
+            ms(&tl, Ms::Created),
+            want(at(0), Component::Audit, 50, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::Scheduled),
+            want(at(9), Component::Audit, 51, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::Ready),
+            want(
+                C + 5 * S,
+                Component::Apiserver,
+                1,
+                Some("pod object Ready condition")
+            )
+        );
+        assert_eq!(
+            (tl.node.as_deref(), tl.pod_ip.as_deref()),
+            (Some("node-b"), Some("10.0.0.9"))
+        );
+    }
+
+    /// Mirror pods: the object's sign, else the node's own audited create, else a manifest
+    /// hash for a UID; an ordinary pod has none.
+    #[test]
+    fn mirror_signs() {
+        let f = Fixture::new(vec![object(
+            C,
+            1,
+            stored(Some("annotation kubernetes.io/config.mirror")),
+        )]);
+        let sp = super::mirror_sign(&f.pod()).expect("mirror");
+        assert_eq!(
+            sp.basis,
+            "mirror pod: annotation kubernetes.io/config.mirror (t.log:1)"
+        );
+        let create = audit(
+            at(0),
+            2,
+            EventKind::AuditPodCreate {
+                pod: pod(),
+                requested: instant(at(0), podtrace_parsers::time::Precision::Us),
+                user: Some("system:node:node-a".into()),
+            },
+        );
+        let f = Fixture::new(vec![create]);
+        let sp = super::mirror_sign(&f.pod()).expect("mirror");
+        assert_eq!(
+            sp.basis,
+            "mirror pod: created by the node's kubelet (system:node:node-a) (t.log:2)"
+        );
+        let f = Fixture::new(vec![object(C, 1, stored(None))]);
+        assert_eq!(super::mirror_sign(&f.pod()), None);
+    }
+}

@@ -73,3 +73,118 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use podtrace_parsers::time::{Instant, Precision};
+
+    use super::super::testkit::*;
+    use crate::event::{Component, Event, EventKind, KubeletStartup};
+    use crate::timeline::{ContainerTimeline, Ms, PodTimeline};
+
+    /// `t` in whole microseconds, as the kubelet writes its embedded times.
+    fn us(t: i64) -> i64 {
+        t - t % 1_000
+    }
+
+    /// "Observed pod startup duration" with its embedded times.
+    fn startup() -> Event {
+        let us = |t: i64| Some(instant(us(t), Precision::Us));
+        kubelet(
+            at(200),
+            1,
+            EventKind::Startup {
+                pod: pod(),
+                startup: Box::new(KubeletStartup {
+                    slo_seconds: Some(1.5),
+                    e2e_nanos: Some(2_345_678_000),
+                    creation: Some(Instant {
+                        unix_nanos: T0 - T0 % 1_000_000_000,
+                        precision: Precision::S,
+                        offset_secs: 0,
+                    }),
+                    first_started_pulling: us(at(41)),
+                    last_finished_pulling: us(at(44)),
+                    observed_running: us(at(150)),
+                    watch_observed_running: us(at(160)),
+                    ..Default::default()
+                }),
+            },
+        )
+    }
+
+    fn container(name: &str, init: bool, started: Option<i64>, line: u32) -> ContainerTimeline {
+        let mut c = ContainerTimeline {
+            name: name.into(),
+            init,
+            ..Default::default()
+        };
+        if let Some(t) = started {
+            c.milestones.insert(
+                Ms::ContainerStarted,
+                milestone(t, Component::Containerd, line, None),
+            );
+        }
+        c
+    }
+
+    /// running is the last regular container's start (a later init container's does not
+    /// count); running_observed and the figures come from the kubelet's line.
+    #[test]
+    fn running_from_the_last_regular_container_start() {
+        let f = Fixture::new(vec![startup()]);
+        let tl = PodTimeline {
+            containers: vec![
+                container("a", false, Some(at(47)), 10),
+                container("b", false, Some(at(52)), 11),
+                container("init", true, Some(at(90)), 12),
+            ],
+            ..Default::default()
+        };
+        let tl = f.run_on(tl, super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::Running),
+            want(at(52), Component::Containerd, 11, None)
+        );
+        assert_eq!(
+            ms(&tl, Ms::RunningObserved),
+            want(us(at(160)), Component::Kubelet, 1, None)
+        );
+        assert_eq!(tl.milestones[&Ms::RunningObserved].precision, "us");
+        let k = tl.kubelet.as_ref().expect("figures");
+        assert_eq!(k.e2e_nanos, Some(2_345_678_000));
+        assert_eq!(k.slo_seconds, Some(1.5));
+        assert_eq!(k.evidence, "t.log:1");
+        assert_eq!(k.creation_nanos, Some(T0 - T0 % 1_000_000_000));
+        assert_eq!(k.pull_window_nanos, Some(3_000_000));
+        assert_eq!(k.e2e_difference_nanos, None);
+    }
+
+    /// A regular container without a start: running is the kubelet's observedRunningTime,
+    /// derived. Without that line, both stay missing.
+    #[test]
+    fn running_from_observed_running_time() {
+        let tl = || PodTimeline {
+            containers: vec![
+                container("a", false, Some(at(47)), 10),
+                container("b", false, None, 11),
+            ],
+            ..Default::default()
+        };
+        let f = Fixture::new(vec![startup()]);
+        let got = f.run_on(tl(), super::milestones);
+        assert_eq!(
+            ms(&got, Ms::Running),
+            want(
+                us(at(150)),
+                Component::Kubelet,
+                1,
+                Some("kubelet observedRunningTime")
+            )
+        );
+        let f = Fixture::new(vec![kubelet(at(1), 1, EventKind::PodUid { pod: pod() })]);
+        let got = f.run_on(tl(), super::milestones);
+        assert!(got.milestones.is_empty());
+        assert!(got.kubelet.is_none());
+    }
+}
