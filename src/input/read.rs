@@ -125,6 +125,11 @@ pub fn read_stream(
         if compact {
             return read_compact_document(rep, path, lr, opts);
         }
+        // AKS Periscope keeps each container's last lines as one JSON object per blob.
+        let object = start.trim_ascii_start().first() == Some(&b'{');
+        if object && memchr::memmem::find(start, b"\"containerLog\"").is_some() {
+            return read_periscope_blob(rep, path, lr, opts);
+        }
     }
     // Sniff on the first lines, then replay them.
     let mut head: Vec<Option<Vec<u8>>> = Vec::new();
@@ -415,6 +420,80 @@ fn read_compact_document<R: std::io::Read>(
         + u64::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
     let text = String::from_utf8_lossy(&bytes);
     document_events(rep, path, &text, lines, too_big, false, opts)
+}
+
+/// An AKS Periscope container blob (`<runId>/<node>/<pod>-<container>`):
+/// `{"name":…,"ready":"1/1",…,"containerName":…,"containerLog":"<its last lines>"}`
+/// (aks-periscope `pkg/collector`, docs/formats.md#aks-periscope). The log inside is read as
+/// a stream of its own, `<blob>!/containerLog`, its lines numbered from 1, its component named
+/// by the container.
+fn read_periscope_blob<R: std::io::Read>(
+    mut rep: FileReport,
+    path: &Path,
+    mut lr: LineReader<R>,
+    opts: &ReadOptions,
+) -> FileReport {
+    #[derive(serde::Deserialize)]
+    struct Blob {
+        #[serde(default, rename = "containerName")]
+        container: Option<String>,
+        #[serde(default, rename = "containerLog")]
+        log: Option<String>,
+    }
+    let (bytes, total) = match lr.rest(MAX_DOCUMENT) {
+        Ok(r) => r,
+        Err(e) => {
+            rep.error = Some(e.to_string());
+            return rep;
+        }
+    };
+    rep.format = "periscope-container";
+    let lines_in_file = memchr::memchr_iter(b'\n', &bytes).count() as u64 + 1;
+    let blob: Result<Blob, String> = if total > MAX_DOCUMENT as u64 {
+        Err(format!("larger than {MAX_DOCUMENT} bytes"))
+    } else {
+        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+    };
+    let (container, log) = match blob {
+        Ok(Blob {
+            container,
+            log: Some(log),
+        }) => (container, log),
+        Ok(_) => (None, String::new()),
+        Err(e) => {
+            let display = rep.display.clone();
+            let c = rep.count(Component::Other);
+            c.lines += lines_in_file;
+            c.unparsed += lines_in_file;
+            rep.warn(
+                &display,
+                1,
+                WarningKind::UnreadableDocument(format!("unreadable Periscope blob: {e}")),
+                opts,
+            );
+            return rep;
+        }
+    };
+    rep.display = format!("{}!/containerLog", rep.display);
+    let lines: Vec<&str> = log.lines().collect();
+    let envelope = frame::sniff(lines.iter().take(SNIFF_LINES).copied());
+    let display = rep.display.clone();
+    let mut st = FileState::new(rep.id, &display, path, envelope, false, opts);
+    if let Some(c) = container.as_deref().and_then(container_component) {
+        st.hint = Some(c);
+        st.file_hint = Some(c);
+    }
+    // `<runId>/<node>/<pod>-<container>`: the folder is the node the container ran on.
+    if let Some(node) = path.parent().and_then(Path::file_name) {
+        st.file_host = Some(Arc::from(node.to_string_lossy().as_ref()));
+    }
+    let mut n = 0u32;
+    for l in &lines {
+        n += 1;
+        st.line(&mut rep, n, l.as_bytes());
+    }
+    st.finish(&mut rep, n);
+    rep
 }
 
 /// Events from a whole object document, with its line accounting.

@@ -497,3 +497,38 @@ fn compact_object_document_longer_than_a_line() {
     assert_eq!(t(p, "ready"), "2025-06-02T09:00:09.000000000Z");
     assert_eq!(a.totals[&Component::Events].lines, 1);
 }
+
+/// AKS Periscope: `<runId>/<node>/<pod>-<container>` blobs hold a container's last lines as one
+/// JSON object; the log inside is read as `<blob>!/containerLog`, its component named by the
+/// container and its node by the folder. Here with real kube-proxy lines.
+#[test]
+fn aks_periscope_container_blob() {
+    let log = std::fs::read_to_string(real("kube-proxy/iptables-sync.klog.log")).unwrap();
+    let blob = serde_json::json!({"name": "kube-proxy-x7k2p", "ready": "1/1", "status": "Running",
+        "restart": 0, "age": 3_600_000_000_000u64, "containerName": "kube-proxy", "containerLog": log});
+    let d = bundle(&[(
+        "20241129T101500Z/aks-nodepool1-0/kube-proxy-x7k2p-kube-proxy",
+        &serde_json::to_string(&blob).unwrap(),
+    )]);
+    let a = analyze(&path(&d));
+    assert_eq!(a.files[0].format, "periscope-container");
+    assert!(
+        a.files[0]
+            .path
+            .ends_with("kube-proxy-x7k2p-kube-proxy!/containerLog")
+    );
+    assert_eq!(a.files[0].hosts, ["aks-nodepool1-0"]);
+    let n = log.lines().count() as u64;
+    let k = &a.totals[&Component::KubeProxy];
+    assert_eq!((k.lines, k.recognised), (n, 3));
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    // A blob that is not JSON is said, once.
+    let d = bundle(&[("r/n/p-c", "{\"containerLog\": \"I0101 cut")]);
+    let a = analyze(&path(&d));
+    assert_eq!(a.warning_count, 1);
+    assert!(
+        a.warnings[0]
+            .to_string()
+            .contains("unreadable Periscope blob")
+    );
+}
