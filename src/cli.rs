@@ -463,7 +463,21 @@ fn print_warnings(
         }
         return Ok(());
     }
-    for f in a.files.iter().filter(|f| f.warnings > 0) {
+    // One line per file, for the first files; a bundle of hundreds of files with a warning or
+    // two each must not bury the output (the rest are counted, `-v` lists them).
+    const FILES_SHOWN: usize = 10;
+    let with: Vec<_> = a.files.iter().filter(|f| f.warnings > 0).collect();
+    if with.len() > FILES_SHOWN {
+        let rest = &with[FILES_SHOWN..];
+        let n: u64 = rest.iter().map(|f| f.warnings).sum();
+        writeln!(
+            err,
+            "podtrace: warning: {} file(s) have warnings; the first {FILES_SHOWN} follow, {} more file(s) hold {n} more (-v lists them)",
+            with.len(),
+            rest.len()
+        )?;
+    }
+    for f in with.into_iter().take(FILES_SHOWN) {
         match (f.warnings, f.first_warnings.first()) {
             (1, Some(first)) => writeln!(err, "podtrace: warning: {first}")?,
             (n, Some(first)) => writeln!(

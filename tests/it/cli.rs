@@ -172,3 +172,40 @@ fn otlp_files_are_byte_identical_run_to_run() {
     let name = text.find("\"service.name\"").unwrap();
     assert!(k8s < name, "resource attributes in key order");
 }
+
+/// A bundle of many files with a warning each: stderr stays short (the first ten files, then
+/// how many more files and warnings there are); `-v` still lists every kept warning.
+#[test]
+fn warnings_of_many_files_are_summarised() {
+    let files: Vec<(String, String)> = (0..13)
+        .map(|i| {
+            (
+                format!("n{i:02}/kubelet.log"),
+                format!(
+                    "I0602 09:00:00.000001       1 kubelet.go:2433] \"SyncLoop ADD\" source=\"api\" pods=[\"default/p{i}\"]\n\
+                     I0602 09:00:00.000002       1 kubelet.go:2433] \"SyncLoop ADD\" source=\"api\" pods=\n"
+                ),
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(a, b)| (a.as_str(), b.as_str()))
+        .collect();
+    let d = bundle(&refs);
+    let dir = d.path().display().to_string();
+    let (code, _, err) = podtrace(&["analyze", &dir, "--year", "2025"]);
+    assert_eq!(code, 0);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 11, "{err}");
+    assert_eq!(
+        lines[0],
+        "podtrace: warning: 13 file(s) have warnings; the first 10 follow, 3 more file(s) hold 3 more (-v lists them)"
+    );
+    assert!(
+        lines[1].ends_with("n00/kubelet.log:2: SyncLoop without a readable pods= list"),
+        "{err}"
+    );
+    let (_, _, err) = podtrace(&["analyze", &dir, "--year", "2025", "-v"]);
+    assert_eq!(err.lines().count(), 13, "{err}");
+}
