@@ -712,6 +712,8 @@ pub fn path_host(path: &Path) -> Option<String> {
         .filter(|d| {
             crate::sources::registry::by_file_name(&d.to_ascii_lowercase()).is_none()
                 && !d.starts_with('.')
+                // `microk8s inspect`: inspection-report/snap.microk8s.daemon-<svc>/journal.log
+                && !d.starts_with("snap.")
                 && *d != "/"
         })
         .cloned()

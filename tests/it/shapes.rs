@@ -532,3 +532,84 @@ fn aks_periscope_container_blob() {
             .contains("unreadable Periscope blob")
     );
 }
+
+/// An OpenShift must-gather (docs/formats.md#must-gather): all masters' kubelet journals
+/// interleaved in one `kubelet_service.log` (`oc adm node-logs`, short-precise, UTC), CRI-O's
+/// likewise, pods as a YAML list, a scheduler container log with RFC3339Nano stamps, and an
+/// audit log, gzipped. Lines built from the formats of those writers; the kubelet and CRI-O
+/// messages as in the real OpenShift journal sample (`crio/TRIMMED_openshift-node-density…`).
+#[test]
+fn openshift_must_gather_layout() {
+    use std::io::Write;
+    let uid = "4b1c2d3e-0000-4000-8000-00000000abcd";
+    let kubelet = format!(
+        "May 27 16:02:27.147175 master-0 kubenswrapper[2509]: I0527 16:02:27.147102    2509 kubelet.go:2608] \"SyncLoop ADD\" source=\"api\" pods=[\"app/web-1\"]\n\
+         May 27 16:02:27.150001 master-1 kubenswrapper[2433]: I0527 16:02:27.149990    2433 kubelet.go:2608] \"SyncLoop ADD\" source=\"api\" pods=[\"app/web-2\"]\n\
+         May 27 16:02:27.160010 master-0 kubenswrapper[2509]: I0527 16:02:27.160001    2509 util.go:30] \"No sandbox for pod can be found. Need to start a new one\" pod=\"app/web-1\"\n"
+    );
+    let crio = format!(
+        "May 27 16:02:27.170000 master-0 crio[2440]: time=\"2025-05-27 16:02:27.169961216Z\" level=info msg=\"Running pod sandbox: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n\
+         May 27 16:02:28.010000 master-0 crio[2440]: time=\"2025-05-27 16:02:28.009977318Z\" level=info msg=\"Ran pod sandbox 5d1b0f2e8a3c with infra container: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n"
+    );
+    let pods = format!(
+        "apiVersion: v1\nkind: PodList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-1\n    namespace: app\n    uid: {uid}\n    creationTimestamp: \"2025-05-27T16:02:26Z\"\n  spec:\n    nodeName: master-0\n    containers:\n    - name: web\n      image: nginx\n  status:\n    phase: Running\n"
+    );
+    let sched = "2025-05-27T16:02:27.101234567Z I0527 16:02:27.101200       1 schedule_one.go:314] \"Successfully bound pod to node\" pod=\"app/web-1\" node=\"master-0\" evaluatedNodes=3 feasibleNodes=3\n";
+    let audit = format!(
+        "{{\"kind\":\"Event\",\"apiVersion\":\"audit.k8s.io/v1\",\"level\":\"Metadata\",\"auditID\":\"a1\",\"stage\":\"ResponseComplete\",\"requestURI\":\"/api/v1/namespaces/app/pods/web-1/binding\",\"verb\":\"create\",\"user\":{{\"username\":\"system:kube-scheduler\"}},\"objectRef\":{{\"resource\":\"pods\",\"namespace\":\"app\",\"name\":\"web-1\",\"uid\":\"{uid}\",\"apiVersion\":\"v1\",\"subresource\":\"binding\"}},\"responseStatus\":{{\"code\":201}},\"requestReceivedTimestamp\":\"2025-05-27T16:02:27.100000Z\",\"stageTimestamp\":\"2025-05-27T16:02:27.102000Z\"}}\n"
+    );
+    let mg = "must-gather.local.1/quay-io-openshift-release";
+    let d = bundle(&[
+        (
+            &format!("{mg}/host_service_logs/masters/kubelet_service.log"),
+            &kubelet,
+        ),
+        (
+            &format!("{mg}/host_service_logs/masters/crio_service.log"),
+            &crio,
+        ),
+        (&format!("{mg}/namespaces/app/core/pods.yaml"), &pods),
+        (
+            &format!(
+                "{mg}/namespaces/openshift-kube-scheduler/pods/openshift-kube-scheduler-master-0/kube-scheduler/kube-scheduler/logs/current.log"
+            ),
+            sched,
+        ),
+    ]);
+    let gz = d.path().join(format!(
+        "{mg}/audit_logs/kube-apiserver/master-0-audit-2025-05-27T16-10-00.000.log.gz"
+    ));
+    std::fs::create_dir_all(gz.parent().unwrap()).unwrap();
+    let mut enc = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::default(),
+    );
+    enc.write_all(audit.as_bytes()).unwrap();
+    enc.finish().unwrap();
+    let mut o = opts();
+    o.clock.year = Some(2025);
+    let a = analyze_with(&path(&d), &o);
+    assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
+    let p = pod(&a, "app", "web-1");
+    assert_eq!(p.uid.as_deref(), Some(uid));
+    assert_eq!(p.node.as_deref(), Some("master-0"));
+    assert_eq!(t(p, "scheduled"), "2025-05-27T16:02:27.102000000Z");
+    assert_eq!(t(p, "kubelet_seen"), "2025-05-27T16:02:27.147102000Z");
+    assert_eq!(ms(p, "kubelet_seen").host.as_deref(), Some("master-0"));
+    assert_eq!(t(p, "sandbox_started"), "2025-05-27T16:02:27.169961216Z");
+    assert_eq!(ms(p, "sandbox_started").source, Component::Crio);
+    // The other master's kubelet saw its own pod: the interleaved file is split by host.
+    let p2 = pod(&a, "app", "web-2");
+    assert_eq!(ms(p2, "kubelet_seen").host.as_deref(), Some("master-1"));
+    let hosts = &a
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("kubelet_service.log"))
+        .unwrap()
+        .hosts;
+    assert_eq!(hosts, &["master-0", "master-1"]);
+    // The scheduler's container log: RFC3339Nano stamps, not a journal; its component from the
+    // container folder.
+    let s = &a.totals[&Component::Scheduler];
+    assert_eq!((s.lines, s.recognised), (1, 1));
+}
