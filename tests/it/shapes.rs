@@ -542,15 +542,11 @@ fn aks_periscope_container_blob() {
 fn openshift_must_gather_layout() {
     use std::io::Write;
     let uid = "4b1c2d3e-0000-4000-8000-00000000abcd";
-    let kubelet = format!(
-        "May 27 16:02:27.147175 master-0 kubenswrapper[2509]: I0527 16:02:27.147102    2509 kubelet.go:2608] \"SyncLoop ADD\" source=\"api\" pods=[\"app/web-1\"]\n\
+    let kubelet = "May 27 16:02:27.147175 master-0 kubenswrapper[2509]: I0527 16:02:27.147102    2509 kubelet.go:2608] \"SyncLoop ADD\" source=\"api\" pods=[\"app/web-1\"]\n\
          May 27 16:02:27.150001 master-1 kubenswrapper[2433]: I0527 16:02:27.149990    2433 kubelet.go:2608] \"SyncLoop ADD\" source=\"api\" pods=[\"app/web-2\"]\n\
-         May 27 16:02:27.160010 master-0 kubenswrapper[2509]: I0527 16:02:27.160001    2509 util.go:30] \"No sandbox for pod can be found. Need to start a new one\" pod=\"app/web-1\"\n"
-    );
-    let crio = format!(
-        "May 27 16:02:27.170000 master-0 crio[2440]: time=\"2025-05-27 16:02:27.169961216Z\" level=info msg=\"Running pod sandbox: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n\
-         May 27 16:02:28.010000 master-0 crio[2440]: time=\"2025-05-27 16:02:28.009977318Z\" level=info msg=\"Ran pod sandbox 5d1b0f2e8a3c with infra container: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n"
-    );
+         May 27 16:02:27.160010 master-0 kubenswrapper[2509]: I0527 16:02:27.160001    2509 util.go:30] \"No sandbox for pod can be found. Need to start a new one\" pod=\"app/web-1\"\n";
+    let crio = "May 27 16:02:27.170000 master-0 crio[2440]: time=\"2025-05-27 16:02:27.169961216Z\" level=info msg=\"Running pod sandbox: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n\
+         May 27 16:02:28.010000 master-0 crio[2440]: time=\"2025-05-27 16:02:28.009977318Z\" level=info msg=\"Ran pod sandbox 5d1b0f2e8a3c with infra container: app/web-1/POD\" id=aa0d7f2e-6d1b-4b55-8f7d-1c5e5b1c2f3a name=/runtime.v1.RuntimeService/RunPodSandbox\n";
     let pods = format!(
         "apiVersion: v1\nkind: PodList\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n    name: web-1\n    namespace: app\n    uid: {uid}\n    creationTimestamp: \"2025-05-27T16:02:26Z\"\n  spec:\n    nodeName: master-0\n    containers:\n    - name: web\n      image: nginx\n  status:\n    phase: Running\n"
     );
@@ -562,11 +558,11 @@ fn openshift_must_gather_layout() {
     let d = bundle(&[
         (
             &format!("{mg}/host_service_logs/masters/kubelet_service.log"),
-            &kubelet,
+            kubelet,
         ),
         (
             &format!("{mg}/host_service_logs/masters/crio_service.log"),
-            &crio,
+            crio,
         ),
         (&format!("{mg}/namespaces/app/core/pods.yaml"), &pods),
         (
