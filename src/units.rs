@@ -36,6 +36,9 @@ pub fn parse_timezone(s: &str) -> Result<i32, String> {
         _ => return Err(format!("expected UTC or an offset like +02:00, got {s:?}")),
     };
     let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(format!("expected an offset like +02:00, got {s:?}"));
+    }
     let (h, m) = match digits.len() {
         1 | 2 => (digits.parse::<i32>().map_err(|e| e.to_string())?, 0),
         3 | 4 => {
@@ -65,6 +68,9 @@ mod tests {
         assert_eq!(parse_timezone("+8"), Ok(28800));
         assert!(parse_timezone("Europe/Paris").is_err());
         assert!(parse_timezone("+25:00").is_err());
+        // Not digits: refused, never split inside a character.
+        assert!(parse_timezone("+é1").is_err());
+        assert!(parse_timezone("+-5").is_err());
     }
 
     #[test]

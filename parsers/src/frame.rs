@@ -103,13 +103,8 @@ pub fn journal(line: &str) -> Option<Frame<'_>> {
     let s = line[used..].strip_prefix(' ')?;
     let sp = memchr::memchr(b' ', s.as_bytes())?;
     let host = &s[..sp];
-    // A host name: letters, digits, `-`, `.`, `_` (this keeps `<stamp> {"msg":…` and other
-    // stamped lines from passing for journal lines).
-    if !host.starts_with(|c: char| c.is_ascii_alphanumeric())
-        || !host
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
-    {
+    // This keeps `<stamp> {"msg":…` and other stamped lines from passing for journal lines.
+    if !is_host_name(host) {
         return None;
     }
     let s = &s[sp + 1..];
@@ -139,6 +134,15 @@ pub fn journal(line: &str) -> Option<Frame<'_>> {
         partial: false,
         body,
     })
+}
+
+/// A host name as journals write it: letters, digits, `-`, `.`, `_`, starting with a letter or
+/// digit.
+pub fn is_host_name(h: &str) -> bool {
+    h.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && h.len() <= 253
+        && h.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_'))
 }
 
 /// CRI container-log line.

@@ -225,6 +225,9 @@ pub struct ExportRecord {
     /// A binary field whose bytes are still arriving: its name and what was read so far
     /// (the line reader splits the value at every `\n` it holds).
     binary: Option<(String, Vec<u8>)>,
+    /// Bytes of an oversized binary value still to pass over (nothing of them is kept); `Some(0)`
+    /// when its last byte was a newline and the line that ends the value is still to come.
+    skipping: Option<u64>,
     /// Lines that are neither `KEY=value`, a field name, nor a blank line.
     pub malformed: u32,
     pub has_fields: bool,
@@ -243,16 +246,33 @@ pub enum ExportStep {
 const MAX_BINARY: u64 = 16 * 1024 * 1024;
 
 impl ExportRecord {
-    /// Feeds one line (without its `\n`).
+    /// Feeds one line, without its `\n` but with any `\r` before it (a binary value may end
+    /// in one: the caller's line reader must keep it).
     pub fn line(&mut self, l: &[u8]) -> ExportStep {
+        if let Some(rest) = self.skipping {
+            // The rest of an oversized value; the `\n` that ended this line is one of its bytes
+            // unless the value ends in this line.
+            let n = l.len() as u64;
+            self.skipping = (n < rest).then(|| rest - n - 1);
+            return ExportStep::More;
+        }
         if let Some((name, mut buf)) = self.binary.take() {
             buf.extend_from_slice(l);
             if buf.len() >= 8 {
                 let len = u64::from_le_bytes(buf[..8].try_into().unwrap_or([0; 8]));
                 let have = (buf.len() - 8) as u64;
-                if have >= len || len > MAX_BINARY {
+                if have >= len {
+                    buf.truncate(8 + len as usize);
                     let value = String::from_utf8_lossy(&buf[8..]).into_owned();
                     self.set(&name, value, true);
+                    return ExportStep::More;
+                }
+                if len > MAX_BINARY {
+                    // Kept: the first bytes; the rest is passed over byte for byte, so that
+                    // nothing inside the value is read as fields or records.
+                    let value = String::from_utf8_lossy(&buf[8..]).into_owned();
+                    self.set(&name, value, true);
+                    self.skipping = Some(len - have - 1);
                     return ExportStep::More;
                 }
             }
@@ -261,6 +281,7 @@ impl ExportRecord {
             self.binary = Some((name, buf));
             return ExportStep::More;
         }
+        let l = l.strip_suffix(b"\r").unwrap_or(l);
         if l.is_empty() {
             return ExportStep::End;
         }
@@ -307,7 +328,7 @@ impl ExportRecord {
 
     /// A binary value is still incomplete (the stream ended inside it).
     pub fn in_binary(&self) -> bool {
-        self.binary.is_some()
+        self.binary.is_some() || self.skipping.is_some()
     }
 
     pub fn ident(&self) -> Option<&str> {
@@ -408,5 +429,39 @@ mod tests {
         );
         assert_eq!(got[1].message.as_deref(), Some("second"));
         assert_eq!(got[1].malformed, 0);
+    }
+
+    #[test]
+    fn export_binary_values_ending_in_cr_and_oversized_ones() {
+        let feed = |stream: &[u8]| {
+            let mut r = ExportRecord::default();
+            let mut got = Vec::new();
+            for l in stream.split(|b| *b == b'\n') {
+                if r.line(l) == ExportStep::End && r.has_fields {
+                    got.push(r.take());
+                }
+            }
+            got
+        };
+        // A CRLF message is binary (a control character); its `\r` is a byte of the value.
+        let mut s = b"__CURSOR=s=1\r\nMESSAGE\n".to_vec();
+        s.extend_from_slice(&4u64.to_le_bytes());
+        s.extend_from_slice(b"ab\r\n\n\n__CURSOR=s=2\nMESSAGE=next\n\n");
+        let got = feed(&s);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].message.as_deref(), Some("ab\r\n"));
+        assert_eq!(got[1].message.as_deref(), Some("next"));
+        // An oversized value whose bytes look like fields and records: passed over.
+        let body = b"x\n\nSYSLOG_IDENTIFIER=kubelet\n\n".repeat(700_000);
+        let mut s = b"__CURSOR=s=1\nMESSAGE\n".to_vec();
+        s.extend_from_slice(&(body.len() as u64).to_le_bytes());
+        s.extend_from_slice(&body);
+        s.extend_from_slice(b"\n_PID=1\n\n__CURSOR=s=2\nMESSAGE=after\n\n");
+        assert!(body.len() as u64 > MAX_BINARY);
+        let got = feed(&s);
+        assert_eq!(got.len(), 2);
+        assert_eq!(got[0].identifier, None);
+        assert_eq!(got[0].message.as_deref(), Some("x"));
+        assert_eq!(got[1].message.as_deref(), Some("after"));
     }
 }

@@ -17,6 +17,8 @@ pub struct LineReader<R> {
     end: usize,
     eof: bool,
     max_line: usize,
+    /// Keep a `\r` before `\n` (journald's export format: a binary value may end in one).
+    keep_cr: bool,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -30,7 +32,13 @@ impl<R: Read> LineReader<R> {
             end: 0,
             eof: false,
             max_line: max_line.max(1024),
+            keep_cr: false,
         }
+    }
+
+    /// From now on, lines keep a `\r` before their `\n`.
+    pub fn keep_cr(&mut self) {
+        self.keep_cr = true;
     }
 
     /// Reads more bytes after compacting; returns how many were read.
@@ -128,7 +136,7 @@ impl<R: Read> LineReader<R> {
                     return Ok(Some(Line::TooLong((line_end - s) as u64)));
                 }
                 let mut e = line_end;
-                if e > s && self.buf[e - 1] == b'\r' {
+                if !self.keep_cr && e > s && self.buf[e - 1] == b'\r' {
                     e -= 1;
                 }
                 return Ok(Some(Line::Text(&self.buf[s..e])));
@@ -147,7 +155,7 @@ impl<R: Read> LineReader<R> {
                 let s = self.start;
                 let mut e = self.end;
                 self.start = self.end;
-                if e > s && self.buf[e - 1] == b'\r' {
+                if !self.keep_cr && e > s && self.buf[e - 1] == b'\r' {
                     e -= 1;
                 }
                 return Ok(Some(Line::Text(&self.buf[s..e])));

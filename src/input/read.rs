@@ -126,9 +126,18 @@ pub fn read_stream(
             return read_compact_document(rep, path, lr, opts);
         }
         // AKS Periscope keeps each container's last lines as one JSON object per blob.
-        let object = start.trim_ascii_start().first() == Some(&b'{');
-        if object && memchr::memmem::find(start, b"\"containerLog\"").is_some() {
+        // Its objects start with the pod's name (aks-periscope's `ContainerLog` struct); an
+        // audit or journald line that merely mentions the key is not one.
+        let blob = start.trim_ascii_start().starts_with(b"{\"name\":")
+            && memchr::memmem::find(start, b"\"containerLog\":").is_some()
+            && !audit::looks_like(start)
+            && !journald::looks_like_json(start);
+        if blob {
             return read_periscope_blob(rep, path, lr, opts);
+        }
+        // journald's export format is binary-safe: a `\r` may be a byte of a value.
+        if journald::looks_like_export(start.split(|b| *b == b'\n')) {
+            lr.keep_cr();
         }
     }
     // Sniff on the first lines, then replay them.
@@ -448,7 +457,8 @@ fn read_periscope_blob<R: std::io::Read>(
         }
     };
     rep.format = "periscope-container";
-    let lines_in_file = memchr::memchr_iter(b'\n', &bytes).count() as u64 + 1;
+    let lines_in_file = memchr::memchr_iter(b'\n', &bytes).count() as u64
+        + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
     let blob: Result<Blob, String> = if total > MAX_DOCUMENT as u64 {
         Err(format!("larger than {MAX_DOCUMENT} bytes"))
     } else {
@@ -459,7 +469,13 @@ fn read_periscope_blob<R: std::io::Read>(
             container,
             log: Some(log),
         }) => (container, log),
-        Ok(_) => (None, String::new()),
+        Ok(_) => {
+            // A blob without a log: its lines are counted, nothing to read.
+            let c = rep.count(Component::Other);
+            c.lines += lines_in_file;
+            c.ignored += lines_in_file;
+            return rep;
+        }
         Err(e) => {
             let display = rep.display.clone();
             let c = rep.count(Component::Other);
@@ -490,7 +506,11 @@ fn read_periscope_blob<R: std::io::Read>(
     let mut n = 0u32;
     for l in &lines {
         n += 1;
-        st.line(&mut rep, n, l.as_bytes());
+        if l.len() > opts.max_line {
+            st.too_long(&mut rep, n);
+        } else {
+            st.line(&mut rep, n, l.as_bytes());
+        }
     }
     st.finish(&mut rep, n);
     rep
@@ -710,7 +730,11 @@ pub fn path_host(path: &Path) -> Option<String> {
         .take(3)
         .find(|d| !GENERIC_DIRS.contains(&d.to_ascii_lowercase().as_str()))
         .filter(|d| {
-            crate::sources::registry::by_file_name(&d.to_ascii_lowercase()).is_none()
+            // A folder named exactly as a component (`kubelet/`), not one that merely holds
+            // such letters (`physicsim01` is a node).
+            !crate::sources::registry::SOURCES
+                .iter()
+                .any(|s| s.file_names.contains(&d.to_ascii_lowercase().as_str()))
                 && !d.starts_with('.')
                 // `microk8s inspect`: inspection-report/snap.microk8s.daemon-<svc>/journal.log
                 && !d.starts_with("snap.")
@@ -930,6 +954,16 @@ impl<'o> FileState<'o> {
     /// or `None` when the line does not fit the file's envelope.
     fn skipped_component(&self, b: &[u8]) -> Option<Component> {
         let hint = self.hint.unwrap_or(Component::Other);
+        if self.sections {
+            // As `line` reads a section's line: journal framing where it fits, else raw.
+            return Some(match frame::journal(utf8_head(b)) {
+                Some(f) => match f.ident {
+                    Some(i) if multi_component(i) => multi_line_component(f.body).unwrap_or(hint),
+                    i => i.and_then(ident_component).unwrap_or(hint),
+                },
+                None => hint,
+            });
+        }
         if self.envelope == Envelope::Raw || b.trim_ascii().is_empty() {
             return Some(hint);
         }
@@ -940,6 +974,11 @@ impl<'o> FileState<'o> {
             Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
         };
         if self.envelope == Envelope::JournalJson {
+            // A line cut short is no entry, skipped or parsed: reported either way.
+            let t = b.trim_ascii();
+            if !(t.ends_with(b"}") && journald::looks_like_json(t)) {
+                return None;
+            }
             return Some(self.json_skipped_component(b).unwrap_or(hint));
         }
         match self.envelope {
@@ -960,10 +999,25 @@ impl<'o> FileState<'o> {
     /// The writer of a journald JSON line skipped by the prefilter, from its identifier (a
     /// multi-component process's line is decoded to read its klog call site).
     fn json_skipped_component(&self, b: &[u8]) -> Option<Component> {
-        const KEY: &[u8] = b"\"SYSLOG_IDENTIFIER\":\"";
-        let k = memchr::memmem::find(b, KEY)? + KEY.len();
-        let end = memchr::memchr(b'"', &b[k..])? + k;
-        let ident = std::str::from_utf8(&b[k..end]).ok()?;
+        // As `Entry::ident`: the identifier, else the unit without `.service`. journalctl writes
+        // compact JSON; anything else is decoded.
+        let field = |key: &[u8]| -> Option<&str> {
+            let k = memchr::memmem::find(b, key)? + key.len();
+            let end = memchr::memchr(b'"', &b[k..])? + k;
+            std::str::from_utf8(&b[k..end]).ok()
+        };
+        let unit;
+        let ident = match field(b"\"SYSLOG_IDENTIFIER\":\"") {
+            Some(i) => i,
+            None if memchr::memmem::find(b, b"\"SYSLOG_IDENTIFIER\"").is_some() => {
+                let e = journald::parse_json(std::str::from_utf8(b).ok()?).ok()?;
+                return e.ident().and_then(ident_component);
+            }
+            None => {
+                unit = field(b"\"_SYSTEMD_UNIT\":\"")?;
+                unit.strip_suffix(".service").unwrap_or(unit)
+            }
+        };
         if multi_component(ident) {
             let e = journald::parse_json(std::str::from_utf8(b).ok()?).ok()?;
             return multi_line_component(e.message.as_deref()?);
@@ -1014,9 +1068,9 @@ impl<'o> FileState<'o> {
 
     /// One `journalctl -o export` line; a record is read when its blank line arrives.
     fn journal_export_line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
-        if !self.export.has_fields && !self.export.in_binary() {
+        // A record's lines run from the one after the last flush to its blank line.
+        if self.export_lines == 0 {
             self.export_first = line_no;
-            self.export_lines = 0;
         }
         self.export_lines += 1;
         if self.export.line(bytes) == journald::ExportStep::End {
@@ -1032,10 +1086,20 @@ impl<'o> FileState<'o> {
             line: self.export_first,
         };
         if !r.has_fields {
-            // Blank lines between records.
+            // Blank lines between records, or lines that are no field at all.
             let c = self.hint.unwrap_or(Component::Other);
+            let bad = u64::from(r.malformed).min(u64::from(lines));
             rep.count(c).lines += u64::from(lines);
-            rep.count(c).ignored += u64::from(lines);
+            rep.count(c).ignored += u64::from(lines) - bad;
+            if bad > 0 {
+                rep.count(c).unparsed += bad;
+                rep.warn(
+                    &self.display,
+                    evidence.line,
+                    WarningKind::JournalExportMalformed { count: r.malformed },
+                    self.opts,
+                );
+            }
             return;
         }
         let c = self.journal_entry(
@@ -1093,7 +1157,12 @@ impl<'o> FileState<'o> {
             }
             return c;
         };
-        let host = if self.path_node { None } else { hostname };
+        // A host name as `frame::journal` accepts them (the field is text from the log).
+        let host = if self.path_node {
+            None
+        } else {
+            hostname.filter(|h| frame::is_host_name(h))
+        };
         let fr = Frame {
             stamp: realtime.map(Stamp::Abs),
             host,
@@ -1165,9 +1234,10 @@ impl<'o> FileState<'o> {
         {
             // Counted under its writer, as a fully parsed line would be; a line that does not
             // even fit the file's envelope is still reported.
-            if self.envelope == Envelope::Journal {
+            if self.envelope == Envelope::Journal || self.sections {
                 // The year chain follows every journal line's prefix, parsed or not, so that
-                // skipping a line never changes another line's year.
+                // skipping a line never changes another line's year (a parsed line moves it in
+                // `record` when it frames as a journal line: the same test here).
                 if let Some(Stamp::Local(c)) = journal_prefix_stamp(bytes) {
                     rep.facts.year.local(&c);
                 }
@@ -1242,9 +1312,13 @@ impl<'o> FileState<'o> {
         }
         // The dump writes its END marker right after the log's bytes: a last line without a
         // newline carries it glued to its end. The line is read, then the block ends.
-        if let Some(k) = text.find("==== END logs for container ").filter(|k| *k > 0) {
-            let (log, _) = bytes.split_at(k);
-            self.line(rep, line_no, log);
+        // Searched in the raw bytes (the text may hold replacement characters, longer than the
+        // bytes they replace); the part before the first marker holds none, so this recurses
+        // once at most.
+        if let Some(k) =
+            memchr::memmem::find(bytes, b"==== END logs for container ").filter(|k| *k > 0)
+        {
+            self.line(rep, line_no, &bytes[..k]);
             self.hint = self.file_hint;
             return;
         }
@@ -1712,14 +1786,19 @@ impl<'o> FileState<'o> {
     }
 }
 
-/// The prefix stamp of a journal line (only its first bytes are looked at).
+/// The prefix stamp of a line that frames as a journal line (its first bytes are looked at).
 fn journal_prefix_stamp(b: &[u8]) -> Option<Stamp> {
-    let head = &b[..b.len().min(64)];
-    let head = match std::str::from_utf8(head) {
+    frame::journal(utf8_head(b)).and_then(|f| f.stamp)
+}
+
+/// The first 200 bytes of a line as text (an envelope lives there), cut at the last whole
+/// character.
+fn utf8_head(b: &[u8]) -> &str {
+    let head = &b[..b.len().min(200)];
+    match std::str::from_utf8(head) {
         Ok(s) => s,
-        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).ok()?,
-    };
-    podtrace_parsers::time::parse_syslog_time(head.as_bytes()).map(|(c, _)| Stamp::Local(c))
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+    }
 }
 
 /// `-- Journal begins at Fri 2023-09-01 23:34:50 UTC. --` / `-- Logs begin at …`: the time, read

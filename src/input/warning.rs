@@ -83,8 +83,19 @@ impl Warning {
 }
 
 impl std::fmt::Display for Warning {
+    /// Control characters (ESC, CR, newlines…) from a file name or a line's text are shown
+    /// escaped: a warning lands on a terminal, and log text must not forge lines or write
+    /// escape sequences there.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.kind)
+        let text = format!("{}:{}: {}", self.file, self.line, self.kind);
+        for c in text.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -110,6 +121,18 @@ mod tests {
         assert_eq!(
             w.to_string(),
             "b/kubelet.log:7: line longer than 1024 bytes skipped"
+        );
+        let forged = Warning::new(
+            "x.log",
+            3,
+            WarningKind::NotFramed {
+                envelope: "journal",
+                text: "a\u{1b}]52;c;AAAA\u{7}\rpodtrace: all good\n".into(),
+            },
+        );
+        assert_eq!(
+            forged.to_string(),
+            "x.log:3: not a journal line: a\\u{1b}]52;c;AAAA\\u{7}\\rpodtrace: all good\\n"
         );
         assert_eq!(
             serde_json::to_string(&w).unwrap(),

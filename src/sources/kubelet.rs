@@ -243,7 +243,11 @@ fn short(msg: &str) -> &str {
 pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<Outcome> {
     let text = text.trim_end();
     if let Some(rest) = text.strip_prefix("SyncLoop (PLEG): ") {
-        let (pods, rest) = printf_pods(rest)?;
+        let Some((pods, rest)) = printf_pods(rest) else {
+            return Some(Outcome::Unparsed(
+                "printf PLEG line without a readable pod".into(),
+            ));
+        };
         let Some(pod) = pods.into_iter().next() else {
             return Some(Outcome::Unparsed("printf PLEG line without a pod".into()));
         };

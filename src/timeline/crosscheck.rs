@@ -9,6 +9,10 @@ use super::{Ms, Phase, PodTimeline};
 /// kubernetes/kubernetes#114903): not a duration.
 const SLO_SENTINEL_SECONDS: f64 = -9.0e9;
 
+/// A figure of more than a year is no startup (and would overflow nanosecond arithmetic far
+/// beyond): not compared.
+const MAX_PLAUSIBLE_SECONDS: f64 = 366.0 * 86_400.0;
+
 /// Pull times further apart than this (and than 10 % of the larger) are a finding: the kubelet
 /// counts from its own "Pulling image" to "Successfully pulled", the runtime from its PullImage
 /// request to its return, so a few milliseconds apart is normal.
@@ -23,14 +27,18 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
     // so it differs from the kubelet's as startup_e2e differs from its E2E figure (creation
     // truncated to seconds, clock offsets), which `explain_kubelet_e2e` explains.
     if let (Some(slo), Some(ours)) = (k.slo_seconds, tl.phases.get(&Phase::StartupSli).copied()) {
-        if slo < SLO_SENTINEL_SECONDS {
+        if slo.is_finite() && slo < SLO_SENTINEL_SECONDS && slo > 2.0 * SLO_SENTINEL_SECONDS {
             findings.push(format!(
                 "the kubelet's podStartSLOduration ({slo:e} s) is its no-pull-finish sentinel \
                  (kubernetes#114903), not a duration; startup_sli is podtrace's"
             ));
+        } else if !slo.is_finite() || slo.abs() > MAX_PLAUSIBLE_SECONDS {
+            findings.push(format!(
+                "the kubelet's podStartSLOduration ({slo:e} s) is no plausible duration; not compared"
+            ));
         } else {
             let theirs = (slo * 1e9).round() as i64;
-            let diff = ours - theirs;
+            let diff = ours.saturating_sub(theirs);
             k2.sli_difference_nanos = Some(diff);
             // Ours counts from `created` to the nanosecond, the kubelet from the second
             // `created` falls in; beyond that they differ as their E2E figures do.
@@ -38,9 +46,14 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
                 .milestones
                 .get(&Ms::Created)
                 .map_or(0, |c| c.t.rem_euclid(1_000_000_000));
-            let expected = k.e2e_difference_nanos.unwrap_or(0) - sub_second;
+            let expected = k
+                .e2e_difference_nanos
+                .unwrap_or(0)
+                .saturating_sub(sub_second);
             // podStartSLOduration is a float64 of seconds: about 1 µs of rounding.
-            if k.e2e_difference_nanos.is_some() && (diff - expected).abs() > 1_000 {
+            if k.e2e_difference_nanos.is_some()
+                && diff.saturating_sub(expected).saturating_abs() > 1_000
+            {
                 findings.push(format!(
                     "startup_sli {:.3} ms and the kubelet's podStartSLOduration {:.3} ms differ by \
                      {:.3} ms beyond what their E2E figures differ by ({:.3} ms): the pulls or init \
@@ -73,7 +86,7 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
         match cur {
             Some((ca, cb)) if a <= cb => cur = Some((ca, cb.max(b))),
             Some((ca, cb)) => {
-                union += cb - ca;
+                union = union.saturating_add(cb.saturating_sub(ca));
                 sessions += 1;
                 cur = Some((a, b));
             }
@@ -81,14 +94,18 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
         }
     }
     if let Some((ca, cb)) = cur {
-        union += cb - ca;
+        union = union.saturating_add(cb.saturating_sub(ca));
         sessions += 1;
     }
     let window = pulls
         .first()
         .zip(pulls.iter().map(|p| p.1).max())
-        .map(|(f, last)| last - f.0);
-    let (theirs, what, ours) = match (k.total_pulling_nanos, k.pull_window_nanos) {
+        .map(|(f, last)| last.saturating_sub(f.0));
+    let plausible = |n: i64| n.unsigned_abs() <= (MAX_PLAUSIBLE_SECONDS * 1e9) as u64;
+    let (theirs, what, ours) = match (
+        k.total_pulling_nanos.filter(|n| plausible(*n)),
+        k.pull_window_nanos.filter(|n| plausible(*n)),
+    ) {
         (Some(t), _) => (Some(t), "totalImagesPullingTime", Some(union)),
         (None, Some(w)) => (
             Some(w),
@@ -98,10 +115,10 @@ pub fn kubelet_figures(tl: &mut PodTimeline) {
         (None, None) => (None, "", None),
     };
     if let (Some(theirs), Some(ours)) = (theirs, ours.filter(|_| !pulls.is_empty())) {
-        let diff = ours - theirs;
+        let diff = ours.saturating_sub(theirs);
         k2.pulling_difference_nanos = Some(diff);
         let tolerance = PULL_TOLERANCE_NANOS.max(ours.max(theirs) / 10);
-        if diff.abs() > tolerance {
+        if diff.saturating_abs() > tolerance {
             findings.push(format!(
                 "the runtime's pulls take {:.3} ms, the kubelet's {what} {:.3} ms",
                 ours as f64 / 1e6,

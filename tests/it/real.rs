@@ -353,9 +353,9 @@ fn every_real_sample_is_read_and_accounted() {
             ("audit", [60, 6, 53, 1]),
             // minikube's scheduler section: start-up lines only.
             ("scheduler", [19, 10, 9, 0]),
-            // 7 printf SyncLoop lines cut by a pager, and a line that lost its first letter
-            // (`ul 01 …`): unparsed and said.
-            ("kubelet", [362, 69, 285, 8]),
+            // 11 printf SyncLoop and PLEG lines cut by a pager, and a line that lost its first
+            // letter (`ul 01 …`): unparsed and said.
+            ("kubelet", [362, 69, 281, 12]),
             ("containerd", [337, 115, 222, 0]),
             // Cut CRI-O lines: those holding a message podtrace reads are unparsed, the others
             // (image status checks) skipped by the prefilter.

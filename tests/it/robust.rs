@@ -284,3 +284,25 @@ fn split_audit_log_reads_exactly_as_one_stream() {
     assert_eq!(r[0].counts, whole[0].counts);
     assert_eq!(r[0].events.len(), whole[0].events.len());
 }
+
+/// A cluster-info-dump END marker glued to a line of invalid UTF-8 (found in review: the marker
+/// was looked for in the lossy text, whose replacement characters are longer than the bytes):
+/// read, counted once, no panic and no endless recursion.
+#[test]
+fn end_marker_after_invalid_utf8() {
+    let d = tempfile::tempdir().unwrap();
+    let f = d.path().join("logs.txt");
+    let mut bytes = b"I0602 09:00:00.000001       1 schedule_one.go:98] \"Attempting to schedule pod\" pod=\"a/b\"\n==== START logs for container kube-scheduler of pod kube-system/s ====\n".to_vec();
+    bytes.extend(std::iter::repeat_n(0xFFu8, 100));
+    bytes.extend_from_slice(
+        b"==== END logs for container kube-scheduler of pod kube-system/s SyncLoop\n",
+    );
+    bytes.extend(std::iter::repeat_n(0xFFu8, 50));
+    bytes.extend_from_slice(&b"==== END logs for container x SyncLoop ".repeat(40));
+    bytes.push(b'\n');
+    std::fs::write(&f, &bytes).unwrap();
+    let a = analyze(&[f]);
+    assert_eq!(a.files[0].skipped, None);
+    let lines: u64 = a.totals.values().map(|c| c.lines).sum();
+    assert_eq!(lines, 4);
+}

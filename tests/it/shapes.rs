@@ -450,13 +450,13 @@ fn real_printf_kubelet_journal() {
     // Kubelets before 1.26 never write their startup figure: the run says so, once.
     let said: Vec<&str> = a.absent_sources.iter().map(|s| s.source).collect();
     assert!(said.contains(&"kubelet-startup"), "{said:?}");
-    // A pager cut every long line at the terminal's width: the cut SyncLoop lines are said to
-    // be unreadable, one by one, never guessed.
+    // A pager cut every long line at the terminal's width: the cut SyncLoop and PLEG lines are
+    // said to be unreadable, one by one, never guessed.
     let a = analyze(&[real(
         "kubelet-1.20/TRUNCATED_kubelet-printf-1.15_less-pager-cut.journal.log",
     )]);
     let k = &a.totals[&Component::Kubelet];
-    assert_eq!((k.lines, k.recognised, k.unparsed), (22, 0, 7));
+    assert_eq!((k.lines, k.recognised, k.unparsed), (22, 0, 11));
     assert!(a.pods.is_empty());
 }
 
@@ -523,7 +523,7 @@ fn aks_periscope_container_blob() {
     assert_eq!((k.lines, k.recognised), (n, 3));
     assert_eq!(a.warning_count, 0, "{:?}", a.warnings);
     // A blob that is not JSON is said, once.
-    let d = bundle(&[("r/n/p-c", "{\"containerLog\": \"I0101 cut")]);
+    let d = bundle(&[("r/n/p-c", "{\"name\":\"p\",\"containerLog\": \"I0101 cut")]);
     let a = analyze(&path(&d));
     assert_eq!(a.warning_count, 1);
     assert!(
@@ -531,6 +531,11 @@ fn aks_periscope_container_blob() {
             .to_string()
             .contains("unreadable Periscope blob")
     );
+    // An audit log whose first event mentions the key is an audit log, not a blob.
+    let audit = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"configmaps","namespace":"x","name":"c","apiVersion":"v1"},"requestObject":{"data":{"containerLog":"x"}}}"#;
+    let d = bundle(&[("audit.log", &format!("{audit}\n"))]);
+    let a = analyze(&path(&d));
+    assert_eq!(a.files[0].format, "audit");
 }
 
 /// An OpenShift must-gather (docs/formats.md#must-gather): all masters' kubelet journals
