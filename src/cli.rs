@@ -382,6 +382,8 @@ fn nothing_found(
         print_skipped(a, input.verbose, err)?;
         let why = if a.files.is_empty() && a.skipped.is_empty() {
             "no file there".to_owned()
+        } else if a.files.is_empty() {
+            "nothing there could be opened (see above)".to_owned()
         } else {
             format!(
                 "{} file(s) found, none of them a log or object list podtrace reads",
@@ -410,9 +412,13 @@ fn shown_paths(input: &InputArgs) -> String {
             .map(|p| p.display().to_string())
             .collect()
     };
-    shown
-        .join(", ")
-        .chars()
+    printable(&shown.join(", "))
+}
+
+/// Text from outside (paths, archive member names) as it may be shown on a terminal: control
+/// characters escaped, so that no name can forge a line or send an escape sequence.
+fn printable(s: &str) -> String {
+    s.chars()
         .flat_map(|c| {
             if c.is_control() {
                 c.escape_default().collect::<Vec<_>>()
@@ -483,9 +489,13 @@ fn print_warnings(
             (n, Some(first)) => writeln!(
                 err,
                 "podtrace: warning: {}: {n} warnings, the first: {first} (-v shows more)",
-                f.path
+                printable(&f.path)
             )?,
-            (n, None) => writeln!(err, "podtrace: warning: {}: {n} warnings", f.path)?,
+            (n, None) => writeln!(
+                err,
+                "podtrace: warning: {}: {n} warnings",
+                printable(&f.path)
+            )?,
         }
     }
     Ok(())
@@ -502,14 +512,15 @@ fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> 
     for (why, paths) in by {
         if verbose || paths.len() == 1 {
             for p in paths {
-                writeln!(err, "podtrace: {p}: {why}")?;
+                writeln!(err, "podtrace: {}: {}", printable(p), printable(why))?;
             }
         } else {
             writeln!(
                 err,
-                "podtrace: {} files skipped: {why} (e.g. {}; -v lists them)",
+                "podtrace: {} files skipped: {} (e.g. {}; -v lists them)",
                 paths.len(),
-                paths[0]
+                printable(why),
+                printable(paths[0])
             )?;
         }
     }
