@@ -503,23 +503,23 @@ fn print_warnings(
 
 /// Skipped files on stderr (when nothing was readable): one line per reason unless `verbose`.
 fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> anyhow::Result<()> {
-    let mut by: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+    let mut by: std::collections::BTreeMap<String, Vec<&str>> = Default::default();
     for s in &a.skipped {
-        by.entry(s.reason.as_str())
+        by.entry(s.reason.to_string())
             .or_default()
             .push(s.path.as_str());
     }
     for (why, paths) in by {
         if verbose || paths.len() == 1 {
             for p in paths {
-                writeln!(err, "podtrace: {}: {}", printable(p), printable(why))?;
+                writeln!(err, "podtrace: {}: {}", printable(p), printable(&why))?;
             }
         } else {
             writeln!(
                 err,
                 "podtrace: {} files skipped: {} (e.g. {}; -v lists them)",
                 paths.len(),
-                printable(why),
+                printable(&why),
                 printable(paths[0])
             )?;
         }

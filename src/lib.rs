@@ -157,7 +157,7 @@ impl Serialize for Skipped {
         use serde::ser::SerializeStruct;
         let mut st = s.serialize_struct("Skipped", 2)?;
         st.serialize_field("path", &self.path)?;
-        st.serialize_field("reason", &self.reason)?;
+        st.serialize_field("reason", &self.reason.to_string())?;
         st.end()
     }
 }
@@ -233,7 +233,7 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             } else {
                 r.format.to_owned()
             },
-            skipped: r.skipped.clone(),
+            skipped: r.skipped.as_ref().map(ToString::to_string),
             error: r.error.clone(),
             hosts: r.facts.hosts.iter().map(|h| h.to_string()).collect(),
             counts: r.counts.clone(),

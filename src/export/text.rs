@@ -211,14 +211,18 @@ pub fn write_with(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<
 }
 
 /// Skipped files (of the walk and of reading): `path`, `reason`.
-fn skipped_files(a: &Analysis) -> Vec<(&str, &str)> {
+fn skipped_files(a: &Analysis) -> Vec<(&str, String)> {
     a.files
         .iter()
-        .filter_map(|f| f.skipped.as_deref().map(|why| (f.path.as_str(), why)))
+        .filter_map(|f| {
+            f.skipped
+                .as_deref()
+                .map(|why| (f.path.as_str(), why.to_owned()))
+        })
         .chain(
             a.skipped
                 .iter()
-                .map(|s| (s.path.as_str(), s.reason.as_str())),
+                .map(|s| (s.path.as_str(), s.reason.to_string())),
         )
         .collect()
 }

@@ -3,7 +3,7 @@
 //! tar or another zip). Members are named `archive!/member/path` in evidence; their paths give the
 //! same hints (component, node) as files on disk.
 
-use super::warning::{Warning, WarningKind};
+use super::warning::{SkipReason, Warning, WarningKind};
 use std::fs::File;
 use std::io::{self, Cursor, Read};
 use std::path::{Component as PathComponent, Path, PathBuf};
@@ -92,7 +92,7 @@ impl Ctx<'_> {
         self.out.push(rep);
     }
 
-    fn push_error(&mut self, display: &str, why: String) {
+    fn push_error(&mut self, display: &str, why: SkipReason) {
         let id = self.out.len() as u32;
         self.out.push(FileReport {
             id,
@@ -113,14 +113,11 @@ impl Ctx<'_> {
     ) {
         let (head, r) = match peek(r, 512) {
             Ok(x) => x,
-            Err(e) => return self.push_error(display, format!("cannot read: {e}")),
+            Err(e) => return self.push_error(display, SkipReason::CannotRead(e.to_string())),
         };
         let k = kind(&head);
         if k != Kind::Plain && depth >= MAX_DEPTH {
-            return self.push_error(
-                display,
-                format!("archive nested more than {MAX_DEPTH} levels deep"),
-            );
+            return self.push_error(display, SkipReason::NestedTooDeep { max: MAX_DEPTH });
         }
         match k {
             Kind::Gzip => {
@@ -131,7 +128,7 @@ impl Ctx<'_> {
                 Ok(d) => {
                     self.decompressed(display, hint, Box::new(d), &["zst", "zstd"], depth, notes)
                 }
-                Err(e) => self.push_error(display, format!("bad zstd stream: {e}")),
+                Err(e) => self.push_error(display, SkipReason::BadZstd(e.to_string())),
             },
             Kind::Tar => self.tar(display, r, depth),
             Kind::Zip => {
@@ -139,10 +136,12 @@ impl Ctx<'_> {
                 match r.take(MAX_NESTED_ZIP + 1).read_to_end(&mut buf) {
                     Ok(_) if buf.len() as u64 > MAX_NESTED_ZIP => self.push_error(
                         display,
-                        format!("nested zip larger than {MAX_NESTED_ZIP} bytes"),
+                        SkipReason::NestedZipTooLarge {
+                            max: MAX_NESTED_ZIP,
+                        },
                     ),
                     Ok(_) => self.zip(display, Cursor::new(buf), depth),
-                    Err(e) => self.push_error(display, format!("cannot read zip: {e}")),
+                    Err(e) => self.push_error(display, SkipReason::CannotReadZip(e.to_string())),
                 }
             }
             Kind::Plain => self.push_stream(display, hint, r, notes),
@@ -178,7 +177,7 @@ impl Ctx<'_> {
         let mut ar = tar::Archive::new(r);
         let entries = match ar.entries() {
             Ok(e) => e,
-            Err(e) => return self.push_error(display, format!("bad tar archive: {e}")),
+            Err(e) => return self.push_error(display, SkipReason::BadTar(e.to_string())),
         };
         for entry in entries {
             let entry = match entry {
@@ -187,7 +186,7 @@ impl Ctx<'_> {
                     // A truncated archive: what was read is kept; the rest is reported.
                     self.push_error(
                         &format!("{display}!/…"),
-                        format!("tar archive ends early: {e}"),
+                        SkipReason::TarEndsEarly(e.to_string()),
                     );
                     return;
                 }
@@ -208,7 +207,7 @@ impl Ctx<'_> {
     fn zip<R: Read + io::Seek>(&mut self, display: &str, r: R, depth: u32) {
         let mut ar = match zip::ZipArchive::new(r) {
             Ok(a) => a,
-            Err(e) => return self.push_error(display, format!("bad zip archive: {e}")),
+            Err(e) => return self.push_error(display, SkipReason::BadZip(e.to_string())),
         };
         let mut names: Vec<(String, usize)> = (0..ar.len())
             .filter_map(|i| {
@@ -223,7 +222,7 @@ impl Ctx<'_> {
                 Err(e) => {
                     self.push_error(
                         &format!("{display}!/{raw_name}"),
-                        format!("bad zip member: {e}"),
+                        SkipReason::BadZipMember(e.to_string()),
                     );
                     continue;
                 }
@@ -284,7 +283,7 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
     let mut f = match File::open(path) {
         Ok(f) => f,
         Err(e) => {
-            cx.push_error(display, format!("cannot open: {e}"));
+            cx.push_error(display, SkipReason::CannotOpen(e.to_string()));
             return cx.out;
         }
     };
@@ -299,7 +298,7 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
         // On disk a zip can seek: read it in place.
         match File::open(path) {
             Ok(f) => cx.zip(display, io::BufReader::new(f), 0),
-            Err(e) => cx.push_error(display, format!("cannot open: {e}")),
+            Err(e) => cx.push_error(display, SkipReason::CannotOpen(e.to_string())),
         }
         return cx.out;
     }
@@ -311,7 +310,7 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
             0,
             Vec::new(),
         ),
-        Err(e) => cx.push_error(display, format!("cannot open: {e}")),
+        Err(e) => cx.push_error(display, SkipReason::CannotOpen(e.to_string())),
     }
     cx.out
 }

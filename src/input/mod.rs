@@ -17,7 +17,7 @@ use rayon::prelude::*;
 /// The year chain moved to the crate root (`crate::year`): the timeline reads it too.
 pub use crate::year;
 pub use read::{Counts, FileReport, ReadOptions};
-pub use warning::{Warning, WarningKind};
+pub use warning::{SkipReason, Warning, WarningKind};
 
 use crate::event::FileId;
 
@@ -34,7 +34,7 @@ pub struct InputFile {
 #[derive(Debug, Clone)]
 pub struct Skipped {
     pub path: String,
-    pub reason: String,
+    pub reason: SkipReason,
 }
 
 /// Walks files and directories (recursively, in name order, each directory once even through
@@ -69,7 +69,7 @@ fn walk(
         Err(e) => {
             skipped.push(Skipped {
                 path: p.display().to_string(),
-                reason: e.to_string(),
+                reason: SkipReason::Unreachable(e.to_string()),
             });
             return;
         }
@@ -81,7 +81,7 @@ fn walk(
     if !meta.is_dir() {
         skipped.push(Skipped {
             path: p.display().to_string(),
-            reason: "not a regular file or directory".into(),
+            reason: SkipReason::NotAFile,
         });
         return;
     }
@@ -94,7 +94,7 @@ fn walk(
         Err(e) => {
             skipped.push(Skipped {
                 path: p.display().to_string(),
-                reason: e.to_string(),
+                reason: SkipReason::Unreachable(e.to_string()),
             });
             return;
         }
@@ -109,9 +109,7 @@ fn walk(
         if is_dir_link {
             skipped.push(Skipped {
                 path: e.display().to_string(),
-                reason:
-                    "symlink to a directory, not followed (give it on the command line to read it)"
-                        .into(),
+                reason: SkipReason::DirectorySymlink,
             });
             continue;
         }

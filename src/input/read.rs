@@ -11,7 +11,7 @@ use podtrace_parsers::{audit, calico, journald, jsonlog, klog, logrus};
 use serde::Serialize;
 
 use super::lines::{Line, LineReader};
-use super::warning::{Warning, WarningKind};
+use super::warning::{SkipReason, Warning, WarningKind};
 use crate::event::{
     ClockFacts, ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
 };
@@ -83,7 +83,7 @@ pub struct FileReport {
     pub display: String,
     /// `audit`, `journal`, `cri`, `stamped`, `raw`; empty when skipped.
     pub format: &'static str,
-    pub skipped: Option<String>,
+    pub skipped: Option<SkipReason>,
     /// An I/O or decompression error that ended the file early (what was read is kept).
     pub error: Option<String>,
     pub counts: BTreeMap<Component, Counts>,
@@ -157,12 +157,12 @@ pub fn read_stream(
     let sniffed = sniff(head.iter().flatten().map(Vec::as_slice));
     let (envelope, is_audit) = match &sniffed {
         Sniffed::Skip(why) => {
-            rep.skipped = Some((*why).into());
+            rep.skipped = Some(why.clone());
             return rep;
         }
         Sniffed::Document { yaml } => {
             if let Some(e) = io_error {
-                rep.skipped = Some(format!("object document cut short by a read error: {e}"));
+                rep.skipped = Some(SkipReason::DocumentCutShort(e.clone()));
                 rep.error = Some(e);
                 return rep;
             }
@@ -297,7 +297,7 @@ impl FileReport {
 /// What a stream's first lines say it is.
 pub(super) enum Sniffed {
     /// Not read, and why.
-    Skip(&'static str),
+    Skip(SkipReason),
     /// A Kubernetes object list (JSON or YAML), read whole.
     Document { yaml: bool },
     /// A kube-apiserver audit log (JSON lines; every line stands alone).
@@ -324,7 +324,7 @@ pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed
         return Sniffed::Log(Envelope::JournalExport);
     }
     if head.clone().any(|l| memchr::memchr(0, l).is_some()) {
-        return Sniffed::Skip("binary content (NUL bytes)");
+        return Sniffed::Skip(SkipReason::Binary);
     }
     if head
         .clone()
@@ -350,7 +350,7 @@ pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed
     }
     let envelope = frame::sniff(texts.iter().map(String::as_str));
     if first_content.is_some() && !texts.iter().any(|l| looks_like_log(l, envelope)) {
-        return Sniffed::Skip("no log lines among the first lines (not a log file?)");
+        return Sniffed::Skip(SkipReason::NotALog);
     }
     Sniffed::Log(envelope)
 }

@@ -52,6 +52,44 @@ pub enum WarningKind {
     ArchiveMemberEscapes,
 }
 
+/// Why a file or stream was not read at all.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SkipReason {
+    #[error("binary content (NUL bytes)")]
+    Binary,
+    #[error("no log lines among the first lines (not a log file?)")]
+    NotALog,
+    #[error("object document cut short by a read error: {0}")]
+    DocumentCutShort(String),
+    #[error("cannot open: {0}")]
+    CannotOpen(String),
+    #[error("cannot read: {0}")]
+    CannotRead(String),
+    /// The walk could not look at a path (it does not exist, no permission…).
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("not a regular file or directory")]
+    NotAFile,
+    #[error("symlink to a directory, not followed (give it on the command line to read it)")]
+    DirectorySymlink,
+    #[error("archive nested more than {max} levels deep")]
+    NestedTooDeep { max: u32 },
+    #[error("nested zip larger than {max} bytes")]
+    NestedZipTooLarge { max: u64 },
+    #[error("bad zstd stream: {0}")]
+    BadZstd(String),
+    #[error("cannot read zip: {0}")]
+    CannotReadZip(String),
+    #[error("bad tar archive: {0}")]
+    BadTar(String),
+    #[error("tar archive ends early: {0}")]
+    TarEndsEarly(String),
+    #[error("bad zip archive: {0}")]
+    BadZip(String),
+    #[error("bad zip member: {0}")]
+    BadZipMember(String),
+}
+
 impl WarningKind {
     /// A stable name for programs (`inspect --format json`).
     pub fn name(&self) -> &'static str {
