@@ -417,18 +417,35 @@ fn read_compact_document<R: std::io::Read>(
     opts: &ReadOptions,
 ) -> FileReport {
     rep.format = "json-objects";
-    let (bytes, total) = match lr.rest(MAX_DOCUMENT) {
-        Ok(r) => r,
+    let Some(whole) = rest_of_stream(&mut rep, &mut lr) else {
+        return rep;
+    };
+    let text = String::from_utf8_lossy(&whole.bytes);
+    document_events(rep, path, &text, whole.lines, whole.too_big, false, opts)
+}
+
+/// The rest of a stream read whole (at most [`MAX_DOCUMENT`] bytes kept).
+struct Whole {
+    bytes: Vec<u8>,
+    too_big: bool,
+    /// Lines in it, the last one counted with or without its newline.
+    lines: u64,
+}
+
+/// `None` when reading failed (the error is noted in the report).
+fn rest_of_stream<R: std::io::Read>(rep: &mut FileReport, lr: &mut LineReader<R>) -> Option<Whole> {
+    match lr.rest(MAX_DOCUMENT) {
+        Ok((bytes, total)) => Some(Whole {
+            too_big: total > MAX_DOCUMENT as u64,
+            lines: memchr::memchr_iter(b'\n', &bytes).count() as u64
+                + u64::from(!bytes.ends_with(b"\n") && !bytes.is_empty()),
+            bytes,
+        }),
         Err(e) => {
             rep.error = Some(e.to_string());
-            return rep;
+            None
         }
-    };
-    let too_big = total > MAX_DOCUMENT as u64;
-    let lines = memchr::memchr_iter(b'\n', &bytes).count() as u64
-        + u64::from(!bytes.ends_with(b"\n") && !bytes.is_empty());
-    let text = String::from_utf8_lossy(&bytes);
-    document_events(rep, path, &text, lines, too_big, false, opts)
+    }
 }
 
 /// An AKS Periscope container blob (`<runId>/<node>/<pod>-<container>`):
@@ -449,20 +466,15 @@ fn read_periscope_blob<R: std::io::Read>(
         #[serde(default, rename = "containerLog")]
         log: Option<String>,
     }
-    let (bytes, total) = match lr.rest(MAX_DOCUMENT) {
-        Ok(r) => r,
-        Err(e) => {
-            rep.error = Some(e.to_string());
-            return rep;
-        }
-    };
     rep.format = "periscope-container";
-    let lines_in_file = memchr::memchr_iter(b'\n', &bytes).count() as u64
-        + u64::from(!bytes.is_empty() && !bytes.ends_with(b"\n"));
-    let blob: Result<Blob, String> = if total > MAX_DOCUMENT as u64 {
+    let Some(whole) = rest_of_stream(&mut rep, &mut lr) else {
+        return rep;
+    };
+    let lines_in_file = whole.lines;
+    let blob: Result<Blob, String> = if whole.too_big {
         Err(format!("larger than {MAX_DOCUMENT} bytes"))
     } else {
-        serde_json::from_slice(&bytes).map_err(|e| e.to_string())
+        serde_json::from_slice(&whole.bytes).map_err(|e| e.to_string())
     };
     let (container, log) = match blob {
         Ok(Blob {
