@@ -16,7 +16,7 @@ use crate::event::{
     ClockFacts, ClockKey, ClockKind, Component, EmbeddedObs, Event, EventKind, Evidence, RawTime,
 };
 use crate::sources::{self, LineCtx, Outcome};
-use crate::year::nearest_year;
+use crate::year::{YearTracker, nearest_year};
 
 #[derive(Debug, Clone)]
 pub struct ReadOptions {
@@ -963,28 +963,11 @@ impl<'o> FileState<'o> {
     }
 
     /// The component a skipped line belongs to (its journald identifier, else the file's hint),
-    /// or `None` when the line does not fit the file's envelope.
-    fn skipped_component(&self, b: &[u8]) -> Option<Component> {
+    /// or `None` when the line does not fit the file's envelope. A journal line's prefix moves
+    /// the year chain as in `record`, so that skipping a line never changes another line's
+    /// year; the frame is parsed once for both.
+    fn skipped_component(&self, b: &[u8], year: &mut YearTracker) -> Option<Component> {
         let hint = self.hint.unwrap_or(Component::Other);
-        if self.sections {
-            // As `line` reads a section's line: journal framing where it fits, else raw.
-            return Some(match frame::journal(utf8_head(b)) {
-                Some(f) => match f.ident {
-                    Some(i) if multi_component(i) => multi_line_component(f.body).unwrap_or(hint),
-                    i => i.and_then(ident_component).unwrap_or(hint),
-                },
-                None => hint,
-            });
-        }
-        if self.envelope == Envelope::Raw || b.trim_ascii().is_empty() {
-            return Some(hint);
-        }
-        // The envelope lives in the first bytes: validate only those.
-        let head = &b[..b.len().min(200)];
-        let head = match std::str::from_utf8(head) {
-            Ok(s) => s,
-            Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
-        };
         if self.envelope == Envelope::JournalJson {
             // A line cut short is no entry, skipped or parsed: reported either way.
             let t = b.trim_ascii();
@@ -993,18 +976,39 @@ impl<'o> FileState<'o> {
             }
             return Some(self.json_skipped_component(b).unwrap_or(hint));
         }
-        match self.envelope {
-            Envelope::Journal => match frame::journal(head) {
-                Some(f) => Some(match f.ident {
-                    // Routed by call site, as `record` does for the lines it parses.
-                    Some(i) if multi_component(i) => multi_line_component(f.body).unwrap_or(hint),
-                    i => i.and_then(ident_component).unwrap_or(hint),
-                }),
-                // Continuations of wrapped entries are part of the previous line.
-                None if head.starts_with(|c: char| c.is_whitespace()) => Some(hint),
+        if self.envelope == Envelope::Journal || self.sections {
+            // The envelope lives in the first bytes: only those are validated.
+            let head = utf8_head(b);
+            return match frame::journal(head) {
+                Some(f) => {
+                    if let Some(Stamp::Local(c)) = f.stamp {
+                        year.local(&c);
+                    }
+                    Some(self.framed_component(&f, hint))
+                }
+                // A section's other lines are raw; in a journal, continuations of wrapped
+                // entries are part of the previous line.
+                None if self.sections => Some(hint),
+                None if head.starts_with(|c: char| c.is_whitespace())
+                    || b.trim_ascii().is_empty() =>
+                {
+                    Some(hint)
+                }
                 None => None,
-            },
-            _ => frame::split(self.envelope, head).map(|_| hint),
+            };
+        }
+        if self.envelope == Envelope::Raw || b.trim_ascii().is_empty() {
+            return Some(hint);
+        }
+        frame::split(self.envelope, utf8_head(b)).map(|_| hint)
+    }
+
+    /// The writer of a journal line: its identifier's component, by call site for a
+    /// multi-component process (as `record` routes the lines it parses), else the hint.
+    fn framed_component(&self, f: &Frame<'_>, hint: Component) -> Component {
+        match f.ident {
+            Some(i) if multi_component(i) => multi_line_component(f.body).unwrap_or(hint),
+            i => i.and_then(ident_component).unwrap_or(hint),
         }
     }
 
@@ -1246,15 +1250,7 @@ impl<'o> FileState<'o> {
         {
             // Counted under its writer, as a fully parsed line would be; a line that does not
             // even fit the file's envelope is still reported.
-            if self.envelope == Envelope::Journal || self.sections {
-                // The year chain follows every journal line's prefix, parsed or not, so that
-                // skipping a line never changes another line's year (a parsed line moves it in
-                // `record` when it frames as a journal line: the same test here).
-                if let Some(Stamp::Local(c)) = journal_prefix_stamp(bytes) {
-                    rep.facts.year.local(&c);
-                }
-            }
-            match self.skipped_component(bytes) {
+            match self.skipped_component(bytes, &mut rep.facts.year) {
                 Some(c) => {
                     let n = rep.count(c);
                     n.lines += 1;
@@ -1796,11 +1792,6 @@ impl<'o> FileState<'o> {
             );
         }
     }
-}
-
-/// The prefix stamp of a line that frames as a journal line (its first bytes are looked at).
-fn journal_prefix_stamp(b: &[u8]) -> Option<Stamp> {
-    frame::journal(utf8_head(b)).and_then(|f| f.stamp)
 }
 
 /// The first 200 bytes of a line as text (an envelope lives there), cut at the last whole
