@@ -380,21 +380,30 @@ pub fn parse_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
         (a, c) if a.is_ascii_digit() && c.is_ascii_digit() => ((a - b'0') * 10 + (c - b'0')) as u32,
         _ => return None,
     };
-    if b.get(6) != Some(&b' ') || !valid_date(mo as u32, d) {
+    if b.get(6) != Some(&b' ') {
         return None;
     }
-    let (sod, _) = parse_hms(&b[7..])?;
-    let (nanos, nd, fused) = fraction(b, 15);
+    syslog_civil(b, mo as u32, d, 7)
+}
+
+/// The rest of a syslog-style stamp once month and day are read: `hh:mm:ss[.frac]` at `at`;
+/// the civil time and the bytes used from the start of `b`.
+fn syslog_civil(b: &[u8], mo: u32, d: u32, at: usize) -> Option<(Civil, usize)> {
+    if !valid_date(mo, d) {
+        return None;
+    }
+    let (sod, _) = parse_hms(b.get(at..)?)?;
+    let (nanos, nd, fused) = fraction(b, at + 8);
     Some((
         Civil {
             year: None,
-            month: mo,
+            month: mo as u8,
             day: d as u8,
             sod,
             nanos,
             precision: Precision::from_digits(nd),
         },
-        15 + fused,
+        at + 8 + fused,
     ))
 }
 
@@ -435,23 +444,10 @@ fn parse_cjk_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
         _ => return None,
     };
     i += 2;
-    if b.get(i) != Some(&b' ') || !valid_date(mo, d) {
+    if b.get(i) != Some(&b' ') {
         return None;
     }
-    i += 1;
-    let (sod, _) = parse_hms(b.get(i..)?)?;
-    let (nanos, nd, fused) = fraction(b, i + 8);
-    Some((
-        Civil {
-            year: None,
-            month: mo as u8,
-            day: d as u8,
-            sod,
-            nanos,
-            precision: Precision::from_digits(nd),
-        },
-        i + 8 + fused,
-    ))
+    syslog_civil(b, mo, d, i + 1)
 }
 
 #[cfg(test)]
