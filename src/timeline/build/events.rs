@@ -86,7 +86,7 @@ pub(super) fn merge(p: &Pod<'_>, tl: &mut PodTimeline) {
 #[cfg(test)]
 mod tests {
     use super::super::testkit::*;
-    use crate::event::{Component, Event, EventKind, PodObject};
+    use crate::event::{Component, Event, EventKind};
     use crate::timeline::{Ms, PodTimeline};
 
     fn event(t: i64, line: u32, container: Option<&str>, reason: &str, message: &str) -> Event {
@@ -108,22 +108,7 @@ mod tests {
 
     /// The events need a UID-bearing line to join to; a Pod object adds nothing here.
     fn anchor() -> Event {
-        ev(
-            at(0),
-            1,
-            "control-plane",
-            Component::Apiserver,
-            EventKind::PodObject(Box::new(PodObject {
-                pod: pod(),
-                node: None,
-                pod_ip: None,
-                scheduled: None,
-                ready: None,
-                containers: vec![],
-                owner: None,
-                mirror: None,
-            })),
-        )
+        pod_object(at(0), None)
     }
 
     /// Events give scheduled and network_ready, per container pull/create/start (image and

@@ -363,7 +363,7 @@ mod build_tests {
 
     use super::testkit::*;
     use super::{PullIndex, build};
-    use crate::event::{Component, EventKind, PodObject};
+    use crate::event::{Component, EventKind};
     use crate::timeline::{Ms, Phase};
 
     /// The stages in sequence: containerd's start makes running; the Pod object's Ready
@@ -373,22 +373,7 @@ mod build_tests {
         let s = 1_000_000_000;
         let ready = (T0 / s + 1) * s;
         let f = Fixture::new(vec![
-            ev(
-                at(0),
-                1,
-                "control-plane",
-                Component::Apiserver,
-                EventKind::PodObject(Box::new(PodObject {
-                    pod: pod(),
-                    node: None,
-                    pod_ip: None,
-                    scheduled: None,
-                    ready: Some(ready),
-                    containers: vec![],
-                    owner: None,
-                    mirror: None,
-                })),
-            ),
+            pod_object(at(0), Some(ready)),
             containerd(
                 at(40),
                 2,

@@ -61,6 +61,27 @@ pub fn containerd(t: i64, line: u32, kind: EventKind) -> Event {
     ev(t, line, NODE, Component::Containerd, kind)
 }
 
+/// A stored Pod object for `pod()`, read at `t` from line 1 of a control-plane document: only
+/// its Ready condition set (the UID-bearing anchor most stage tests need).
+pub fn pod_object(t: i64, ready: Option<i64>) -> Event {
+    ev(
+        t,
+        1,
+        "control-plane",
+        Component::Apiserver,
+        EventKind::PodObject(Box::new(crate::event::PodObject {
+            pod: pod(),
+            node: None,
+            pod_ip: None,
+            scheduled: None,
+            ready,
+            containers: vec![],
+            owner: None,
+            mirror: None,
+        })),
+    )
+}
+
 /// An apiserver audit entry.
 pub fn audit(t: i64, line: u32, kind: EventKind) -> Event {
     ev(t, line, "control-plane", Component::Audit, kind)
