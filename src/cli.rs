@@ -354,7 +354,7 @@ pub fn inspect(
 ) -> anyhow::Result<Status> {
     let a = run(&args.input);
     match args.format {
-        Format::Text => podtrace::export::inspect::write_text(&a, out)?,
+        Format::Text => podtrace::export::inspect::write_text(&a, &mut TerminalSafe::new(out))?,
         Format::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
     if !a.files.iter().any(|f| f.skipped.is_none()) {
@@ -398,6 +398,64 @@ fn nothing_found(
         "podtrace: no pod found in {read} file(s) read from {shown} (inspect shows what each file held)"
     )?;
     Ok(Some(Status::Failed))
+}
+
+/// Text output (analyze, inspect, report) carries log text: names, messages, paths. Written
+/// through this, every control character but newline and tab (C0, DEL, and C1 as UTF-8) comes
+/// out escaped (`\u{1b}`), whichever field it was in: no log line can send an escape sequence,
+/// retitle the terminal or write the clipboard (OSC 52), or move the cursor back over a line.
+struct TerminalSafe<'a> {
+    inner: &'a mut dyn Write,
+    /// A 0xC2 byte ended the last write: the next byte may make it a C1 control.
+    pending_c2: bool,
+}
+
+impl<'a> TerminalSafe<'a> {
+    fn new(inner: &'a mut dyn Write) -> Self {
+        TerminalSafe {
+            inner,
+            pending_c2: false,
+        }
+    }
+}
+
+impl Write for TerminalSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut out = Vec::with_capacity(buf.len());
+        for &b in buf {
+            if self.pending_c2 {
+                self.pending_c2 = false;
+                if (0x80..=0x9f).contains(&b) {
+                    out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes());
+                    continue;
+                }
+                out.push(0xc2);
+            }
+            match b {
+                b'\n' | b'\t' => out.push(b),
+                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes()),
+                0xc2 => self.pending_c2 = true,
+                _ => out.push(b),
+            }
+        }
+        self.inner.write_all(&out)?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if std::mem::take(&mut self.pending_c2) {
+            self.inner.write_all(&[0xc2])?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl Drop for TerminalSafe<'_> {
+    fn drop(&mut self) {
+        if self.pending_c2 {
+            let _ = self.inner.write_all(&[0xc2]);
+        }
+    }
 }
 
 /// The inputs as given, for messages (control characters shown escaped: a path is text from
@@ -671,8 +729,8 @@ pub fn report(
         None => out,
     };
     match args.format {
-        ReportFormat::Text => render::text(&r, &verdicts, sink)?,
-        ReportFormat::Markdown => render::markdown(&r, &verdicts, sink)?,
+        ReportFormat::Text => render::text(&r, &verdicts, &mut TerminalSafe::new(sink))?,
+        ReportFormat::Markdown => render::markdown(&r, &verdicts, &mut TerminalSafe::new(sink))?,
         ReportFormat::Json => render::json(&r, &verdicts, sink)?,
         ReportFormat::Csv => render::csv(&mut render::stats_frame(&r)?, sink)?,
         ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
@@ -774,7 +832,9 @@ pub fn analyze(
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     match args.format {
-        Format::Text => podtrace::export::text::write_with(&a, out, args.input.verbose)?,
+        Format::Text => {
+            podtrace::export::text::write_with(&a, &mut TerminalSafe::new(out), args.input.verbose)?
+        }
         Format::Json => podtrace::export::json::write(&a, out)?,
     }
     if let Some(status) = nothing_found(&a, &args.input, err)? {

@@ -209,3 +209,29 @@ fn warnings_of_many_files_are_summarised() {
     let (_, _, err) = podtrace(&["analyze", &dir, "--year", "2025", "-v"]);
     assert_eq!(err.lines().count(), 13, "{err}");
 }
+
+/// Log text reaches text output (pod names here); its control characters come out escaped:
+/// ESC (an OSC 52 clipboard write), CR, and U+009B (a C1 CSI some terminals obey).
+#[test]
+fn text_output_escapes_control_characters_from_logs() {
+    let line = "I0602 09:00:00.000001       1 util.go:30] \"No sandbox for pod can be found. Need to start a new one\" pod=\"default/evil\u{1b}]52;c;QUFB\u{7}\rx\u{9b}31m\"\n";
+    let d = bundle(&[("n/kubelet.log", line)]);
+    let dir = d.path().display().to_string();
+    for args in [
+        vec!["analyze", dir.as_str(), "--year", "2025"],
+        vec!["inspect", dir.as_str(), "--year", "2025"],
+    ] {
+        let (_, out, _) = podtrace(&args);
+        assert!(
+            !out.chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{out:?}"
+        );
+    }
+    let (code, out, _) = podtrace(&["analyze", &dir, "--year", "2025"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("default/evil\\u{1b}]52;c;QUFB\\u{7}\\u{d}x\\u{9b}31m"),
+        "{out}"
+    );
+}
