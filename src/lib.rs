@@ -174,6 +174,14 @@ impl Analysis {
     }
 }
 
+/// The process's peak resident set so far, in KiB (Linux `VmHWM`; `None` elsewhere). Printed
+/// with `PODTRACE_TIMINGS=1` at exit, so benchmarks and the resource tests read one number.
+pub fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
 /// Reads every file under `paths` and rebuilds every pod's timeline.
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.

@@ -26,6 +26,11 @@ fn main() -> ExitCode {
         out.flush()?;
         Ok(code)
     });
+    if std::env::var_os("PODTRACE_TIMINGS").is_some() {
+        if let Some(kib) = podtrace::peak_rss_kib() {
+            let _ = writeln!(err, "podtrace: peak RSS: {kib} KiB");
+        }
+    }
     match res {
         Ok(status) => status.into(),
         Err(e) => {

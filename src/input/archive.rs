@@ -4,17 +4,22 @@
 //! same hints (component, node) as files on disk.
 
 use super::warning::{SkipReason, Warning, WarningKind};
+use std::cell::Cell;
 use std::fs::File;
-use std::io::{self, Cursor, Read};
+use std::io::{self, Cursor, Read, Seek};
 use std::path::{Component as PathComponent, Path, PathBuf};
+use std::rc::Rc;
 
 use super::read::{FileReport, ReadOptions, read_stream};
 
 /// Archives inside archives inside … this deep are skipped.
 const MAX_DEPTH: u32 = 4;
-/// A zip found inside another archive is read into memory (zip needs to seek): at most this big.
+/// A zip found inside another archive is copied to an unnamed temporary file (zip needs to seek;
+/// memory would multiply with nesting and cores): at most this big.
 const MAX_NESTED_ZIP: u64 = 512 * 1024 * 1024;
 /// Decompressed output beyond max(this, 200 × the file's size) is treated as a decompression bomb.
+/// One budget per file on disk, shared by every decoder inside it (gzip, zstd, every zip member
+/// whatever its method, nested archives), so a bomb cannot hide in members.
 const MIN_DECOMPRESSED_LIMIT: u64 = 4 * 1024 * 1024 * 1024;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,30 +53,62 @@ fn peek<'a>(mut r: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn
     Ok((head, Box::new(replay)))
 }
 
-/// Stops a decompressor whose output grows past `limit` bytes.
-struct Guard<R> {
+/// A tar member's data, checked against the size its header states.
+struct SizedMember<R> {
     inner: R,
     read: u64,
-    limit: u64,
+    size: u64,
 }
 
-impl<R: Read> Read for Guard<R> {
+impl<R: Read> Read for SizedMember<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         self.read += n as u64;
-        if self.read > self.limit {
-            return Err(io::Error::other(format!(
-                "decompressed size passed {} bytes, 200 times the file: a decompression bomb? (stopped)",
-                self.limit
-            )));
+        if n == 0 && !buf.is_empty() && self.read < self.size {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                format!(
+                    "member cut short: {} of its {} bytes (the archive ends early)",
+                    self.read, self.size
+                ),
+            ));
         }
         Ok(n)
     }
 }
 
+/// Counts a decoder's output against the file's budget and stops it once the budget is spent.
+struct Guard<R> {
+    inner: R,
+    spent: Rc<Cell<u64>>,
+    limit: u64,
+}
+
+impl<R: Read> Read for Guard<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.spent.get() > self.limit {
+            return Err(bomb(self.limit));
+        }
+        let n = self.inner.read(buf)?;
+        self.spent.set(self.spent.get() + n as u64);
+        if self.spent.get() > self.limit {
+            return Err(bomb(self.limit));
+        }
+        Ok(n)
+    }
+}
+
+fn bomb(limit: u64) -> io::Error {
+    io::Error::other(format!(
+        "decompressed size passed {limit} bytes (max of 4 GiB and 200 times the file): a decompression bomb? (stopped)"
+    ))
+}
+
 struct Ctx<'o> {
     opts: &'o ReadOptions,
     limit: u64,
+    /// Decoded bytes so far, all decoders of this file together.
+    spent: Rc<Cell<u64>>,
     out: Vec<FileReport>,
 }
 
@@ -90,6 +127,26 @@ impl Ctx<'_> {
             rep.warnings.insert(0, n);
         }
         self.out.push(rep);
+    }
+
+    fn guard<'r>(&self, inner: Box<dyn Read + 'r>) -> Box<dyn Read + 'r> {
+        Box::new(Guard {
+            inner,
+            spent: self.spent.clone(),
+            limit: self.limit,
+        })
+    }
+
+    /// Once the budget is spent, the members left are not opened (each would only fail).
+    fn budget_spent(&mut self, display: &str) -> bool {
+        if self.spent.get() > self.limit {
+            self.push_error(
+                &format!("{display}!/…"),
+                SkipReason::BudgetSpent { limit: self.limit },
+            );
+            return true;
+        }
+        false
     }
 
     fn push_error(&mut self, display: &str, why: SkipReason) {
@@ -131,19 +188,16 @@ impl Ctx<'_> {
                 Err(e) => self.push_error(display, SkipReason::BadZstd(e.to_string())),
             },
             Kind::Tar => self.tar(display, r, depth),
-            Kind::Zip => {
-                let mut buf = Vec::new();
-                match r.take(MAX_NESTED_ZIP + 1).read_to_end(&mut buf) {
-                    Ok(_) if buf.len() as u64 > MAX_NESTED_ZIP => self.push_error(
-                        display,
-                        SkipReason::NestedZipTooLarge {
-                            max: MAX_NESTED_ZIP,
-                        },
-                    ),
-                    Ok(_) => self.zip(display, Cursor::new(buf), depth),
-                    Err(e) => self.push_error(display, SkipReason::CannotReadZip(e.to_string())),
-                }
-            }
+            Kind::Zip => match spool(r) {
+                Ok(Some(f)) => self.zip(display, io::BufReader::new(f), depth),
+                Ok(None) => self.push_error(
+                    display,
+                    SkipReason::NestedZipTooLarge {
+                        max: MAX_NESTED_ZIP,
+                    },
+                ),
+                Err(e) => self.push_error(display, SkipReason::CannotReadZip(e.to_string())),
+            },
             Kind::Plain => self.push_stream(display, hint, r, notes),
         }
     }
@@ -159,18 +213,8 @@ impl Ctx<'_> {
         depth: u32,
         notes: Vec<Warning>,
     ) {
-        let g = Guard {
-            inner: d,
-            read: 0,
-            limit: self.limit,
-        };
-        self.stream(
-            display,
-            &strip_ext(hint, exts),
-            Box::new(g),
-            depth + 1,
-            notes,
-        );
+        let g = self.guard(d);
+        self.stream(display, &strip_ext(hint, exts), g, depth + 1, notes);
     }
 
     fn tar(&mut self, display: &str, r: Box<dyn Read + '_>, depth: u32) {
@@ -191,16 +235,44 @@ impl Ctx<'_> {
                     return;
                 }
             };
-            if !entry.header().entry_type().is_file() {
-                continue;
+            if self.budget_spent(display) {
+                return;
             }
             let member = entry
                 .path()
                 .map(|p| p.into_owned())
                 .unwrap_or_else(|_| PathBuf::from("(unreadable name)"));
+            let ty = entry.header().entry_type();
+            if ty.is_symlink() || ty.is_hard_link() {
+                // Not followed: the target is a member (or a path) of its own; say so.
+                let (name, _) = member_name(&member, display);
+                let target = entry
+                    .link_name()
+                    .ok()
+                    .flatten()
+                    .map(|t| t.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let why = SkipReason::LinkMember {
+                    hard: ty.is_hard_link(),
+                    target,
+                };
+                self.push_error(&name, why);
+                continue;
+            }
+            if !ty.is_file() {
+                continue;
+            }
+            let size = entry.size();
             let (name, notes) = member_name(&member, display);
             let hint = member.clone();
-            self.stream(&name, &hint, Box::new(entry), depth + 1, notes);
+            // A member cut short by the archive's end reads as a short member, without an
+            // error: the check makes it an error on the member itself.
+            let r = SizedMember {
+                inner: entry,
+                read: 0,
+                size,
+            };
+            self.stream(&name, &hint, Box::new(r), depth + 1, notes);
         }
     }
 
@@ -217,6 +289,9 @@ impl Ctx<'_> {
             .collect();
         names.sort();
         for (raw_name, i) in names {
+            if self.budget_spent(display) {
+                return;
+            }
             let f = match ar.by_index(i) {
                 Ok(f) => f,
                 Err(e) => {
@@ -227,12 +302,22 @@ impl Ctx<'_> {
                     continue;
                 }
             };
+            let member = PathBuf::from(&raw_name);
+            let (name, notes) = member_name(&member, display);
+            if f.is_symlink() {
+                let why = SkipReason::LinkMember {
+                    hard: false,
+                    target: String::new(),
+                };
+                self.push_error(&name, why);
+                continue;
+            }
             if !f.is_file() {
                 continue;
             }
-            let member = PathBuf::from(&raw_name);
-            let (name, notes) = member_name(&member, display);
-            self.stream(&name, &member, Box::new(f), depth + 1, notes);
+            // Every method (stored, deflate, zstd) is counted against the file's budget.
+            let g = self.guard(Box::new(f));
+            self.stream(&name, &member, g, depth + 1, notes);
         }
     }
 }
@@ -256,6 +341,18 @@ fn member_name(member: &Path, display: &str) -> (String, Vec<Warning>) {
     (name, notes)
 }
 
+/// Copies a nested zip to an unnamed temporary file (removed when closed), so that it can seek
+/// without being held in memory. `None` when it is larger than [`MAX_NESTED_ZIP`].
+fn spool(r: Box<dyn Read + '_>) -> io::Result<Option<File>> {
+    let mut f = tempfile::tempfile()?;
+    let n = io::copy(&mut r.take(MAX_NESTED_ZIP + 1), &mut f)?;
+    if n > MAX_NESTED_ZIP {
+        return Ok(None);
+    }
+    f.rewind()?;
+    Ok(Some(f))
+}
+
 fn strip_ext(p: &Path, exts: &[&str]) -> PathBuf {
     match p.extension().and_then(|e| e.to_str()) {
         Some(e) if exts.contains(&e) => {
@@ -275,6 +372,7 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
     let size = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
     let mut cx = Ctx {
         opts,
+        spent: Rc::new(Cell::new(0)),
         limit: opts
             .max_decompressed
             .unwrap_or_else(|| MIN_DECOMPRESSED_LIMIT.max(size.saturating_mul(200))),

@@ -19,6 +19,9 @@ pub struct LineReader<R> {
     max_line: usize,
     /// Keep a `\r` before `\n` (journald's export format: a binary value may end in one).
     keep_cr: bool,
+    /// NUL bytes skipped at line starts: `copytruncate` rotation leaves the start of a log
+    /// that is still written at its old offset as a run of NULs, glued to the first new line.
+    nuls: u64,
 }
 
 const CHUNK: usize = 256 * 1024;
@@ -33,12 +36,40 @@ impl<R: Read> LineReader<R> {
             eof: false,
             max_line: max_line.max(1024),
             keep_cr: false,
+            nuls: 0,
         }
     }
 
-    /// From now on, lines keep a `\r` before their `\n`.
+    /// From now on, lines up to `max_line` bytes are kept (an object document's pretty-printed
+    /// line may hold a whole annotation or a compact list).
+    pub fn set_max_line(&mut self, max_line: usize) {
+        self.max_line = max_line.max(1024);
+    }
+
+    /// From now on, lines keep a `\r` before their `\n`, and NULs at a line's start (a binary
+    /// value's length) are kept too.
     pub fn keep_cr(&mut self) {
         self.keep_cr = true;
+    }
+
+    /// NUL bytes skipped at line starts so far.
+    pub fn nuls(&self) -> u64 {
+        self.nuls
+    }
+
+    /// Skips a run of NULs where a line starts (one byte compared on every other line).
+    fn skip_nuls(&mut self) -> io::Result<()> {
+        loop {
+            let run = self.buf[self.start..self.end]
+                .iter()
+                .take_while(|b| **b == 0)
+                .count();
+            self.start += run;
+            self.nuls += run as u64;
+            if self.start < self.end || self.eof || self.fill()? == 0 {
+                return Ok(());
+            }
+        }
     }
 
     /// Reads more bytes after compacting; returns how many were read.
@@ -125,6 +156,9 @@ impl<R: Read> LineReader<R> {
     }
 
     pub fn next_line(&mut self) -> io::Result<Option<Line<'_>>> {
+        if !self.keep_cr {
+            self.skip_nuls()?;
+        }
         let mut searched = 0;
         loop {
             let window = &self.buf[self.start + searched..self.end];
@@ -211,6 +245,22 @@ mod tests {
         assert!(r.next_line().unwrap().is_none());
         let mut r = LineReader::new(&b"xy"[..], 1024);
         assert_eq!(r.peek(10).unwrap(), b"xy");
+    }
+
+    /// `copytruncate` padding: NULs where a line starts are skipped and counted, however many
+    /// (here across several chunks); NULs inside a line are the line's own.
+    #[test]
+    fn nul_runs_at_line_starts_are_skipped() {
+        let mut input = vec![0u8; 3 * CHUNK + 17];
+        input.extend_from_slice(b"first\n\0\0second\nthi\0rd\n");
+        let mut r = LineReader::new(&input[..], 1024);
+        let mut got = Vec::new();
+        while let Some(Line::Text(t)) = r.next_line().unwrap() {
+            got.push(t.to_vec());
+        }
+        assert_eq!(got, [&b"first"[..], b"second", b"thi\0rd"]);
+        assert_eq!(r.nuls(), 3 * CHUNK as u64 + 19);
+        assert_eq!(all(&[0u8; 10], 1024), Vec::<String>::new());
     }
 
     #[test]

@@ -97,6 +97,8 @@ pub struct FileReport {
 pub(super) const SNIFF_LINES: usize = 32;
 /// Bytes looked at for a compact (one-line) object document.
 const COMPACT_SNIFF: usize = 64 * 1024;
+/// Bytes at a stream's start that tell an object document from a log.
+const DOCUMENT_SNIFF: usize = 4096;
 
 /// Reads one log stream completely: a plain file, a decompressed file, an archive member.
 /// `path` is used for hints (component, node) and `display` in evidence. Never panics on content;
@@ -135,17 +137,33 @@ pub fn read_stream(
         if blob {
             return read_periscope_blob(rep, path, lr, opts);
         }
+        // A document's lines may be as long as the document (a pretty-printed list holding a
+        // compact annotation): they are not log lines and are not cut at a log line's cap.
+        let lead = &start[..start.len().min(DOCUMENT_SNIFF)];
+        let document = !audit::looks_like(start)
+            && !journald::looks_like_json(start)
+            && sources::objects::sniff(&String::from_utf8_lossy(lead)).is_some();
         // journald's export format is binary-safe: a `\r` may be a byte of a value.
         if journald::looks_like_export(start.split(|b| *b == b'\n')) {
             lr.keep_cr();
         }
+        if document {
+            lr.set_max_line(MAX_DOCUMENT);
+        }
     }
     // Sniff on the first lines, then replay them.
     let mut head: Vec<Option<Vec<u8>>> = Vec::new();
+    let mut head_bytes = 0usize;
     let mut io_error = None;
     while head.len() < SNIFF_LINES {
         match lr.next_line() {
-            Ok(Some(Line::Text(t))) => head.push(Some(t.to_vec())),
+            // A document's lines may be long: the first lines together are held to the same
+            // budget as a whole document (what is over it is counted as too long).
+            Ok(Some(Line::Text(t))) if head_bytes + t.len() > MAX_DOCUMENT => head.push(None),
+            Ok(Some(Line::Text(t))) => {
+                head_bytes += t.len();
+                head.push(Some(t.to_vec()))
+            }
             Ok(Some(Line::TooLong(_))) => head.push(None),
             Ok(None) => break,
             Err(e) => {
@@ -210,6 +228,10 @@ pub fn read_stream(
         }
     }
     st.finish(&mut rep, line_no);
+    if lr.nuls() > 0 {
+        let count = lr.nuls();
+        rep.warn(display, 0, WarningKind::NulsSkipped { count }, opts);
+    }
     if let Some(e) = io_error {
         rep.warn(
             display,
@@ -375,17 +397,35 @@ fn read_document<R: std::io::Read>(
         logs: None,
         line_no: 0,
     };
-    for l in head.iter().flatten() {
-        d.feed(&mut rep, l, path, opts);
+    for l in head {
+        match l {
+            Some(l) => d.feed(&mut rep, l, path, opts),
+            // Longer than a whole document, or over its budget with the lines before it.
+            None => {
+                d.line_no += 1;
+                d.lines += 1;
+                d.too_big = true;
+            }
+        }
     }
     loop {
         match lr.next_line() {
-            Ok(Some(Line::Text(t))) => d.feed(&mut rep, t, path, opts),
+            Ok(Some(Line::Text(t))) => {
+                d.feed(&mut rep, t, path, opts);
+                if d.logs.is_some() {
+                    // Container logs after the documents: log lines again.
+                    lr.set_max_line(opts.max_line);
+                }
+            }
             Ok(Some(Line::TooLong(_))) => {
                 d.line_no += 1;
                 match d.logs.as_mut() {
                     Some(st) => st.too_long(&mut rep, d.line_no),
-                    None => d.lines += 1,
+                    // Part of a document cannot be skipped: the document is over its budget.
+                    None => {
+                        d.lines += 1;
+                        d.too_big = true;
+                    }
                 }
             }
             Ok(None) => break,

@@ -50,6 +50,10 @@ pub enum WarningKind {
     JournalExportMalformed { count: u32 },
     #[error("archive member path escapes the archive root (read as a stream, never extracted)")]
     ArchiveMemberEscapes,
+    #[error(
+        "{count} NUL bytes where lines start skipped (copytruncate rotation pads a log's start)"
+    )]
+    NulsSkipped { count: u64 },
 }
 
 /// Why a file or stream was not read at all.
@@ -88,6 +92,12 @@ pub enum SkipReason {
     BadZip(String),
     #[error("bad zip member: {0}")]
     BadZipMember(String),
+    #[error(
+        "decompression budget of {limit} bytes spent on earlier members (a decompression bomb?): the rest of the archive is not read"
+    )]
+    BudgetSpent { limit: u64 },
+    #[error("{} member{}: links are not followed", if *hard { "hard-link" } else { "symlink" }, if target.is_empty() { String::new() } else { format!(" to {target}") })]
+    LinkMember { hard: bool, target: String },
 }
 
 impl WarningKind {
@@ -106,6 +116,7 @@ impl WarningKind {
             WarningKind::JournalNullMessage => "journal_null_message",
             WarningKind::JournalExportMalformed { .. } => "journal_export_malformed",
             WarningKind::ArchiveMemberEscapes => "archive_member_escapes",
+            WarningKind::NulsSkipped { .. } => "nuls_skipped",
         }
     }
 }

@@ -1,0 +1,282 @@
+//! Hostile input, second pass (issue 17): every decoder spends one budget, documents of any
+//! length are read as documents, and nothing wraps or vanishes silently. Resource cases assert
+//! their bounds loosely (the numbers are what a regression would blow through, not targets).
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::util::*;
+
+fn demo_kubelet() -> Vec<u8> {
+    std::fs::read(repo().join("samples/seed-demo/kind-worker/kubelet.log")).unwrap()
+}
+
+fn zip_of(members: &[(&str, &[u8], zip::CompressionMethod)]) -> Vec<u8> {
+    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for (name, data, method) in members {
+        let o = zip::write::SimpleFileOptions::default()
+            .compression_method(*method)
+            .large_file(data.len() as u64 >= u32::MAX as u64);
+        z.start_file(*name, o).unwrap();
+        z.write_all(data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+fn file<'a>(a: &'a podtrace::Analysis, suffix: &str) -> &'a podtrace::FileSummary {
+    a.files
+        .iter()
+        .find(|f| f.path.ends_with(suffix))
+        .unwrap_or_else(|| {
+            panic!(
+                "no file ending in {suffix}: {:?}",
+                a.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+            )
+        })
+}
+
+fn with_budget(path: &Path, budget: u64) -> podtrace::Analysis {
+    let mut o = opts();
+    o.read.max_decompressed = Some(budget);
+    analyze_with(&[path.to_path_buf()], &o)
+}
+
+/// Zip members of every method spend the file's budget, like `.gz` and `.zst` files: a member
+/// inflating past it is stopped with a message naming the member, and the members after it are
+/// not opened (one note for the rest, not one error each).
+#[test]
+fn zip_members_spend_the_decompression_budget() {
+    let d = tempfile::tempdir().unwrap();
+    // 8 MiB of short kubelet lines (a log, so that it is read on, not skipped at the sniff).
+    let lines = b"I1129 18:33:25.000001       1 x.go:1] x\n".repeat(200_000);
+    for method in [
+        zip::CompressionMethod::Deflated,
+        zip::CompressionMethod::Zstd,
+        zip::CompressionMethod::Stored,
+    ] {
+        let bytes = zip_of(&[
+            ("a/bomb.log", &lines, method),
+            ("b/kubelet.log", &demo_kubelet(), method),
+        ]);
+        let p = d.path().join(format!("bomb-{method:?}.zip"));
+        std::fs::write(&p, bytes).unwrap();
+        let a = with_budget(&p, 1 << 20);
+        let bomb = file(&a, "!/a/bomb.log");
+        assert!(
+            bomb.error
+                .as_deref()
+                .unwrap_or("")
+                .contains("decompressed size passed 1048576 bytes"),
+            "{method:?}: {bomb:?}"
+        );
+        // The budget is spent: the next member is not read, and that is said once.
+        assert!(a.files.iter().all(|f| !f.path.ends_with("b/kubelet.log")));
+        let rest = file(&a, "!/…");
+        assert!(
+            rest.skipped
+                .as_deref()
+                .unwrap_or("")
+                .starts_with("decompression budget of 1048576 bytes spent"),
+            "{rest:?}"
+        );
+        assert!(a.pods.is_empty());
+    }
+    // Within the budget the same archive is read whole.
+    let bytes = zip_of(&[(
+        "b/kubelet.log",
+        &demo_kubelet(),
+        zip::CompressionMethod::Zstd,
+    )]);
+    let p = d.path().join("fine.zip");
+    std::fs::write(&p, bytes).unwrap();
+    let a = with_budget(&p, 1 << 20);
+    assert_eq!(a.pods.len(), 1);
+}
+
+/// Runs the binary with `PODTRACE_TIMINGS=1`: (exit code, stderr, peak RSS in MiB, seconds).
+fn measured(args: &[&str]) -> (i32, String, u64, f64) {
+    let t = std::time::Instant::now();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .env("PODTRACE_TIMINGS", "1")
+        .output()
+        .unwrap();
+    let secs = t.elapsed().as_secs_f64();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let kib: u64 = err
+        .lines()
+        .find_map(|l| l.strip_prefix("podtrace: peak RSS: "))
+        .and_then(|l| l.strip_suffix(" KiB"))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no peak RSS in: {err}"));
+    (out.status.code().unwrap_or(-1), err, kib / 1024, secs)
+}
+
+/// A zip inside a zip (or a tar) is no longer held in memory: it is spooled to an unnamed
+/// temporary file. A 192 MiB inner zip (a few hundred KB deflated in the outer one) used to cost
+/// its size in RSS, and multiplied with cores.
+#[test]
+fn nested_zip_is_spooled_not_buffered() {
+    let d = tempfile::tempdir().unwrap();
+    let inner_path = d.path().join("inner.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&inner_path).unwrap());
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Stored)
+        .large_file(true);
+    z.start_file("w/kubelet.log", stored).unwrap();
+    z.write_all(&demo_kubelet()).unwrap();
+    z.start_file("w/padding.bin", stored).unwrap();
+    let mib = vec![0u8; 1 << 20];
+    for _ in 0..192 {
+        z.write_all(&mib).unwrap();
+    }
+    z.finish().unwrap();
+    let outer_path = d.path().join("outer.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&outer_path).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .compression_level(Some(1))
+        .large_file(true);
+    z.start_file("nested/inner.zip", deflated).unwrap();
+    std::io::copy(&mut std::fs::File::open(&inner_path).unwrap(), &mut z).unwrap();
+    z.finish().unwrap();
+    std::fs::remove_file(&inner_path).unwrap();
+    let outer = outer_path.to_str().unwrap();
+    let (code, err, mib_peak, _) = measured(&["analyze", "--format", "json", outer]);
+    assert_eq!(code, 0, "{err}");
+    assert!(mib_peak <= 96, "peak RSS {mib_peak} MiB");
+    let a = analyze(&[outer_path.clone()]);
+    assert_eq!(a.pods.len(), 1);
+    let k = file(&a, "outer.zip!/nested/inner.zip!/w/kubelet.log");
+    assert_eq!((k.error.as_deref(), k.skipped.as_deref()), (None, None));
+    // NULs only: no line, and the NULs are counted.
+    let pad = file(&a, "inner.zip!/w/padding.bin");
+    assert_eq!(
+        pad.first_warnings[0].to_string(),
+        format!(
+            "{}:0: 201326592 NUL bytes where lines start skipped (copytruncate rotation pads a log's start)",
+            pad.path
+        )
+    );
+}
+
+/// `copytruncate` rotation pads the start of a log that its writer goes on writing at its old
+/// offset with NULs, glued to the first new line: the NULs are counted and skipped and the file
+/// is read (one NUL used to skip the whole file as binary). A NUL inside the first lines that is
+/// not at a line's start still marks a binary.
+#[test]
+fn nul_padding_is_skipped_and_counted() {
+    let clean = demo_kubelet();
+    let mut padded = vec![0u8; 3 << 20];
+    padded.extend_from_slice(&clean);
+    let d = bundle(&[]);
+    let dir = d.path().join("kind-worker");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("kubelet.log"), &padded).unwrap();
+    let a = analyze(&path(&d));
+    let d2 = tempfile::tempdir().unwrap();
+    let c = d2.path().join("kind-worker");
+    std::fs::create_dir_all(&c).unwrap();
+    std::fs::write(c.join("kubelet.log"), &clean).unwrap();
+    let b = analyze(&[c]);
+    assert_eq!(a.pods.len(), 1);
+    let (p, q) = (&a.pods[0], &b.pods[0]);
+    assert_eq!(
+        serde_json::to_value(&p.milestones).unwrap(),
+        serde_json::to_value(&q.milestones)
+            .unwrap()
+            .to_string()
+            .replace(&b.files[0].path, &a.files[0].path)
+            .parse::<serde_json::Value>()
+            .unwrap()
+    );
+    let f = &a.files[0];
+    assert_eq!(
+        f.counts.values().map(|c| c.lines).sum::<u64>(),
+        clean.iter().filter(|b| **b == b'\n').count() as u64
+    );
+    assert_eq!(
+        f.first_warnings[0].to_string(),
+        format!(
+            "{}:0: 3145728 NUL bytes where lines start skipped (copytruncate rotation pads a log's start)",
+            f.path
+        )
+    );
+    // A binary: NULs inside its first lines.
+    std::fs::write(
+        dir.join("kubelet.log"),
+        b"I1129 18:33:25.000001 1 x.go:1] a\0b\n",
+    )
+    .unwrap();
+    let a = analyze(&path(&d));
+    assert_eq!(
+        a.files[0].skipped.as_deref(),
+        Some("binary content (NUL bytes)")
+    );
+}
+
+/// Symlink and hard-link members are not followed, and each says so; a tar member cut short by
+/// the archive's end is flagged on the member itself, with what was read kept.
+#[test]
+fn tar_links_and_a_member_cut_short_are_noted() {
+    let d = tempfile::tempdir().unwrap();
+    let data = demo_kubelet();
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "kind-worker/kubelet.log", &data[..])
+        .unwrap();
+    for (ty, name) in [
+        (tar::EntryType::Symlink, "kind-worker/kubelet.log.1"),
+        (tar::EntryType::Link, "kind-worker/kubelet.log.2"),
+    ] {
+        let mut h = tar::Header::new_gnu();
+        h.set_entry_type(ty);
+        h.set_size(0);
+        h.set_mode(0o644);
+        b.append_link(&mut h, name, "kind-worker/kubelet.log")
+            .unwrap();
+    }
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "kind-worker2/kubelet.log", &data[..])
+        .unwrap();
+    let bytes = b.into_inner().unwrap();
+    // Cut in the middle of the last member's data.
+    let cut = bytes.len() - 1024 - data.len() / 2;
+    let p = d.path().join("b.tar");
+    std::fs::write(&p, &bytes[..cut]).unwrap();
+    let a = analyze(&[p]);
+    let sym = file(&a, "kubelet.log.1");
+    assert_eq!(
+        sym.skipped.as_deref(),
+        Some("symlink member to kind-worker/kubelet.log: links are not followed")
+    );
+    let hard = file(&a, "kubelet.log.2");
+    assert_eq!(
+        hard.skipped.as_deref(),
+        Some("hard-link member to kind-worker/kubelet.log: links are not followed")
+    );
+    let cut_member = file(&a, "b.tar!/kind-worker2/kubelet.log");
+    let err = cut_member.error.as_deref().unwrap_or("");
+    assert!(
+        err.starts_with("member cut short: ")
+            && err.ends_with(&format!(
+                " of its {} bytes (the archive ends early)",
+                data.len()
+            )),
+        "{cut_member:?}"
+    );
+    assert!(
+        cut_member
+            .counts
+            .values()
+            .map(|c| c.recognised)
+            .sum::<u64>()
+            > 0
+    );
+}
