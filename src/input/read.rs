@@ -174,6 +174,11 @@ pub fn read_stream(
     }
     let sniffed = sniff(head.iter().flatten().map(Vec::as_slice));
     let (envelope, is_audit) = match &sniffed {
+        // NULs skipped and still no log: a binary after all.
+        Sniffed::Skip(SkipReason::NotALog) if lr.nuls() > 0 => {
+            rep.skipped = Some(SkipReason::Binary);
+            return rep;
+        }
         Sniffed::Skip(why) => {
             rep.skipped = Some(why.clone());
             return rep;
