@@ -145,7 +145,7 @@ fn nested_zip_is_spooled_not_buffered() {
     let (code, err, mib_peak, _) = measured(&["analyze", "--format", "json", outer]);
     assert_eq!(code, 0, "{err}");
     assert!(mib_peak <= 96, "peak RSS {mib_peak} MiB");
-    let a = analyze(&[outer_path.clone()]);
+    let a = analyze(std::slice::from_ref(&outer_path));
     assert_eq!(a.pods.len(), 1);
     let k = file(&a, "outer.zip!/nested/inner.zip!/w/kubelet.log");
     assert_eq!((k.error.as_deref(), k.skipped.as_deref()), (None, None));
