@@ -184,8 +184,8 @@ pub struct InputArgs {
     /// Files or directories. Without any, the bundled demo (samples/seed-demo) is analysed.
     pub paths: Vec<PathBuf>,
     /// Calendar year of stamps that carry none (klog headers, journald `short`), when nothing in
-    /// the input carries a year.
-    #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=9999))]
+    /// the input carries a year. 1970 to 2261 (times are nanoseconds since 1970 in 64 bits).
+    #[arg(long, value_parser = clap::value_parser!(i32).range(1970..=2261))]
     pub year: Option<i32>,
     /// UTC offset of every local (zoneless) stamp, e.g. `+02:00`, `-0530`, `UTC`; overrides the
     /// offsets podtrace infers.

@@ -207,10 +207,23 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
             display: &r.display,
             facts: &r.facts,
             events: &mut r.events,
+            rejected: Vec::new(),
         })
         .collect();
     let clocks = timeline::clock::resolve(&mut clock_inputs, &opts.clock, &display);
-    drop(clock_inputs);
+    let rejected: Vec<_> = clock_inputs.into_iter().map(|c| c.rejected).collect();
+    // A line whose time cannot exist was read but is not usable: counted as unparsed, warned.
+    for (r, rejected) in reports.iter_mut().zip(rejected) {
+        for (component, w) in rejected {
+            let c = r.counts.entry(component).or_default();
+            c.recognised = c.recognised.saturating_sub(1);
+            c.unparsed += 1;
+            r.warning_count += 1;
+            if r.warnings.len() < opts.read.keep_warnings {
+                r.warnings.push(w);
+            }
+        }
+    }
     stage("clocks");
 
     let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();

@@ -28,7 +28,10 @@ pub fn nearest_year(c: &Civil, anchor: i64) -> i32 {
         if c.month == 2 && c.day == 29 && !is_leap(y) {
             continue;
         }
-        let d = (c.to_unix_nanos(y) - anchor).abs();
+        let Some(d) = c.to_unix_nanos(y).and_then(|t| t.checked_sub(anchor)) else {
+            continue;
+        };
+        let d = d.abs();
         if d < best_d {
             best_d = d;
             best = y;

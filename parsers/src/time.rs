@@ -50,12 +50,36 @@ pub struct Civil {
 }
 
 impl Civil {
-    /// Nanoseconds since the Unix epoch if this reading were UTC in `year`.
-    pub fn to_unix_nanos(&self, year: i32) -> i64 {
+    /// Nanoseconds since the Unix epoch if this reading were UTC in `year`; `None` when the day
+    /// does not exist in that year (Feb 29 of a common year) or the instant is outside what
+    /// nanoseconds in an i64 hold (about 1677-09-21 to 2262-04-11). Never another date.
+    pub fn to_unix_nanos(&self, year: i32) -> Option<i64> {
+        if !(1..=12).contains(&self.month)
+            || self.day == 0
+            || self.day > days_in_month(year, self.month)
+        {
+            return None;
+        }
         let days = days_from_civil(year, self.month as u32, self.day as u32);
-        (days * 86_400 + self.sod as i64) * 1_000_000_000 + self.nanos as i64
+        (days.checked_mul(86_400)? + self.sod as i64)
+            .checked_mul(1_000_000_000)?
+            .checked_add(self.nanos as i64)
     }
 }
+
+/// Days in `month` of `year` (proleptic Gregorian).
+pub fn days_in_month(year: i32, month: u8) -> u8 {
+    match month {
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// Years whose every instant fits in i64 nanoseconds since the epoch: the range `--year` and
+/// stamps are held to.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
 
 /// An absolute instant: UTC nanoseconds since the epoch, plus the offset the writer printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -225,10 +249,10 @@ pub fn parse_offset(b: &[u8]) -> Option<(i32, usize)> {
 pub fn parse_rfc3339(b: &[u8]) -> Option<(Instant, usize)> {
     let (c, used) = parse_civil_datetime(b)?;
     let (off, oused) = parse_offset(&b[used..])?;
-    let local = c.to_unix_nanos(c.year?);
+    let local = c.to_unix_nanos(c.year?)?;
     Some((
         Instant {
-            unix_nanos: local - off as i64 * 1_000_000_000,
+            unix_nanos: local.checked_sub(off as i64 * 1_000_000_000)?,
             precision: c.precision,
             offset_secs: off,
         },
@@ -258,7 +282,9 @@ pub fn parse_go_time(s: &str) -> Option<GoTime> {
         return Some(GoTime::Zero);
     }
     Some(GoTime::At(Instant {
-        unix_nanos: c.to_unix_nanos(year) - off as i64 * 1_000_000_000,
+        unix_nanos: c
+            .to_unix_nanos(year)?
+            .checked_sub(off as i64 * 1_000_000_000)?,
         precision: c.precision,
         offset_secs: off,
     }))
@@ -467,6 +493,34 @@ mod tests {
         assert_eq!((c.month, c.day), (3, 7));
         assert!(parse_syslog_time("13月 28 17:55:39 h".as_bytes()).is_none());
         assert!(parse_syslog_time(" 1x 28 17:55:39 h".as_bytes()).is_none());
+    }
+
+    /// Times outside what i64 nanoseconds hold and days that do not exist are refused, never
+    /// wrapped or rolled into another date (`9999-12-31` used to become 1816-03-30, Feb 29 of a
+    /// common year Mar 1).
+    #[test]
+    fn impossible_times_are_refused() {
+        assert!(parse_rfc3339(b"9999-12-31T23:59:59Z").is_none());
+        assert!(parse_rfc3339(b"1677-01-01T00:00:00Z").is_none());
+        assert!(parse_rfc3339(b"2025-02-29T00:00:00Z").is_none());
+        assert!(parse_rfc3339(b"2025-04-31T00:00:00Z").is_none());
+        assert_eq!(
+            parse_rfc3339(b"2024-02-29T00:00:00Z").map(|(i, _)| i.unix_nanos),
+            Some(1_709_164_800_000_000_000)
+        );
+        // The edges of the i64 range: 2262-04-11T23:47:16.854775807Z is the last instant.
+        assert_eq!(
+            parse_rfc3339(b"2262-04-11T23:47:16.854775807Z").map(|(i, _)| i.unix_nanos),
+            Some(i64::MAX)
+        );
+        assert!(parse_rfc3339(b"2262-04-11T23:47:16.854775808Z").is_none());
+        // A zone that pushes an in-range reading out of range.
+        assert!(parse_rfc3339(b"2262-04-11T23:47:16.854775807-01:00").is_none());
+        assert!(parse_go_time("9999-12-31 00:00:00 +0000 UTC").is_none());
+        let (c, _) = parse_syslog_time(b"Feb 29 10:00:00 h").unwrap();
+        assert_eq!(c.to_unix_nanos(2025), None);
+        assert_eq!(c.to_unix_nanos(2024), Some(1_709_200_800_000_000_000));
+        assert_eq!(c.to_unix_nanos(2300), None);
     }
 
     #[test]

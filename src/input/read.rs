@@ -896,14 +896,16 @@ fn as_offset(diff_ms: i64) -> Option<i32> {
     (residual.abs() <= OFFSET_TOLERANCE_MS && q.abs() <= 56).then_some((q * 900) as i32)
 }
 
-fn local_minus_abs_ms(c: &Civil, abs: &Instant) -> i64 {
+/// `None` when the local reading has no instant in its year (no vote then).
+fn local_minus_abs_ms(c: &Civil, abs: &Instant) -> Option<i64> {
     let y = c.year.unwrap_or_else(|| nearest_year(c, abs.unix_nanos));
-    (c.to_unix_nanos(y) - abs.unix_nanos).div_euclid(1_000_000)
+    Some((c.to_unix_nanos(y)?.checked_sub(abs.unix_nanos)?).div_euclid(1_000_000))
 }
 
-fn local_minus_local_ms(a: &Civil, b: &Civil) -> i64 {
-    // Same year for both; a pair straddling New Year is off by a year and fails the tolerance.
-    (a.to_unix_nanos(2000) - b.to_unix_nanos(2000)).div_euclid(1_000_000)
+fn local_minus_local_ms(a: &Civil, b: &Civil) -> Option<i64> {
+    // Same (leap) year for both; a pair straddling New Year is off by a year and fails the
+    // tolerance.
+    Some((a.to_unix_nanos(2000)? - b.to_unix_nanos(2000)?).div_euclid(1_000_000))
 }
 
 struct FileState<'o> {
@@ -1711,7 +1713,9 @@ impl<'o> FileState<'o> {
                             component: Component::Other,
                             kind: ClockKind::JournalPrefix,
                         };
-                        self.vote(rep, true, key, local_minus_abs_ms(&pc, &t), evidence);
+                        if let Some(d) = local_minus_abs_ms(&pc, &t) {
+                            self.vote(rep, true, key, d, evidence);
+                        }
                     }
                 }
                 let raw_msg = rec.msg.raw();
@@ -1787,10 +1791,14 @@ impl<'o> FileState<'o> {
         };
         match env {
             Some(Stamp::Abs(i)) => {
-                self.vote(rep, true, key, local_minus_abs_ms(civil, &i), evidence)
+                if let Some(d) = local_minus_abs_ms(civil, &i) {
+                    self.vote(rep, true, key, d, evidence)
+                }
             }
             Some(Stamp::Local(p)) => {
-                self.vote(rep, false, key, local_minus_local_ms(civil, &p), evidence)
+                if let Some(d) = local_minus_local_ms(civil, &p) {
+                    self.vote(rep, false, key, d, evidence)
+                }
             }
             None => {}
         }
@@ -1856,7 +1864,7 @@ fn journal_marker_time(line: &str) -> Option<i64> {
     let rest = &line[k + 4..];
     let d = rest.find(|c: char| c.is_ascii_digit())?;
     let (c, _) = podtrace_parsers::time::parse_civil_datetime(&rest.as_bytes()[d..])?;
-    Some(c.to_unix_nanos(c.year?))
+    c.to_unix_nanos(c.year?)
 }
 
 fn clip(s: &str) -> String {

@@ -54,6 +54,9 @@ pub enum WarningKind {
         "{count} NUL bytes where lines start skipped (copytruncate rotation pads a log's start)"
     )]
     NulsSkipped { count: u64 },
+    /// A time that has no instant (Feb 29 of a common year, a year past 2261).
+    #[error("{0}")]
+    ImpossibleTime(String),
 }
 
 /// Why a file or stream was not read at all.
@@ -117,6 +120,7 @@ impl WarningKind {
             WarningKind::JournalExportMalformed { .. } => "journal_export_malformed",
             WarningKind::ArchiveMemberEscapes => "archive_member_escapes",
             WarningKind::NulsSkipped { .. } => "nuls_skipped",
+            WarningKind::ImpossibleTime(_) => "impossible_time",
         }
     }
 }

@@ -125,10 +125,16 @@ impl Frame {
             .unwrap_or(&self.default_offset)
     }
 
-    /// UTC nanoseconds of a raw time read in `file` on `host`.
-    pub fn resolve(&self, raw: &RawTime, file: u32, host: &Option<Arc<str>>) -> i64 {
+    /// UTC nanoseconds of a raw time read in `file` on `host`; an error (what is wrong, for a
+    /// warning) when its civil reading has no instant in the year it falls in.
+    pub fn resolve(
+        &self,
+        raw: &RawTime,
+        file: u32,
+        host: &Option<Arc<str>>,
+    ) -> Result<i64, String> {
         match raw {
-            RawTime::Abs(i) => i.unix_nanos,
+            RawTime::Abs(i) => Ok(i.unix_nanos),
             RawTime::Local {
                 civil,
                 year_rel,
@@ -143,9 +149,30 @@ impl Frame {
                     component: *clock_component,
                     kind: *clock,
                 };
-                civil.to_unix_nanos(year) - self.offset(&key) as i64 * 1_000_000_000
+                let offset = self.offset(&key) as i64 * 1_000_000_000;
+                civil
+                    .to_unix_nanos(year)
+                    .and_then(|t| t.checked_sub(offset))
+                    .ok_or_else(|| impossible(civil, year))
             }
         }
+    }
+}
+
+/// Why a yearless reading has no instant: the day is not in that year, or the year is outside
+/// what podtrace's nanosecond times hold.
+fn impossible(c: &podtrace_parsers::time::Civil, year: i32) -> String {
+    if !podtrace_parsers::time::YEARS.contains(&year) {
+        format!(
+            "time in year {year}, outside {}–{} (nanoseconds since 1970 in 64 bits): event dropped",
+            podtrace_parsers::time::YEARS.start(),
+            podtrace_parsers::time::YEARS.end()
+        )
+    } else {
+        format!(
+            "{:02}-{:02} does not exist in {year}: event dropped",
+            c.month, c.day
+        )
     }
 }
 
@@ -156,6 +183,9 @@ pub struct ClockInput<'a> {
     pub display: &'a str,
     pub facts: &'a ClockFacts,
     pub events: &'a mut Vec<Event>,
+    /// Events whose time cannot exist (Feb 29 of a common year, a year beyond 2261) are dropped
+    /// and each becomes a warning here, `path:line`.
+    pub rejected: Vec<(crate::event::Component, crate::input::Warning)>,
 }
 
 /// Resolves every clock and fills `Event::t` for all events of all files.
@@ -369,7 +399,9 @@ pub fn resolve(
                 clock: o.key.kind,
                 clock_component: o.key.component,
             };
-            let line_utc = frame.resolve(&raw, r.id, &o.key.host);
+            let Ok(line_utc) = frame.resolve(&raw, r.id, &o.key.host) else {
+                continue;
+            };
             let diff_ms = (line_utc - o.embedded.unix_nanos).div_euclid(1_000_000);
             let q = (diff_ms as f64 / 900_000.0).round() as i64;
             if (diff_ms - q * 900_000).abs() <= 5_000 {
@@ -411,10 +443,25 @@ pub fn resolve(
     // 4. Every event's time.
     for r in reports.iter_mut() {
         let id = r.id;
-        for e in r.events.iter_mut() {
-            e.t = frame.resolve(&e.raw_time, id, &e.host);
-            shift_embedded(&frame, e);
-        }
+        let mut rejected = Vec::new();
+        r.events
+            .retain_mut(|e| match frame.resolve(&e.raw_time, id, &e.host) {
+                Ok(t) => {
+                    e.t = t;
+                    shift_embedded(&frame, e);
+                    true
+                }
+                Err(why) => {
+                    let w = crate::input::Warning::new(
+                        r.display,
+                        e.evidence.line,
+                        crate::input::WarningKind::ImpossibleTime(why),
+                    );
+                    rejected.push((e.component, w));
+                    false
+                }
+            });
+        r.rejected = rejected;
     }
     out
 }
@@ -428,10 +475,10 @@ fn shift_embedded(frame: &Frame, e: &mut Event) {
     let shift = shift as i64 * 1_000_000_000;
     if let EventKind::Startup { startup, .. } = &mut e.kind {
         if let Some(c) = startup.creation.as_mut() {
-            c.unix_nanos += shift;
+            c.unix_nanos = c.unix_nanos.saturating_add(shift);
         }
         for i in startup.node_clock_times_mut() {
-            i.unix_nanos += shift;
+            i.unix_nanos = i.unix_nanos.saturating_add(shift);
         }
     }
 }

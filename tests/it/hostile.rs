@@ -324,3 +324,46 @@ fn hostile_documents_are_linear() {
         )
     );
 }
+
+/// Times that cannot exist are warnings with `path:line`, never another date: Feb 29 in a
+/// common year (it used to become Mar 1), a year past 2261 (it used to wrap to the 1700s), and
+/// `--year` is held to the range that nanoseconds in 64 bits hold.
+#[test]
+fn impossible_times_are_warnings_not_other_dates() {
+    let d = bundle(&[
+        (
+            "kind-worker/kubelet.log",
+            "I0229 10:15:00.146214     247 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"default/leap\"]\n\
+             I0301 10:15:00.146214     247 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"default/march\"]\n",
+        ),
+        (
+            "cp/audit.log",
+            r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"Metadata","auditID":"a1","stage":"ResponseComplete","requestURI":"/api/v1/namespaces/default/pods","verb":"create","user":{"username":"u"},"objectRef":{"resource":"pods","namespace":"default","name":"future","apiVersion":"v1"},"responseStatus":{"code":201},"requestReceivedTimestamp":"9999-12-31T23:59:59.000000Z","stageTimestamp":"9999-12-31T23:59:59.100000Z"}"#,
+        ),
+    ]);
+    let dir = d.path().to_str().unwrap();
+    let (code, out, err) = podtrace(&["analyze", dir, "--year", "2025", "--format", "json", "-v"]);
+    assert_eq!(code, 0, "{err}");
+    let names: Vec<String> = out
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["type"] == "pod")
+        .map(|v| v["name"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(names, ["march"]);
+    assert!(
+        err.contains(&format!(
+            "{dir}/kind-worker/kubelet.log:1: 02-29 does not exist in 2025: event dropped"
+        )),
+        "{err}"
+    );
+    // The audit line's stamp is beyond 2261: not read as a time at all.
+    assert!(err.contains(&format!("{dir}/cp/audit.log:1: ")), "{err}");
+    assert!(!out.contains("1816-"), "{out}");
+    // In a leap year the same line is Feb 29.
+    let (_, out, _) = podtrace(&["analyze", dir, "--year", "2024", "--format", "json"]);
+    assert!(out.contains("2024-02-29T10:15:00.146214000Z"), "{out}");
+    let (code, _, err) = podtrace(&["analyze", dir, "--year", "2300"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2300 is not in 1970..=2261"), "{err}");
+}

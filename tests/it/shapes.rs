@@ -30,7 +30,7 @@ fn entries(text: &str, year: i32) -> Vec<Entry> {
                 panic!("{l}")
             };
             Entry {
-                realtime_us: c.to_unix_nanos(year) / 1000 + 250_000,
+                realtime_us: c.to_unix_nanos(year).unwrap() / 1000 + 250_000,
                 host: f.host.unwrap().to_owned(),
                 ident: f.ident.unwrap().to_owned(),
                 pid: f.pid.unwrap_or(1),
