@@ -398,14 +398,23 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     assert!(p.excluded.is_empty(), "{:?}", p.excluded);
     assert!(p.static_pod.as_ref().is_some_and(|s| !s.heuristic));
     assert!(p.phases.values().all(|d| *d >= 0), "{:?}", p.phases);
-    // ready (s, 08:00:03) is 400 ms before running (08:00:03.4): within a second, so 0.
+    // The Ready condition (s, 08:00:03) holds running (08:00:03.4) within its second, and no
+    // readiness probe was logged: ready is running, to the nanosecond, and readiness exactly 0
+    // (the coarser condition no longer overrides it: issue 17).
     assert_eq!(phase(p, "readiness"), 0);
-    assert_eq!(p.below_precision[&Phase::Readiness].raw_nanos, -400_000_000);
+    assert!(p.below_precision.is_empty(), "{:?}", p.below_precision);
+    assert_eq!(t(p, "ready"), "2025-01-10T08:00:03.400000000Z");
+    assert_eq!(
+        ms(p, "ready").derived.as_deref(),
+        Some(
+            "no readiness probe logged: ready when running (the pod object Ready condition, to s, agrees)"
+        )
+    );
     // Without audit, created is the kubelet's own podCreationTimestamp (a node time): the
     // kubelet's E2E figure is reproduced, and time_to_ready counts from it.
     assert_eq!(phase(p, "startup_e2e"), 2_400_000_000);
     assert_eq!(p.kubelet.as_ref().unwrap().e2e_difference_nanos, Some(0));
-    assert_eq!(phase(p, "time_to_ready"), 2_000_000_000);
+    assert_eq!(phase(p, "time_to_ready"), 2_400_000_000);
     // The mirror pod's PodScheduled condition: a static pod is never scheduled.
     assert_eq!(
         p.not_applicable.keys().copied().collect::<Vec<_>>(),
@@ -418,7 +427,7 @@ Jan 10 08:00:03 cp kubelet[7]: I0110 08:00:03.400000       7 pod_startup_latency
     let json = podtrace::export::json::pod_record(p);
     assert_eq!(json["static"], true);
     assert_eq!(json["phases"]["readiness"], 0.0);
-    assert_eq!(json["below_precision"]["readiness"]["raw_seconds"], -0.4);
+    assert!(json["below_precision"]["readiness"].is_null());
     assert!(json["phases"].get("scheduling").is_none());
     assert!(json["not_applicable"]["scheduling"].is_string());
 

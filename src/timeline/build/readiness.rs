@@ -4,6 +4,14 @@ use super::{Pod, first};
 use crate::event::EventKind;
 use crate::timeline::{Milestone, Ms, PodTimeline};
 
+/// Is `fine` a finer time that lies within `coarse`'s precision (`coarse` is `fine` truncated to
+/// its precision)?
+fn within_precision(coarse: &Milestone, fine: &Milestone) -> bool {
+    let unit = crate::timeline::honest::precision_nanos(coarse.precision);
+    unit > crate::timeline::honest::precision_nanos(fine.precision)
+        && fine.t.div_euclid(unit) * unit == coarse.t
+}
+
 /// ready, ready_reported, and the pod IP from status writes.
 ///
 /// - ready: the kubelet's first readiness probe that reported `ready`, replacing any fallback
@@ -30,14 +38,37 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
         .iter()
         .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if probe == "readiness"))
     {
-        if let (false, Some(r)) = (m.contains_key(&Ms::Ready), m.get(&Ms::Running).cloned()) {
-            m.insert(
-                Ms::Ready,
-                Milestone {
-                    derived: Some("no readiness probe logged: ready when running".into()),
-                    ..r
-                },
-            );
+        if let Some(r) = m.get(&Ms::Running).cloned() {
+            match m.get(&Ms::Ready) {
+                None => {
+                    m.insert(
+                        Ms::Ready,
+                        Milestone {
+                            derived: Some("no readiness probe logged: ready when running".into()),
+                            ..r
+                        },
+                    );
+                }
+                // A coarser ready (the Pod object's Ready condition, whole seconds) that
+                // running's finer time lies within: running says when, to its own precision,
+                // and the condition agrees. A coarser source never overrides a finer one within
+                // its precision (the condition's 10:15:05 used to make readiness -41.583 ms).
+                Some(c) if within_precision(c, &r) => {
+                    let why = format!(
+                        "no readiness probe logged: ready when running (the {}, to {}, agrees)",
+                        c.derived.as_deref().unwrap_or("coarser ready"),
+                        c.precision
+                    );
+                    m.insert(
+                        Ms::Ready,
+                        Milestone {
+                            derived: Some(why),
+                            ..r
+                        },
+                    );
+                }
+                Some(_) => {}
+            }
         }
     }
     if let Some(i) = first(g, ev, |e| {
@@ -96,6 +127,51 @@ mod tests {
                 status: status.into(),
             },
         )
+    }
+
+    /// No readiness probe logged, and the Pod object's Ready condition (whole seconds) is the
+    /// second running lies in: running's nanoseconds win, and say that the condition agrees. A
+    /// condition a second later than running is a later ready and stays.
+    #[test]
+    fn a_coarser_ready_never_overrides_a_finer_running_within_its_precision() {
+        let f = Fixture::new(vec![probe(at(60), 1, "liveness", "success")]);
+        let condition = |t| crate::timeline::Milestone {
+            precision: "s",
+            ..milestone(
+                t,
+                Component::Apiserver,
+                41,
+                Some("pod object Ready condition"),
+            )
+        };
+        let second = at(50).div_euclid(1_000_000_000) * 1_000_000_000;
+        let mut tl = running();
+        tl.milestones.insert(Ms::Ready, condition(second));
+        let tl = f.run_on(tl, super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::Ready),
+            want(
+                at(50),
+                Component::Containerd,
+                40,
+                Some(
+                    "no readiness probe logged: ready when running (the pod object Ready condition, to s, agrees)"
+                )
+            )
+        );
+        let mut tl = running();
+        tl.milestones
+            .insert(Ms::Ready, condition(second + 1_000_000_000));
+        let tl = f.run_on(tl, super::milestones);
+        assert_eq!(
+            ms(&tl, Ms::Ready),
+            want(
+                second + 1_000_000_000,
+                Component::Apiserver,
+                41,
+                Some("pod object Ready condition")
+            )
+        );
     }
 
     /// A running pod, with a Pod object's ready as the stages before would leave it.
