@@ -214,10 +214,16 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
     let rejected: Vec<_> = clock_inputs.into_iter().map(|c| c.rejected).collect();
     // A line whose time cannot exist was read but is not usable: counted as unparsed, warned.
     for (r, rejected) in reports.iter_mut().zip(rejected) {
+        let mut lines = std::collections::HashSet::new();
         for (component, w) in rejected {
-            let c = r.counts.entry(component).or_default();
-            c.recognised = c.recognised.saturating_sub(1);
-            c.unparsed += 1;
+            // A line with several events is moved once.
+            if lines.insert((component, w.line)) {
+                let c = r.counts.entry(component).or_default();
+                if c.recognised > 0 {
+                    c.recognised -= 1;
+                    c.unparsed += 1;
+                }
+            }
             r.warning_count += 1;
             if r.warnings.len() < opts.read.keep_warnings {
                 r.warnings.push(w);
