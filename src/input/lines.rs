@@ -52,6 +52,17 @@ impl<R: Read> LineReader<R> {
         self.keep_cr = true;
     }
 
+    /// Skips a UTF-8 byte-order mark; called once, at the stream's start (Windows tools write
+    /// one; it would glue itself to the first line and hide a JSON document's `{`). Returns
+    /// whether there was one.
+    pub fn skip_bom(&mut self) -> io::Result<bool> {
+        let bom = self.peek(3)? == b"\xEF\xBB\xBF";
+        if bom {
+            self.start += 3;
+        }
+        Ok(bom)
+    }
+
     /// NUL bytes skipped at line starts so far.
     pub fn nuls(&self) -> u64 {
         self.nuls
@@ -261,6 +272,24 @@ mod tests {
         assert_eq!(got, [&b"first"[..], b"second", b"thi\0rd"]);
         assert_eq!(r.nuls(), 3 * CHUNK as u64 + 19);
         assert_eq!(all(&[0u8; 10], 1024), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_utf8_bom_is_skipped_once() {
+        let mut r = LineReader::new(&b"\xEF\xBB\xBF{\"a\":1}\n\xEF\xBB\xBFx\n"[..], 1024);
+        assert!(r.skip_bom().unwrap());
+        assert!(matches!(
+            r.next_line().unwrap(),
+            Some(Line::Text(b"{\"a\":1}"))
+        ));
+        // Only the stream's start: a BOM further on is the line's own.
+        assert!(matches!(
+            r.next_line().unwrap(),
+            Some(Line::Text(b"\xEF\xBB\xBFx"))
+        ));
+        let mut r = LineReader::new(&b"{}"[..], 1024);
+        assert!(!r.skip_bom().unwrap());
+        assert!(matches!(r.next_line().unwrap(), Some(Line::Text(b"{}"))));
     }
 
     #[test]

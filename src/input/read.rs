@@ -116,6 +116,15 @@ pub fn read_stream(
         ..Default::default()
     };
     let mut lr = LineReader::new(rdr, opts.max_line);
+    let _ = lr.skip_bom();
+    // UTF-16 (PowerShell 5's `>` writes it): every other byte a NUL. Said as such, not as a
+    // binary.
+    if let Ok(start) = lr.peek(2) {
+        if start == b"\xFF\xFE" || start == b"\xFE\xFF" {
+            rep.skipped = Some(SkipReason::Utf16);
+            return rep;
+        }
+    }
     // A compact object document (one long line) is told by its first bytes: its line may be
     // longer than any log line podtrace keeps.
     if let Ok(start) = lr.peek(COMPACT_SNIFF) {

@@ -66,6 +66,10 @@ pub enum SkipReason {
     Binary,
     #[error("no log lines among the first lines (not a log file?)")]
     NotALog,
+    #[error(
+        "UTF-16 text (a byte-order mark): re-encode it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`"
+    )]
+    Utf16,
     #[error("object document cut short by a read error: {0}")]
     DocumentCutShort(String),
     #[error("cannot open: {0}")]

@@ -367,3 +367,28 @@ fn impossible_times_are_warnings_not_other_dates() {
     assert_eq!(code, 2);
     assert!(err.contains("2300 is not in 1970..=2261"), "{err}");
 }
+
+/// Windows tools: a UTF-8 byte-order mark before a JSON document (or a log) is skipped, so the
+/// document is read; UTF-16 text (PowerShell 5's `>`) is named as such, not as a binary.
+#[test]
+fn byte_order_marks() {
+    let pods = format!(
+        "\u{feff}{}",
+        r#"{"apiVersion":"v1","kind":"List","items":[{"apiVersion":"v1","kind":"Pod","metadata":{"name":"web-0","namespace":"shop","uid":"u-1","creationTimestamp":"2025-01-10T08:00:01Z"},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"i"}]},"status":{"conditions":[{"type":"PodScheduled","status":"True","lastTransitionTime":"2025-01-10T08:00:02Z"}]}}]}"#
+    );
+    let d = bundle(&[("dump/pods.json", &pods)]);
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(pods.encode_utf16().skip(1).flat_map(u16::to_le_bytes))
+        .collect();
+    std::fs::write(d.path().join("dump/pods-utf16.json"), utf16).unwrap();
+    let a = analyze(&path(&d));
+    let p = pod(&a, "shop", "web-0");
+    assert_eq!(t(p, "scheduled"), "2025-01-10T08:00:02.000000000Z");
+    assert_eq!(
+        file(&a, "pods-utf16.json").skipped.as_deref(),
+        Some(
+            "UTF-16 text (a byte-order mark): re-encode it as UTF-8, e.g. `iconv -f UTF-16 -t UTF-8`"
+        )
+    );
+}
