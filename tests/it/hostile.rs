@@ -392,3 +392,41 @@ fn byte_order_marks() {
         )
     );
 }
+
+/// A pretty-printed document whose one line (a large annotation) is over a log line's 16 MiB is
+/// read whole as a document: the line used to be skipped, silently changing the document.
+#[test]
+fn a_document_line_longer_than_a_log_line_is_read() {
+    let doc = serde_json::json!({"apiVersion": "v1", "kind": "List", "items": [{
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": "big", "namespace": "ns", "uid": "u-big",
+            "creationTimestamp": "2025-01-10T08:00:01Z",
+            // The long line last in its object: skipping it left a trailing comma, and the
+            // whole document was lost as unreadable.
+            "annotations": {"a": "x", "kubectl.kubernetes.io/last-applied-configuration": "y".repeat(17 << 20)}},
+        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "i"}]},
+        "status": {"conditions": [{"type": "PodScheduled", "status": "True", "lastTransitionTime": "2025-01-10T08:00:02Z"}]}
+    }]});
+    let d = bundle(&[(
+        "dump/pods.json",
+        &serde_json::to_string_pretty(&doc).unwrap(),
+    )]);
+    let a = analyze(&path(&d));
+    let f = &a.files[0];
+    assert_eq!(
+        (f.warnings, f.format.as_str()),
+        (0, "json-objects"),
+        "{f:?}"
+    );
+    let p = pod(&a, "ns", "big");
+    assert_eq!(t(p, "scheduled"), "2025-01-10T08:00:02.000000000Z");
+    // Evidence: the line of its uid, after the long annotation's line.
+    let (_, line) = evidence_line(ms(p, "scheduled"));
+    let text = std::fs::read_to_string(d.path().join("dump/pods.json")).unwrap();
+    assert!(
+        text.lines()
+            .nth(line as usize - 1)
+            .unwrap()
+            .contains("\"uid\": \"u-big\"")
+    );
+}
