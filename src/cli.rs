@@ -732,7 +732,7 @@ pub fn report(
         ReportFormat::Text => render::text(&r, &verdicts, &mut TerminalSafe::new(sink))?,
         ReportFormat::Markdown => render::markdown(&r, &verdicts, &mut TerminalSafe::new(sink))?,
         ReportFormat::Json => render::json(&r, &verdicts, sink)?,
-        ReportFormat::Csv => render::csv(&mut render::stats_frame(&r)?, sink)?,
+        ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
         ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
     }
     sink.flush()?;
@@ -740,7 +740,7 @@ pub fn report(
         let mut df = report::frame(&r.rows)?;
         if let Some(p) = &args.pods_csv {
             let mut f = create_file(p)?;
-            render::csv(&mut df, &mut f)?;
+            render::csv(&df, &mut f)?;
             f.flush()?;
         }
         if let Some(p) = &args.pods_parquet {

@@ -339,8 +339,32 @@ pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
     DataFrame::new(s.len(), cols)
 }
 
-pub fn csv(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
-    CsvWriter::new(out).include_header(true).finish(df)
+/// CSV for spreadsheets as much as for programs. Text cells carry log data (names, namespaces,
+/// nodes, owners, UIDs), which anyone who can write a log line can forge; a cell that starts with
+/// `=`, `+`, `-`, `@`, tab or CR is a formula to Excel, LibreOffice and Sheets (CSV injection), so
+/// such a cell gets a leading `'` (OWASP's advice), which spreadsheets show as text. Only text
+/// columns are touched: numbers stay numbers (a negative duration is a value, not a formula).
+pub fn csv(df: &DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
+    let mut safe = df.clone();
+    for name in df.get_column_names_owned() {
+        let c = df.column(&name)?;
+        if c.dtype() == &DataType::String {
+            let cells = c
+                .str()?
+                .apply_into_string_amortized(|v, buf| buf.push_str(&spreadsheet_text(v)));
+            safe.replace(&name, cells.into_column())?;
+        }
+    }
+    CsvWriter::new(out).include_header(true).finish(&mut safe)
+}
+
+/// A text cell as a spreadsheet must show it: with a leading `'` when its first character would
+/// start a formula.
+pub fn spreadsheet_text(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
 }
 
 pub fn parquet(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
@@ -350,6 +374,43 @@ pub fn parquet(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_cells_that_start_a_formula_get_a_quote() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("web-1", "web-1"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_text(cell), shown, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn csv_quotes_text_cells_and_keeps_numbers() {
+        let df = DataFrame::new(
+            2,
+            vec![
+                Column::new("name".into(), ["-5", "ok"]),
+                Column::new("uid".into(), [Some("@x"), None]),
+                Column::new("nanos".into(), [-5_i64, 7]),
+                Column::new("ms".into(), [-0.5_f64, 1.25]),
+            ],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        csv(&df, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "name,uid,nanos,ms\n'-5,'@x,-5,-0.5\nok,,7,1.25\n"
+        );
+    }
 
     #[test]
     fn durations() {

@@ -6,6 +6,7 @@ mod demo;
 mod formats;
 mod golden;
 mod honest;
+mod hostile;
 mod layouts;
 mod real;
 #[cfg(feature = "otlp")]

@@ -477,7 +477,7 @@ fn excluded_values_are_counted_and_listed() {
         (Some(4), Some(1))
     );
     let mut csv = Vec::new();
-    report::render::csv(&mut report::render::stats_frame(&r).unwrap(), &mut csv).unwrap();
+    report::render::csv(&report::render::stats_frame(&r).unwrap(), &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert!(
         csv.starts_with("dimension,group,metric,pods,count,excluded,coverage,"),
