@@ -213,9 +213,13 @@ fn row(k: usize, n: u32) -> u32 {
     n - 1 - k as u32
 }
 
+/// A label from log data, at most `max` characters (its end kept: names differ at the end).
+/// Control characters are shown escaped: XML forbids most of them, and one in a node's name made
+/// the whole SVG file unreadable.
 fn short(s: &str, max: usize) -> String {
+    let s = crate::export::escape::escape(s);
     if s.chars().count() <= max {
-        return s.to_owned();
+        return s.into_owned();
     }
     let tail: String = s
         .chars()
@@ -672,8 +676,8 @@ fn fanout<DB: DrawingBackend>(
     let show_labels = nodes.len() <= 60;
     let title = format!(
         "Endpoint propagation: {}/{} ({} nodes programmed, {} missing)",
-        pod.namespace,
-        pod.name,
+        crate::export::escape::escape(&pod.namespace),
+        crate::export::escape::escape(&pod.name),
         nodes.len(),
         pod.programmed_missing.len()
     );

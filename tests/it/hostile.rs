@@ -74,3 +74,80 @@ fn csv_cells_from_logs_cannot_start_a_formula() {
     );
     assert!(!out.contains(",@ns,") && !out.contains(",+ns,"), "{out}");
 }
+
+/// The text of the first element that starts with `open`, up to its `</script>`.
+#[cfg(feature = "report")]
+fn script_text<'a>(html: &'a str, open: &str) -> &'a str {
+    let start = html.find(open).unwrap_or_else(|| panic!("no {open}")) + open.len();
+    let len = html[start..].find("</script>").expect("a closed script");
+    &html[start..start + len]
+}
+
+/// One data string `x<!--<script>` put the HTML report's inline script into the double-escaped
+/// state (the page stopped working). The embedded JSON now holds no `<`, `>` or `&` and still
+/// gives back the same strings; names in the charts are escaped for XML, controls shown.
+#[cfg(feature = "report")]
+#[test]
+fn html_report_data_cannot_end_or_escape_its_script() {
+    let comment = "x<!--<script>";
+    let close = "a\u{2028}b</script><script>alert(1)</script>&amp;";
+    let node = "x<!--<script>\u{1b}[31m&amp;";
+    let d = bundle(&[(
+        &format!("{node}/kubelet.log"),
+        &kubelet_log(&[&format!("ns/{comment}"), &format!("ns/{close}")]),
+    )]);
+    let dir = d.path().display().to_string();
+    let html = d.path().join("r.html");
+    let charts = d.path().join("charts");
+    let (code, _, err) = podtrace(&[
+        "report",
+        &dir,
+        "-q",
+        "--year",
+        "2025",
+        "--html",
+        html.to_str().unwrap(),
+        "--charts",
+        charts.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    // Three JSON blocks and the script: every element opened is closed where it was meant to.
+    assert_eq!(page.matches("<script").count(), 4, "{page}");
+    assert_eq!(page.matches("</script").count(), 4, "{page}");
+    assert!(!page.contains("<!--"), "{page}");
+    let data = script_text(&page, "<script type=\"application/json\" id=\"data\">");
+    assert!(
+        !data.contains(['<', '>', '&', '\u{2028}', '\u{2029}']),
+        "{data}"
+    );
+    assert!(
+        data.contains(r#""name":"x\u003c!--\u003cscript\u003e""#),
+        "{data}"
+    );
+    let pods: serde_json::Value = serde_json::from_str(data).unwrap();
+    let names: Vec<&str> = pods
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, [comment, close]);
+    assert_eq!(pods[0]["node"], node);
+    // The chart of phases per node labels the node: XML-escaped by plotters, its ESC shown.
+    let label = r"x&lt;!--&lt;script&gt;\x1b[31m&amp;amp; (2)";
+    assert!(page.contains(label), "{page}");
+    let svg = std::fs::read_to_string(charts.join("phases-by-node.svg")).unwrap();
+    assert!(svg.contains(label), "{svg}");
+    for f in std::fs::read_dir(&charts).unwrap() {
+        let p = f.unwrap().path();
+        if p.extension().is_some_and(|e| e == "svg") {
+            let svg = std::fs::read_to_string(&p).unwrap();
+            assert!(
+                !svg.chars().any(|c| c.is_control() && c != '\n'),
+                "{}",
+                p.display()
+            );
+        }
+    }
+}
