@@ -43,11 +43,10 @@ fn table(
     rows: &[Vec<String>],
     left: usize,
 ) -> std::io::Result<()> {
-    // A `|` inside a Markdown cell (a path in a reason) would end the cell.
     let rows: Vec<Vec<String>> = match style {
         Style::Markdown => rows
             .iter()
-            .map(|r| r.iter().map(|c| c.replace('|', "\\|")).collect())
+            .map(|r| r.iter().map(|c| markdown_text(c)).collect())
             .collect(),
         Style::Text => rows.to_vec(),
     };
@@ -95,6 +94,43 @@ fn table(
         writeln!(out, "{}", line(r.clone()))?;
     }
     Ok(())
+}
+
+/// Log text (names, paths, reasons) as inline Markdown that reads as the same text once
+/// rendered, in a table cell or a list item: it can neither end its cell (`|`) or row (a line
+/// break), nor become markup — raw HTML (`<img onerror=…>`), code spans, emphasis, links or
+/// images, strikethrough or math. Line breaks become spaces, other control characters visible
+/// escapes (`\x1b`); `<`, `>`, `&` become entities, Markdown's punctuation is backslash-escaped.
+/// Block markers (`#`, `-`, `1.`) need nothing: the text never starts a line.
+pub fn markdown_text(s: &str) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '|' | '`' | '*' | '[' | ']' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // Between two letters or digits (`startup_e2e`) `_` can neither open nor close
+            // emphasis; elsewhere it is escaped.
+            '_' => {
+                let word = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|c| c.is_alphanumeric())
+                };
+                if !(word(i.checked_sub(1)) && word(Some(i + 1))) {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            c => crate::export::escape::push_escaped(c, &mut out),
+        }
+    }
+    out
 }
 
 fn stat_cells(s: &Stat) -> Vec<String> {
@@ -145,7 +181,7 @@ fn write_tables(
         for a in &r.absent_sources {
             match style {
                 Style::Text => writeln!(out, "  {a}")?,
-                Style::Markdown => writeln!(out, "- {a}")?,
+                Style::Markdown => writeln!(out, "- {}", markdown_text(&a.to_string()))?,
             }
         }
     }
@@ -410,6 +446,23 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "name,uid,nanos,ms\n'-5,'@x,-5,-0.5\nok,,7,1.25\n"
         );
+    }
+
+    #[test]
+    fn markdown_text_is_the_same_text_once_rendered() {
+        assert_eq!(
+            markdown_text("a|b<img src=x onerror=alert(1)>&amp;`c`*d*[e](f)~g~$h$\\i"),
+            "a\\|b&lt;img src=x onerror=alert(1)&gt;&amp;amp;\\`c\\`\\*d\\*\\[e\\](f)\\~g\\~\\$h\\$\\\\i"
+        );
+        assert_eq!(
+            markdown_text("x\n| forged | row |\r\u{1b}]0;t\u{7}"),
+            "x \\| forged \\| row \\| \\x1b\\]0;t\\x07"
+        );
+        assert_eq!(
+            markdown_text("startup_e2e _em_ a_ _"),
+            "startup_e2e \\_em\\_ a\\_ \\_"
+        );
+        assert_eq!(markdown_text("default/web-1"), "default/web-1");
     }
 
     #[test]

@@ -151,3 +151,55 @@ fn html_report_data_cannot_end_or_escape_its_script() {
         }
     }
 }
+
+/// The demo bundle with its pod renamed in every file (`pod-demo` → `name`): a whole pipeline
+/// (audit, scheduler, kubelet, containerd, kube-proxy) carries a forged name.
+fn renamed_demo(name: &str) -> tempfile::TempDir {
+    let demo = repo().join("samples/seed-demo");
+    let d = tempfile::tempdir().unwrap();
+    for f in files_under(&demo) {
+        let to = d.path().join(f.strip_prefix(&demo).unwrap());
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        let text = std::fs::read_to_string(&f).unwrap();
+        std::fs::write(&to, text.replace("pod-demo", name)).unwrap();
+    }
+    d
+}
+
+/// Markdown cells from logs can neither end their cell or row nor become markup: the forged pod
+/// name in the slowest-pods table, and a file name with a newline in the gates' `from` column.
+#[cfg(feature = "report")]
+#[test]
+fn markdown_cells_from_logs_stay_text() {
+    let d = renamed_demo("x|y<img src=x onerror=alert(1)>`z`*w*[l](h)~s~");
+    let g = tempfile::tempdir().unwrap();
+    let gates = g.path().join("g\n| FORGED | row |.yaml");
+    std::fs::write(&gates, "perc99Threshold: 10s\n").unwrap();
+    let dir = d.path().display().to_string();
+    let (code, out, err) = podtrace(&[
+        "report",
+        &dir,
+        "-q",
+        "--format",
+        "markdown",
+        "--slo-file",
+        gates.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("\n| default/x\\|y&lt;img src=x onerror=alert(1)&gt;\\`z\\`\\*w\\*\\[l\\](h)\\~s\\~ | kind-worker |        5876.953 |     containers | 4639.895 |\n"),
+        "{out}"
+    );
+    let from = format!(
+        "| PASS | p99 of startup_sli is 1.292 s, 8.708 s under &lt;= 10.000 s | {} \\| FORGED \\| row \\|.yaml: perc99Threshold (clusterloader2) |\n",
+        g.path().join("g").display()
+    );
+    assert!(out.contains(&from), "{out}");
+    // Every table row is one line with its own cells: 3 in the gates' table.
+    let gate_rows: Vec<&str> = out.lines().filter(|l| l.starts_with("| PASS")).collect();
+    assert_eq!(gate_rows.len(), 1, "{out}");
+    assert!(
+        !out.contains("<img") && !out.contains("\n| FORGED"),
+        "{out}"
+    );
+}
