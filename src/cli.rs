@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 
 use podtrace::AnalyzeOptions;
+use podtrace::export::escape::{self, Controls};
 
 /// What a run's exit status says, the same for every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,29 @@ pub struct DiffArgs {
     pub timezone: Option<i32>,
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
+/// How text output and warnings show the control characters of log text.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Shown {
+    /// Write control characters from logs (ESC, CR, newlines… in names, messages and file names)
+    /// as they are in text output and warnings, instead of as visible escapes (`\x1b`, `\r`,
+    /// `\n`, `\u{9b}`). For those who want the bytes: a log line can then drive the terminal.
+    /// JSON, CSV and Parquet are the same either way.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+impl Shown {
+    fn controls(self) -> Controls {
+        if self.raw {
+            Controls::Raw
+        } else {
+            Controls::Escaped
+        }
+    }
 }
 
 #[cfg(feature = "report")]
@@ -131,6 +155,8 @@ pub struct ReportArgs {
     /// Write one row per pod as Parquet here.
     #[arg(long)]
     pub pods_parquet: Option<PathBuf>,
+    #[command(flatten)]
+    pub shown: Shown,
 }
 
 #[derive(Debug, clap::Args)]
@@ -246,6 +272,8 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub shown: Shown,
 }
 
 #[cfg(feature = "otlp")]
@@ -340,8 +368,12 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Stat
         "wrote {} pods on {} nodes, {bytes} bytes of logs, to {}; ground truth in {}",
         truth.pods.len(),
         truth.nodes.len(),
-        args.outdir.display(),
-        podtrace::simulate::truth_path(&args.outdir).display()
+        printable(&args.outdir.display().to_string()),
+        printable(
+            &podtrace::simulate::truth_path(&args.outdir)
+                .display()
+                .to_string()
+        )
     )?;
     Ok(Status::Ok)
 }
@@ -353,8 +385,9 @@ pub fn inspect(
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let a = run(&args.input);
+    let c = args.shown.controls();
     match args.format {
-        Format::Text => podtrace::export::inspect::write_text(&a, &mut TerminalSafe::new(out))?,
+        Format::Text => podtrace::export::inspect::write_text(&a, &mut *text_sink(out, c), c)?,
         Format::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
     if !a.files.iter().any(|f| f.skipped.is_none()) {
@@ -400,10 +433,12 @@ fn nothing_found(
     Ok(Some(Status::Failed))
 }
 
-/// Text output (analyze, inspect, report) carries log text: names, messages, paths. Written
-/// through this, every control character but newline and tab (C0, DEL, and C1 as UTF-8) comes
-/// out escaped (`\u{1b}`), whichever field it was in: no log line can send an escape sequence,
-/// retitle the terminal or write the clipboard (OSC 52), or move the cursor back over a line.
+/// Text output (analyze, inspect, report, diff) carries log text: names, messages, paths. The
+/// writers escape each such field as they format it (only there can a newline in a name be told
+/// from the table's own); written through this as well, every control character but newline and
+/// tab (C0, DEL, and C1 as UTF-8) comes out escaped (`\x1b`, `\u{9b}`) whatever a writer missed:
+/// no log line can send an escape sequence, retitle the terminal or write the clipboard (OSC 52),
+/// or move the cursor back over a line.
 struct TerminalSafe<'a> {
     inner: &'a mut dyn Write,
     /// A 0xC2 byte ended the last write: the next byte may make it a C1 control.
@@ -426,6 +461,7 @@ impl Write for TerminalSafe<'_> {
             if self.pending_c2 {
                 self.pending_c2 = false;
                 if (0x80..=0x9f).contains(&b) {
+                    // The character U+0080–U+009F, two bytes in UTF-8: shown as a character.
                     out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes());
                     continue;
                 }
@@ -433,7 +469,7 @@ impl Write for TerminalSafe<'_> {
             }
             match b {
                 b'\n' | b'\t' => out.push(b),
-                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes()),
+                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
                 0xc2 => self.pending_c2 = true,
                 _ => out.push(b),
             }
@@ -476,15 +512,15 @@ fn shown_paths(input: &InputArgs) -> String {
 /// Text from outside (paths, archive member names) as it may be shown on a terminal: control
 /// characters escaped, so that no name can forge a line or send an escape sequence.
 fn printable(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    escape::escape(s).into_owned()
+}
+
+/// Text output's sink: through [`TerminalSafe`] unless `--raw`.
+fn text_sink<'a>(out: &'a mut dyn Write, c: Controls) -> Box<dyn Write + 'a> {
+    match c {
+        Controls::Escaped => Box::new(TerminalSafe::new(out)),
+        Controls::Raw => Box::new(out),
+    }
 }
 
 fn run(args: &InputArgs) -> podtrace::Analysis {
@@ -503,12 +539,24 @@ fn run(args: &InputArgs) -> podtrace::Analysis {
     podtrace::analyze(&paths, &opts)
 }
 
-/// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
-/// can give thousands; `verbose` prints every kept warning (the first of each file).
+/// [`print_warnings_as`] with control characters escaped (`trace` has no `--raw`).
 fn print_warnings(
     a: &podtrace::Analysis,
     quiet: bool,
     verbose: bool,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    print_warnings_as(a, quiet, verbose, Controls::Escaped, err)
+}
+
+/// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
+/// can give thousands; `verbose` prints every kept warning (the first of each file). Paths and
+/// reasons hold log text (an archive member's name, a line's text): shown as `c` says.
+fn print_warnings_as(
+    a: &podtrace::Analysis,
+    quiet: bool,
+    verbose: bool,
+    c: Controls,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
     if quiet {
@@ -516,7 +564,7 @@ fn print_warnings(
     }
     if verbose {
         for wmsg in &a.warnings {
-            writeln!(err, "podtrace: warning: {wmsg}")?;
+            writeln!(err, "podtrace: warning: {}", escape::warning(wmsg, c))?;
         }
         if a.warning_count as usize > a.warnings.len() {
             writeln!(
@@ -543,17 +591,14 @@ fn print_warnings(
     }
     for f in with.into_iter().take(FILES_SHOWN) {
         match (f.warnings, f.first_warnings.first()) {
-            (1, Some(first)) => writeln!(err, "podtrace: warning: {first}")?,
+            (1, Some(first)) => writeln!(err, "podtrace: warning: {}", escape::warning(first, c))?,
             (n, Some(first)) => writeln!(
                 err,
-                "podtrace: warning: {}: {n} warnings, the first: {first} (-v shows more)",
-                printable(&f.path)
+                "podtrace: warning: {}: {n} warnings, the first: {} (-v shows more)",
+                c.show(&f.path),
+                escape::warning(first, c)
             )?,
-            (n, None) => writeln!(
-                err,
-                "podtrace: warning: {}: {n} warnings",
-                printable(&f.path)
-            )?,
+            (n, None) => writeln!(err, "podtrace: warning: {}: {n} warnings", c.show(&f.path))?,
         }
     }
     Ok(())
@@ -709,8 +754,9 @@ pub fn report(
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
+    let c = args.shown.controls();
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
+    print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
     if let Some(status) = nothing_found(&a, &args.input, err)? {
         return Ok(status);
     }
@@ -729,8 +775,8 @@ pub fn report(
         None => out,
     };
     match args.format {
-        ReportFormat::Text => render::text(&r, &verdicts, &mut TerminalSafe::new(sink))?,
-        ReportFormat::Markdown => render::markdown(&r, &verdicts, &mut TerminalSafe::new(sink))?,
+        ReportFormat::Text => render::text(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+        ReportFormat::Markdown => render::markdown(&r, &verdicts, c, &mut *text_sink(sink, c))?,
         ReportFormat::Json => render::json(&r, &verdicts, sink)?,
         ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
         ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
@@ -755,20 +801,25 @@ pub fn report(
             err,
             "podtrace: wrote {} charts to {}",
             written.len(),
-            dir.display()
+            printable(&dir.display().to_string())
         )?;
     }
     if let Some(p) = &args.html {
         let mut f = create_file(p)?;
         report::html::write(&r, &a, &verdicts, &mut f)?;
         f.flush()?;
-        writeln!(err, "podtrace: wrote the HTML report to {}", p.display())?;
+        writeln!(
+            err,
+            "podtrace: wrote the HTML report to {}",
+            printable(&p.display().to_string())
+        )?;
     }
     for v in verdicts.iter().filter(|v| !v.pass) {
         writeln!(
             err,
             "podtrace: SLO gate failed: {} ({})",
-            v.message, v.gate.origin
+            c.show(&v.message),
+            c.show(&v.gate.origin)
         )?;
     }
     let status = if verdicts.iter().any(|v| !v.pass) || a.pods.is_empty() {
@@ -796,7 +847,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             strict: false,
         };
         let a = run(&input);
-        print_warnings(&a, args.quiet, false, err)?;
+        print_warnings_as(&a, args.quiet, false, args.shown.controls(), err)?;
         if a.pods.is_empty() {
             writeln!(err, "podtrace: no pods found in {}", p.display())?;
             return Ok(Status::Unusable);
@@ -805,9 +856,12 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     }
     let c = diff::compare(&rows[0], &rows[1]);
     match args.format {
-        Format::Text => diff::text(&c, out)?,
+        Format::Text => {
+            let shown = args.shown.controls();
+            diff::text(&c, shown, &mut *text_sink(out, shown))?
+        }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &c)?;
+            podtrace::export::escape::json_pretty(&mut *out, &c)?;
             writeln!(out)?;
         }
     }
@@ -817,7 +871,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             err,
             "podtrace: wrote {} charts to {}",
             w.len(),
-            dir.display()
+            printable(&dir.display().to_string())
         )?;
     }
     Ok(Status::Ok)
@@ -829,11 +883,12 @@ pub fn analyze(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    let c = args.shown.controls();
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
+    print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
     match args.format {
         Format::Text => {
-            podtrace::export::text::write_with(&a, &mut TerminalSafe::new(out), args.input.verbose)?
+            podtrace::export::text::write_with(&a, &mut *text_sink(out, c), args.input.verbose, c)?
         }
         Format::Json => podtrace::export::json::write(&a, out)?,
     }

@@ -36,7 +36,12 @@ fn main() -> ExitCode {
             }) {
                 return Status::Ok.into();
             }
-            let _ = writeln!(err, "podtrace: {e:#}");
+            // Errors can quote input (paths, file contents): control characters escaped.
+            let _ = writeln!(
+                err,
+                "podtrace: {}",
+                podtrace::export::escape::escape(&format!("{e:#}"))
+            );
             Status::Unusable.into()
         }
     }

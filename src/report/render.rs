@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::slo::Verdict;
 use super::{AGGREGATES, DIMENSIONS, Report, Stat, metrics};
+use crate::export::escape::Controls;
 
 /// Nanoseconds for people: `850 µs`, `12.345 ms`, `6.210 s`, `2 m 5.0 s`.
 pub fn dur(ns: f64) -> String {
@@ -35,21 +36,26 @@ enum Style {
     Markdown,
 }
 
-/// A table: header and rows, left-aligned first columns, right-aligned numbers.
+/// A table: header and rows, left-aligned first columns, right-aligned numbers. Cells hold log
+/// text (groups, pods, reasons): encoded for the style, control characters as `controls` says.
 fn table(
     out: &mut dyn Write,
-    style: Style,
+    (style, controls): (Style, Controls),
     head: &[&str],
     rows: &[Vec<String>],
     left: usize,
 ) -> std::io::Result<()> {
-    let rows: Vec<Vec<String>> = match style {
-        Style::Markdown => rows
-            .iter()
-            .map(|r| r.iter().map(|c| markdown_text(c)).collect())
-            .collect(),
-        Style::Text => rows.to_vec(),
-    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| match style {
+                    Style::Markdown => markdown_text(c, controls),
+                    Style::Text => controls.show(c).into_owned(),
+                })
+                .collect()
+        })
+        .collect();
     let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -100,9 +106,10 @@ fn table(
 /// rendered, in a table cell or a list item: it can neither end its cell (`|`) or row (a line
 /// break), nor become markup — raw HTML (`<img onerror=…>`), code spans, emphasis, links or
 /// images, strikethrough or math. Line breaks become spaces, other control characters visible
-/// escapes (`\x1b`); `<`, `>`, `&` become entities, Markdown's punctuation is backslash-escaped.
-/// Block markers (`#`, `-`, `1.`) need nothing: the text never starts a line.
-pub fn markdown_text(s: &str) -> String {
+/// escapes (`\x1b`, unless `controls` is raw); `<`, `>`, `&` become entities, Markdown's
+/// punctuation is backslash-escaped. Block markers (`#`, `-`, `1.`) need nothing: the text never
+/// starts a line.
+pub fn markdown_text(s: &str, controls: Controls) -> String {
     let chars: Vec<char> = s.chars().collect();
     let mut out = String::with_capacity(s.len() + 8);
     for (i, &c) in chars.iter().enumerate() {
@@ -127,7 +134,8 @@ pub fn markdown_text(s: &str) -> String {
                 }
                 out.push('_');
             }
-            c => crate::export::escape::push_escaped(c, &mut out),
+            c if controls == Controls::Escaped => crate::export::escape::push_escaped(c, &mut out),
+            c => out.push(c),
         }
     }
     out
@@ -159,9 +167,10 @@ const EXCLUDED_LISTED: usize = 100;
 fn write_tables(
     r: &Report,
     verdicts: &[Verdict],
-    style: Style,
+    (style, controls): (Style, Controls),
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let enc = (style, controls);
     let h = |out: &mut dyn Write, level: usize, t: &str| -> std::io::Result<()> {
         match style {
             Style::Text => writeln!(out, "\n{t}"),
@@ -181,7 +190,7 @@ fn write_tables(
         for a in &r.absent_sources {
             match style {
                 Style::Text => writeln!(out, "  {a}")?,
-                Style::Markdown => writeln!(out, "- {}", markdown_text(&a.to_string()))?,
+                Style::Markdown => writeln!(out, "- {}", markdown_text(&a.to_string(), controls))?,
             }
         }
     }
@@ -197,7 +206,7 @@ fn write_tables(
                 ]
             })
             .collect();
-        table(out, style, &["gate", "result", "from"], &rows, 3)?;
+        table(out, enc, &["gate", "result", "from"], &rows, 3)?;
     }
     h(out, 2, "All pods")?;
     let mut head = vec!["metric"];
@@ -214,7 +223,7 @@ fn write_tables(
             rows.push(row);
         }
     }
-    table(out, style, &head, &rows, 1)?;
+    table(out, enc, &head, &rows, 1)?;
     for dim in DIMENSIONS.iter().skip(1) {
         h(out, 2, &format!("By {dim}"))?;
         let mut head = vec![*dim, "metric"];
@@ -233,7 +242,7 @@ fn write_tables(
                 row
             })
             .collect();
-        table(out, style, &head, &rows, 2)?;
+        table(out, enc, &head, &rows, 2)?;
     }
     if !r.slowest.is_empty() {
         let by = super::ranking_metric(&r.rows);
@@ -260,7 +269,7 @@ fn write_tables(
             .collect();
         table(
             out,
-            style,
+            enc,
             &["pod", "node", by.as_str(), "dominant phase", "its ms"],
             &rows,
             2,
@@ -288,7 +297,7 @@ fn write_tables(
                 ]
             })
             .collect();
-        table(out, style, &["pod", "metric", "ms", "reason"], &rows, 2)?;
+        table(out, enc, &["pod", "metric", "ms", "reason"], &rows, 2)?;
         if r.excluded.len() > EXCLUDED_LISTED {
             writeln!(
                 out,
@@ -300,12 +309,17 @@ fn write_tables(
     Ok(())
 }
 
-pub fn text(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
-    write_tables(r, v, Style::Text, out)
+pub fn text(r: &Report, v: &[Verdict], c: Controls, out: &mut dyn Write) -> std::io::Result<()> {
+    write_tables(r, v, (Style::Text, c), out)
 }
 
-pub fn markdown(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
-    write_tables(r, v, Style::Markdown, out)
+pub fn markdown(
+    r: &Report,
+    v: &[Verdict],
+    c: Controls,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    write_tables(r, v, (Style::Markdown, c), out)
 }
 
 pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()> {
@@ -322,7 +336,7 @@ pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()
         "excluded": r.excluded,
         "absent_sources": r.absent_sources,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::export::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(())
 }
@@ -451,18 +465,29 @@ mod tests {
     #[test]
     fn markdown_text_is_the_same_text_once_rendered() {
         assert_eq!(
-            markdown_text("a|b<img src=x onerror=alert(1)>&amp;`c`*d*[e](f)~g~$h$\\i"),
+            markdown_text(
+                "a|b<img src=x onerror=alert(1)>&amp;`c`*d*[e](f)~g~$h$\\i",
+                Controls::Escaped
+            ),
             "a\\|b&lt;img src=x onerror=alert(1)&gt;&amp;amp;\\`c\\`\\*d\\*\\[e\\](f)\\~g\\~\\$h\\$\\\\i"
         );
         assert_eq!(
-            markdown_text("x\n| forged | row |\r\u{1b}]0;t\u{7}"),
+            markdown_text("x\n| forged | row |\r\u{1b}]0;t\u{7}", Controls::Escaped),
             "x \\| forged \\| row \\| \\x1b\\]0;t\\x07"
         );
         assert_eq!(
-            markdown_text("startup_e2e _em_ a_ _"),
+            markdown_text("startup_e2e _em_ a_ _", Controls::Escaped),
             "startup_e2e \\_em\\_ a\\_ \\_"
         );
-        assert_eq!(markdown_text("default/web-1"), "default/web-1");
+        assert_eq!(
+            markdown_text("default/web-1", Controls::Escaped),
+            "default/web-1"
+        );
+        // --raw: control characters as they are, but a line break still cannot end the row.
+        assert_eq!(
+            markdown_text("a\u{1b}b\nc|", Controls::Raw),
+            "a\u{1b}b c\\|"
+        );
     }
 
     #[test]

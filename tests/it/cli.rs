@@ -231,7 +231,7 @@ fn text_output_escapes_control_characters_from_logs() {
     let (code, out, _) = podtrace(&["analyze", &dir, "--year", "2025"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("default/evil\\u{1b}]52;c;QUFB\\u{7}\\u{d}x\\u{9b}31m"),
+        out.contains("default/evil\\x1b]52;c;QUFB\\x07\\rx\\u{9b}31m"),
         "{out}"
     );
 }

@@ -203,3 +203,159 @@ fn markdown_cells_from_logs_stay_text() {
         "{out}"
     );
 }
+
+/// Whether `s` holds a control character other than newline and tab (what text output may
+/// hold of its own).
+fn has_controls(s: &str) -> bool {
+    s.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+}
+
+/// The demo's kubelet log alone, its pod renamed `ns/name` (the kubelet's own startup line gives
+/// it measures, so it reaches every table).
+fn kubelet_demo(ns: &str, name: &str) -> tempfile::TempDir {
+    let text = std::fs::read_to_string(repo().join("samples/seed-demo/kind-worker/kubelet.log"))
+        .unwrap()
+        .replace("default/pod-demo", &format!("{ns}/{name}"))
+        .replace(
+            "podNamespace=\"default\"",
+            &format!("podNamespace=\"{ns}\""),
+        )
+        .replace("pod-demo", name);
+    bundle(&[("kind-worker/kubelet.log", &text)])
+}
+
+/// ESC (with a screen clear), OSC 52 (a clipboard write), CR, a C1 CSI and a newline (klog's
+/// `\n`, decoded) in a namespace and a pod name reach no terminal as they are, from any command's
+/// text output; `--raw` gives the bytes.
+#[test]
+fn terminal_text_shows_control_characters_of_names_escaped() {
+    let ns = "ns\u{1b}[2J";
+    let name = "evil\u{1b}]52;c;QUFB\u{7}\rx\u{9b}31m\\nsummary: 9 pod(s) forged";
+    let shown = r"ns\x1b[2J/evil\x1b]52;c;QUFB\x07\rx\u{9b}31m\nsummary: 9 pod(s) forged";
+    let d = kubelet_demo(ns, name);
+    let dir = d.path().display().to_string();
+    let (code, out, err) = podtrace(&["analyze", &dir, "-q"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!has_controls(&out), "{out:?}");
+    assert_eq!(
+        out.lines().next().unwrap(),
+        format!("{shown}  uid=8d3f6c1e-5b2a-4c7d-9e41-2f6a7b9c0d13  node=kind-worker  ip=missing")
+    );
+    assert!(!out.lines().any(|l| l.starts_with("summary: 9")), "{out}");
+    let (_, out, _) = podtrace(&["inspect", &dir, "-q"]);
+    assert!(!has_controls(&out), "{out:?}");
+    #[cfg(feature = "report")]
+    {
+        let (code, out, err) = podtrace(&["report", &dir, "-q"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!has_controls(&out), "{out:?}");
+        assert!(
+            out.contains(&format!(
+                "\n  {shown}  kind-worker     1423.788   running_watch  13.833\n"
+            )),
+            "{out}"
+        );
+        let (_, out, _) = podtrace(&["report", &dir, "-q", "--format", "markdown"]);
+        assert!(!has_controls(&out), "{out:?}");
+        assert!(
+            // Markdown: CR and newline are line breaks, written as spaces.
+            out.contains(r"| ns\x1b\[2J/evil\x1b\]52;c;QUFB\x07 x\u{9b}31m summary: 9 pod(s) forged | kind-worker |"),
+            "{out}"
+        );
+        let (code, out, err) = podtrace(&["diff", &dir, &dir, "-q"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!has_controls(&out), "{out:?}");
+        assert!(
+            out.contains("\n  ns\\x1b[2J                startup_e2e "),
+            "{out}"
+        );
+    }
+    // JSON escapes what serde_json leaves raw (U+009B here) and gives back the same name.
+    let (code, out, _) = podtrace(&["analyze", &dir, "-q", "--format", "json"]);
+    assert_eq!(code, 0);
+    assert!(!has_controls(&out), "{out:?}");
+    let first: serde_json::Value = serde_json::from_str(out.lines().next().unwrap()).unwrap();
+    assert_eq!(
+        (first["namespace"].as_str(), first["name"].as_str()),
+        (Some(ns), Some(name.replace("\\n", "\n").as_str()))
+    );
+    assert!(out.contains(r#"x\u009b31m\nsummary"#), "{out}");
+    // --raw: the bytes, as they were logged (the newline decoded from klog's `\n`).
+    let (code, out, _) = podtrace(&["analyze", &dir, "-q", "--raw"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with(
+            "ns\u{1b}[2J/evil\u{1b}]52;c;QUFB\u{7}\rx\u{9b}31m\nsummary: 9 pod(s) forged  uid="
+        ),
+        "{out:?}"
+    );
+}
+
+/// The kubelet journal of one node with a line that is no journal line (its text holds ESC,
+/// OSC 52 and CR): a warning on stderr, an unparsed line in `inspect`.
+const JOURNAL: &str = "Jun 02 09:00:00 n kubelet[1]: I0602 09:00:00.000001       1 util.go:30] \"No sandbox for pod can be found. Need to start a new one\" pod=\"default/p\"\n\
+                       x\u{1b}]52;c;QUFB\u{7}\rpodtrace: all good\n";
+
+/// A file name is log text too (an archive member's, or a folder's in a bundle): with ESC,
+/// OSC 52, CR and a newline it forges nothing in warnings on stderr, `inspect`'s listing and
+/// echo of unparsed lines, or evidence paths; `--raw` gives the bytes.
+#[test]
+fn file_names_and_unparsed_lines_are_shown_escaped() {
+    let member = "evil\u{1b}]52;c;QUFB\u{7}\r\npodtrace: forged/journal.log";
+    let shown = r"evil\x1b]52;c;QUFB\x07\r\npodtrace: forged/journal.log";
+    let line = r"not a journal line: x\x1b]52;c;QUFB\x07\rpodtrace: all good";
+    let d = tempfile::tempdir().unwrap();
+    // As a tar member (written raw: the tar crate checks names).
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(JOURNAL.len() as u64);
+    h.set_mode(0o644);
+    h.as_old_mut().name[..member.len()].copy_from_slice(member.as_bytes());
+    h.set_cksum();
+    b.append(&h, JOURNAL.as_bytes()).unwrap();
+    let tar = d.path().join("b.tar");
+    std::fs::write(&tar, b.into_inner().unwrap()).unwrap();
+    // And as a file in a folder.
+    let folder = d.path().join("dir");
+    let file = folder.join(member);
+    std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+    std::fs::write(&file, JOURNAL).unwrap();
+    for (input, path) in [
+        (
+            tar.display().to_string(),
+            format!("{}!/{shown}", tar.display()),
+        ),
+        (
+            folder.display().to_string(),
+            format!("{}/{shown}", folder.display()),
+        ),
+    ] {
+        let (code, out, err) = podtrace(&["analyze", &input, "--year", "2025"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(err, format!("podtrace: warning: {path}:2: {line}\n"));
+        assert!(!has_controls(&out), "{out:?}");
+        assert!(
+            out.contains(&format!("  kubelet_seen         2025-06-02T09:00:00.000001000Z         0.000  kubelet     us    {path}:1  [derived: first kubelet line naming the pod]\n")),
+            "{out}"
+        );
+        let (code, out, err) = podtrace(&["inspect", &input, "--year", "2025"]);
+        assert_eq!(code, 0, "{err}");
+        assert!(!has_controls(&out), "{out:?}");
+        assert!(
+            out.starts_with(&format!("{path}\n  format journal")),
+            "{out}"
+        );
+        assert!(
+            out.contains(&format!("\n  unparsed {path}:2: {line}\n")),
+            "{out}"
+        );
+        let (_, _, err) = podtrace(&["analyze", &input, "--year", "2025", "-v"]);
+        assert_eq!(err, format!("podtrace: warning: {path}:2: {line}\n"));
+        // --raw: the bytes.
+        let (_, _, err) = podtrace(&["analyze", &input, "--year", "2025", "--raw"]);
+        assert!(
+            err.contains("evil\u{1b}]52;c;QUFB\u{7}\r\npodtrace: forged/journal.log:2: not a journal line: x\u{1b}]52;c;QUFB\u{7}\rpodtrace: all good\n"),
+            "{err:?}"
+        );
+    }
+}
