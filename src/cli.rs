@@ -2,7 +2,7 @@
 //! (`podtrace::…`) knows nothing of it.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -384,6 +384,9 @@ pub fn inspect(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
     let a = run(&args.input);
     let c = args.shown.controls();
     match args.format {
@@ -398,14 +401,18 @@ pub fn inspect(
     strict(Status::Ok, &a, &args.input, err)
 }
 
-/// Says on stderr when a run found nothing to work on, and how the command ends then: no log
-/// read at all (an empty or unrelated folder) is unusable (2), logs without a pod fail (1).
-/// `None`: there are pods.
+/// Says on stderr when a run found nothing to work on, and how the command ends then: a path
+/// that does not exist (a bad argument: 2; checked here too for commands that do not check it
+/// before their run, such as `trace`), no log read at all (an empty or unrelated folder) is
+/// unusable (2), logs without a pod fail (1). `None`: there are pods.
 fn nothing_found(
     a: &podtrace::Analysis,
     input: &InputArgs,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Status>> {
+    if let Some(status) = missing_inputs(&input.paths, err)? {
+        return Ok(Some(status));
+    }
     if !a.pods.is_empty() {
         return Ok(None);
     }
@@ -724,14 +731,82 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
 }
 
 #[cfg(feature = "report")]
-fn create_file(p: &PathBuf) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+fn create_file(p: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", shown_path(dir)))?;
     }
     std::fs::File::create(p)
         .map(std::io::BufWriter::new)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", shown_path(p)))
+}
+
+/// A writer that keeps the first I/O error its inner writer gave. Encoders report such an error
+/// in their own words or lose it: polars' Parquet writer said "Invalid thrift: transport error"
+/// for a full disk, its CSV writer repeated the OS error twice. The kept error is what to say.
+pub struct Recorded<W> {
+    inner: W,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: Write> Recorded<W> {
+    pub fn new(inner: W) -> Self {
+        Recorded { inner, error: None }
+    }
+
+    fn keep<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        r.map_err(|e| {
+            // The caller gets an error of the same kind (a closed pipe stays one).
+            let copy = std::io::Error::new(e.kind(), e.to_string());
+            self.error.get_or_insert(e);
+            copy
+        })
+    }
+}
+
+impl<W: Write> Write for Recorded<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.keep(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.keep(r)
+    }
+}
+
+/// Writes an output file with `write`; an error names the file, with the OS error that caused it
+/// when there was one (`writing /dev/full: No space left on device (os error 28)`).
+#[cfg(feature = "report")]
+fn write_file(
+    p: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut f = Recorded::new(create_file(p)?);
+    let r = write(&mut f).and_then(|()| Ok(f.flush()?));
+    r.map_err(|e| match f.error.take() {
+        Some(io) => anyhow::anyhow!("writing {}: {io}", shown_path(p)),
+        None => anyhow::anyhow!("writing {}: {e:#}", shown_path(p)),
+    })
+}
+
+/// A path for messages, control characters escaped.
+fn shown_path(p: &Path) -> String {
+    printable(&p.display().to_string())
+}
+
+/// Every path given on the command line must exist: a missing one is a bad argument (exit 2),
+/// named, before any work — not a run over the other paths that ends well, nor "no pods found".
+fn missing_inputs(paths: &[PathBuf], err: &mut dyn Write) -> anyhow::Result<Option<Status>> {
+    let mut missing = false;
+    for p in paths {
+        if let Err(e) = std::fs::metadata(p) {
+            writeln!(err, "podtrace: {}: {e}", shown_path(p))?;
+            missing = true;
+        }
+    }
+    Ok(missing.then_some(Status::Unusable))
 }
 
 #[cfg(feature = "report")]
@@ -754,6 +829,15 @@ pub fn report(
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
+    if args.format == ReportFormat::Parquet && args.output.is_none() {
+        anyhow::bail!("--format parquet needs --output FILE")
+    }
+    if let Some(dir) = &args.charts {
+        report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
+    }
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
     let c = args.shown.controls();
     let a = run(&args.input);
     print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
@@ -763,36 +847,27 @@ pub fn report(
     let mut r = report::build(&a.pods, args.top)?;
     r.absent_sources = a.absent_sources.clone();
     let verdicts = slo::check(&r, &gates, args.min_coverage);
-    let mut file;
-    let sink: &mut dyn Write = match &args.output {
-        Some(p) => {
-            file = create_file(p)?;
-            &mut file
+    let write_report = |sink: &mut dyn Write| -> anyhow::Result<()> {
+        match args.format {
+            ReportFormat::Text => render::text(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+            ReportFormat::Markdown => render::markdown(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+            ReportFormat::Json => render::json(&r, &verdicts, sink)?,
+            ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
+            ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
         }
-        None if args.format == ReportFormat::Parquet => {
-            anyhow::bail!("--format parquet needs --output FILE")
-        }
-        None => out,
+        Ok(())
     };
-    match args.format {
-        ReportFormat::Text => render::text(&r, &verdicts, c, &mut *text_sink(sink, c))?,
-        ReportFormat::Markdown => render::markdown(&r, &verdicts, c, &mut *text_sink(sink, c))?,
-        ReportFormat::Json => render::json(&r, &verdicts, sink)?,
-        ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
-        ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
+    match &args.output {
+        Some(p) => write_file(p, write_report)?,
+        None => write_report(out)?,
     }
-    sink.flush()?;
     if args.pods_csv.is_some() || args.pods_parquet.is_some() {
         let mut df = report::frame(&r.rows)?;
         if let Some(p) = &args.pods_csv {
-            let mut f = create_file(p)?;
-            render::csv(&df, &mut f)?;
-            f.flush()?;
+            write_file(p, |f| Ok(render::csv(&df, f)?))?;
         }
         if let Some(p) = &args.pods_parquet {
-            let mut f = create_file(p)?;
-            render::parquet(&mut df, &mut f)?;
-            f.flush()?;
+            write_file(p, |f| Ok(render::parquet(&mut df, f)?))?;
         }
     }
     if let Some(dir) = &args.charts {
@@ -805,9 +880,7 @@ pub fn report(
         )?;
     }
     if let Some(p) = &args.html {
-        let mut f = create_file(p)?;
-        report::html::write(&r, &a, &verdicts, &mut f)?;
-        f.flush()?;
+        write_file(p, |f| report::html::write(&r, &a, &verdicts, f))?;
         writeln!(
             err,
             "podtrace: wrote the HTML report to {}",
@@ -834,6 +907,12 @@ pub fn report(
 /// Runs `diff`: 0 when both runs have pods, 2 otherwise.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
     use podtrace::report::{self, diff};
+    if let Some(dir) = &args.charts {
+        report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
+    }
+    if let Some(status) = missing_inputs(&[args.before.clone(), args.after.clone()], err)? {
+        return Ok(status);
+    }
     let mut rows = Vec::new();
     for p in [&args.before, &args.after] {
         let input = InputArgs {
@@ -849,7 +928,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
         let a = run(&input);
         print_warnings_as(&a, args.quiet, false, args.shown.controls(), err)?;
         if a.pods.is_empty() {
-            writeln!(err, "podtrace: no pods found in {}", p.display())?;
+            writeln!(err, "podtrace: no pods found in {}", shown_path(p))?;
             return Ok(Status::Unusable);
         }
         rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
@@ -883,6 +962,9 @@ pub fn analyze(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
     let c = args.shown.controls();
     let a = run(&args.input);
     print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
