@@ -876,16 +876,12 @@ pub fn report(
             err,
             "podtrace: wrote {} charts to {}",
             written.len(),
-            printable(&dir.display().to_string())
+            shown_path(dir)
         )?;
     }
     if let Some(p) = &args.html {
         write_file(p, |f| report::html::write(&r, &a, &verdicts, f))?;
-        writeln!(
-            err,
-            "podtrace: wrote the HTML report to {}",
-            printable(&p.display().to_string())
-        )?;
+        writeln!(err, "podtrace: wrote the HTML report to {}", shown_path(p))?;
     }
     for v in verdicts.iter().filter(|v| !v.pass) {
         writeln!(
@@ -950,7 +946,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             err,
             "podtrace: wrote {} charts to {}",
             w.len(),
-            printable(&dir.display().to_string())
+            shown_path(dir)
         )?;
     }
     Ok(Status::Ok)
