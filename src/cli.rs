@@ -547,6 +547,7 @@ fn run(args: &InputArgs) -> podtrace::Analysis {
 }
 
 /// [`print_warnings_as`] with control characters escaped (`trace` has no `--raw`).
+#[cfg(feature = "otlp")]
 fn print_warnings(
     a: &podtrace::Analysis,
     quiet: bool,

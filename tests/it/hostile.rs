@@ -7,6 +7,7 @@ use crate::util::*;
 
 /// A kubelet log naming each pod once ("No sandbox for pod…", one second apart): the smallest
 /// real input that makes a pod of a name.
+#[cfg(feature = "report")]
 fn kubelet_log(pods: &[&str]) -> String {
     pods.iter()
         .enumerate()
@@ -154,6 +155,7 @@ fn html_report_data_cannot_end_or_escape_its_script() {
 
 /// The demo bundle with its pod renamed in every file (`pod-demo` → `name`): a whole pipeline
 /// (audit, scheduler, kubelet, containerd, kube-proxy) carries a forged name.
+#[cfg(feature = "report")]
 fn renamed_demo(name: &str) -> tempfile::TempDir {
     let demo = repo().join("samples/seed-demo");
     let d = tempfile::tempdir().unwrap();
