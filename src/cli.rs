@@ -2,12 +2,13 @@
 //! (`podtrace::…`) knows nothing of it.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
 use podtrace::AnalyzeOptions;
+use podtrace::export::escape::{self, Controls};
 
 /// What a run's exit status says, the same for every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +84,29 @@ pub struct DiffArgs {
     pub timezone: Option<i32>,
     #[arg(short, long)]
     pub quiet: bool,
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
+/// How text output and warnings show the control characters of log text.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct Shown {
+    /// Write control characters from logs (ESC, CR, newlines… in names, messages and file names)
+    /// as they are in text output and warnings, instead of as visible escapes (`\x1b`, `\r`,
+    /// `\n`, `\u{9b}`). For those who want the bytes: a log line can then drive the terminal.
+    /// JSON, CSV and Parquet are the same either way.
+    #[arg(long)]
+    pub raw: bool,
+}
+
+impl Shown {
+    fn controls(self) -> Controls {
+        if self.raw {
+            Controls::Raw
+        } else {
+            Controls::Escaped
+        }
+    }
 }
 
 #[cfg(feature = "report")]
@@ -131,6 +155,8 @@ pub struct ReportArgs {
     /// Write one row per pod as Parquet here.
     #[arg(long)]
     pub pods_parquet: Option<PathBuf>,
+    #[command(flatten)]
+    pub shown: Shown,
 }
 
 #[derive(Debug, clap::Args)]
@@ -246,6 +272,8 @@ pub struct AnalyzeArgs {
     pub input: InputArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    #[command(flatten)]
+    pub shown: Shown,
 }
 
 #[cfg(feature = "otlp")]
@@ -340,8 +368,12 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Stat
         "wrote {} pods on {} nodes, {bytes} bytes of logs, to {}; ground truth in {}",
         truth.pods.len(),
         truth.nodes.len(),
-        args.outdir.display(),
-        podtrace::simulate::truth_path(&args.outdir).display()
+        printable(&args.outdir.display().to_string()),
+        printable(
+            &podtrace::simulate::truth_path(&args.outdir)
+                .display()
+                .to_string()
+        )
     )?;
     Ok(Status::Ok)
 }
@@ -352,9 +384,13 @@ pub fn inspect(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
     let a = run(&args.input);
+    let c = args.shown.controls();
     match args.format {
-        Format::Text => podtrace::export::inspect::write_text(&a, &mut TerminalSafe::new(out))?,
+        Format::Text => podtrace::export::inspect::write_text(&a, &mut *text_sink(out, c), c)?,
         Format::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
     if !a.files.iter().any(|f| f.skipped.is_none()) {
@@ -365,14 +401,18 @@ pub fn inspect(
     strict(Status::Ok, &a, &args.input, err)
 }
 
-/// Says on stderr when a run found nothing to work on, and how the command ends then: no log
-/// read at all (an empty or unrelated folder) is unusable (2), logs without a pod fail (1).
-/// `None`: there are pods.
+/// Says on stderr when a run found nothing to work on, and how the command ends then: a path
+/// that does not exist (a bad argument: 2; checked here too for commands that do not check it
+/// before their run, such as `trace`), no log read at all (an empty or unrelated folder) is
+/// unusable (2), logs without a pod fail (1). `None`: there are pods.
 fn nothing_found(
     a: &podtrace::Analysis,
     input: &InputArgs,
     err: &mut dyn Write,
 ) -> anyhow::Result<Option<Status>> {
+    if let Some(status) = missing_inputs(&input.paths, err)? {
+        return Ok(Some(status));
+    }
     if !a.pods.is_empty() {
         return Ok(None);
     }
@@ -400,10 +440,12 @@ fn nothing_found(
     Ok(Some(Status::Failed))
 }
 
-/// Text output (analyze, inspect, report) carries log text: names, messages, paths. Written
-/// through this, every control character but newline and tab (C0, DEL, and C1 as UTF-8) comes
-/// out escaped (`\u{1b}`), whichever field it was in: no log line can send an escape sequence,
-/// retitle the terminal or write the clipboard (OSC 52), or move the cursor back over a line.
+/// Text output (analyze, inspect, report, diff) carries log text: names, messages, paths. The
+/// writers escape each such field as they format it (only there can a newline in a name be told
+/// from the table's own); written through this as well, every control character but newline and
+/// tab (C0, DEL, and C1 as UTF-8) comes out escaped (`\x1b`, `\u{9b}`) whatever a writer missed:
+/// no log line can send an escape sequence, retitle the terminal or write the clipboard (OSC 52),
+/// or move the cursor back over a line.
 struct TerminalSafe<'a> {
     inner: &'a mut dyn Write,
     /// A 0xC2 byte ended the last write: the next byte may make it a C1 control.
@@ -426,6 +468,7 @@ impl Write for TerminalSafe<'_> {
             if self.pending_c2 {
                 self.pending_c2 = false;
                 if (0x80..=0x9f).contains(&b) {
+                    // The character U+0080–U+009F, two bytes in UTF-8: shown as a character.
                     out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes());
                     continue;
                 }
@@ -433,7 +476,7 @@ impl Write for TerminalSafe<'_> {
             }
             match b {
                 b'\n' | b'\t' => out.push(b),
-                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes()),
+                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
                 0xc2 => self.pending_c2 = true,
                 _ => out.push(b),
             }
@@ -476,15 +519,15 @@ fn shown_paths(input: &InputArgs) -> String {
 /// Text from outside (paths, archive member names) as it may be shown on a terminal: control
 /// characters escaped, so that no name can forge a line or send an escape sequence.
 fn printable(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    escape::escape(s).into_owned()
+}
+
+/// Text output's sink: through [`TerminalSafe`] unless `--raw`.
+fn text_sink<'a>(out: &'a mut dyn Write, c: Controls) -> Box<dyn Write + 'a> {
+    match c {
+        Controls::Escaped => Box::new(TerminalSafe::new(out)),
+        Controls::Raw => Box::new(out),
+    }
 }
 
 fn run(args: &InputArgs) -> podtrace::Analysis {
@@ -503,12 +546,25 @@ fn run(args: &InputArgs) -> podtrace::Analysis {
     podtrace::analyze(&paths, &opts)
 }
 
-/// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
-/// can give thousands; `verbose` prints every kept warning (the first of each file).
+/// [`print_warnings_as`] with control characters escaped (`trace` has no `--raw`).
+#[cfg(feature = "otlp")]
 fn print_warnings(
     a: &podtrace::Analysis,
     quiet: bool,
     verbose: bool,
+    err: &mut dyn Write,
+) -> anyhow::Result<()> {
+    print_warnings_as(a, quiet, verbose, Controls::Escaped, err)
+}
+
+/// Warnings on stderr: by default one line per file (how many, and the first), since a bundle
+/// can give thousands; `verbose` prints every kept warning (the first of each file). Paths and
+/// reasons hold log text (an archive member's name, a line's text): shown as `c` says.
+fn print_warnings_as(
+    a: &podtrace::Analysis,
+    quiet: bool,
+    verbose: bool,
+    c: Controls,
     err: &mut dyn Write,
 ) -> anyhow::Result<()> {
     if quiet {
@@ -516,7 +572,7 @@ fn print_warnings(
     }
     if verbose {
         for wmsg in &a.warnings {
-            writeln!(err, "podtrace: warning: {wmsg}")?;
+            writeln!(err, "podtrace: warning: {}", escape::warning(wmsg, c))?;
         }
         if a.warning_count as usize > a.warnings.len() {
             writeln!(
@@ -543,17 +599,14 @@ fn print_warnings(
     }
     for f in with.into_iter().take(FILES_SHOWN) {
         match (f.warnings, f.first_warnings.first()) {
-            (1, Some(first)) => writeln!(err, "podtrace: warning: {first}")?,
+            (1, Some(first)) => writeln!(err, "podtrace: warning: {}", escape::warning(first, c))?,
             (n, Some(first)) => writeln!(
                 err,
-                "podtrace: warning: {}: {n} warnings, the first: {first} (-v shows more)",
-                printable(&f.path)
+                "podtrace: warning: {}: {n} warnings, the first: {} (-v shows more)",
+                c.show(&f.path),
+                escape::warning(first, c)
             )?,
-            (n, None) => writeln!(
-                err,
-                "podtrace: warning: {}: {n} warnings",
-                printable(&f.path)
-            )?,
+            (n, None) => writeln!(err, "podtrace: warning: {}: {n} warnings", c.show(&f.path))?,
         }
     }
     Ok(())
@@ -679,14 +732,82 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
 }
 
 #[cfg(feature = "report")]
-fn create_file(p: &PathBuf) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
+fn create_file(p: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", shown_path(dir)))?;
     }
     std::fs::File::create(p)
         .map(std::io::BufWriter::new)
-        .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
+        .map_err(|e| anyhow::anyhow!("creating {}: {e}", shown_path(p)))
+}
+
+/// A writer that keeps the first I/O error its inner writer gave. Encoders report such an error
+/// in their own words or lose it: polars' Parquet writer said "Invalid thrift: transport error"
+/// for a full disk, its CSV writer repeated the OS error twice. The kept error is what to say.
+pub struct Recorded<W> {
+    inner: W,
+    pub error: Option<std::io::Error>,
+}
+
+impl<W: Write> Recorded<W> {
+    pub fn new(inner: W) -> Self {
+        Recorded { inner, error: None }
+    }
+
+    fn keep<T>(&mut self, r: std::io::Result<T>) -> std::io::Result<T> {
+        r.map_err(|e| {
+            // The caller gets an error of the same kind (a closed pipe stays one).
+            let copy = std::io::Error::new(e.kind(), e.to_string());
+            self.error.get_or_insert(e);
+            copy
+        })
+    }
+}
+
+impl<W: Write> Write for Recorded<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let r = self.inner.write(buf);
+        self.keep(r)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let r = self.inner.flush();
+        self.keep(r)
+    }
+}
+
+/// Writes an output file with `write`; an error names the file, with the OS error that caused it
+/// when there was one (`writing /dev/full: No space left on device (os error 28)`).
+#[cfg(feature = "report")]
+fn write_file(
+    p: &Path,
+    write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
+    let mut f = Recorded::new(create_file(p)?);
+    let r = write(&mut f).and_then(|()| Ok(f.flush()?));
+    r.map_err(|e| match f.error.take() {
+        Some(io) => anyhow::anyhow!("writing {}: {io}", shown_path(p)),
+        None => anyhow::anyhow!("writing {}: {e:#}", shown_path(p)),
+    })
+}
+
+/// A path for messages, control characters escaped.
+fn shown_path(p: &Path) -> String {
+    printable(&p.display().to_string())
+}
+
+/// Every path given on the command line must exist: a missing one is a bad argument (exit 2),
+/// named, before any work — not a run over the other paths that ends well, nor "no pods found".
+fn missing_inputs(paths: &[PathBuf], err: &mut dyn Write) -> anyhow::Result<Option<Status>> {
+    let mut missing = false;
+    for p in paths {
+        if let Err(e) = std::fs::metadata(p) {
+            writeln!(err, "podtrace: {}: {e}", shown_path(p))?;
+            missing = true;
+        }
+    }
+    Ok(missing.then_some(Status::Unusable))
 }
 
 #[cfg(feature = "report")]
@@ -709,44 +830,45 @@ pub fn report(
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
+    if args.format == ReportFormat::Parquet && args.output.is_none() {
+        anyhow::bail!("--format parquet needs --output FILE")
+    }
+    if let Some(dir) = &args.charts {
+        report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
+    }
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
+    let c = args.shown.controls();
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
+    print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
     if let Some(status) = nothing_found(&a, &args.input, err)? {
         return Ok(status);
     }
     let mut r = report::build(&a.pods, args.top)?;
     r.absent_sources = a.absent_sources.clone();
     let verdicts = slo::check(&r, &gates, args.min_coverage);
-    let mut file;
-    let sink: &mut dyn Write = match &args.output {
-        Some(p) => {
-            file = create_file(p)?;
-            &mut file
+    let write_report = |sink: &mut dyn Write| -> anyhow::Result<()> {
+        match args.format {
+            ReportFormat::Text => render::text(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+            ReportFormat::Markdown => render::markdown(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+            ReportFormat::Json => render::json(&r, &verdicts, sink)?,
+            ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
+            ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
         }
-        None if args.format == ReportFormat::Parquet => {
-            anyhow::bail!("--format parquet needs --output FILE")
-        }
-        None => out,
+        Ok(())
     };
-    match args.format {
-        ReportFormat::Text => render::text(&r, &verdicts, &mut TerminalSafe::new(sink))?,
-        ReportFormat::Markdown => render::markdown(&r, &verdicts, &mut TerminalSafe::new(sink))?,
-        ReportFormat::Json => render::json(&r, &verdicts, sink)?,
-        ReportFormat::Csv => render::csv(&mut render::stats_frame(&r)?, sink)?,
-        ReportFormat::Parquet => render::parquet(&mut render::stats_frame(&r)?, sink)?,
+    match &args.output {
+        Some(p) => write_file(p, write_report)?,
+        None => write_report(out)?,
     }
-    sink.flush()?;
     if args.pods_csv.is_some() || args.pods_parquet.is_some() {
         let mut df = report::frame(&r.rows)?;
         if let Some(p) = &args.pods_csv {
-            let mut f = create_file(p)?;
-            render::csv(&mut df, &mut f)?;
-            f.flush()?;
+            write_file(p, |f| Ok(render::csv(&df, f)?))?;
         }
         if let Some(p) = &args.pods_parquet {
-            let mut f = create_file(p)?;
-            render::parquet(&mut df, &mut f)?;
-            f.flush()?;
+            write_file(p, |f| Ok(render::parquet(&mut df, f)?))?;
         }
     }
     if let Some(dir) = &args.charts {
@@ -755,20 +877,19 @@ pub fn report(
             err,
             "podtrace: wrote {} charts to {}",
             written.len(),
-            dir.display()
+            shown_path(dir)
         )?;
     }
     if let Some(p) = &args.html {
-        let mut f = create_file(p)?;
-        report::html::write(&r, &a, &verdicts, &mut f)?;
-        f.flush()?;
-        writeln!(err, "podtrace: wrote the HTML report to {}", p.display())?;
+        write_file(p, |f| report::html::write(&r, &a, &verdicts, f))?;
+        writeln!(err, "podtrace: wrote the HTML report to {}", shown_path(p))?;
     }
     for v in verdicts.iter().filter(|v| !v.pass) {
         writeln!(
             err,
             "podtrace: SLO gate failed: {} ({})",
-            v.message, v.gate.origin
+            c.show(&v.message),
+            c.show(&v.gate.origin)
         )?;
     }
     let status = if verdicts.iter().any(|v| !v.pass) || a.pods.is_empty() {
@@ -783,6 +904,12 @@ pub fn report(
 /// Runs `diff`: 0 when both runs have pods, 2 otherwise.
 pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
     use podtrace::report::{self, diff};
+    if let Some(dir) = &args.charts {
+        report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
+    }
+    if let Some(status) = missing_inputs(&[args.before.clone(), args.after.clone()], err)? {
+        return Ok(status);
+    }
     let mut rows = Vec::new();
     for p in [&args.before, &args.after] {
         let input = InputArgs {
@@ -796,18 +923,21 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             strict: false,
         };
         let a = run(&input);
-        print_warnings(&a, args.quiet, false, err)?;
+        print_warnings_as(&a, args.quiet, false, args.shown.controls(), err)?;
         if a.pods.is_empty() {
-            writeln!(err, "podtrace: no pods found in {}", p.display())?;
+            writeln!(err, "podtrace: no pods found in {}", shown_path(p))?;
             return Ok(Status::Unusable);
         }
         rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
     }
     let c = diff::compare(&rows[0], &rows[1]);
     match args.format {
-        Format::Text => diff::text(&c, out)?,
+        Format::Text => {
+            let shown = args.shown.controls();
+            diff::text(&c, shown, &mut *text_sink(out, shown))?
+        }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut *out, &c)?;
+            podtrace::export::escape::json_pretty(&mut *out, &c)?;
             writeln!(out)?;
         }
     }
@@ -817,7 +947,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             err,
             "podtrace: wrote {} charts to {}",
             w.len(),
-            dir.display()
+            shown_path(dir)
         )?;
     }
     Ok(Status::Ok)
@@ -829,11 +959,15 @@ pub fn analyze(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    if let Some(status) = missing_inputs(&args.input.paths, err)? {
+        return Ok(status);
+    }
+    let c = args.shown.controls();
     let a = run(&args.input);
-    print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
+    print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
     match args.format {
         Format::Text => {
-            podtrace::export::text::write_with(&a, &mut TerminalSafe::new(out), args.input.verbose)?
+            podtrace::export::text::write_with(&a, &mut *text_sink(out, c), args.input.verbose, c)?
         }
         Format::Json => podtrace::export::json::write(&a, out)?,
     }

@@ -9,7 +9,8 @@ use cli::{Cli, Command, Status};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    // Keeps stdout's own I/O error, to say where a write failed (`> /dev/full`).
+    let mut out = cli::Recorded::new(io::BufWriter::new(stdout.lock()));
     let mut err = io::stderr();
     let res = match &cli.command {
         Command::Analyze(args) => cli::analyze(args, &mut out, &mut err),
@@ -41,7 +42,12 @@ fn main() -> ExitCode {
             }) {
                 return Status::Ok.into();
             }
-            let _ = writeln!(err, "podtrace: {e:#}");
+            let e = match out.error.take() {
+                Some(io) => format!("writing to stdout: {io}"),
+                None => format!("{e:#}"),
+            };
+            // Errors can quote input (paths, file contents): control characters escaped.
+            let _ = writeln!(err, "podtrace: {}", podtrace::export::escape::escape(&e));
             Status::Unusable.into()
         }
     }

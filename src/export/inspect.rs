@@ -6,15 +6,19 @@ use std::io::{self, Write};
 use podtrace_parsers::time::format_rfc3339_nanos;
 use serde_json::json;
 
+use super::escape::{self, Controls};
 use crate::Analysis;
 use crate::event::{ClockKind, Component};
 use crate::timeline::clock::format_offset;
 
-pub fn write_text(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+/// Each file's block. File names, hosts, reasons and the echoed unparsed lines come from the
+/// input: shown as `c` says (escaped, an archive member's name or a line's text cannot forge a
+/// line of this listing or send the terminal an escape sequence).
+pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()> {
     for f in &a.files {
-        writeln!(w, "{}", f.path)?;
+        writeln!(w, "{}", c.show(&f.path))?;
         if let Some(why) = &f.skipped {
-            writeln!(w, "  skipped: {why}")?;
+            writeln!(w, "  skipped: {}", c.show(why))?;
             continue;
         }
         let sources: Vec<&str> = f
@@ -30,7 +34,7 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             if f.hosts.is_empty() {
                 "unknown".to_owned()
             } else {
-                f.hosts.join(",")
+                c.show(&f.hosts.join(",")).into_owned()
             },
             if sources.is_empty() {
                 "none recognised".to_owned()
@@ -38,25 +42,25 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
                 sources.join(",")
             }
         )?;
-        for c in a.clocks.clocks.iter().filter(|c| {
-            c.host.as_ref().is_some_and(|h| f.hosts.contains(h))
-                && (c.kind == ClockKind::JournalPrefix && f.format == "journal"
-                    || f.counts.contains_key(&c.component))
+        for k in a.clocks.clocks.iter().filter(|k| {
+            k.host.as_ref().is_some_and(|h| f.hosts.contains(h))
+                && (k.kind == ClockKind::JournalPrefix && f.format == "journal"
+                    || f.counts.contains_key(&k.component))
         }) {
-            let what = if c.kind == ClockKind::JournalPrefix {
+            let what = if k.kind == ClockKind::JournalPrefix {
                 "journal prefix"
             } else {
-                c.component.as_str()
+                k.component.as_str()
             };
             writeln!(
                 w,
                 "  clock {what} {} ({})",
-                format_offset(c.offset_secs),
-                c.basis
+                format_offset(k.offset_secs),
+                c.show(&k.basis)
             )?;
         }
         if let Some(y) = a.clocks.years.iter().find(|y| y.file == f.path) {
-            writeln!(w, "  year {} ({})", y.year, y.basis)?;
+            writeln!(w, "  year {} ({})", y.year, c.show(&y.basis))?;
         }
         match f.time_range {
             Some((a, b)) => writeln!(
@@ -80,10 +84,10 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
             t.lines, t.recognised, f.events, t.ignored, t.unparsed
         )?;
         if let Some(e) = &f.error {
-            writeln!(w, "  incomplete: {e}")?;
+            writeln!(w, "  incomplete: {}", c.show(e))?;
         }
         for wmsg in &f.first_warnings {
-            writeln!(w, "  unparsed {wmsg}")?;
+            writeln!(w, "  unparsed {}", escape::warning(wmsg, c))?;
         }
         if f.warnings as usize > f.first_warnings.len() {
             writeln!(
@@ -94,7 +98,12 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     for s in &a.skipped {
-        writeln!(w, "{}\n  skipped: {}", s.path, s.reason)?;
+        writeln!(
+            w,
+            "{}\n  skipped: {}",
+            c.show(&s.path),
+            c.show(&s.reason.to_string())
+        )?;
     }
     Ok(())
 }
@@ -109,9 +118,9 @@ pub fn write_json(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         if let Some((x, y)) = f.time_range {
             v["time_range"] = json!([format_rfc3339_nanos(x), format_rfc3339_nanos(y)]);
         }
-        serde_json::to_writer(&mut *w, &v)?;
+        super::escape::json(&mut *w, &v)?;
         w.write_all(b"\n")?;
     }
-    serde_json::to_writer(&mut *w, &json!({"type": "clocks", "clocks": a.clocks}))?;
+    super::escape::json(&mut *w, &json!({"type": "clocks", "clocks": a.clocks}))?;
     w.write_all(b"\n")
 }

@@ -329,7 +329,7 @@ pub fn summary_record(a: &Analysis) -> Value {
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     for p in &a.pods {
-        serde_json::to_writer(&mut *w, &pod(p))?;
+        super::escape::json(&mut *w, &pod(p))?;
         w.write_all(b"\n")?;
     }
     for sv in &a.services {
@@ -350,12 +350,12 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
                 })
             })
             .collect();
-        serde_json::to_writer(
+        super::escape::json(
             &mut *w,
             &json!({"type": "service", "service": sv.service, "changes": changes}),
         )?;
         w.write_all(b"\n")?;
     }
-    serde_json::to_writer(&mut *w, &summary_record(a))?;
+    super::escape::json(&mut *w, &summary_record(a))?;
     w.write_all(b"\n")
 }

@@ -1,5 +1,6 @@
 //! Output formats. Each takes the finished [`Analysis`](crate::Analysis) and a writer.
 
+pub mod escape;
 pub mod inspect;
 pub mod json;
 pub mod text;

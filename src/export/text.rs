@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use podtrace_parsers::time::format_rfc3339_nanos;
 
+use super::escape::Controls;
 use crate::Analysis;
 use crate::timeline::clock::format_offset;
 use crate::timeline::{MILESTONES, Ms, PHASES, Phase, PodTimeline};
@@ -13,26 +14,29 @@ fn ms(ns: i64) -> String {
     format!("{:.3}", ns as f64 / 1e6)
 }
 
-pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
+/// One pod's block. Every text that came from logs (names, evidence paths, reasons, messages)
+/// is shown as `c` says: escaped, no name can forge a line of this table with a newline or send
+/// the terminal an escape sequence.
+pub fn write_pod(p: &PodTimeline, w: &mut dyn Write, c: Controls) -> io::Result<()> {
     let ns = if p.namespace.is_empty() {
         String::new()
     } else {
-        format!("{}/", p.namespace)
+        format!("{}/", c.show(&p.namespace))
     };
     writeln!(
         w,
         "{ns}{}  uid={}  node={}  ip={}",
-        p.name,
-        p.uid.as_deref().unwrap_or("missing"),
-        p.node.as_deref().unwrap_or("missing"),
-        p.pod_ip.as_deref().unwrap_or("missing"),
+        c.show(&p.name),
+        c.show(p.uid.as_deref().unwrap_or("missing")),
+        c.show(p.node.as_deref().unwrap_or("missing")),
+        c.show(p.pod_ip.as_deref().unwrap_or("missing")),
     )?;
     if let Some(s) = &p.static_pod {
         let guess = if s.heuristic { " (a guess)" } else { "" };
         writeln!(
             w,
             "  static pod{guess}: {}; its main path starts at kubelet_seen",
-            s.basis
+            c.show(&s.basis)
         )?;
     }
     let t0 = p.first_time().unwrap_or(0);
@@ -47,7 +51,7 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
                 let derived = m
                     .derived
                     .as_deref()
-                    .map(|d| format!("  [derived: {d}]"))
+                    .map(|d| format!("  [derived: {}]", c.show(d)))
                     .unwrap_or_default();
                 writeln!(
                     w,
@@ -57,7 +61,7 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
                     ms(m.t - t0),
                     m.source.as_str(),
                     m.precision,
-                    m.evidence
+                    c.show(&m.evidence.to_string())
                 )?;
             }
             None => writeln!(w, "  {name:<20} missing")?,
@@ -78,10 +82,10 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             (Some(b), _, _) => format!(
                 "  (0 within precision, computed {} ms: {})",
                 ms(b.raw_nanos),
-                b.why
+                c.show(&b.why)
             ),
-            (_, Some(why), _) => format!("  (excluded from statistics: {why})"),
-            (_, _, Some(why)) => format!("  ({why})"),
+            (_, Some(why), _) => format!("  (excluded from statistics: {})", c.show(why)),
+            (_, _, Some(why)) => format!("  ({})", c.show(why)),
             _ => String::new(),
         };
         match (p.phases.get(&name), p.not_applicable.contains_key(&name)) {
@@ -111,7 +115,7 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             Some(d) => format!(
                 "  (differs from startup_e2e by {} ms: {})",
                 ms(d),
-                k.e2e_explanation.as_deref().unwrap_or("unexplained")
+                c.show(k.e2e_explanation.as_deref().unwrap_or("unexplained"))
             ),
             None => String::new(),
         };
@@ -120,51 +124,54 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
             "  {:<20} {:>12}{diff}  {}",
             Phase::KubeletE2e,
             e2e,
-            k.evidence
+            c.show(&k.evidence.to_string())
         )?;
     }
     if !p.services.is_empty() {
-        writeln!(w, "  services: {}", p.services.join(", "))?;
+        writeln!(w, "  services: {}", c.show(&p.services.join(", ")))?;
     }
     if let Some(e) = p.milestones.get(&Ms::EndpointsUpdated) {
         for (node, m) in &p.programmed {
             writeln!(
                 w,
-                "  programmed on {node:<25} {:>12} ms after endpoints_updated  {}",
+                "  programmed on {:<25} {:>12} ms after endpoints_updated  {}",
+                c.show(node),
                 ms(m.t - e.t),
-                m.evidence
+                c.show(&m.evidence.to_string())
             )?;
         }
         for (who, m) in &p.consumers {
             writeln!(
                 w,
-                "  reconfigured {who:<24} {:>12} ms after endpoints_updated  {}",
+                "  reconfigured {:<24} {:>12} ms after endpoints_updated  {}",
+                c.show(who),
                 ms(m.t - e.t),
-                m.evidence
+                c.show(&m.evidence.to_string())
             )?;
         }
         for node in &p.programmed_missing {
             writeln!(
                 w,
-                "  programmed on {node:<25} missing (no kube-proxy sync logged after the write)"
+                "  programmed on {:<25} missing (no kube-proxy sync logged after the write)",
+                c.show(node)
             )?;
         }
     }
-    for c in &p.containers {
+    for k in &p.containers {
         let phase = |n: Phase| {
-            c.phases
+            k.phases
                 .get(&n)
                 .map_or("missing".to_owned(), |d| format!("{} ms", ms(*d)))
         };
         writeln!(
             w,
             "  container {}: image_pull {}, create {}, start {}{}",
-            c.name,
+            c.show(&k.name),
             phase(Phase::ImagePull),
             phase(Phase::Create),
             phase(Phase::Start),
-            if c.restarts > 0 {
-                format!(", {} restart(s)", c.restarts)
+            if k.restarts > 0 {
+                format!(", {} restart(s)", k.restarts)
             } else {
                 String::new()
             }
@@ -189,25 +196,26 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     for f in &p.failures {
-        writeln!(w, "  failure: {f}")?;
+        writeln!(w, "  failure: {}", c.show(&f.to_string()))?;
     }
     for f in &p.findings {
-        writeln!(w, "  FINDING: {f}")?;
+        writeln!(w, "  FINDING: {}", c.show(&f.to_string()))?;
     }
     Ok(())
 }
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    write_with(a, w, false)
+    write_with(a, w, false, Controls::Escaped)
 }
 
-/// `verbose`: every skipped file on its own line instead of a count per reason.
-pub fn write_with(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
+/// `verbose`: every skipped file on its own line instead of a count per reason; `c`: how text
+/// from logs shows its control characters.
+pub fn write_with(a: &Analysis, w: &mut dyn Write, verbose: bool, c: Controls) -> io::Result<()> {
     for p in &a.pods {
-        write_pod(p, w)?;
+        write_pod(p, w, c)?;
         writeln!(w)?;
     }
-    write_summary(a, w, verbose)
+    write_summary(a, w, verbose, c)
 }
 
 /// Skipped files (of the walk and of reading): `path`, `reason`.
@@ -229,11 +237,16 @@ fn skipped_files(a: &Analysis) -> Vec<(&str, String)> {
 
 /// Skipped files: one line each with `verbose`, else one line per reason with a count and an
 /// example (a support bundle can hold thousands of files podtrace does not read).
-pub fn write_skipped(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
+pub fn write_skipped(
+    a: &Analysis,
+    w: &mut dyn Write,
+    verbose: bool,
+    c: Controls,
+) -> io::Result<()> {
     let all = skipped_files(a);
     if verbose {
         for (path, why) in &all {
-            writeln!(w, "  skipped {path}: {why}")?;
+            writeln!(w, "  skipped {}: {}", c.show(path), c.show(why))?;
         }
         return Ok(());
     }
@@ -242,6 +255,7 @@ pub fn write_skipped(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
         by.entry(why).or_insert((0, path)).0 += 1;
     }
     for (why, (n, example)) in by {
+        let (why, example) = (c.show(why), c.show(example));
         if n == 1 {
             writeln!(w, "  skipped {example}: {why}")?;
         } else {
@@ -256,13 +270,14 @@ pub fn write_skipped(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
 
 /// Sources the run had no line of, and what that costs.
 pub fn write_absent(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+    // Static text (what is missing and how to collect it): nothing from logs.
     for s in &a.absent_sources {
         writeln!(w, "  {s}")?;
     }
     Ok(())
 }
 
-fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
+fn write_services(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()> {
     for sv in &a.services {
         let delays: Vec<i64> = sv
             .changes
@@ -278,7 +293,7 @@ fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             "service {}: {} EndpointSlice change(s), programmed on {} node(s), slowest node {}",
-            sv.service,
+            c.show(&sv.service),
             sv.changes.len(),
             nodes.len(),
             max.map_or("missing".to_owned(), |d| format!(
@@ -286,28 +301,28 @@ fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
                 ms(d)
             ))
         )?;
-        for c in sv.changes.iter().take(5) {
-            let per: Vec<String> = c
+        for ch in sv.changes.iter().take(5) {
+            let per: Vec<String> = ch
                 .programmed
                 .iter()
-                .map(|(n, d)| format!("{n} +{} ms", ms(*d)))
+                .map(|(n, d)| format!("{} +{} ms", c.show(n), ms(*d)))
                 .collect();
             writeln!(
                 w,
                 "  {} {} {} ready [{}]: {}{}",
-                format_rfc3339_nanos(c.t),
-                c.verb,
-                c.object,
-                c.ready.join(" "),
+                format_rfc3339_nanos(ch.t),
+                c.show(&ch.verb),
+                c.show(&ch.object),
+                c.show(&ch.ready.join(" ")),
                 if per.is_empty() {
                     "no node programmed it".to_owned()
                 } else {
                     per.join(", ")
                 },
-                if c.not_programmed.is_empty() {
+                if ch.not_programmed.is_empty() {
                     String::new()
                 } else {
-                    format!("; unknown on {}", c.not_programmed.join(", "))
+                    format!("; unknown on {}", c.show(&ch.not_programmed.join(", ")))
                 }
             )?;
         }
@@ -322,8 +337,13 @@ fn write_services(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Result<()> {
-    write_services(a, w)?;
+pub fn write_summary(
+    a: &Analysis,
+    w: &mut dyn Write,
+    verbose: bool,
+    c: Controls,
+) -> io::Result<()> {
+    write_services(a, w, c)?;
     let skipped = a.files.iter().filter(|f| f.skipped.is_some()).count() + a.skipped.len();
     writeln!(
         w,
@@ -352,10 +372,10 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
             n.unparsed
         )?;
     }
-    write_skipped(a, w, verbose)?;
+    write_skipped(a, w, verbose, c)?;
     for f in &a.files {
         if let Some(e) = &f.error {
-            writeln!(w, "  incomplete {}: {e}", f.path)?;
+            writeln!(w, "  incomplete {}: {}", c.show(&f.path), c.show(e))?;
         }
     }
     write_absent(a, w)?;
@@ -394,13 +414,13 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
             .nodes
             .iter()
             .take(3)
-            .map(|(n, c)| format!("{n} ({c})"))
+            .map(|(n, k)| format!("{} ({k})", c.show(n)))
             .collect();
         let images: Vec<String> = x
             .images
             .iter()
             .take(2)
-            .map(|(n, c)| format!("{n} ({c})"))
+            .map(|(n, k)| format!("{} ({k})", c.show(n)))
             .collect();
         writeln!(
             w,
@@ -446,26 +466,26 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
     }
     if !a.clocks.clocks.is_empty() {
         writeln!(w, "clocks (local stamps → UTC):")?;
-        for c in &a.clocks.clocks {
+        for k in &a.clocks.clocks {
             writeln!(
                 w,
                 "  {:<36} {:<11} {:<14} {}  {} ({} line(s){})",
-                c.host.as_deref().unwrap_or("(no host)"),
-                if c.kind == crate::event::ClockKind::JournalPrefix {
+                c.show(k.host.as_deref().unwrap_or("(no host)")),
+                if k.kind == crate::event::ClockKind::JournalPrefix {
                     "journal"
                 } else {
-                    c.component.as_str()
+                    k.component.as_str()
                 },
-                format!("{:?}", c.kind).to_lowercase(),
-                format_offset(c.offset_secs),
-                c.basis,
-                c.lines,
-                if c.disagreeing.is_empty() {
+                format!("{:?}", k.kind).to_lowercase(),
+                format_offset(k.offset_secs),
+                c.show(&k.basis),
+                k.lines,
+                if k.disagreeing.is_empty() {
                     String::new()
                 } else {
                     format!(
                         "; {} line(s) suggested otherwise",
-                        c.disagreeing.iter().map(|(_, n)| n).sum::<u64>()
+                        k.disagreeing.iter().map(|(_, n)| n).sum::<u64>()
                     )
                 }
             )?;
@@ -478,7 +498,7 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
             writeln!(
                 w,
                 "  {:<36} {:>10} ms  bound [{}, {}] ms  pairs {}↓ {}↑  {}",
-                s.host,
+                c.show(&s.host),
                 ms(s.offset_nanos),
                 b(s.lower_nanos),
                 b(s.upper_nanos),
@@ -495,10 +515,16 @@ pub fn write_summary(a: &Analysis, w: &mut dyn Write, verbose: bool) -> io::Resu
         }
     }
     for s in &a.clocks.embedded_shifts {
-        writeln!(w, "  note: {}", s.note)?;
+        writeln!(w, "  note: {}", c.show(&s.note))?;
     }
     for y in &a.clocks.years {
-        writeln!(w, "  year {} for {}: {}", y.year, y.file, y.basis)?;
+        writeln!(
+            w,
+            "  year {} for {}: {}",
+            y.year,
+            c.show(&y.file),
+            c.show(&y.basis)
+        )?;
     }
     if a.clocks.inconsistent_stamps > 0 {
         writeln!(

@@ -213,9 +213,13 @@ fn row(k: usize, n: u32) -> u32 {
     n - 1 - k as u32
 }
 
+/// A label from log data, at most `max` characters (its end kept: names differ at the end).
+/// Control characters are shown escaped: XML forbids most of them, and one in a node's name made
+/// the whole SVG file unreadable.
 fn short(s: &str, max: usize) -> String {
+    let s = crate::export::escape::escape(s);
     if s.chars().count() <= max {
-        return s.to_owned();
+        return s.into_owned();
     }
     let tail: String = s
         .chars()
@@ -672,8 +676,8 @@ fn fanout<DB: DrawingBackend>(
     let show_labels = nodes.len() <= 60;
     let title = format!(
         "Endpoint propagation: {}/{} ({} nodes programmed, {} missing)",
-        pod.namespace,
-        pod.name,
+        crate::export::escape::escape(&pod.namespace),
+        crate::export::escape::escape(&pod.name),
         nodes.len(),
         pod.programmed_missing.len()
     );
@@ -865,10 +869,33 @@ pub fn svg(c: Chart, r: &Report, a: &crate::Analysis) -> anyhow::Result<Option<S
     Ok(Some(s))
 }
 
+/// Charts go into a directory: one that exists as something else is refused in words (creating
+/// it said only "File exists").
+pub fn check_dir(dir: &Path) -> anyhow::Result<()> {
+    match std::fs::metadata(dir) {
+        Ok(m) if !m.is_dir() => anyhow::bail!(
+            "{}: exists and is not a directory (charts are written into a directory)",
+            crate::export::escape::escape(&dir.display().to_string())
+        ),
+        _ => Ok(()),
+    }
+}
+
+/// `dir`, checked and created.
+fn chart_dir(dir: &Path) -> anyhow::Result<()> {
+    check_dir(dir)?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        anyhow::anyhow!(
+            "creating {}: {e}",
+            crate::export::escape::escape(&dir.display().to_string())
+        )
+    })
+}
+
 /// Writes every chart as SVG and PNG into `dir`; returns the paths written.
 pub fn write_all(r: &Report, a: &crate::Analysis, dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     font_once();
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    chart_dir(dir)?;
     let mut out = Vec::new();
     for c in Chart::ALL {
         let Some(sz) = size(c, r, a) else { continue };
@@ -946,7 +973,7 @@ fn diff_cdf<DB: DrawingBackend>(
 /// Writes `cdf-diff.svg` and `cdf-diff.png`.
 pub fn write_diff(before: &[PodRow], after: &[PodRow], dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     font_once();
-    std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("creating {}: {e}", dir.display()))?;
+    chart_dir(dir)?;
     let (svg, png) = (dir.join("cdf-diff.svg"), dir.join("cdf-diff.png"));
     {
         let root = SVGBackend::new(&svg, (1400, 800)).into_drawing_area();

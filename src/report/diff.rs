@@ -224,7 +224,13 @@ fn ms(v: f64) -> String {
 }
 
 /// Text table: the aggregates for every group, then every phase for `all`.
-pub fn text(c: &[Comparison], out: &mut dyn Write) -> std::io::Result<()> {
+/// The comparison as a table; groups (nodes, namespaces, owners) are log text, shown as
+/// `controls` says.
+pub fn text(
+    c: &[Comparison],
+    controls: crate::export::escape::Controls,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     writeln!(
         out,
         "podtrace diff: durations in ms; Δ = after − before with a 95 % bootstrap interval (* = excludes 0); p = Mann–Whitney U (two-sided)"
@@ -277,7 +283,7 @@ pub fn text(c: &[Comparison], out: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             out,
             "  {:<24} {:<16} {:>6} {:>6}  {:>36}  {:>36}  {:>8}",
-            x.group,
+            controls.show(&x.group),
             x.metric,
             x.n_before,
             x.n_after,

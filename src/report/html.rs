@@ -5,16 +5,17 @@
 //! Opened as `report.html#selftest`, the page exercises itself (sorts a column, opens a pod)
 //! and writes the outcome into `<body data-selftest>`; the browser test reads it back.
 
-use std::fmt::Write as _;
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use plotters::style::RGBColor;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 use super::charts::{self, Chart, MAIN_PATH};
 use super::render::dur;
 use super::slo::Verdict;
-use super::{AGGREGATES, Report, metrics};
+use super::{AGGREGATES, PodRow, Report, metrics};
 use crate::timeline::{Ms, Phase};
 
 fn esc(s: &str) -> String {
@@ -24,49 +25,98 @@ fn esc(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn ms3(ns: f64) -> Value {
+fn ms3(ns: f64) -> f64 {
     // Milliseconds with µs resolution keep the file small and exact enough for a page.
-    json!((ns / 1e3).round() / 1e3)
+    (ns / 1e3).round() / 1e3
 }
 
-/// Per-pod data for the script: values in ms; milestones in ms from the pod's origin.
-fn pod_data(r: &Report) -> Value {
-    let rows: Vec<Value> = r
-        .rows
-        .iter()
-        .map(|p| {
-            let origin = p
-                .milestones
-                .get(&Ms::Requested)
-                .or_else(|| p.milestones.get(&Ms::Created))
-                .copied()
-                .or_else(|| p.milestones.values().min().copied());
-            // Keys in name order, as the page's data always listed them.
-            let values: std::collections::BTreeMap<&str, Value> = p
-                .values
-                .iter()
-                .map(|(k, v)| (k.as_str(), ms3(*v as f64)))
-                .collect();
-            let values: Map<String, Value> =
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
-            let mut ms = Map::new();
-            if let Some(o) = origin {
-                let by_name: std::collections::BTreeMap<&str, &i64> =
-                    p.milestones.iter().map(|(k, t)| (k.as_str(), t)).collect();
-                for (k, t) in by_name {
-                    ms.insert(k.into(), ms3((t - o) as f64));
-                }
-            }
-            json!({
-                "ns": p.namespace, "name": p.name, "node": p.node, "owner": p.owner,
-                "image": p.image, "state": p.state, "init": p.init,
-                "dominant": p.dominant,
-                "origin": origin.map(podtrace_parsers::time::format_rfc3339_nanos),
-                "v": values, "m": ms,
+/// One pod for the script: values in ms; milestones in ms from the pod's origin. Keys of `v`
+/// and `m` in name order, as the page's data always listed them.
+#[derive(Serialize)]
+struct PodData<'a> {
+    ns: &'a str,
+    name: &'a str,
+    node: &'a str,
+    owner: &'a str,
+    image: &'a str,
+    state: &'a str,
+    init: &'a str,
+    dominant: Option<Phase>,
+    origin: Option<String>,
+    v: BTreeMap<&'a str, f64>,
+    m: BTreeMap<&'a str, f64>,
+}
+
+fn pod_data(p: &PodRow) -> PodData<'_> {
+    let origin = p
+        .milestones
+        .get(&Ms::Requested)
+        .or_else(|| p.milestones.get(&Ms::Created))
+        .copied()
+        .or_else(|| p.milestones.values().min().copied());
+    PodData {
+        ns: &p.namespace,
+        name: &p.name,
+        node: &p.node,
+        owner: &p.owner,
+        image: p.image,
+        state: p.state,
+        init: p.init,
+        dominant: p.dominant,
+        origin: origin.map(podtrace_parsers::time::format_rfc3339_nanos),
+        v: p.values
+            .iter()
+            .map(|(k, v)| (k.as_str(), ms3(*v as f64)))
+            .collect(),
+        m: origin
+            .map(|o| {
+                p.milestones
+                    .iter()
+                    .map(|(k, t)| (k.as_str(), ms3((t - o) as f64)))
+                    .collect()
             })
-        })
-        .collect();
-    Value::Array(rows)
+            .unwrap_or_default(),
+    }
+}
+
+/// JSON that can sit inside a `<script type="application/json">` element whatever its strings
+/// hold. The HTML parser reads a script's text looking only for `</script`, `<!--` and
+/// `<script`: one data string `x<!--<script>` put the page's script into the "double escaped"
+/// state, where the real `</script>` no longer ends it, and the whole page stopped working.
+/// `<`, `>` and `&` in strings are written as `\u003c`, `\u003e`, `\u0026` (the same string to
+/// `JSON.parse`), so none of those sequences can occur; U+2028 and U+2029 too, which end a line
+/// in older JavaScript.
+struct ScriptSafe;
+
+impl serde_json::ser::Formatter for ScriptSafe {
+    fn write_string_fragment<W: ?Sized + Write>(
+        &mut self,
+        w: &mut W,
+        fragment: &str,
+    ) -> std::io::Result<()> {
+        let mut start = 0;
+        for (i, c) in fragment.char_indices() {
+            let escaped = match c {
+                '<' => "\\u003c",
+                '>' => "\\u003e",
+                '&' => "\\u0026",
+                '\u{2028}' => "\\u2028",
+                '\u{2029}' => "\\u2029",
+                _ => continue,
+            };
+            w.write_all(&fragment.as_bytes()[start..i])?;
+            w.write_all(escaped.as_bytes())?;
+            start = i + c.len_utf8();
+        }
+        w.write_all(&fragment.as_bytes()[start..])
+    }
+}
+
+/// `v` as JSON for a script element (see [`ScriptSafe`]).
+fn script_json<T: Serialize + ?Sized>(v: &T, out: &mut dyn Write) -> anyhow::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(out, ScriptSafe);
+    v.serialize(&mut ser)?;
+    Ok(())
 }
 
 const CSS: &str = r#"
@@ -172,14 +222,15 @@ const SCRIPT: &str = r##"
 })();
 "##;
 
-/// Writes the report.
+/// Writes the report as a stream: the pods' data go out one pod at a time, so the memory it
+/// takes grows with one pod, not with the run (the data of 200,000 pods built as one value and
+/// one string took over a gigabyte).
 pub fn write(
     r: &Report,
     a: &crate::Analysis,
     verdicts: &[Verdict],
     out: &mut dyn Write,
 ) -> anyhow::Result<()> {
-    let mut h = String::with_capacity(1 << 20);
     let first = r.rows.iter().filter_map(|p| p.start).min();
     let last = r
         .rows
@@ -195,34 +246,34 @@ pub fn write(
         ),
         _ => "no times".into(),
     };
-    let _ = write!(
-        h,
+    write!(
+        out,
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>podtrace report: {} pods</title><style>{CSS}</style></head><body>",
         r.rows.len()
-    );
-    let _ = write!(
-        h,
+    )?;
+    write!(
+        out,
         "<header><h1>podtrace report</h1><p>{} pods from {} files · {} · quantiles by linear interpolation (type 7) · podtrace {}</p></header><main><div id=\"errors\"></div>",
         r.rows.len(),
         a.files.len(),
         esc(&range),
         env!("CARGO_PKG_VERSION")
-    );
+    )?;
     if !verdicts.is_empty() {
-        h.push_str("<h2>SLO gates</h2><table><tr><th class=\"l\">gate</th><th class=\"l\">result</th><th class=\"l\">from</th></tr>");
+        out.write_all(b"<h2>SLO gates</h2><table><tr><th class=\"l\">gate</th><th class=\"l\">result</th><th class=\"l\">from</th></tr>")?;
         for v in verdicts {
-            let _ = write!(
-                h,
+            write!(
+                out,
                 "<tr><td class=\"l {}\">{}</td><td class=\"l\">{}</td><td class=\"l\">{}</td></tr>",
                 if v.pass { "pass" } else { "fail" },
                 if v.pass { "PASS" } else { "FAIL" },
                 esc(&v.message),
                 esc(&v.gate.origin)
-            );
+            )?;
         }
-        h.push_str("</table>");
+        out.write_all(b"</table>")?;
     }
-    h.push_str("<h2>All pods</h2><table><tr><th class=\"l\">metric</th><th>count</th><th>coverage</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>mean</th></tr>");
+    out.write_all(b"<h2>All pods</h2><table><tr><th class=\"l\">metric</th><th>count</th><th>coverage</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>mean</th></tr>")?;
     let order: Vec<Phase> = AGGREGATES
         .iter()
         .copied()
@@ -231,8 +282,8 @@ pub fn write(
     for m in order {
         if let Some(s) = r.stat("all", "all", m.as_str()) {
             let f = |v: Option<f64>| v.map_or_else(|| "–".to_owned(), dur);
-            let _ = write!(
-                h,
+            write!(
+                out,
                 "<tr><td class=\"l\">{m}</td><td>{}</td><td>{:.1} %</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 s.count,
                 s.coverage * 100.0,
@@ -243,10 +294,11 @@ pub fn write(
                 f(s.p99),
                 f(s.max),
                 f(s.mean)
-            );
+            )?;
         }
     }
-    h.push_str("</table><h2>Charts</h2>");
+    out.write_all(b"</table><h2>Charts</h2>")?;
+    // One chart's SVG at a time (plotters draws into a string).
     for c in Chart::ALL {
         if let Some(svg) = charts::svg(c, r, a)? {
             // The SVG's own XML declaration is not allowed inside HTML.
@@ -256,12 +308,12 @@ pub fn write(
             } else {
                 body
             };
-            let _ = write!(
-                h,
+            write!(
+                out,
                 "<figure id=\"chart-{}\"><figcaption>{}</figcaption>{body}</figure>",
                 c.file_name(),
                 c.title()
-            );
+            )?;
         }
     }
     // Pods table (filled by the script from the data below).
@@ -277,12 +329,12 @@ pub fn write(
     .chain(AGGREGATES.iter().map(|k| json!({"k": k, "num": true})))
     .chain(MAIN_PATH.iter().map(|k| json!({"k": k, "num": true})))
     .collect();
-    h.push_str("<h2>Pods</h2><input id=\"filter\" placeholder=\"filter by name, node or owner\"> <span id=\"shown\"></span><div class=\"tablewrap\"><table id=\"pods\"><thead><tr>");
+    out.write_all(b"<h2>Pods</h2><input id=\"filter\" placeholder=\"filter by name, node or owner\"> <span id=\"shown\"></span><div class=\"tablewrap\"><table id=\"pods\"><thead><tr>")?;
     for c in &cols {
         let k = c["k"].as_str().unwrap_or("");
         let num = c["num"].as_bool().unwrap_or(false);
-        let _ = write!(
-            h,
+        write!(
+            out,
             "<th data-k=\"{k}\"{}>{}</th>",
             if num { "" } else { " class=\"l\"" },
             if num {
@@ -290,17 +342,17 @@ pub fn write(
             } else {
                 k.to_owned()
             }
-        );
+        )?;
     }
-    h.push_str("</tr></thead><tbody></tbody></table></div><p class=\"legend\">");
+    out.write_all(b"</tr></thead><tbody></tbody></table></div><p class=\"legend\">")?;
     for (k, p) in MAIN_PATH.iter().enumerate() {
         let RGBColor(r_, g, b) = charts::COLORS[k];
-        let _ = write!(
-            h,
+        write!(
+            out,
             "<span><i style=\"background:rgb({r_},{g},{b})\"></i>{p}</span>"
-        );
+        )?;
     }
-    h.push_str("</p><div id=\"detail\">Click a pod for its timeline.</div></main>");
+    out.write_all(b"</p><div id=\"detail\">Click a pod for its timeline.</div></main>")?;
     let phases: Vec<Value> = MAIN_PATH
         .iter()
         .enumerate()
@@ -310,15 +362,36 @@ pub fn write(
             Some(json!([p, f, t, format!("rgb({r_},{g},{b})")]))
         })
         .collect();
-    // JSON inside <script>: "</" must not end the element early.
-    let script_json = |v: &Value| v.to_string().replace("</", "<\\/");
-    let _ = writeln!(
-        h,
-        "<script type=\"application/json\" id=\"data\">{}</script><script type=\"application/json\" id=\"phases\">{}</script><script type=\"application/json\" id=\"columns\">{}</script><script>{SCRIPT}</script></body></html>",
-        script_json(&pod_data(r)),
-        script_json(&Value::Array(phases)),
-        script_json(&Value::Array(cols)),
-    );
-    out.write_all(h.as_bytes())?;
+    out.write_all(b"<script type=\"application/json\" id=\"data\">[")?;
+    for (i, p) in r.rows.iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        script_json(&pod_data(p), out)?;
+    }
+    out.write_all(b"]</script><script type=\"application/json\" id=\"phases\">")?;
+    script_json(&phases, out)?;
+    out.write_all(b"</script><script type=\"application/json\" id=\"columns\">")?;
+    script_json(&cols, out)?;
+    writeln!(out, "</script><script>{SCRIPT}</script></body></html>")?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_json_has_no_markup_and_parses_back() {
+        let s = "x<!--<script></script>&amp;\u{2028}\u{2029}\"\\é";
+        let mut out = Vec::new();
+        script_json(&json!({"k<": s}), &mut out).unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(
+            text,
+            r#"{"k\u003c":"x\u003c!--\u003cscript\u003e\u003c/script\u003e\u0026amp;\u2028\u2029\"\\é"}"#
+        );
+        let back: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["k<"], s);
+    }
 }

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use super::slo::Verdict;
 use super::{AGGREGATES, DIMENSIONS, Report, Stat, metrics};
+use crate::export::escape::Controls;
 
 /// Nanoseconds for people: `850 µs`, `12.345 ms`, `6.210 s`, `2 m 5.0 s`.
 pub fn dur(ns: f64) -> String {
@@ -35,22 +36,26 @@ enum Style {
     Markdown,
 }
 
-/// A table: header and rows, left-aligned first columns, right-aligned numbers.
+/// A table: header and rows, left-aligned first columns, right-aligned numbers. Cells hold log
+/// text (groups, pods, reasons): encoded for the style, control characters as `controls` says.
 fn table(
     out: &mut dyn Write,
-    style: Style,
+    (style, controls): (Style, Controls),
     head: &[&str],
     rows: &[Vec<String>],
     left: usize,
 ) -> std::io::Result<()> {
-    // A `|` inside a Markdown cell (a path in a reason) would end the cell.
-    let rows: Vec<Vec<String>> = match style {
-        Style::Markdown => rows
-            .iter()
-            .map(|r| r.iter().map(|c| c.replace('|', "\\|")).collect())
-            .collect(),
-        Style::Text => rows.to_vec(),
-    };
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| match style {
+                    Style::Markdown => markdown_text(c, controls),
+                    Style::Text => controls.show(c).into_owned(),
+                })
+                .collect()
+        })
+        .collect();
     let mut w: Vec<usize> = head.iter().map(|h| h.chars().count()).collect();
     for r in &rows {
         for (i, c) in r.iter().enumerate() {
@@ -97,6 +102,45 @@ fn table(
     Ok(())
 }
 
+/// Log text (names, paths, reasons) as inline Markdown that reads as the same text once
+/// rendered, in a table cell or a list item: it can neither end its cell (`|`) or row (a line
+/// break), nor become markup — raw HTML (`<img onerror=…>`), code spans, emphasis, links or
+/// images, strikethrough or math. Line breaks become spaces, other control characters visible
+/// escapes (`\x1b`, unless `controls` is raw); `<`, `>`, `&` become entities, Markdown's
+/// punctuation is backslash-escaped. Block markers (`#`, `-`, `1.`) need nothing: the text never
+/// starts a line.
+pub fn markdown_text(s: &str, controls: Controls) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, &c) in chars.iter().enumerate() {
+        match c {
+            '\n' | '\r' | '\u{2028}' | '\u{2029}' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '|' | '`' | '*' | '[' | ']' | '~' | '$' => {
+                out.push('\\');
+                out.push(c);
+            }
+            // Between two letters or digits (`startup_e2e`) `_` can neither open nor close
+            // emphasis; elsewhere it is escaped.
+            '_' => {
+                let word = |j: Option<usize>| {
+                    j.and_then(|j| chars.get(j))
+                        .is_some_and(|c| c.is_alphanumeric())
+                };
+                if !(word(i.checked_sub(1)) && word(Some(i + 1))) {
+                    out.push('\\');
+                }
+                out.push('_');
+            }
+            c if controls == Controls::Escaped => crate::export::escape::push_escaped(c, &mut out),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn stat_cells(s: &Stat) -> Vec<String> {
     vec![
         s.count.to_string(),
@@ -123,9 +167,10 @@ const EXCLUDED_LISTED: usize = 100;
 fn write_tables(
     r: &Report,
     verdicts: &[Verdict],
-    style: Style,
+    (style, controls): (Style, Controls),
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
+    let enc = (style, controls);
     let h = |out: &mut dyn Write, level: usize, t: &str| -> std::io::Result<()> {
         match style {
             Style::Text => writeln!(out, "\n{t}"),
@@ -145,7 +190,7 @@ fn write_tables(
         for a in &r.absent_sources {
             match style {
                 Style::Text => writeln!(out, "  {a}")?,
-                Style::Markdown => writeln!(out, "- {a}")?,
+                Style::Markdown => writeln!(out, "- {}", markdown_text(&a.to_string(), controls))?,
             }
         }
     }
@@ -161,7 +206,7 @@ fn write_tables(
                 ]
             })
             .collect();
-        table(out, style, &["gate", "result", "from"], &rows, 3)?;
+        table(out, enc, &["gate", "result", "from"], &rows, 3)?;
     }
     h(out, 2, "All pods")?;
     let mut head = vec!["metric"];
@@ -178,7 +223,7 @@ fn write_tables(
             rows.push(row);
         }
     }
-    table(out, style, &head, &rows, 1)?;
+    table(out, enc, &head, &rows, 1)?;
     for dim in DIMENSIONS.iter().skip(1) {
         h(out, 2, &format!("By {dim}"))?;
         let mut head = vec![*dim, "metric"];
@@ -197,7 +242,7 @@ fn write_tables(
                 row
             })
             .collect();
-        table(out, style, &head, &rows, 2)?;
+        table(out, enc, &head, &rows, 2)?;
     }
     if !r.slowest.is_empty() {
         let by = super::ranking_metric(&r.rows);
@@ -224,7 +269,7 @@ fn write_tables(
             .collect();
         table(
             out,
-            style,
+            enc,
             &["pod", "node", by.as_str(), "dominant phase", "its ms"],
             &rows,
             2,
@@ -252,7 +297,7 @@ fn write_tables(
                 ]
             })
             .collect();
-        table(out, style, &["pod", "metric", "ms", "reason"], &rows, 2)?;
+        table(out, enc, &["pod", "metric", "ms", "reason"], &rows, 2)?;
         if r.excluded.len() > EXCLUDED_LISTED {
             writeln!(
                 out,
@@ -264,12 +309,17 @@ fn write_tables(
     Ok(())
 }
 
-pub fn text(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
-    write_tables(r, v, Style::Text, out)
+pub fn text(r: &Report, v: &[Verdict], c: Controls, out: &mut dyn Write) -> std::io::Result<()> {
+    write_tables(r, v, (Style::Text, c), out)
 }
 
-pub fn markdown(r: &Report, v: &[Verdict], out: &mut dyn Write) -> std::io::Result<()> {
-    write_tables(r, v, Style::Markdown, out)
+pub fn markdown(
+    r: &Report,
+    v: &[Verdict],
+    c: Controls,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    write_tables(r, v, (Style::Markdown, c), out)
 }
 
 pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()> {
@@ -286,7 +336,7 @@ pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()
         "excluded": r.excluded,
         "absent_sources": r.absent_sources,
     });
-    serde_json::to_writer_pretty(&mut *out, &doc)?;
+    crate::export::escape::json_pretty(&mut *out, &doc)?;
     writeln!(out)?;
     Ok(())
 }
@@ -339,8 +389,32 @@ pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
     DataFrame::new(s.len(), cols)
 }
 
-pub fn csv(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
-    CsvWriter::new(out).include_header(true).finish(df)
+/// CSV for spreadsheets as much as for programs. Text cells carry log data (names, namespaces,
+/// nodes, owners, UIDs), which anyone who can write a log line can forge; a cell that starts with
+/// `=`, `+`, `-`, `@`, tab or CR is a formula to Excel, LibreOffice and Sheets (CSV injection), so
+/// such a cell gets a leading `'` (OWASP's advice), which spreadsheets show as text. Only text
+/// columns are touched: numbers stay numbers (a negative duration is a value, not a formula).
+pub fn csv(df: &DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
+    let mut safe = df.clone();
+    for name in df.get_column_names_owned() {
+        let c = df.column(&name)?;
+        if c.dtype() == &DataType::String {
+            let cells = c
+                .str()?
+                .apply_into_string_amortized(|v, buf| buf.push_str(&spreadsheet_text(v)));
+            safe.replace(&name, cells.into_column())?;
+        }
+    }
+    CsvWriter::new(out).include_header(true).finish(&mut safe)
+}
+
+/// A text cell as a spreadsheet must show it: with a leading `'` when its first character would
+/// start a formula.
+pub fn spreadsheet_text(s: &str) -> std::borrow::Cow<'_, str> {
+    match s.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}").into(),
+        _ => s.into(),
+    }
 }
 
 pub fn parquet(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
@@ -350,6 +424,71 @@ pub fn parquet(df: &mut DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn spreadsheet_cells_that_start_a_formula_get_a_quote() {
+        for (cell, shown) in [
+            ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+            ("+1", "'+1"),
+            ("-2+3", "'-2+3"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\tx", "'\tx"),
+            ("\rx", "'\rx"),
+            ("web-1", "web-1"),
+            ("a=b", "a=b"),
+            ("", ""),
+        ] {
+            assert_eq!(spreadsheet_text(cell), shown, "{cell:?}");
+        }
+    }
+
+    #[test]
+    fn csv_quotes_text_cells_and_keeps_numbers() {
+        let df = DataFrame::new(
+            2,
+            vec![
+                Column::new("name".into(), ["-5", "ok"]),
+                Column::new("uid".into(), [Some("@x"), None]),
+                Column::new("nanos".into(), [-5_i64, 7]),
+                Column::new("ms".into(), [-0.5_f64, 1.25]),
+            ],
+        )
+        .unwrap();
+        let mut out = Vec::new();
+        csv(&df, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "name,uid,nanos,ms\n'-5,'@x,-5,-0.5\nok,,7,1.25\n"
+        );
+    }
+
+    #[test]
+    fn markdown_text_is_the_same_text_once_rendered() {
+        assert_eq!(
+            markdown_text(
+                "a|b<img src=x onerror=alert(1)>&amp;`c`*d*[e](f)~g~$h$\\i",
+                Controls::Escaped
+            ),
+            "a\\|b&lt;img src=x onerror=alert(1)&gt;&amp;amp;\\`c\\`\\*d\\*\\[e\\](f)\\~g\\~\\$h\\$\\\\i"
+        );
+        assert_eq!(
+            markdown_text("x\n| forged | row |\r\u{1b}]0;t\u{7}", Controls::Escaped),
+            "x \\| forged \\| row \\| \\x1b\\]0;t\\x07"
+        );
+        assert_eq!(
+            markdown_text("startup_e2e _em_ a_ _", Controls::Escaped),
+            "startup_e2e \\_em\\_ a\\_ \\_"
+        );
+        assert_eq!(
+            markdown_text("default/web-1", Controls::Escaped),
+            "default/web-1"
+        );
+        // --raw: control characters as they are, but a line break still cannot end the row.
+        assert_eq!(
+            markdown_text("a\u{1b}b\nc|", Controls::Raw),
+            "a\u{1b}b c\\|"
+        );
+    }
 
     #[test]
     fn durations() {

@@ -5,6 +5,8 @@ For the seed demo and a generated bundle (10,000 pods by default), `podtrace rep
 HTML report and the charts; Chromium then loads `report.html#selftest` (the page sorts its pod
 table, opens a pod's timeline and writes the outcome into <body data-selftest>), its DOM and
 console are checked (no console errors, no uncaught exceptions), and a screenshot is taken.
+A third bundle, the demo with its pod renamed to `x<!--<script>pod-demo` in every log line
+(issue 17), must give a page that works and shows that name as text.
 Before that, the harness proves it can see console errors on a page that makes some.
 
 usage: html.py PODTRACE_BIN WORKDIR [PODS]
@@ -94,7 +96,18 @@ def main():
     gen = work / "generated"
     subprocess.run([podtrace, "simulate", str(gen), "--pods", str(pods), "--nodes", "20",
                     "--seed", "6", "--failures", "--init-containers"], check=True)
-    for name, bundle in (("demo", repo / "samples" / "seed-demo"), (f"generated-{pods}", gen)):
+    # Issue 17: the demo with its pod renamed in every log line to a name that once put the
+    # page's script into the double-escaped state (the page stopped working). The page must
+    # work, and show the name as text.
+    hostile = work / "hostile"
+    hostile_name = "x<!--<script>pod-demo"
+    for f in (repo / "samples" / "seed-demo").rglob("*"):
+        if f.is_file():
+            dst = hostile / f.relative_to(repo / "samples" / "seed-demo")
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            dst.write_bytes(f.read_bytes().replace(b"pod-demo", hostile_name.encode()))
+    for name, bundle in (("demo", repo / "samples" / "seed-demo"), (f"generated-{pods}", gen),
+                         ("hostile", hostile)):
         html = work / f"{name}.html"
         charts = work / f"{name}-charts"
         t = time.time()
@@ -110,6 +123,13 @@ def main():
         if len(sizes) < 14:
             failures.append(f"{name}: only {len(sizes)} chart files")
         failures += check_page(work, name, html)
+        if name == "hostile":
+            dom, _ = chromium(work, f"file://{html}#selftest", ["--dump-dom"])
+            shown = "<h3>default/x&lt;!--&lt;script&gt;pod-demo</h3>"
+            if shown not in dom:
+                failures.append(f"hostile: the opened pod is not shown as {shown}")
+            else:
+                print(f"hostile: the pod's name is shown as text: {shown}")
 
     for f in failures:
         print("FAIL", f)

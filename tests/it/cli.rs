@@ -231,7 +231,97 @@ fn text_output_escapes_control_characters_from_logs() {
     let (code, out, _) = podtrace(&["analyze", &dir, "--year", "2025"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("default/evil\\u{1b}]52;c;QUFB\\u{7}\\u{d}x\\u{9b}31m"),
+        out.contains("default/evil\\x1b]52;c;QUFB\\x07\\rx\\u{9b}31m"),
         "{out}"
     );
+}
+
+/// Issue 17: a write that fails names the file and the OS error, once, for every output file and
+/// format (Parquet said "Invalid thrift: transport error"; CSV repeated the OS error); a failed
+/// write to stdout says so.
+#[cfg(all(feature = "report", target_os = "linux"))]
+#[test]
+fn write_errors_name_the_file_once() {
+    let full = "podtrace: writing /dev/full: No space left on device (os error 28)\n";
+    for args in [
+        &["--pods-csv", "/dev/full"][..],
+        &["--pods-parquet", "/dev/full"],
+        &["--html", "/dev/full"],
+        &["-o", "/dev/full"],
+        &["--format", "markdown", "-o", "/dev/full"],
+        &["--format", "json", "-o", "/dev/full"],
+        &["--format", "csv", "-o", "/dev/full"],
+        &["--format", "parquet", "-o", "/dev/full"],
+    ] {
+        let mut all = vec!["report", "samples/seed-demo", "-q"];
+        all.extend(args);
+        let (code, _, err) = podtrace(&all);
+        assert_eq!((code, err.as_str()), (2, full), "{args:?}");
+    }
+    for cmd in ["analyze", "report"] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_podtrace"))
+            .args([cmd, "samples/seed-demo"])
+            .current_dir(repo())
+            .stdout(std::fs::File::create("/dev/full").unwrap())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            "podtrace: writing to stdout: No space left on device (os error 28)\n"
+        );
+    }
+}
+
+/// Issue 17: `--charts` naming a file says what is wrong (it said "File exists"), before any
+/// work; a path on the command line that does not exist is named and ends the run with 2 (it
+/// said "no pods found" in `diff`, and `analyze` with another path exited 0).
+#[cfg(feature = "report")]
+#[test]
+fn charts_into_a_file_and_missing_inputs_are_named() {
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("charts.txt");
+    std::fs::write(&file, "").unwrap();
+    let f = file.to_str().unwrap();
+    let said = format!(
+        "podtrace: --charts {f}: exists and is not a directory (charts are written into a directory)\n"
+    );
+    let (code, _, err) = podtrace(&["report", "samples/seed-demo", "-q", "--charts", f]);
+    assert_eq!((code, err), (2, said.clone()));
+    let (code, _, err) = podtrace(&[
+        "diff",
+        "samples/seed-demo",
+        "samples/seed-demo",
+        "--charts",
+        f,
+    ]);
+    assert_eq!((code, err), (2, said));
+
+    let gone = d.path().join("nonexistent");
+    let gone = gone.to_str().unwrap();
+    let said = format!("podtrace: {gone}: No such file or directory (os error 2)\n");
+    #[cfg(feature = "otlp")]
+    let otlp = d.path().join("t.json");
+    for args in [
+        vec!["diff", "samples/seed-demo", gone],
+        vec!["diff", gone, "samples/seed-demo"],
+        vec!["analyze", "samples/seed-demo", gone],
+        vec!["inspect", "samples/seed-demo", gone],
+        vec!["report", "samples/seed-demo", gone],
+        #[cfg(feature = "otlp")]
+        vec![
+            "trace",
+            "samples/seed-demo",
+            gone,
+            "--otlp-file",
+            otlp.to_str().unwrap(),
+        ],
+    ] {
+        let (code, out, err) = podtrace(&args);
+        assert_eq!(
+            (code, out.as_str(), err.as_str()),
+            (2, "", said.as_str()),
+            "{args:?}"
+        );
+    }
 }

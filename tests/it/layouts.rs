@@ -164,7 +164,12 @@ fn kubectl_cluster_info_dump() {
     );
     // inspect names each file's format and source.
     let mut out = Vec::new();
-    podtrace::export::inspect::write_text(&a, &mut out).unwrap();
+    podtrace::export::inspect::write_text(
+        &a,
+        &mut out,
+        podtrace::export::escape::Controls::Escaped,
+    )
+    .unwrap();
     let out = String::from_utf8(out).unwrap();
     assert!(
         out.contains(

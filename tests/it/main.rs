@@ -8,6 +8,7 @@ mod golden;
 mod honest;
 mod hostile;
 mod layouts;
+mod outputs;
 mod real;
 #[cfg(feature = "otlp")]
 mod receiver;

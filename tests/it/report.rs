@@ -450,7 +450,7 @@ fn excluded_values_are_counted_and_listed() {
     assert_eq!(names, ["p5", "p3", "p2", "p1"]);
 
     let mut text = Vec::new();
-    report::render::text(&r, &[], &mut text).unwrap();
+    report::render::text(&r, &[], Default::default(), &mut text).unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.contains("\nExcluded from statistics: 1 value(s) (negative beyond their precision, restart-spanning, or over 24 h)\n"),
@@ -477,7 +477,7 @@ fn excluded_values_are_counted_and_listed() {
         (Some(4), Some(1))
     );
     let mut csv = Vec::new();
-    report::render::csv(&mut report::render::stats_frame(&r).unwrap(), &mut csv).unwrap();
+    report::render::csv(&report::render::stats_frame(&r).unwrap(), &mut csv).unwrap();
     let csv = String::from_utf8(csv).unwrap();
     assert!(
         csv.starts_with("dimension,group,metric,pods,count,excluded,coverage,"),
@@ -485,7 +485,7 @@ fn excluded_values_are_counted_and_listed() {
     );
     assert!(csv.contains("\nall,all,startup_e2e,5,4,1,0.8,"), "{csv}");
     let mut md = Vec::new();
-    report::render::markdown(&r, &[], &mut md).unwrap();
+    report::render::markdown(&r, &[], Default::default(), &mut md).unwrap();
     let md = String::from_utf8(md).unwrap();
     assert!(
         md.contains("\n## Excluded from statistics: 1 value(s)"),
