@@ -588,47 +588,67 @@ fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> 
 #[cfg(feature = "otlp")]
 /// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
 /// span could not be sent (the summary says how many and where they went), 2 on error.
+///
+/// The files are written in one pass over the pods, each pod's spans made as it is written and
+/// never all held at once (issue 17).
 pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
-    use podtrace::trace::{otlp, perfetto};
+    use podtrace::trace::{self as tr, otlp};
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if let Some(status) = nothing_found(&a, &args.input, err)? {
         return Ok(status);
     }
-    let opts = podtrace::trace::TraceOptions {
+    let opts = tr::TraceOptions {
         cluster: args.cluster.clone(),
     };
-    let spans = podtrace::trace::plan_all(&a.pods, &opts);
+    let any_file = args.otlp_file.is_some() || args.perfetto.is_some();
     let traces = a.pods.len();
-    writeln!(out, "{traces} pods, {} spans", spans.len())?;
+    let spans: usize = a.pods.iter().map(tr::span_count).sum();
+    writeln!(out, "{traces} pods, {spans} spans")?;
     let create = |p: &PathBuf| {
         std::fs::File::create(p)
             .map(std::io::BufWriter::new)
             .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
     };
-    if let Some(p) = &args.otlp_file {
-        let mut f = create(p)?;
-        let n = otlp::write_json(&spans, args.batch_size, args.cluster.as_deref(), &mut f)?;
-        f.flush()?;
-        writeln!(out, "wrote {n} spans as OTLP JSON to {}", p.display())?;
-    }
-    if let Some(p) = &args.perfetto {
-        let mut f = create(p)?;
-        let n = perfetto::write(&spans, &mut f)?;
-        f.flush()?;
-        writeln!(
-            out,
-            "wrote {n} spans as Chrome trace events to {}",
-            p.display()
+    if any_file {
+        let mut otlp_file = args.otlp_file.as_ref().map(create).transpose()?;
+        let mut perfetto_file = args.perfetto.as_ref().map(create).transpose()?;
+        let written = tr::write_files(
+            &a.pods,
+            &opts,
+            tr::FileOutputs {
+                otlp: otlp_file.as_mut().map(|f| f as &mut dyn Write),
+                perfetto: perfetto_file.as_mut().map(|f| f as &mut dyn Write),
+                batch: args.batch_size,
+            },
         )?;
+        if let (Some(p), Some(mut f)) = (&args.otlp_file, otlp_file) {
+            f.flush()
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            writeln!(
+                out,
+                "wrote {} spans as OTLP JSON to {}",
+                written.otlp_spans,
+                p.display()
+            )?;
+        }
+        if let (Some(p), Some(mut f)) = (&args.perfetto, perfetto_file) {
+            f.flush()
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            writeln!(
+                out,
+                "wrote {} spans as Chrome trace events to {}",
+                written.perfetto_spans,
+                p.display()
+            )?;
+        }
     }
-    let files_only = args.otlp_file.is_some() || args.perfetto.is_some();
     let mut code = if a.pods.is_empty() {
         Status::Failed
     } else {
         Status::Ok
     };
-    if !files_only || args.send {
+    if !any_file || args.send {
         let send = otlp::SendOptions {
             protocol: args.protocol,
             endpoint: args.endpoint.clone(),
@@ -639,7 +659,9 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             cluster: args.cluster.clone(),
             failed_file: args.failed_file.clone(),
         };
-        let r = otlp::send(&spans.into(), &send, &otlp::process_env)?;
+        // Sending still holds every span at once.
+        let spans: std::sync::Arc<[tr::PlannedSpan]> = tr::plan_all(&a.pods, &opts).into();
+        let r = otlp::send(&spans, &send, &otlp::process_env)?;
         let secs = r.elapsed.as_secs_f64();
         writeln!(
             out,

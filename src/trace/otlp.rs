@@ -371,6 +371,52 @@ pub fn write_json(
     Ok(spans.len())
 }
 
+/// [`write_json`] fed pod by pod: lines are cut every `batch` spans exactly as
+/// `write_json(&all_spans, batch, …)` cuts them, while only the current line's spans are held.
+pub struct JsonWriter<'c, W: Write> {
+    out: W,
+    batch: usize,
+    cluster: Option<&'c str>,
+    buf: Vec<PlannedSpan>,
+    written: usize,
+}
+
+impl<'c, W: Write> JsonWriter<'c, W> {
+    pub fn new(out: W, batch: usize, cluster: Option<&'c str>) -> Self {
+        JsonWriter {
+            out,
+            batch: batch.max(1),
+            cluster,
+            buf: Vec::new(),
+            written: 0,
+        }
+    }
+
+    pub fn push(&mut self, spans: Vec<PlannedSpan>) -> anyhow::Result<()> {
+        self.buf.extend(spans);
+        while self.buf.len() >= self.batch {
+            self.line(self.batch)?;
+        }
+        Ok(())
+    }
+
+    fn line(&mut self, n: usize) -> anyhow::Result<()> {
+        serde_json::to_writer(&mut self.out, &request(&self.buf[..n], self.cluster))?;
+        self.out.write_all(b"\n")?;
+        self.buf.drain(..n);
+        self.written += n;
+        Ok(())
+    }
+
+    /// Writes the last, shorter line; returns the number of spans written.
+    pub fn finish(mut self) -> anyhow::Result<usize> {
+        if !self.buf.is_empty() {
+            self.line(self.buf.len())?;
+        }
+        Ok(self.written)
+    }
+}
+
 fn build_exporter(
     protocol: Protocol,
     endpoint: &str,
