@@ -586,11 +586,12 @@ fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> 
 }
 
 #[cfg(feature = "otlp")]
-/// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
-/// span could not be sent (the summary says how many and where they went), 2 on error.
+/// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found, a span
+/// could not be sent or the receiver rejected spans (the summary says how many and where they
+/// went), 2 on error.
 ///
-/// The files are written in one pass over the pods, each pod's spans made as it is written and
-/// never all held at once (issue 17).
+/// Spans are made pod by pod as each output needs them and never held all at once: the files
+/// are written in one pass over the pods, and sending plans each batch when it is due (issue 17).
 pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
     use podtrace::trace::{self as tr, otlp};
     let a = run(&args.input);
@@ -602,6 +603,23 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
         cluster: args.cluster.clone(),
     };
     let any_file = args.otlp_file.is_some() || args.perfetto.is_some();
+    // The collector's settings first: a flag or variable that cannot be used stops the run
+    // before any file is written.
+    let send_cfg = if !any_file || args.send {
+        let send = otlp::SendOptions {
+            protocol: args.protocol,
+            endpoint: args.endpoint.clone(),
+            headers: args.headers.clone(),
+            timeout: args.timeout,
+            certificate: args.certificate.clone(),
+            batch_spans: args.batch_size,
+            cluster: args.cluster.clone(),
+            failed_file: args.failed_file.clone(),
+        };
+        Some(otlp::Config::resolve(&send, &otlp::process_env)?)
+    } else {
+        None
+    };
     let traces = a.pods.len();
     let spans: usize = a.pods.iter().map(tr::span_count).sum();
     writeln!(out, "{traces} pods, {spans} spans")?;
@@ -648,20 +666,8 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     } else {
         Status::Ok
     };
-    if !any_file || args.send {
-        let send = otlp::SendOptions {
-            protocol: args.protocol,
-            endpoint: args.endpoint.clone(),
-            headers: args.headers.clone(),
-            timeout: args.timeout,
-            certificate: args.certificate.clone(),
-            batch_spans: args.batch_size,
-            cluster: args.cluster.clone(),
-            failed_file: args.failed_file.clone(),
-        };
-        // Sending still holds every span at once.
-        let spans: std::sync::Arc<[tr::PlannedSpan]> = tr::plan_all(&a.pods, &opts).into();
-        let r = otlp::send(&spans, &send, &otlp::process_env)?;
+    if let Some(cfg) = send_cfg {
+        let r = otlp::send_pods(&a.pods, &opts, &cfg)?;
         let secs = r.elapsed.as_secs_f64();
         writeln!(
             out,
@@ -677,12 +683,29 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 0.0
             }
         )?;
+        // What the receiver says is shown escaped: it is another program's text.
+        for (w, n) in &r.warnings {
+            writeln!(err, "podtrace: warning: {} ({n} request(s))", printable(w))?;
+        }
+        if r.spans_rejected > 0 {
+            for (why, n) in &r.rejections {
+                let why = if why.is_empty() {
+                    "(no reason given)".to_owned()
+                } else {
+                    printable(why)
+                };
+                writeln!(err, "podtrace: {n} spans rejected by the receiver: {why}")?;
+            }
+            code = Status::Failed;
+        }
         if r.spans_failed > 0 {
             for (e, n) in &r.errors {
                 writeln!(
                     err,
-                    "podtrace: {n} request(s) to {} ({}) failed: {e}",
-                    r.endpoint, r.protocol
+                    "podtrace: {n} request(s) to {} ({}) failed: {}",
+                    r.endpoint,
+                    r.protocol,
+                    printable(e)
                 )?;
             }
             let saved = match &args.failed_file {

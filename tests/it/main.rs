@@ -21,4 +21,6 @@ mod sources;
 mod trace;
 #[cfg(feature = "otlp")]
 mod trace_files;
+#[cfg(feature = "otlp")]
+mod trace_send;
 mod util;
