@@ -27,7 +27,7 @@ impl From<Status> for ExitCode {
         ExitCode::from(s as u8)
     }
 }
-use podtrace::units::{parse_duration, parse_timezone};
+use podtrace::units::parse_timezone;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -263,8 +263,9 @@ pub struct TraceArgs {
     /// Extra request header, `key=value` (repeatable; added to OTEL_EXPORTER_OTLP_HEADERS).
     #[arg(long = "header", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
-    /// Per-request timeout, e.g. `10s`, `500ms` (default: OTEL_EXPORTER_OTLP_TIMEOUT, 10 s).
-    #[arg(long, value_parser = parse_duration)]
+    /// Per-request timeout, retries included, e.g. `10s`, `500ms`; above zero (default:
+    /// OTEL_EXPORTER_OTLP_TIMEOUT in milliseconds, 10 s).
+    #[arg(long, value_parser = podtrace::trace::otlp::parse_timeout)]
     pub timeout: Option<std::time::Duration>,
     /// CA certificate (PEM) of the collector (default: OTEL_EXPORTER_OTLP_CERTIFICATE).
     #[arg(long)]
@@ -272,8 +273,9 @@ pub struct TraceArgs {
     /// Cluster name: mixed into trace ids and set as `k8s.cluster.name`.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Spans per OTLP request.
-    #[arg(long, default_value_t = 4096)]
+    /// Spans per OTLP request (and per line of --otlp-file), at least 1.
+    #[arg(long, default_value_t = 4096,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub batch_size: usize,
     /// Write OTLP JSON (one request per line) to this file.
     #[arg(long)]
@@ -616,7 +618,11 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             cluster: args.cluster.clone(),
             failed_file: args.failed_file.clone(),
         };
-        Some(otlp::Config::resolve(&send, &otlp::process_env)?)
+        let cfg = otlp::Config::resolve(&send, &otlp::process_env)?;
+        for w in &cfg.warnings {
+            writeln!(err, "podtrace: warning: {}", printable(w))?;
+        }
+        Some(cfg)
     } else {
         None
     };

@@ -79,21 +79,30 @@ pub struct Config {
     pub batch_spans: usize,
     pub cluster: Option<String>,
     pub failed_file: Option<PathBuf>,
+    /// Variables read and not honoured (a compression podtrace does not offer): to be shown.
+    pub warnings: Vec<String>,
 }
 
 impl Config {
-    /// Resolves the options against the environment.
+    /// Resolves the options against the environment. A variable podtrace reads and cannot
+    /// understand is an error naming it (or a warning in [`Config::warnings`] when its value is
+    /// valid but not offered), never silently ignored.
     pub fn resolve(opts: &SendOptions, env: Env<'_>) -> anyhow::Result<Config> {
         let protocol = resolve_protocol(opts.protocol, env)?;
+        let mut warnings = Vec::new();
+        if let Some(w) = resolve_compression(env)? {
+            warnings.push(w);
+        }
         Ok(Config {
             protocol,
             endpoint: resolve_endpoint(opts.endpoint.as_deref(), protocol, env),
-            headers: resolve_headers(&opts.headers, env),
-            timeout: resolve_timeout(opts.timeout, env),
+            headers: resolve_headers(&opts.headers, env)?,
+            timeout: resolve_timeout(opts.timeout, env)?,
             certificate: resolve_certificate(opts.certificate.clone(), env),
             batch_spans: opts.batch_spans.max(1),
             cluster: opts.cluster.clone(),
             failed_file: opts.failed_file.clone(),
+            warnings,
         })
     }
 }
@@ -156,6 +165,16 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
 
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// `--timeout`: a duration ([`crate::units::parse_duration`]) longer than zero (a zero timeout
+/// would fail every request before it is sent).
+pub fn parse_timeout(s: &str) -> Result<Duration, String> {
+    let d = crate::units::parse_duration(s)?;
+    if d.is_zero() {
+        return Err(format!("{s:?}: the timeout must be longer than zero"));
+    }
+    Ok(d)
 }
 
 /// Protocol: flag, then `OTEL_EXPORTER_OTLP_TRACES_PROTOCOL`, `OTEL_EXPORTER_OTLP_PROTOCOL`,
@@ -227,18 +246,46 @@ pub fn resolve_endpoint(flag: Option<&str>, protocol: Protocol, env: Env<'_>) ->
     }
 }
 
-/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` / `OTEL_EXPORTER_OTLP_TIMEOUT` (milliseconds), 10 s.
-pub fn resolve_timeout(flag: Option<Duration>, env: Env<'_>) -> Duration {
-    flag.or_else(|| {
-        [
-            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
-            "OTEL_EXPORTER_OTLP_TIMEOUT",
-        ]
-        .iter()
-        .find_map(|v| env(v).and_then(|s| s.trim().parse::<u64>().ok()))
-        .map(Duration::from_millis)
-    })
-    .unwrap_or(Duration::from_secs(10))
+/// `OTEL_EXPORTER_OTLP_TRACES_TIMEOUT` / `OTEL_EXPORTER_OTLP_TIMEOUT` (whole milliseconds,
+/// the spec's form), 10 s. The first of them that is set must be valid: a value podtrace cannot
+/// read is an error naming the variable, not a silent 10 s.
+pub fn resolve_timeout(flag: Option<Duration>, env: Env<'_>) -> anyhow::Result<Duration> {
+    if let Some(f) = flag {
+        return Ok(f);
+    }
+    for var in [
+        "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+        "OTEL_EXPORTER_OTLP_TIMEOUT",
+    ] {
+        let Some(v) = env(var) else { continue };
+        return match v.trim().parse::<u64>() {
+            Ok(ms) if ms > 0 => Ok(Duration::from_millis(ms)),
+            _ => anyhow::bail!(
+                "{var}={v:?}: expected a timeout in whole milliseconds above zero, e.g. 10000"
+            ),
+        };
+    }
+    Ok(Duration::from_secs(10))
+}
+
+/// `OTEL_EXPORTER_OTLP_TRACES_COMPRESSION` / `OTEL_EXPORTER_OTLP_COMPRESSION`: podtrace sends
+/// uncompressed. `none` is that; `gzip`, valid but not offered, gives a warning to show (the
+/// SDK exporter podtrace used before ignored it unseen); anything else is an error.
+pub fn resolve_compression(env: Env<'_>) -> anyhow::Result<Option<String>> {
+    for var in [
+        "OTEL_EXPORTER_OTLP_TRACES_COMPRESSION",
+        "OTEL_EXPORTER_OTLP_COMPRESSION",
+    ] {
+        let Some(v) = env(var) else { continue };
+        return match v.trim().to_ascii_lowercase().as_str() {
+            "none" => Ok(None),
+            "gzip" => Ok(Some(format!(
+                "{var}=gzip: podtrace sends uncompressed requests; the variable is ignored"
+            ))),
+            _ => anyhow::bail!("{var}={v:?}: expected gzip or none"),
+        };
+    }
+    Ok(None)
 }
 
 /// `OTEL_EXPORTER_OTLP_TRACES_CERTIFICATE` / `OTEL_EXPORTER_OTLP_CERTIFICATE`.
@@ -253,15 +300,20 @@ pub fn resolve_certificate(flag: Option<PathBuf>, env: Env<'_>) -> Option<PathBu
     })
 }
 
-/// `key=value,key2=value2` with percent-encoded values (the OTLP exporter spec's form).
-pub fn parse_headers(s: &str) -> Vec<(String, String)> {
-    s.split(',')
-        .filter_map(|kv| {
-            let (k, v) = kv.split_once('=')?;
-            let k = k.trim();
-            (!k.is_empty()).then(|| (k.to_owned(), percent_decode(v.trim())))
-        })
-        .collect()
+/// `key=value,key2=value2` with percent-encoded values (the OTLP exporter spec's form). Empty
+/// entries (a trailing comma) are passed over; an entry without `=` or without a key is an
+/// error, as a header silently dropped is an authentication that silently fails.
+pub fn parse_headers(s: &str) -> Result<Vec<(String, String)>, String> {
+    let mut out = Vec::new();
+    for kv in s.split(',').map(str::trim).filter(|kv| !kv.is_empty()) {
+        match kv.split_once('=') {
+            Some((k, v)) if !k.trim().is_empty() => {
+                out.push((k.trim().to_owned(), percent_decode(v.trim())))
+            }
+            _ => return Err(format!("expected key=value, got {kv:?}")),
+        }
+    }
+    Ok(out)
 }
 
 fn percent_decode(s: &str) -> String {
@@ -289,21 +341,24 @@ fn hex_val(c: u8) -> Option<u8> {
 
 /// Headers: `OTEL_EXPORTER_OTLP_TRACES_HEADERS`, else `OTEL_EXPORTER_OTLP_HEADERS`, then the
 /// flags (a flag wins over a variable with the same key).
-pub fn resolve_headers(flags: &[(String, String)], env: Env<'_>) -> Vec<(String, String)> {
+pub fn resolve_headers(
+    flags: &[(String, String)],
+    env: Env<'_>,
+) -> anyhow::Result<Vec<(String, String)>> {
     let mut out: BTreeMap<String, String> = BTreeMap::new();
-    if let Some(v) =
-        env("OTEL_EXPORTER_OTLP_TRACES_HEADERS").or_else(|| env("OTEL_EXPORTER_OTLP_HEADERS"))
-    {
-        out.extend(
-            parse_headers(&v)
-                .into_iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v)),
-        );
+    for var in [
+        "OTEL_EXPORTER_OTLP_TRACES_HEADERS",
+        "OTEL_EXPORTER_OTLP_HEADERS",
+    ] {
+        let Some(v) = env(var) else { continue };
+        let parsed = parse_headers(&v).map_err(|e| anyhow::anyhow!("{var}: {e}"))?;
+        out.extend(parsed.into_iter().map(|(k, v)| (k.to_ascii_lowercase(), v)));
+        break;
     }
     for (k, v) in flags {
         out.insert(k.to_ascii_lowercase(), v.clone());
     }
-    out.into_iter().collect()
+    Ok(out.into_iter().collect())
 }
 
 fn time(ns: i64) -> SystemTime {
@@ -1088,9 +1143,12 @@ mod tests {
             resolve_protocol(Some(Protocol::Grpc), &e).unwrap(),
             Protocol::Grpc
         );
-        assert_eq!(resolve_timeout(None, &e), Duration::from_millis(2500));
         assert_eq!(
-            resolve_headers(&[("X-Team".into(), "web".into())], &e),
+            resolve_timeout(None, &e).unwrap(),
+            Duration::from_millis(2500)
+        );
+        assert_eq!(
+            resolve_headers(&[("X-Team".into(), "web".into())], &e).unwrap(),
             vec![
                 ("authorization".to_owned(), "Bearer abc".to_owned()),
                 ("x-team".to_owned(), "web".to_owned()),
@@ -1117,6 +1175,43 @@ mod tests {
             list.last().unwrap(),
             &("(further reasons, not kept)".to_owned(), 81)
         );
+    }
+
+    #[test]
+    fn timeouts_and_headers_from_env_are_checked() {
+        for bad in ["10s", "0", "-5", "1.5", "ten"] {
+            let e = move |k: &str| (k == "OTEL_EXPORTER_OTLP_TIMEOUT").then(|| bad.to_owned());
+            let err = resolve_timeout(None, &e).unwrap_err().to_string();
+            assert!(
+                err.starts_with("OTEL_EXPORTER_OTLP_TIMEOUT="),
+                "{bad}: {err}"
+            );
+        }
+        // The signal's own variable wins, and must itself be valid.
+        let e = env_of(&[
+            ("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT", "250"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "junk"),
+        ]);
+        assert_eq!(
+            resolve_timeout(None, &e).unwrap(),
+            Duration::from_millis(250)
+        );
+        assert_eq!(
+            resolve_timeout(Some(Duration::from_secs(3)), &env_of(&[])).unwrap(),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            resolve_timeout(None, &env_of(&[])).unwrap(),
+            Duration::from_secs(10)
+        );
+        assert_eq!(
+            parse_headers("a=1,,b = x%3Dy ,").unwrap(),
+            vec![("a".into(), "1".into()), ("b".into(), "x=y".into())]
+        );
+        assert!(parse_headers("a=1,=2").is_err());
+        assert!(parse_headers("token").is_err());
+        assert!(parse_timeout("0ms").is_err());
+        assert_eq!(parse_timeout("1ns").unwrap(), Duration::from_nanos(1));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Issue 17: what the receiver answers is read. A `partial_success` with rejected spans is
 //! reported (`N spans rejected by the receiver: reason`, exit 1) over gRPC and HTTP/protobuf;
-//! refusals are retried with back-off or not, as the OTLP spec says.
+//! refusals are retried with back-off or not, as the OTLP spec says; and `trace` refuses a zero
+//! timeout, a zero batch size and OTEL_* variables it cannot read.
 
 use std::path::PathBuf;
 
@@ -235,6 +236,102 @@ fn refusals_are_retried_only_when_the_spec_says_so() {
         let want_ids: Vec<String> = spans.iter().map(|s| trace::hex(&s.span_id)).collect();
         assert_eq!(ids, want_ids);
     }
+}
+
+/// `--timeout 0s` and `--batch-size 0` are refused by the command line itself.
+#[test]
+fn zero_timeout_and_zero_batch_size_are_refused() {
+    let (code, _, stderr) = podtrace_env(&["trace", "-q", "--timeout", "0s"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("invalid value '0s' for '--timeout <TIMEOUT>'")
+            && stderr.contains("the timeout must be longer than zero"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = podtrace_env(&["trace", "-q", "--timeout", "0.0000000001s"], &[]);
+    assert_eq!(code, 2, "rounds to zero: {stderr}");
+    let (code, _, stderr) = podtrace_env(&["trace", "-q", "--batch-size", "0"], &[]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains("invalid value '0' for '--batch-size <BATCH_SIZE>'")
+            && stderr.contains("0 is not in 1.."),
+        "{stderr}"
+    );
+    // The smallest valid values are taken: one span per request and per line.
+    let dir = tempfile::tempdir().unwrap();
+    let f = dir.path().join("t.jsonl");
+    let (code, stdout, stderr) = podtrace_env(
+        &[
+            "trace",
+            "-q",
+            "--timeout",
+            "1ns",
+            "--batch-size",
+            "1",
+            "--otlp-file",
+            f.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert_eq!(std::fs::read_to_string(&f).unwrap().lines().count(), 23);
+}
+
+/// OTEL_* variables podtrace reads are errors when they cannot be read (before anything is
+/// sent or written), or a printed warning when valid but not offered; never silently ignored.
+#[test]
+fn unreadable_otel_variables_are_errors_not_silence() {
+    let rx = Receiver::grpc(true);
+    let endpoint = format!("http://{}", rx.addr);
+    let run = |env: &[(&str, &str)]| podtrace_env(&["trace", "-q", "--endpoint", &endpoint], env);
+    for (var, value, says) in [
+        (
+            "OTEL_EXPORTER_OTLP_TIMEOUT",
+            "10s",
+            "OTEL_EXPORTER_OTLP_TIMEOUT=\"10s\": expected a timeout in whole milliseconds above zero",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT",
+            "0",
+            "OTEL_EXPORTER_OTLP_TRACES_TIMEOUT=\"0\": expected a timeout",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_HEADERS",
+            "authorization=Bearer x,x-team",
+            "OTEL_EXPORTER_OTLP_HEADERS: expected key=value, got \"x-team\"",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_COMPRESSION",
+            "zip",
+            "OTEL_EXPORTER_OTLP_COMPRESSION=\"zip\": expected gzip or none",
+        ),
+        (
+            "OTEL_EXPORTER_OTLP_PROTOCOL",
+            "http/json",
+            "OTEL_EXPORTER_OTLP_PROTOCOL=\"http/json\"",
+        ),
+    ] {
+        let (code, stdout, stderr) = run(&[(var, value)]);
+        assert_eq!(code, 2, "{var}={value}: {stdout}{stderr}");
+        assert!(stderr.contains(says), "{var}={value}: {stderr}");
+        assert!(!stdout.contains("sent "), "{stdout}");
+    }
+    assert!(rx.received().is_empty(), "nothing sent with a bad variable");
+
+    // A valid value that podtrace does not offer: said, then sent uncompressed.
+    let (code, stdout, stderr) = run(&[("OTEL_EXPORTER_OTLP_COMPRESSION", "gzip")]);
+    assert_eq!(code, 0, "{stdout}{stderr}");
+    assert!(
+        stderr.contains("podtrace: warning: OTEL_EXPORTER_OTLP_COMPRESSION=gzip: podtrace sends uncompressed requests"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("sent 23 spans"), "{stdout}");
+    // A valid timeout is used; `none` compression is silent.
+    let (code, _, stderr) = run(&[
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", "5000"),
+        ("OTEL_EXPORTER_OTLP_COMPRESSION", "none"),
+    ]);
+    assert_eq!((code, stderr.as_str()), (0, ""));
 }
 
 /// The largest timeouts a flag or variable can give are used as they are, without an overflow
