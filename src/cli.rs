@@ -28,7 +28,7 @@ impl From<Status> for ExitCode {
         ExitCode::from(s as u8)
     }
 }
-use podtrace::units::{parse_duration, parse_timezone};
+use podtrace::units::parse_timezone;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -291,8 +291,9 @@ pub struct TraceArgs {
     /// Extra request header, `key=value` (repeatable; added to OTEL_EXPORTER_OTLP_HEADERS).
     #[arg(long = "header", value_parser = parse_header)]
     pub headers: Vec<(String, String)>,
-    /// Per-request timeout, e.g. `10s`, `500ms` (default: OTEL_EXPORTER_OTLP_TIMEOUT, 10 s).
-    #[arg(long, value_parser = parse_duration)]
+    /// Per-request timeout, retries included, e.g. `10s`, `500ms`; above zero (default:
+    /// OTEL_EXPORTER_OTLP_TIMEOUT in milliseconds, 10 s).
+    #[arg(long, value_parser = podtrace::trace::otlp::parse_timeout)]
     pub timeout: Option<std::time::Duration>,
     /// CA certificate (PEM) of the collector (default: OTEL_EXPORTER_OTLP_CERTIFICATE).
     #[arg(long)]
@@ -300,8 +301,9 @@ pub struct TraceArgs {
     /// Cluster name: mixed into trace ids and set as `k8s.cluster.name`.
     #[arg(long)]
     pub cluster: Option<String>,
-    /// Spans per OTLP request.
-    #[arg(long, default_value_t = 4096)]
+    /// Spans per OTLP request (and per line of --otlp-file), at least 1.
+    #[arg(long, default_value_t = 4096,
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub batch_size: usize,
     /// Write OTLP JSON (one request per line) to this file.
     #[arg(long)]
@@ -639,49 +641,26 @@ fn print_skipped(a: &podtrace::Analysis, verbose: bool, err: &mut dyn Write) -> 
 }
 
 #[cfg(feature = "otlp")]
-/// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found or a
-/// span could not be sent (the summary says how many and where they went), 2 on error.
+/// Runs `trace`: 0 when every span reached its destination, 1 when no pod was found, a span
+/// could not be sent or the receiver rejected spans (the summary says how many and where they
+/// went), 2 on error.
+///
+/// Spans are made pod by pod as each output needs them and never held all at once: the files
+/// are written in one pass over the pods, and sending plans each batch when it is due (issue 17).
 pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
-    use podtrace::trace::{otlp, perfetto};
+    use podtrace::trace::{self as tr, otlp};
     let a = run(&args.input);
     print_warnings(&a, args.input.quiet, args.input.verbose, err)?;
     if let Some(status) = nothing_found(&a, &args.input, err)? {
         return Ok(status);
     }
-    let opts = podtrace::trace::TraceOptions {
+    let opts = tr::TraceOptions {
         cluster: args.cluster.clone(),
     };
-    let spans = podtrace::trace::plan_all(&a.pods, &opts);
-    let traces = a.pods.len();
-    writeln!(out, "{traces} pods, {} spans", spans.len())?;
-    let create = |p: &PathBuf| {
-        std::fs::File::create(p)
-            .map(std::io::BufWriter::new)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
-    };
-    if let Some(p) = &args.otlp_file {
-        let mut f = create(p)?;
-        let n = otlp::write_json(&spans, args.batch_size, args.cluster.as_deref(), &mut f)?;
-        f.flush()?;
-        writeln!(out, "wrote {n} spans as OTLP JSON to {}", p.display())?;
-    }
-    if let Some(p) = &args.perfetto {
-        let mut f = create(p)?;
-        let n = perfetto::write(&spans, &mut f)?;
-        f.flush()?;
-        writeln!(
-            out,
-            "wrote {n} spans as Chrome trace events to {}",
-            p.display()
-        )?;
-    }
-    let files_only = args.otlp_file.is_some() || args.perfetto.is_some();
-    let mut code = if a.pods.is_empty() {
-        Status::Failed
-    } else {
-        Status::Ok
-    };
-    if !files_only || args.send {
+    let any_file = args.otlp_file.is_some() || args.perfetto.is_some();
+    // The collector's settings first: a flag or variable that cannot be used stops the run
+    // before any file is written.
+    let send_cfg = if !any_file || args.send {
         let send = otlp::SendOptions {
             protocol: args.protocol,
             endpoint: args.endpoint.clone(),
@@ -692,7 +671,62 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             cluster: args.cluster.clone(),
             failed_file: args.failed_file.clone(),
         };
-        let r = otlp::send(&spans.into(), &send, &otlp::process_env)?;
+        let cfg = otlp::Config::resolve(&send, &otlp::process_env)?;
+        for w in &cfg.warnings {
+            writeln!(err, "podtrace: warning: {}", printable(w))?;
+        }
+        Some(cfg)
+    } else {
+        None
+    };
+    let traces = a.pods.len();
+    let spans: usize = a.pods.iter().map(tr::span_count).sum();
+    writeln!(out, "{traces} pods, {spans} spans")?;
+    let create = |p: &PathBuf| {
+        std::fs::File::create(p)
+            .map(std::io::BufWriter::new)
+            .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
+    };
+    if any_file {
+        let mut otlp_file = args.otlp_file.as_ref().map(create).transpose()?;
+        let mut perfetto_file = args.perfetto.as_ref().map(create).transpose()?;
+        let written = tr::write_files(
+            &a.pods,
+            &opts,
+            tr::FileOutputs {
+                otlp: otlp_file.as_mut().map(|f| f as &mut dyn Write),
+                perfetto: perfetto_file.as_mut().map(|f| f as &mut dyn Write),
+                batch: args.batch_size,
+            },
+        )?;
+        if let (Some(p), Some(mut f)) = (&args.otlp_file, otlp_file) {
+            f.flush()
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            writeln!(
+                out,
+                "wrote {} spans as OTLP JSON to {}",
+                written.otlp_spans,
+                p.display()
+            )?;
+        }
+        if let (Some(p), Some(mut f)) = (&args.perfetto, perfetto_file) {
+            f.flush()
+                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+            writeln!(
+                out,
+                "wrote {} spans as Chrome trace events to {}",
+                written.perfetto_spans,
+                p.display()
+            )?;
+        }
+    }
+    let mut code = if a.pods.is_empty() {
+        Status::Failed
+    } else {
+        Status::Ok
+    };
+    if let Some(cfg) = send_cfg {
+        let r = otlp::send_pods(&a.pods, &opts, &cfg)?;
         let secs = r.elapsed.as_secs_f64();
         writeln!(
             out,
@@ -708,12 +742,29 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 0.0
             }
         )?;
+        // What the receiver says is shown escaped: it is another program's text.
+        for (w, n) in &r.warnings {
+            writeln!(err, "podtrace: warning: {} ({n} request(s))", printable(w))?;
+        }
+        if r.spans_rejected > 0 {
+            for (why, n) in &r.rejections {
+                let why = if why.is_empty() {
+                    "(no reason given)".to_owned()
+                } else {
+                    printable(why)
+                };
+                writeln!(err, "podtrace: {n} spans rejected by the receiver: {why}")?;
+            }
+            code = Status::Failed;
+        }
         if r.spans_failed > 0 {
             for (e, n) in &r.errors {
                 writeln!(
                     err,
-                    "podtrace: {n} request(s) to {} ({}) failed: {e}",
-                    r.endpoint, r.protocol
+                    "podtrace: {n} request(s) to {} ({}) failed: {}",
+                    r.endpoint,
+                    r.protocol,
+                    printable(e)
                 )?;
             }
             let saved = match &args.failed_file {

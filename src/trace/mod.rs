@@ -333,12 +333,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
     let root_id = span_id(&trace, SpanKind::Pod, "", "", "");
 
     // Root: from `requested` (else the earliest milestone) to the last thing seen.
-    let mut all_times: Vec<i64> = pod.milestones.values().map(|m| m.t).collect();
-    for c in &pod.containers {
-        all_times.extend(c.milestones.values().map(|m| m.t));
-    }
-    all_times.extend(pod.programmed.values().map(|m| m.t));
-    all_times.extend(pod.consumers.values().map(|m| m.t));
+    let all_times: Vec<i64> = times(pod).collect();
     let Some(&last) = all_times.iter().max() else {
         return Vec::new();
     };
@@ -641,8 +636,165 @@ fn split_image(img: &str) -> (&str, Option<&str>) {
 }
 
 /// Every span of every pod (pods in the order given).
+///
+/// Holds every span at once: the commands stream instead ([`Batches`], [`write_files`]).
 pub fn plan_all(pods: &[PodTimeline], opts: &TraceOptions) -> Vec<PlannedSpan> {
     pods.iter().flat_map(|p| plan(p, opts)).collect()
+}
+
+/// Every time a pod's spans are made of (pod, container, programming and consumer
+/// milestones): their minimum is where its root starts.
+fn times(pod: &PodTimeline) -> impl Iterator<Item = i64> + '_ {
+    pod.milestones
+        .values()
+        .chain(pod.containers.iter().flat_map(|c| c.milestones.values()))
+        .chain(pod.programmed.values())
+        .chain(pod.consumers.values())
+        .map(|m| m.t)
+}
+
+/// How many spans [`plan`] gives for this pod, without making them (the count is printed
+/// before the spans are streamed out). Mirrors [`plan`]'s rules; a test holds the two together
+/// on every pod of the demo, the real samples and generated bundles.
+pub fn span_count(pod: &PodTimeline) -> usize {
+    // No pod milestone: no root, so nothing (see `plan`).
+    if pod.milestones.is_empty() {
+        return 0;
+    }
+    let phases = PHASES
+        .iter()
+        .filter(|(_, f, t)| pod.milestones.contains_key(f) && pod.milestones.contains_key(t))
+        .count();
+    let containers: usize = pod
+        .containers
+        .iter()
+        .filter(|c| !c.milestones.is_empty())
+        .map(|c| {
+            1 + CONTAINER_PHASES
+                .iter()
+                .filter(|(_, f, t)| c.milestones.contains_key(f) && c.milestones.contains_key(t))
+                .count()
+        })
+        .sum();
+    let endpoints = if pod.milestones.contains_key(&Ms::EndpointsUpdated) {
+        pod.programmed.len() + pod.consumers.len()
+    } else {
+        0
+    };
+    1 + phases + containers + endpoints
+}
+
+/// The earliest start of the pod's spans (its root's start), without making them; `None` when
+/// [`plan`] gives none. Perfetto times count from the earliest of all pods, which must be known
+/// before the first pod is written.
+pub fn earliest(pod: &PodTimeline) -> Option<i64> {
+    if pod.milestones.is_empty() {
+        return None;
+    }
+    // Every span starts at one of these times (a turned-round span at its earlier end), and
+    // the root at the minimum: `plan` starts it there when something precedes `requested`.
+    times(pod).min()
+}
+
+/// The spans of successive pods cut into batches of `size` spans (the last may be shorter),
+/// exactly as `plan_all(pods).chunks(size)` would cut them, while holding one batch and one
+/// pod's spans at a time.
+pub struct Batches<'a> {
+    pods: std::slice::Iter<'a, PodTimeline>,
+    opts: &'a TraceOptions,
+    size: usize,
+    buf: Vec<PlannedSpan>,
+}
+
+impl<'a> Batches<'a> {
+    pub fn new(pods: &'a [PodTimeline], opts: &'a TraceOptions, size: usize) -> Self {
+        Batches {
+            pods: pods.iter(),
+            opts,
+            size: size.max(1),
+            buf: Vec::new(),
+        }
+    }
+}
+
+impl Iterator for Batches<'_> {
+    type Item = Vec<PlannedSpan>;
+
+    fn next(&mut self) -> Option<Vec<PlannedSpan>> {
+        while self.buf.len() < self.size {
+            match self.pods.next() {
+                Some(p) => self.buf.extend(plan(p, self.opts)),
+                None => break,
+            }
+        }
+        if self.buf.is_empty() {
+            return None;
+        }
+        if self.buf.len() > self.size {
+            let rest = self.buf.split_off(self.size);
+            return Some(std::mem::replace(&mut self.buf, rest));
+        }
+        Some(std::mem::take(&mut self.buf))
+    }
+}
+
+/// The files `trace` writes, each optional.
+pub struct FileOutputs<'a> {
+    /// OTLP JSON lines, `batch` spans at most per line.
+    pub otlp: Option<&'a mut dyn std::io::Write>,
+    pub perfetto: Option<&'a mut dyn std::io::Write>,
+    pub batch: usize,
+}
+
+/// What [`write_files`] wrote: spans as OTLP JSON, complete events in the Perfetto file.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub otlp_spans: usize,
+    pub perfetto_spans: usize,
+}
+
+/// Writes the OTLP JSON and Perfetto files in one pass over the pods, each pod planned once
+/// and written as it is planned: memory holds one pod's spans (and one OTLP batch), not the
+/// export (issue 17). The bytes are those of `otlp::write_json` and `perfetto::write` over
+/// [`plan_all`].
+pub fn write_files(
+    pods: &[PodTimeline],
+    opts: &TraceOptions,
+    out: FileOutputs<'_>,
+) -> anyhow::Result<Written> {
+    let FileOutputs {
+        otlp,
+        perfetto,
+        batch,
+    } = out;
+    let mut json = otlp.map(|w| otlp::JsonWriter::new(w, batch, opts.cluster.as_deref()));
+    let mut perfetto = match perfetto {
+        Some(w) => {
+            let origin = pods.iter().filter_map(earliest).min().unwrap_or(0);
+            Some(perfetto::Writer::new(w, origin)?)
+        }
+        None => None,
+    };
+    for pod in pods {
+        let spans = plan(pod, opts);
+        match (&mut json, &mut perfetto) {
+            (Some(j), Some(p)) => {
+                p.push(spans.clone())?;
+                j.push(spans)?;
+            }
+            (Some(j), None) => j.push(spans)?,
+            (None, Some(p)) => p.push(spans)?,
+            (None, None) => break,
+        }
+    }
+    let mut written = Written::default();
+    if let Some(j) = json {
+        written.otlp_spans = j.finish()?;
+    }
+    if let Some(p) = perfetto {
+        written.perfetto_spans = p.finish()?.0;
+    }
+    Ok(written)
 }
 
 /// Lower-case hex of an id.

@@ -1,5 +1,6 @@
 //! One integration-test binary (ripgrep/uv style): `cargo test --test it`.
 
+mod alloc_meter;
 mod bundles;
 mod cli;
 mod demo;
@@ -20,4 +21,8 @@ mod simulated;
 mod sources;
 #[cfg(feature = "otlp")]
 mod trace;
+#[cfg(feature = "otlp")]
+mod trace_files;
+#[cfg(feature = "otlp")]
+mod trace_send;
 mod util;

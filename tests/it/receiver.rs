@@ -10,7 +10,7 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
 };
 use opentelemetry_proto::tonic::collector::trace::v1::{
-    ExportTraceServiceRequest, ExportTraceServiceResponse,
+    ExportTracePartialSuccess, ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use prost::Message;
 
@@ -33,6 +33,27 @@ struct Inner {
     spans: usize,
     bodies: usize,
     bytes: usize,
+    /// The answer to every accepted request (`partial_success`).
+    answer: ExportTraceServiceResponse,
+    /// Requests to refuse before accepting any (each refusal counts down by one), and how:
+    /// the HTTP status (gRPC refuses with the matching code: 503 → Unavailable, else
+    /// InvalidArgument).
+    refuse: usize,
+    refuse_status: u16,
+    /// Every attempt that reached the receiver, refused or not.
+    attempts: usize,
+}
+
+/// What the receiver does with the next request: refuse it (with this HTTP status) or accept
+/// it and answer with the configured response.
+fn verdict(store: &Store) -> Result<ExportTraceServiceResponse, u16> {
+    let mut g = store.lock().unwrap();
+    g.attempts += 1;
+    if g.refuse > 0 {
+        g.refuse -= 1;
+        return Err(g.refuse_status);
+    }
+    Ok(g.answer.clone())
 }
 
 type Store = Arc<Mutex<Inner>>;
@@ -78,6 +99,11 @@ impl TraceService for Sink {
                 _ => None,
             })
             .collect();
+        let answer = match verdict(&self.0) {
+            Ok(a) => a,
+            Err(503) => return Err(tonic::Status::unavailable("try later")),
+            Err(_) => return Err(tonic::Status::invalid_argument("refused")),
+        };
         push(
             &self.0,
             Received {
@@ -86,9 +112,7 @@ impl TraceService for Sink {
                 request: req.into_inner(),
             },
         );
-        Ok(tonic::Response::new(ExportTraceServiceResponse {
-            partial_success: None,
-        }))
+        Ok(tonic::Response::new(answer))
     }
 }
 
@@ -109,6 +133,32 @@ impl Receiver {
     #[allow(dead_code)] // not used by the tests
     pub fn spans(&self) -> usize {
         self.store.lock().unwrap().spans
+    }
+
+    /// Answers every request accepted from now on with this `partial_success`.
+    #[allow(dead_code)] // not used by the bench
+    pub fn answer_partial_success(&self, rejected_spans: i64, error_message: &str) {
+        self.store.lock().unwrap().answer = ExportTraceServiceResponse {
+            partial_success: Some(ExportTracePartialSuccess {
+                rejected_spans,
+                error_message: error_message.to_owned(),
+            }),
+        };
+    }
+
+    /// Refuses the next `n` requests with this HTTP status (gRPC: 503 as Unavailable, others
+    /// as InvalidArgument).
+    #[allow(dead_code)] // not used by the bench
+    pub fn refuse_next(&self, n: usize, status: u16) {
+        let mut g = self.store.lock().unwrap();
+        g.refuse = n;
+        g.refuse_status = status;
+    }
+
+    /// Attempts that reached the receiver, refused ones included.
+    #[allow(dead_code)] // not used by the bench
+    pub fn attempts(&self) -> usize {
+        self.store.lock().unwrap().attempts
     }
 
     /// Requests and body bytes received so far.
@@ -213,8 +263,8 @@ impl Receiver {
         }
     }
 
-    /// An HTTP/1.1 receiver on 127.0.0.1 that answers every POST with 200 and an empty
-    /// `ExportTraceServiceResponse`.
+    /// An HTTP/1.1 receiver on 127.0.0.1 that answers every POST with 200 and an
+    /// `ExportTraceServiceResponse` (empty unless [`Receiver::answer_partial_success`]).
     pub fn http(keep: bool) -> Receiver {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
@@ -272,6 +322,17 @@ fn serve_http<S: Read + Write>(conn: S, store: &Store) {
             g.bytes += body.len();
             g.decode
         };
+        let answer = match verdict(store) {
+            Ok(a) => a,
+            Err(code) => {
+                let head = format!("HTTP/1.1 {code} Refused\r\ncontent-length: 0\r\n\r\n");
+                let w = r.get_mut();
+                if w.write_all(head.as_bytes()).is_err() || w.flush().is_err() {
+                    return;
+                }
+                continue;
+            }
+        };
         if decode {
             let request = ExportTraceServiceRequest::decode(body.as_slice()).unwrap();
             push(
@@ -283,10 +344,7 @@ fn serve_http<S: Read + Write>(conn: S, store: &Store) {
                 },
             );
         }
-        let resp = ExportTraceServiceResponse {
-            partial_success: None,
-        }
-        .encode_to_vec();
+        let resp = answer.encode_to_vec();
         let head = format!(
             "HTTP/1.1 200 OK\r\ncontent-type: application/x-protobuf\r\ncontent-length: {}\r\n\r\n",
             resp.len()
