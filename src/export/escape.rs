@@ -93,6 +93,11 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalJson<
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        // Nearly every string is ASCII without DEL: one word-at-a-time pass, then written as is
+        // (the per-character walk cost a tenth of `analyze --format json`).
+        if fragment.is_ascii() && memchr::memchr(0x7f, fragment.as_bytes()).is_none() {
+            return w.write_all(fragment.as_bytes());
+        }
         let mut start = 0;
         for (i, c) in fragment.char_indices() {
             if is_hazard(c) {
