@@ -45,12 +45,31 @@ fn kind(head: &[u8]) -> Kind {
     }
 }
 
-/// Reads up to `n` bytes and hands back a reader that replays them.
-fn peek<'a>(mut r: Box<dyn Read + 'a>, n: usize) -> io::Result<(Vec<u8>, Box<dyn Read + 'a>)> {
+/// Reads up to `n` bytes and hands back a reader that replays them. A read error is not lost
+/// with the bytes before it: the replay gives those bytes, then the error (a member cut short
+/// within its first bytes keeps its lines and says where it stopped).
+fn peek<'a>(mut r: Box<dyn Read + 'a>, n: usize) -> (Vec<u8>, Box<dyn Read + 'a>) {
     let mut head = Vec::with_capacity(n);
-    (&mut r).take(n as u64).read_to_end(&mut head)?;
-    let replay = Cursor::new(head.clone()).chain(r);
-    Ok((head, Box::new(replay)))
+    match (&mut r).take(n as u64).read_to_end(&mut head) {
+        Ok(_) => {
+            let replay = Cursor::new(head.clone()).chain(r);
+            (head, Box::new(replay))
+        }
+        Err(e) => {
+            let replay = Cursor::new(head.clone()).chain(Failing(e));
+            (head, Box::new(replay))
+        }
+    }
+}
+
+/// A reader that fails, every time it is asked (a first look that swallows the error must not
+/// turn the cut into a clean end).
+struct Failing(io::Error);
+
+impl Read for Failing {
+    fn read(&mut self, _: &mut [u8]) -> io::Result<usize> {
+        Err(io::Error::new(self.0.kind(), self.0.to_string()))
+    }
 }
 
 /// A tar member's data, checked against the size its header states.
@@ -168,10 +187,7 @@ impl Ctx<'_> {
         depth: u32,
         notes: Vec<Warning>,
     ) {
-        let (head, r) = match peek(r, 512) {
-            Ok(x) => x,
-            Err(e) => return self.push_error(display, SkipReason::CannotRead(e.to_string())),
-        };
+        let (head, r) = peek(r, 512);
         let k = kind(&head);
         if k != Kind::Plain && depth >= MAX_DEPTH {
             return self.push_error(display, SkipReason::NestedTooDeep { max: MAX_DEPTH });

@@ -430,3 +430,41 @@ fn a_document_line_longer_than_a_log_line_is_read() {
             .contains("\"uid\": \"u-big\"")
     );
 }
+
+/// A tar whose last member is cut within its first 512 bytes (the bytes the reader looks at to
+/// tell a format): what was there is read, and the member says where it stopped.
+#[test]
+fn a_member_cut_in_its_first_bytes_keeps_its_lines() {
+    let lines = "I1129 10:15:00.146214     247 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"default/a\"]\n\
+                 I1129 10:15:01.146214     247 kubelet.go:2407] \"SyncLoop ADD\" source=\"api\" pods=[\"default/b\"]\n";
+    let mut data = lines.as_bytes().to_vec();
+    data.extend(std::iter::repeat_n(b'x', 300));
+    let mut b = tar::Builder::new(Vec::new());
+    let mut h = tar::Header::new_gnu();
+    h.set_size(data.len() as u64);
+    h.set_mode(0o644);
+    h.set_cksum();
+    b.append_data(&mut h, "w/kubelet.log", &data[..]).unwrap();
+    let bytes = b.into_inner().unwrap();
+    // The header (512) and the two lines, nothing more.
+    let d = tempfile::tempdir().unwrap();
+    let p = d.path().join("cut.tar");
+    std::fs::write(&p, &bytes[..512 + lines.len()]).unwrap();
+    let mut o = opts();
+    o.clock.fallback_year = 2025;
+    let a = analyze_with(&[p], &o);
+    let f = file(&a, "cut.tar!/w/kubelet.log");
+    assert_eq!(
+        f.counts.values().map(|c| c.recognised).sum::<u64>(),
+        2,
+        "{f:?}"
+    );
+    assert_eq!(a.pods.len(), 2);
+    assert!(
+        f.error
+            .as_deref()
+            .unwrap_or("")
+            .starts_with("member cut short: "),
+        "{f:?}"
+    );
+}
