@@ -66,6 +66,9 @@ fn yaml_flow_too_deep(text: &str) -> Option<String> {
     let (mut depth, mut line, mut i) = (0usize, 1usize, 0usize);
     // The last byte that was not a space on this line (0 at a line's start).
     let mut prev = 0u8;
+    let spaces = |from: usize| b[from..].iter().take_while(|c| **c == b' ').count();
+    // Indentation of the current line.
+    let mut indent = spaces(0);
     while i < b.len() {
         let c = b[i];
         // Where a value starts: at a line's start, after an indicator and a space in block
@@ -79,6 +82,33 @@ fn yaml_flow_too_deep(text: &str) -> Option<String> {
                 line += 1;
                 prev = 0;
                 i += 1;
+                indent = spaces(i);
+                continue;
+            }
+            // An anchor or a tag before a value (`- &a [`, `x: !!seq [`): the value still
+            // starts after it.
+            b'&' | b'!' if at_value => {
+                while i < b.len() && !b" \t\r\n,[]{}".contains(&b[i]) {
+                    i += 1;
+                }
+                continue;
+            }
+            // A block scalar (`|`, `>`): its lines, more indented than this one (or blank),
+            // are text; quotes and brackets there are nobody's.
+            b'|' | b'>' if at_value && depth == 0 => {
+                loop {
+                    i = memchr::memchr(b'\n', &b[i..]).map_or(b.len(), |k| i + k);
+                    if i >= b.len() {
+                        break;
+                    }
+                    let next = spaces(i + 1);
+                    let blank = matches!(b.get(i + 1 + next), None | Some(b'\n' | b'\r'));
+                    if !blank && next <= indent {
+                        break;
+                    }
+                    line += 1;
+                    i += 1;
+                }
                 continue;
             }
             b' ' | b'\t' | b'\r' => {
@@ -189,7 +219,8 @@ impl<'t> Lines<'t> {
             self.misses += 1;
         }
         self.line += memchr::memchr_iter(b'\n', &self.text[self.pos..end]).count() as u32;
-        self.pos = end;
+        // Past this uid: the same object again later (two snapshots) is found there.
+        self.pos = end + 1;
         self.line
     }
 }
@@ -429,6 +460,21 @@ mod tests {
             "[".repeat(100)
         );
         assert_eq!(yaml_flow_too_deep(&text), None);
+        // An anchor or a tag before the value does not hide it; a quote alone on a block
+        // scalar's line does not swallow the rest.
+        assert!(yaml_flow_too_deep(&format!("items:\n- &a {}\n", "[".repeat(100))).is_some());
+        assert!(yaml_flow_too_deep(&format!("x: !!seq {}\n", "[".repeat(100))).is_some());
+        let block = format!(
+            "a: |\n    \"\n\n    [[[[\nb: {}1{}\n",
+            "[".repeat(65),
+            "]".repeat(65)
+        );
+        assert_eq!(
+            yaml_flow_too_deep(&block).as_deref(),
+            Some("YAML nested deeper than 64 levels at line 5 (not parsed)")
+        );
+        let fine = format!("a: >-\n  {}\n  \"\nb: [x]\n", "[".repeat(100));
+        assert_eq!(yaml_flow_too_deep(&fine), None);
         // 10 MB of `[` (55 s and 1.65 GB in the parser) is refused at once.
         let brackets = format!("items:\n- {}\n", "[".repeat(10 << 20));
         let mut out = Vec::new();
