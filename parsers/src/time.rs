@@ -51,10 +51,11 @@ pub struct Civil {
 
 impl Civil {
     /// Nanoseconds since the Unix epoch if this reading were UTC in `year`; `None` when the day
-    /// does not exist in that year (Feb 29 of a common year) or the instant is outside what
-    /// nanoseconds in an i64 hold (about 1677-09-21 to 2262-04-11). Never another date.
+    /// does not exist in that year (Feb 29 of a common year) or the year is outside [`YEARS`].
+    /// Never another date.
     pub fn to_unix_nanos(&self, year: i32) -> Option<i64> {
-        if !(1..=12).contains(&self.month)
+        if !YEARS.contains(&year)
+            || !(1..=12).contains(&self.month)
             || self.day == 0
             || self.day > days_in_month(year, self.month)
         {
@@ -77,9 +78,10 @@ pub fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
-/// Years whose every instant fits in i64 nanoseconds since the epoch: the range `--year` and
-/// stamps are held to.
-pub const YEARS: std::ops::RangeInclusive<i32> = 1678..=2261;
+/// The years a time may lie in: from the epoch to the last whole year that i64 nanoseconds hold
+/// (2262-04-11). Not the whole i64 range (1677 on): a difference of two times in it must fit in
+/// an i64 too, and 1970..=2261 is 292 years, just within. `--year` is held to it as well.
+pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2261;
 
 /// An absolute instant: UTC nanoseconds since the epoch, plus the offset the writer printed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -508,14 +510,21 @@ mod tests {
             parse_rfc3339(b"2024-02-29T00:00:00Z").map(|(i, _)| i.unix_nanos),
             Some(1_709_164_800_000_000_000)
         );
-        // The edges of the i64 range: 2262-04-11T23:47:16.854775807Z is the last instant.
+        // The edges: 1970 to 2261, so that any two times' difference fits in an i64 as well.
         assert_eq!(
-            parse_rfc3339(b"2262-04-11T23:47:16.854775807Z").map(|(i, _)| i.unix_nanos),
-            Some(i64::MAX)
+            parse_rfc3339(b"1970-01-01T00:00:00Z").map(|(i, _)| i.unix_nanos),
+            Some(0)
         );
-        assert!(parse_rfc3339(b"2262-04-11T23:47:16.854775808Z").is_none());
-        // A zone that pushes an in-range reading out of range.
-        assert!(parse_rfc3339(b"2262-04-11T23:47:16.854775807-01:00").is_none());
+        assert!(parse_rfc3339(b"1969-12-31T23:59:59Z").is_none());
+        assert_eq!(
+            parse_rfc3339(b"2261-12-31T23:59:59.999999999Z").map(|(i, _)| i.unix_nanos),
+            Some(9_214_646_399_999_999_999)
+        );
+        assert!(parse_rfc3339(b"2262-01-01T00:00:00Z").is_none());
+        assert!(
+            9_214_646_399_999_999_999i64.checked_sub(0).is_some()
+                && 9_214_646_399_999_999_999i64.checked_neg().is_some()
+        );
         assert!(parse_go_time("9999-12-31 00:00:00 +0000 UTC").is_none());
         let (c, _) = parse_syslog_time(b"Feb 29 10:00:00 h").unwrap();
         assert_eq!(c.to_unix_nanos(2025), None);
