@@ -89,6 +89,8 @@ pub struct FileReport {
     pub counts: BTreeMap<Component, Counts>,
     pub warnings: Vec<Warning>,
     pub warning_count: u64,
+    /// NUL bytes skipped where lines start (chunks of a split read add theirs up).
+    pub nuls: u64,
     pub events: Vec<Event>,
     /// What the file says about clocks, years and hosts (the timeline resolves clocks from it).
     pub facts: ClockFacts,
@@ -242,10 +244,8 @@ pub fn read_stream(
         }
     }
     st.finish(&mut rep, line_no);
-    if lr.nuls() > 0 {
-        let count = lr.nuls();
-        rep.warn(display, 0, WarningKind::NulsSkipped { count }, opts);
-    }
+    rep.nuls = lr.nuls();
+    rep.nuls_skipped(rep.nuls, opts);
     if let Some(e) = io_error {
         rep.warn(
             display,
@@ -279,6 +279,7 @@ pub(super) fn read_audit_chunk(
     let mut st = FileState::new(id, display, path, Envelope::Raw, true, opts);
     let max_line = opts.max_line.max(1024);
     let mut line_no = first_line;
+    let mut nuls = 0u64;
     let mut rest = data;
     while !rest.is_empty() {
         let (line, next) = match memchr::memchr(b'\n', rest) {
@@ -286,6 +287,10 @@ pub(super) fn read_audit_chunk(
             None => (rest, &rest[rest.len()..]),
         };
         rest = next;
+        // As the stream reader does: NULs where a line starts are skipped and counted.
+        let run = line.iter().take_while(|b| **b == 0).count();
+        nuls += run as u64;
+        let line = &line[run..];
         if line.len() > max_line {
             st.too_long(&mut rep, line_no);
         } else {
@@ -294,13 +299,23 @@ pub(super) fn read_audit_chunk(
         line_no += 1;
     }
     st.finish(&mut rep, line_no.saturating_sub(1));
+    rep.nuls = nuls;
     rep
 }
 
 impl FileReport {
     /// Appends the report of the chunk that follows this one in the same file.
     /// At most `keep_warnings` warnings are kept, the first ones in file order.
+    /// The stream's NULs skipped at line starts, said once at its end (both readers).
+    pub(super) fn nuls_skipped(&mut self, count: u64, opts: &ReadOptions) {
+        if count > 0 {
+            let display = self.display.clone();
+            self.warn(&display, 0, WarningKind::NulsSkipped { count }, opts);
+        }
+    }
+
     pub(super) fn absorb(&mut self, later: FileReport, keep_warnings: usize) {
+        self.nuls += later.nuls;
         for (c, n) in &later.counts {
             self.counts.entry(*c).or_default().add(n);
         }

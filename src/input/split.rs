@@ -67,6 +67,8 @@ pub fn read_if_large_audit(path: &Path, display: &str, opts: &ReadOptions) -> Op
     for r in it {
         rep.absorb(r, opts.keep_warnings);
     }
+    let nuls = rep.nuls;
+    rep.nuls_skipped(nuls, opts);
     Some(rep)
 }
 

@@ -213,6 +213,10 @@ fn split_audit_log_reads_exactly_as_one_stream() {
     text.extend_from_slice(&damage(&real_lines, &mut Rng(7)));
     text.extend_from_slice(b"\n\r\n");
     text.extend_from_slice(&damage(&generated, &mut Rng(11)));
+    // NULs where a line starts (skipped and counted by both readers: issue 17).
+    text.extend_from_slice(b"\0\0\0");
+    text.extend_from_slice(generated.split(|&b| b == b'\n').nth(3).unwrap());
+    text.extend_from_slice(b"\n\0\n");
     // An over-long line (the cap is set to 4 KiB below), a CRLF line, no final newline.
     text.extend_from_slice(&vec![b'{'; 5000]);
     text.push(b'\n');
@@ -261,6 +265,7 @@ fn split_audit_log_reads_exactly_as_one_stream() {
         assert_eq!(split.counts, stream.counts, "chunk {chunk}");
         assert_eq!(split.warnings, stream.warnings, "chunk {chunk}");
         assert_eq!(split.warning_count, stream.warning_count, "chunk {chunk}");
+        assert_eq!((split.nuls, stream.nuls), (4, 4), "chunk {chunk}");
         assert_eq!(split.events.len(), stream.events.len(), "chunk {chunk}");
         for (a, b) in split.events.iter().zip(&stream.events) {
             assert_eq!(format!("{a:?}"), format!("{b:?}"), "chunk {chunk}");
