@@ -682,14 +682,12 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     let traces = a.pods.len();
     let spans: usize = a.pods.iter().map(tr::span_count).sum();
     writeln!(out, "{traces} pods, {spans} spans")?;
-    let create = |p: &PathBuf| {
-        std::fs::File::create(p)
-            .map(std::io::BufWriter::new)
-            .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))
-    };
     if any_file {
-        let mut otlp_file = args.otlp_file.as_ref().map(create).transpose()?;
-        let mut perfetto_file = args.perfetto.as_ref().map(create).transpose()?;
+        // Both files are written in one pass; each keeps its own I/O error, so that a failed
+        // write names its file (a full disk said only "No space left on device").
+        let open = |p: &PathBuf| create_file(p).map(Recorded::new);
+        let mut otlp_file = args.otlp_file.as_ref().map(open).transpose()?;
+        let mut perfetto_file = args.perfetto.as_ref().map(open).transpose()?;
         let written = tr::write_files(
             &a.pods,
             &opts,
@@ -698,25 +696,39 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 perfetto: perfetto_file.as_mut().map(|f| f as &mut dyn Write),
                 batch: args.batch_size,
             },
-        )?;
-        if let (Some(p), Some(mut f)) = (&args.otlp_file, otlp_file) {
-            f.flush()
-                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+        );
+        let flushed = |f: Option<&mut Recorded<_>>| f.map_or(Ok(()), |f| f.flush());
+        let done = written.and_then(|w| {
+            flushed(otlp_file.as_mut())?;
+            flushed(perfetto_file.as_mut())?;
+            Ok(w)
+        });
+        let written = done.map_err(|e| {
+            let failed = [
+                (&args.otlp_file, &mut otlp_file),
+                (&args.perfetto, &mut perfetto_file),
+            ]
+            .into_iter()
+            .find_map(|(p, f)| Some((p.as_ref()?, f.as_mut()?.error.take()?)));
+            match failed {
+                Some((p, io)) => anyhow::anyhow!("writing {}: {io}", shown_path(p)),
+                None => anyhow::anyhow!("{e:#}"),
+            }
+        })?;
+        if let Some(p) = &args.otlp_file {
             writeln!(
                 out,
                 "wrote {} spans as OTLP JSON to {}",
                 written.otlp_spans,
-                p.display()
+                shown_path(p)
             )?;
         }
-        if let (Some(p), Some(mut f)) = (&args.perfetto, perfetto_file) {
-            f.flush()
-                .map_err(|e| anyhow::anyhow!("writing {}: {e}", p.display()))?;
+        if let Some(p) = &args.perfetto {
             writeln!(
                 out,
                 "wrote {} spans as Chrome trace events to {}",
                 written.perfetto_spans,
-                p.display()
+                shown_path(p)
             )?;
         }
     }
@@ -782,7 +794,7 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     strict(code, &a, &args.input, err)
 }
 
-#[cfg(feature = "report")]
+#[cfg(any(feature = "report", feature = "otlp"))]
 fn create_file(p: &Path) -> anyhow::Result<std::io::BufWriter<std::fs::File>> {
     if let Some(dir) = p.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir)

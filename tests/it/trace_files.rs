@@ -298,3 +298,23 @@ fn file_export_memory_does_not_grow_with_pods() {
     assert!(big_peak < 16 << 20, "{big_peak}");
     assert!(big_peak * 10 < old_peak, "{big_peak} vs {old_peak}");
 }
+
+/// Issue 17: a trace file that cannot be written names itself and the OS error, whichever of
+/// the two files (written in one pass) failed.
+#[cfg(target_os = "linux")]
+#[test]
+fn a_failed_trace_file_write_names_the_file() {
+    let ok = tempfile::tempdir().unwrap();
+    let other = ok.path().join("other.json");
+    let other = other.to_str().unwrap();
+    let full = "podtrace: writing /dev/full: No space left on device (os error 28)\n";
+    for args in [
+        ["--perfetto", "/dev/full", "--otlp-file", other],
+        ["--otlp-file", "/dev/full", "--perfetto", other],
+    ] {
+        let mut all = vec!["trace", "samples/seed-demo", "-q"];
+        all.extend(args);
+        let (code, _, err) = crate::util::podtrace(&all);
+        assert_eq!((code, err.as_str()), (2, full), "{args:?}");
+    }
+}
