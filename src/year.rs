@@ -25,9 +25,7 @@ pub fn nearest_year(c: &Civil, anchor: i64) -> i32 {
     let mut best = ay;
     let mut best_d = i64::MAX;
     for y in [ay - 1, ay, ay + 1] {
-        if c.month == 2 && c.day == 29 && !is_leap(y) {
-            continue;
-        }
+        // A year without this day (Feb 29 of a common year) has no instant for it.
         let Some(d) = c.to_unix_nanos(y).and_then(|t| t.checked_sub(anchor)) else {
             continue;
         };
@@ -38,10 +36,6 @@ pub fn nearest_year(c: &Civil, anchor: i64) -> i32 {
         }
     }
     best
-}
-
-fn is_leap(y: i32) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
 }
 
 #[derive(Debug, Clone, Default)]

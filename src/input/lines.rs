@@ -10,6 +10,12 @@ pub enum Line<'a> {
     TooLong(u64),
 }
 
+/// Length of the run of NULs `bytes` starts with: `copytruncate` padding where a line starts,
+/// skipped the same way by every reader of lines.
+pub fn nul_run(bytes: &[u8]) -> usize {
+    bytes.iter().take_while(|b| **b == 0).count()
+}
+
 pub struct LineReader<R> {
     rdr: R,
     buf: Vec<u8>,
@@ -71,10 +77,7 @@ impl<R: Read> LineReader<R> {
     /// Skips a run of NULs where a line starts (one byte compared on every other line).
     fn skip_nuls(&mut self) -> io::Result<()> {
         loop {
-            let run = self.buf[self.start..self.end]
-                .iter()
-                .take_while(|b| **b == 0)
-                .count();
+            let run = nul_run(&self.buf[self.start..self.end]);
             self.start += run;
             self.nuls += run as u64;
             if self.start < self.end || self.eof || self.fill()? == 0 {

@@ -288,7 +288,7 @@ pub(super) fn read_audit_chunk(
         };
         rest = next;
         // As the stream reader does: NULs where a line starts are skipped and counted.
-        let run = line.iter().take_while(|b| **b == 0).count();
+        let run = super::lines::nul_run(line);
         nuls += run as u64;
         let line = &line[run..];
         if line.len() > max_line {
