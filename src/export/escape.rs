@@ -93,9 +93,10 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for TerminalJson<
         w: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
-        // Nearly every string is ASCII without DEL: one word-at-a-time pass, then written as is
-        // (the per-character walk cost a tenth of `analyze --format json`).
-        if fragment.is_ascii() && memchr::memchr(0x7f, fragment.as_bytes()).is_none() {
+        // Nearly every string is ASCII below DEL: one vectorised pass, then written as is (the
+        // per-character walk, and then a memchr call per fragment, cost a tenth of
+        // `analyze --format json`).
+        if fragment.bytes().all(|b| b < 0x7f) {
             return w.write_all(fragment.as_bytes());
         }
         let mut start = 0;
