@@ -468,3 +468,43 @@ fn a_member_cut_in_its_first_bytes_keeps_its_lines() {
         "{f:?}"
     );
 }
+
+/// The same on a real kubelet journal (kind, Kueue e2e; samples/real/PROVENANCE.md): padded with
+/// NULs as copytruncate leaves it, it gives the same timelines, line for line, as unpadded.
+#[test]
+fn nul_padding_on_a_real_kubelet_journal() {
+    let clean = std::fs::read(real("kind-kueue/kind-worker_kubelet.journal.log")).unwrap();
+    let read = |bytes: &[u8]| {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("kind-worker");
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join("kubelet.journal.log"), bytes).unwrap();
+        let mut o = opts();
+        o.clock.fallback_year = 2024;
+        let a = analyze_with(std::slice::from_ref(&p), &o);
+        let f = &a.files[0];
+        let json = serde_json::to_string(&a.pods)
+            .unwrap()
+            .replace(&*p.to_string_lossy(), "DIR");
+        let lines = f.counts.values().map(|c| c.lines).sum::<u64>();
+        let recognised = f.counts.values().map(|c| c.recognised).sum::<u64>();
+        (
+            json,
+            lines,
+            recognised,
+            f.first_warnings.clone(),
+            f.path.clone(),
+        )
+    };
+    let (want, lines, recognised, _, _) = read(&clean);
+    let mut padded = vec![0u8; 1 << 20];
+    padded.extend_from_slice(&clean);
+    let (got, got_lines, got_recognised, warnings, path) = read(&padded);
+    assert!(recognised > 0);
+    assert_eq!((got, got_lines, got_recognised), (want, lines, recognised));
+    assert!(
+        warnings.iter().any(|w| w.to_string()
+            == format!("{path}:0: 1048576 NUL bytes where lines start skipped (copytruncate rotation pads a log's start)")),
+        "{warnings:?}"
+    );
+}
