@@ -184,6 +184,21 @@ pub fn peak_rss_kib() -> Option<u64> {
 
 /// Reads every file under `paths` and rebuilds every pod's timeline.
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
+    let (files, skipped) = input::discover(paths);
+    analyze_files(files, skipped, opts)
+}
+
+/// The bundled demo (compiled in: see [`input::demo`]), analysed.
+pub fn analyze_demo(opts: &AnalyzeOptions) -> Analysis {
+    analyze_files(input::demo::files(), Vec::new(), opts)
+}
+
+/// Reads the files found (and says what could not be walked) and rebuilds every pod's timeline.
+pub fn analyze_files(
+    files: Vec<input::InputFile>,
+    skipped: Vec<input::Skipped>,
+    opts: &AnalyzeOptions,
+) -> Analysis {
     // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.
     let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
     let mut clock = std::time::Instant::now();
@@ -193,7 +208,6 @@ pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
         }
         clock = std::time::Instant::now();
     };
-    let (files, skipped) = input::discover(paths);
     let mut reports = input::read_all(&files, &opts.read);
     stage("read");
     // Streams (files and archive members) in id order.

@@ -429,6 +429,19 @@ pub fn read_unit(path: &Path, display: &str, opts: &ReadOptions) -> Vec<FileRepo
     cx.out
 }
 
+/// Reads a file compiled into the binary (the bundled demo) as a stream, like a file on disk
+/// whose path is `display`.
+pub fn read_embedded(bytes: &'static [u8], display: &str, opts: &ReadOptions) -> Vec<FileReport> {
+    let mut cx = Ctx {
+        opts,
+        spent: Rc::new(Cell::new(0)),
+        limit: opts.max_decompressed.unwrap_or(MIN_DECOMPRESSED_LIMIT),
+        out: Vec::new(),
+    };
+    cx.stream(display, Path::new(display), Box::new(bytes), 0, Vec::new());
+    cx.out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,6 +2,7 @@
 //! format from its first lines, and reading every line exactly once, in parallel across files.
 
 pub mod archive;
+pub mod demo;
 pub mod lines;
 pub mod prefilter;
 pub mod read;
@@ -28,6 +29,8 @@ pub struct InputFile {
     pub path: PathBuf,
     /// How it is named in evidence and messages (as given on the command line, joined).
     pub display: String,
+    /// The file's bytes when they are compiled in (the bundled demo), not read from `path`.
+    pub embedded: Option<&'static [u8]>,
 }
 
 /// Something on the command line that could not be read at all.
@@ -53,6 +56,7 @@ pub fn discover(paths: &[PathBuf]) -> (Vec<InputFile>, Vec<Skipped>) {
             id: i as FileId,
             display: path.display().to_string(),
             path,
+            embedded: None,
         })
         .collect();
     (files, skipped)
@@ -123,10 +127,7 @@ fn walk(
 pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
     // Progress goes to stderr only, and only for people (never into stdout or a pipe).
     let bar = if opts.progress {
-        let total: u64 = files
-            .iter()
-            .map(|f| fs::metadata(&f.path).map_or(0, |m| m.len()))
-            .sum();
+        let total: u64 = files.iter().map(unit_len).sum();
         let pb = indicatif::ProgressBar::with_draw_target(
             Some(total),
             indicatif::ProgressDrawTarget::stderr(),
@@ -143,8 +144,11 @@ pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
     let per_unit: Vec<Vec<FileReport>> = files
         .par_iter()
         .map(|f| {
-            let r = archive::read_unit(&f.path, &f.display, opts);
-            bar.inc(fs::metadata(&f.path).map_or(0, |m| m.len()));
+            let r = match f.embedded {
+                Some(bytes) => archive::read_embedded(bytes, &f.display, opts),
+                None => archive::read_unit(&f.path, &f.display, opts),
+            };
+            bar.inc(unit_len(f));
             r
         })
         .collect();
@@ -158,6 +162,14 @@ pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
         out.append(&mut unit);
     }
     out
+}
+
+/// A unit's size in bytes, for the progress bar.
+fn unit_len(f: &InputFile) -> u64 {
+    match f.embedded {
+        Some(bytes) => bytes.len() as u64,
+        None => fs::metadata(&f.path).map_or(0, |m| m.len()),
+    }
 }
 
 fn renumber(r: &mut FileReport, base: u32) {
