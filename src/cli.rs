@@ -34,7 +34,8 @@ use podtrace::units::parse_timezone;
 #[command(
     name = "podtrace",
     version,
-    about = "Where did the time go between `kubectl apply` and a pod serving traffic? Rebuilds every pod's startup timeline from the logs a cluster already wrote."
+    about = "Where did the time go between `kubectl apply` and a pod serving traffic? Rebuilds every pod's startup timeline from the logs a cluster already wrote.",
+    after_help = crate::help::TOP
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -44,26 +45,53 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Read logs (files or directories, walked recursively) and print each pod's timeline.
+    #[command(after_help = crate::help::ANALYZE)]
     Analyze(AnalyzeArgs),
     /// Show what podtrace sees in each file: format, source, host, clock offset, time range,
     /// line accounting and the first unparsed lines.
+    #[command(after_help = crate::help::INSPECT)]
     Inspect(AnalyzeArgs),
     /// Write a deterministic, realistic kind-style bundle with a ground-truth file
     /// (ground-truth.json): a bundle to try podtrace on, and data of any size for tests and
     /// benchmarks.
+    #[command(after_help = crate::help::SIMULATE)]
     Simulate(SimulateArgs),
     #[cfg(feature = "otlp")]
     /// Export every pod's startup as an OpenTelemetry trace: to an OTLP collector (Jaeger,
     /// Tempo, …) over gRPC or HTTP/protobuf, and/or to OTLP JSON and Perfetto files.
+    #[command(after_help = crate::help::TRACE)]
     Trace(TraceArgs),
     #[cfg(feature = "report")]
     /// Latency statistics per phase and group, SLO gates (exit 1 on a breach), charts and a
     /// one-file HTML report.
+    #[command(after_help = crate::help::REPORT)]
     Report(ReportArgs),
     #[cfg(feature = "report")]
     /// Compare two runs (did the upgrade slow pod startup down?): percentile deltas per phase and
     /// group with bootstrap intervals and a Mann–Whitney test; overlaid CDFs with --charts.
+    #[command(after_help = crate::help::DIFF)]
     Diff(DiffArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = crate::help::COMPLETIONS)]
+    Completions(CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a folder.
+    #[command(after_help = crate::help::MAN)]
+    Man(ManArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write podtrace.1 and a page per command (podtrace-analyze.1, …) into this folder
+    /// instead of printing podtrace.1.
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
 }
 
 #[cfg(feature = "report")]
@@ -194,6 +222,10 @@ pub struct SimulateArgs {
     /// One pod in ten has its app container crash once and restart.
     #[arg(long)]
     pub restarts: bool,
+    /// Write into a folder that already holds files (files of the same names are replaced; the
+    /// others stay, and would be read with the bundle).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -207,7 +239,8 @@ pub enum Format {
 /// What to read and how: shared by every command that analyses logs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
-    /// Files or directories. Without any, the bundled demo (samples/seed-demo) is analysed.
+    /// Files, directories or archives. Without any, the bundled demo (samples/seed-demo, built
+    /// into the binary) is analysed.
     pub paths: Vec<PathBuf>,
     /// Calendar year of stamps that carry none (klog headers, journald `short`), when nothing in
     /// the input carries a year. 1970 to 2261 (times are nanoseconds since 1970 in 64 bits).
@@ -330,16 +363,6 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
     }
 }
 
-/// The bundled demo: `samples/seed-demo` under the working directory, else under the source
-/// tree podtrace was built from.
-pub fn demo_path() -> PathBuf {
-    let local = PathBuf::from("samples/seed-demo");
-    if local.is_dir() {
-        return local;
-    }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/samples/seed-demo"))
-}
-
 fn current_year() -> i32 {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -349,6 +372,18 @@ fn current_year() -> i32 {
 
 /// Runs `simulate`.
 pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    // A bundle written over another one mixes both: analysing it gives pods of neither.
+    if !args.force {
+        if let Ok(mut entries) = std::fs::read_dir(&args.outdir) {
+            if entries.next().is_some() {
+                anyhow::bail!(
+                    "{} is not empty: simulate writes a whole bundle; choose a new folder, or \
+                     --force to write into it anyway",
+                    shown_path(&args.outdir)
+                );
+            }
+        }
+    }
     let o = podtrace::simulate::SimOptions {
         pods: args.pods,
         nodes: args.nodes,
@@ -507,7 +542,10 @@ impl Drop for TerminalSafe<'_> {
 /// outside too).
 fn shown_paths(input: &InputArgs) -> String {
     let shown: Vec<String> = if input.paths.is_empty() {
-        vec![demo_path().display().to_string()]
+        vec![format!(
+            "the bundled demo ({})",
+            podtrace::input::demo::ROOT
+        )]
     } else {
         input
             .paths
@@ -533,11 +571,6 @@ fn text_sink<'a>(out: &'a mut dyn Write, c: Controls) -> Box<dyn Write + 'a> {
 }
 
 fn run(args: &InputArgs) -> podtrace::Analysis {
-    let paths = if args.paths.is_empty() {
-        vec![demo_path()]
-    } else {
-        args.paths.clone()
-    };
     let mut opts = AnalyzeOptions::default();
     opts.read.progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     opts.clock.year = args.year;
@@ -545,7 +578,11 @@ fn run(args: &InputArgs) -> podtrace::Analysis {
     opts.clock.fallback_year = current_year();
     opts.no_skew_correction = args.no_skew_correction;
     opts.read.split_large = !args.no_mmap;
-    podtrace::analyze(&paths, &opts)
+    if args.paths.is_empty() {
+        // Compiled in: works from any directory and from an installed binary.
+        return podtrace::analyze_demo(&opts);
+    }
+    podtrace::analyze(&args.paths, &opts)
 }
 
 /// [`print_warnings_as`] with control characters escaped (`trace` has no `--raw`).
@@ -1045,4 +1082,44 @@ pub fn analyze(
         return Ok(status);
     }
     strict(Status::Ok, &a, &args.input, err)
+}
+
+/// The name the binary was invoked as decides how usage reads: `kubectl-podtrace` (kubectl
+/// plugin, found on PATH by kubectl, or linked by krew) says `kubectl podtrace …`.
+pub fn command_for(argv0: Option<&std::ffi::OsStr>) -> clap::Command {
+    use clap::CommandFactory;
+    let cmd = Cli::command();
+    let invoked = argv0
+        .and_then(|a| Path::new(a).file_stem())
+        .and_then(|s| s.to_str());
+    match invoked {
+        Some("kubectl-podtrace") => cmd.bin_name("kubectl podtrace"),
+        _ => cmd,
+    }
+}
+
+/// Runs `completions`: the script for `shell` on stdout.
+pub fn completions(args: &CompletionsArgs, out: &mut dyn Write) -> anyhow::Result<Status> {
+    let mut cmd = command_for(None);
+    // Built in memory first: clap_complete panics on a write error (`… | head` closes the pipe).
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "podtrace", &mut script);
+    out.write_all(&script)?;
+    Ok(Status::Ok)
+}
+
+/// Runs `man`: podtrace(1) on stdout, or every page into `--dir`.
+pub fn man(args: &ManArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+    let cmd = command_for(None);
+    match &args.dir {
+        None => clap_mangen::Man::new(cmd).render(out)?,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("creating {}: {e}", shown_path(dir)))?;
+            clap_mangen::generate_to(cmd, dir)
+                .map_err(|e| anyhow::anyhow!("writing into {}: {e}", shown_path(dir)))?;
+            writeln!(err, "podtrace: wrote the man pages to {}", shown_path(dir))?;
+        }
+    }
+    Ok(Status::Ok)
 }

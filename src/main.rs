@@ -1,13 +1,19 @@
 use std::io::{self, Write};
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::FromArgMatches;
 mod cli;
+mod help;
 
 use cli::{Cli, Command, Status};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let argv0 = std::env::args_os().next();
+    let matches = cli::command_for(argv0.as_deref()).get_matches();
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     let stdout = io::stdout();
     // Keeps stdout's own I/O error, to say where a write failed (`> /dev/full`).
     let mut out = cli::Recorded::new(io::BufWriter::new(stdout.lock()));
@@ -22,10 +28,14 @@ fn main() -> ExitCode {
         Command::Report(args) => cli::report(args, &mut out, &mut err),
         #[cfg(feature = "report")]
         Command::Diff(args) => cli::diff(args, &mut out, &mut err),
+        Command::Completions(args) => cli::completions(args, &mut out),
+        Command::Man(args) => cli::man(args, &mut out, &mut err),
     };
-    let res = res.and_then(|code| {
-        out.flush()?;
-        Ok(code)
+    let res = res.and_then(|code| match out.flush() {
+        // The command ran to its end and only the reader left early (`report --slo … | head`):
+        // its status stands (a failed gate still fails the run).
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => Ok(code),
+        r => r.map(|()| code).map_err(Into::into),
     });
     if std::env::var_os("PODTRACE_TIMINGS").is_some() {
         if let Some(kib) = podtrace::peak_rss_kib() {
@@ -35,11 +45,14 @@ fn main() -> ExitCode {
     match res {
         Ok(status) => status.into(),
         Err(e) => {
-            // A closed pipe (`podtrace analyze | head`) is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<io::Error>()
-                    .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
-            }) {
+            // A closed pipe (`podtrace analyze | head`) is not an error: the reader has what it
+            // wanted. Seen in the error's chain, or kept by stdout's writer when an encoder
+            // (polars' CSV writer, …) said it in its own words.
+            let closed = |io: &io::Error| io.kind() == io::ErrorKind::BrokenPipe;
+            if e.chain()
+                .any(|c| c.downcast_ref::<io::Error>().is_some_and(closed))
+                || out.error.as_ref().is_some_and(closed)
+            {
                 return Status::Ok.into();
             }
             let e = match out.error.take() {

@@ -19,6 +19,8 @@ mod robust;
 mod shapes;
 mod simulated;
 mod sources;
+#[cfg(all(feature = "otlp", feature = "report"))]
+mod toolbox;
 #[cfg(feature = "otlp")]
 mod trace;
 #[cfg(feature = "otlp")]

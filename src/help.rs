@@ -1,0 +1,107 @@
+//! Examples shown at the end of each command's `--help`: the habit of kubectl and ripgrep, where
+//! a newcomer copies a line that works. Each line here runs as written on the bundled demo or on
+//! a bundle made by `podtrace simulate`.
+
+pub const TOP: &str = "\
+Examples:
+  podtrace analyze                          the bundled demo, no files needed
+  podtrace analyze ./kind-logs              a `kind export logs` folder (or .tar.gz, .zip)
+  podtrace report ./kind-logs --html r.html latency per phase, SLO gates, an HTML report
+  podtrace trace ./kind-logs                one OTLP trace per pod to localhost:4317
+  podtrace diff ./before ./after            did the upgrade slow pod startup down?
+
+As a kubectl plugin: install the binary as `kubectl-podtrace` (or link it), then
+`kubectl podtrace analyze ./kind-logs`. Shell completions: `podtrace completions bash`;
+a man page: `podtrace man`.";
+
+pub const ANALYZE: &str = "\
+Examples:
+  podtrace analyze                          the bundled demo
+  podtrace analyze ./bundle.tar.gz          every pod, the slowest first
+  podtrace analyze ./bundle --format json | jq .
+                                            JSON Lines: one record per pod, then a summary
+  podtrace analyze ./bundle --timezone +02:00 --year 2025
+                                            zoneless, yearless stamps (klog, journald short)";
+
+pub const INSPECT: &str = "\
+Examples:
+  podtrace inspect ./bundle                 each file: format, source, host, clock, lines
+  podtrace inspect ./bundle --format json   the same for programs
+  podtrace inspect ./bundle --strict        exit 1 when a recognised source has unread lines";
+
+pub const SIMULATE: &str = "\
+Examples:
+  podtrace simulate /tmp/sim                100 pods on 3 workers
+  podtrace simulate /tmp/big --pods 2000 --nodes 20 --failures --noise 2
+  podtrace simulate /tmp/skew --skew-ms 250 --timezone 2 --gzip
+  podtrace simulate /tmp/sim --force        write over a folder that is not empty";
+
+pub const TRACE: &str = "\
+Examples:
+  podtrace trace ./bundle                   to localhost:4317 (OTLP gRPC); open Jaeger
+  podtrace trace ./bundle --protocol http/protobuf --endpoint http://tempo:4318/v1/traces
+  podtrace trace ./bundle --perfetto pods.json   open in ui.perfetto.dev
+  podtrace trace ./bundle --otlp-file spans.jsonl --send";
+
+pub const REPORT: &str = "\
+Examples:
+  podtrace report ./bundle                  percentiles per phase, node, namespace, owner
+  podtrace report ./bundle --slo upstream   exit 1 when p99 startup_sli > 5 s
+  podtrace report ./bundle --slo 'scheduling:p99<=250ms' --slo-file thresholds.yml
+  podtrace report ./bundle --charts charts/ --html report.html
+  podtrace report ./bundle --format markdown >> \"$GITHUB_STEP_SUMMARY\"";
+
+pub const DIFF: &str = "\
+Examples:
+  podtrace diff ./before ./after            deltas per phase with intervals and a test
+  podtrace diff ./before ./after --charts cdf/   overlaid CDFs (SVG and PNG)
+  podtrace diff ./before ./after --format json";
+
+pub const COMPLETIONS: &str = "\
+Examples:
+  podtrace completions bash > ~/.local/share/bash-completion/completions/podtrace
+  podtrace completions zsh > ~/.zfunc/_podtrace    (with fpath+=~/.zfunc)
+  podtrace completions fish > ~/.config/fish/completions/podtrace.fish";
+
+pub const MAN: &str = "\
+Examples:
+  podtrace man | man -l -                   read it now
+  podtrace man --dir /usr/local/share/man/man1   podtrace.1 and a page per command";
+
+#[cfg(test)]
+mod tests {
+    /// Every example is a command line that the parser takes as written: an example that names
+    /// a flag that was renamed fails here, not in a newcomer's terminal.
+    #[test]
+    fn every_example_parses() {
+        let mut checked = 0;
+        for text in [
+            super::TOP,
+            super::ANALYZE,
+            super::INSPECT,
+            super::SIMULATE,
+            super::TRACE,
+            super::REPORT,
+            super::DIFF,
+            super::COMPLETIONS,
+            super::MAN,
+        ] {
+            for line in text.lines().filter(|l| l.starts_with("  podtrace ")) {
+                // The command ends where the shell takes over (a pipe or a redirection) or where
+                // the explanation starts (two spaces).
+                let cmd = line.trim_start();
+                let cmd = cmd.split("  ").next().unwrap();
+                let args: Vec<String> = cmd
+                    .split_whitespace()
+                    .take_while(|w| !matches!(*w, "|" | ">" | ">>"))
+                    .map(|w| w.trim_matches(|c| c == '\'' || c == '"').to_owned())
+                    .collect();
+                if let Err(e) = crate::cli::command_for(None).try_get_matches_from(&args) {
+                    panic!("{line:?} does not parse: {e}");
+                }
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 33);
+    }
+}
