@@ -220,3 +220,34 @@ fn simulate_refuses_a_folder_with_files_unless_forced() {
         before
     );
 }
+
+#[test]
+fn the_krew_manifest_names_the_plugin_and_its_binary() {
+    // The fields krew checks (its plugin-manifest guide): the name is the file's, the version a
+    // `v`-prefixed semver once filled, every platform has a selector, a URI, a sha256 and a bin
+    // that one of its `files` brings. deploy/package.sh fills the @…@ fields (run in CI).
+    let text = std::fs::read_to_string(repo().join("deploy/krew/podtrace.yaml")).unwrap();
+    let m: serde_json::Value = serde_norway::from_str(&text).unwrap();
+    assert_eq!(
+        m["apiVersion"],
+        "krew.googlecontainertools.github.com/v1alpha2"
+    );
+    assert_eq!(m["kind"], "Plugin");
+    assert_eq!(m["metadata"]["name"], "podtrace");
+    assert_eq!(m["spec"]["version"], "v@VERSION@");
+    let platforms = m["spec"]["platforms"].as_array().unwrap();
+    assert_eq!(platforms.len(), 1);
+    for p in platforms {
+        assert_eq!(p["selector"]["matchLabels"]["os"], "linux");
+        assert_eq!(p["bin"], "podtrace");
+        assert!(p["uri"].as_str().unwrap().ends_with(".tar.gz"));
+        assert_eq!(p["sha256"], "@SHA256_LINUX_AMD64@");
+        let froms: Vec<&str> = p["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["from"].as_str().unwrap())
+            .collect();
+        assert_eq!(froms, ["podtrace", "LICENSE"]);
+    }
+}
