@@ -226,6 +226,17 @@ pub struct SimulateArgs {
     /// others stay, and would be read with the bundle).
     #[arg(long)]
     pub force: bool,
+    /// What is said of the run (`--format` is an alias).
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
+        default_value_t = Summary::Text)]
+    pub output: Summary,
+}
+
+/// How `simulate` and `trace` say what they did: a line for people, or one JSON object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Summary {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -350,6 +361,11 @@ pub struct TraceArgs {
     /// Also send when a file output is asked for (by default files alone skip the network).
     #[arg(long)]
     pub send: bool,
+    /// What is said of the run on stdout (`--format` is an alias): lines for people, or one
+    /// JSON object (pods, spans, files written, spans sent, rejected, failed) for scripts.
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
+        default_value_t = Summary::Text)]
+    pub output: Summary,
 }
 
 #[cfg(feature = "otlp")]
@@ -400,6 +416,19 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Stat
     };
     let (truth, bytes) = podtrace::simulate::generate(&args.outdir, &o)
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", args.outdir.display()))?;
+    if args.output == Summary::Json {
+        let truth_path = podtrace::simulate::truth_path(&args.outdir);
+        let summary = serde_json::json!({
+            "pods": truth.pods.len(),
+            "nodes": truth.nodes.len(),
+            "bytes": bytes,
+            "dir": args.outdir.display().to_string(),
+            "ground_truth": truth_path.display().to_string(),
+        });
+        escape::json(&mut *out, &summary)?;
+        writeln!(out)?;
+        return Ok(Status::Ok);
+    }
     writeln!(
         out,
         "wrote {} pods on {} nodes, {bytes} bytes of logs, to {}; ground truth in {}",
@@ -718,7 +747,12 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     };
     let traces = a.pods.len();
     let spans: usize = a.pods.iter().map(tr::span_count).sum();
-    writeln!(out, "{traces} pods, {spans} spans")?;
+    let text = args.output == Summary::Text;
+    // For `-o json`: one object, built as the run goes, printed at its end.
+    let mut summary = serde_json::json!({"pods": traces, "spans": spans});
+    if text {
+        writeln!(out, "{traces} pods, {spans} spans")?;
+    }
     if any_file {
         // Both files are written in one pass; each keeps its own I/O error, so that a failed
         // write names its file (a full disk said only "No space left on device").
@@ -752,22 +786,34 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 None => anyhow::anyhow!("{e:#}"),
             }
         })?;
+        let mut files = Vec::new();
         if let Some(p) = &args.otlp_file {
-            writeln!(
-                out,
-                "wrote {} spans as OTLP JSON to {}",
-                written.otlp_spans,
-                shown_path(p)
-            )?;
+            if text {
+                writeln!(
+                    out,
+                    "wrote {} spans as OTLP JSON to {}",
+                    written.otlp_spans,
+                    shown_path(p)
+                )?;
+            }
+            files.push(
+                serde_json::json!({"format": "otlp-json", "path": p.display().to_string(),
+                "spans": written.otlp_spans}),
+            );
         }
         if let Some(p) = &args.perfetto {
-            writeln!(
-                out,
-                "wrote {} spans as Chrome trace events to {}",
-                written.perfetto_spans,
-                shown_path(p)
-            )?;
+            if text {
+                writeln!(
+                    out,
+                    "wrote {} spans as Chrome trace events to {}",
+                    written.perfetto_spans,
+                    shown_path(p)
+                )?;
+            }
+            files.push(serde_json::json!({"format": "chrome-trace-events",
+                "path": p.display().to_string(), "spans": written.perfetto_spans}));
         }
+        summary["files"] = files.into();
     }
     let mut code = if a.pods.is_empty() {
         Status::Failed
@@ -777,20 +823,23 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
     if let Some(cfg) = send_cfg {
         let r = otlp::send_pods(&a.pods, &opts, &cfg)?;
         let secs = r.elapsed.as_secs_f64();
-        writeln!(
-            out,
-            "sent {} spans in {} requests to {} ({}) in {:.3} s ({:.0} spans/s)",
-            r.spans_sent,
-            r.requests_sent,
-            r.endpoint,
-            r.protocol,
-            secs,
-            if secs > 0.0 {
-                r.spans_sent as f64 / secs
-            } else {
-                0.0
-            }
-        )?;
+        let rate = if secs > 0.0 {
+            r.spans_sent as f64 / secs
+        } else {
+            0.0
+        };
+        if text {
+            writeln!(
+                out,
+                "sent {} spans in {} requests to {} ({}) in {:.3} s ({:.0} spans/s)",
+                r.spans_sent,
+                r.requests_sent,
+                printable(&r.endpoint),
+                r.protocol,
+                secs,
+                rate
+            )?;
+        }
         // What the receiver says is shown escaped: it is another program's text.
         for (w, n) in &r.warnings {
             writeln!(err, "podtrace: warning: {} ({n} request(s))", printable(w))?;
@@ -811,24 +860,44 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
                 writeln!(
                     err,
                     "podtrace: {n} request(s) to {} ({}) failed: {}",
-                    r.endpoint,
+                    printable(&r.endpoint),
                     r.protocol,
                     printable(e)
                 )?;
             }
-            let saved = match &args.failed_file {
-                Some(p) => format!("; {} written to {}", r.spans_saved, p.display()),
-                None => "; use --failed-file FILE to keep them".to_owned(),
-            };
-            writeln!(
-                out,
-                "NOT sent: {} spans in {} requests{saved}",
-                r.spans_failed, r.requests_failed
-            )?;
+            if text {
+                let saved = match &args.failed_file {
+                    Some(p) => format!("; {} written to {}", r.spans_saved, shown_path(p)),
+                    None => "; use --failed-file FILE to keep them".to_owned(),
+                };
+                writeln!(
+                    out,
+                    "NOT sent: {} spans in {} requests{saved}",
+                    r.spans_failed, r.requests_failed
+                )?;
+            }
             code = Status::Failed;
         }
+        summary["sent"] = serde_json::json!({
+            "endpoint": r.endpoint,
+            "protocol": r.protocol,
+            "spans": r.spans_sent,
+            "requests": r.requests_sent,
+            "seconds": secs,
+            "spans_rejected": r.spans_rejected,
+            "spans_failed": r.spans_failed,
+            "requests_failed": r.requests_failed,
+            "spans_saved": r.spans_saved,
+            "failed_file": args.failed_file.as_ref().map(|p| p.display().to_string()),
+        });
     }
-    strict(code, &a, &args.input, err)
+    let code = strict(code, &a, &args.input, err)?;
+    if !text {
+        summary["status"] = (code as u8).into();
+        escape::json(&mut *out, &summary)?;
+        writeln!(out)?;
+    }
+    Ok(code)
 }
 
 #[cfg(any(feature = "report", feature = "otlp"))]

@@ -41,7 +41,8 @@ Examples:
   podtrace trace ./bundle                   to localhost:4317 (OTLP gRPC); open Jaeger
   podtrace trace ./bundle --protocol http/protobuf --endpoint http://tempo:4318/v1/traces
   podtrace trace ./bundle --perfetto pods.json   open in ui.perfetto.dev
-  podtrace trace ./bundle --otlp-file spans.jsonl --send";
+  podtrace trace ./bundle --otlp-file spans.jsonl --send
+  podtrace trace ./bundle -o json           what was sent, rejected, failed: one JSON object";
 
 pub const REPORT: &str = "\
 Examples:
@@ -102,6 +103,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 33);
+        assert_eq!(checked, 34);
     }
 }

@@ -251,3 +251,87 @@ fn the_krew_manifest_names_the_plugin_and_its_binary() {
         assert_eq!(froms, ["podtrace", "LICENSE"]);
     }
 }
+
+#[test]
+fn trace_and_simulate_say_what_they_did_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let spans = dir.path().join("spans.jsonl");
+    let (code, out, err) = podtrace(&[
+        "trace",
+        "-q",
+        "-o",
+        "json",
+        "--otlp-file",
+        spans.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pods"], 1);
+    assert_eq!(v["spans"], 23);
+    assert_eq!(v["files"][0]["format"], "otlp-json");
+    assert_eq!(v["files"][0]["spans"], 23);
+    assert_eq!(v["status"], 0);
+    // The file holds what the summary says.
+    let in_file: usize = std::fs::read_to_string(&spans)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let req: serde_json::Value = serde_json::from_str(l).unwrap();
+            req["resourceSpans"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|r| r["scopeSpans"].as_array().unwrap())
+                .map(|s| s["spans"].as_array().unwrap().len())
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(in_file, 23);
+
+    // Nothing listens on port 9: every span failed, the status says so.
+    let (code, out, _) = podtrace(&[
+        "trace",
+        "-q",
+        "--output",
+        "json",
+        "--endpoint",
+        "http://127.0.0.1:9",
+        "--timeout",
+        "1s",
+    ]);
+    assert_eq!(code, 1);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["sent"]["spans"], 0);
+    assert_eq!(v["sent"]["spans_failed"], 23);
+    assert_eq!(v["sent"]["protocol"], "grpc");
+    assert_eq!(v["status"], 1);
+
+    let sim = dir.path().join("sim");
+    let (code, out, _) = podtrace(&[
+        "simulate",
+        sim.to_str().unwrap(),
+        "--pods",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["pods"], 4);
+    assert_eq!(v["nodes"], 3);
+    let bytes: u64 = walk_bytes(&sim)
+        - std::fs::metadata(sim.join("ground-truth.json"))
+            .unwrap()
+            .len();
+    assert_eq!(v["bytes"], bytes);
+}
+
+fn walk_bytes(p: &std::path::Path) -> u64 {
+    if p.is_file() {
+        return std::fs::metadata(p).unwrap().len();
+    }
+    std::fs::read_dir(p)
+        .unwrap()
+        .map(|e| walk_bytes(&e.unwrap().path()))
+        .sum()
+}
