@@ -19,12 +19,19 @@
 //! - `pkg/measurements/metrics/metrics.go`, `LatencyQuantiles`: `quantileName`, `uuid`, `P99`,
 //!   `P95`, `P50`, `min`, `max`, `avg` (ints), `timestamp`, `metricName`
 //!   (`podLatencyQuantilesMeasurement`), `jobName` (`omitempty`), `metadata` (`omitempty`), one
-//!   per condition; `NewLatencySummary` computes them with github.com/montanaflynn/stats v0.7.1
-//!   (`Percentile`, `Min`, `Max`, `Mean`) and truncates each to `int`; it refuses an empty list.
+//!   per condition; `NewLatencySummary` computes them with github.com/montanaflynn/stats
+//!   (`Percentile`, `Min`, `Max`, `Mean`; kube-burner's go.mod pins v0.7.1) and truncates each
+//!   to `int`; it refuses an empty list. (stats v0.8.0, 2026-03, changed `Percentile` to linear
+//!   interpolation; a kube-burner built on it would differ from these files by that.)
 //! - github.com/cloud-bulldozer/go-commons `indexers/local.go`, `Local.Index`: the file is
 //!   `<metricName>.json` in the metrics directory, where `pod_latency.go`'s `index` passes
 //!   `<measurement>-<jobName>`; the documents are one JSON array written by `json.Encoder.Encode`:
 //!   compact, one line, a trailing newline, `<`, `>`, `&`, U+2028 and U+2029 written as `\u003c`…
+//!
+//! This is the one-document-per-pod layout of kube-burner's releases, which its dashboards and
+//! Orion configurations query by these field names. (kube-burner's main branch, toward v2,
+//! indexes one `LatencyDocument` per pod and condition instead, with `value` and `labels`;
+//! podtrace does not write that layout yet.)
 //!
 //! podtrace's times are finer than the API's seconds (kube-burner's creation stamp and most of its
 //! conditions are whole seconds), so its latencies are the same definitions measured closer. Which
