@@ -184,6 +184,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub pods_parquet: Option<PathBuf>,
     #[command(flatten)]
+    pub emit: podtrace::report::emit::EmitArgs,
+    #[command(flatten)]
     pub shown: Shown,
 }
 
@@ -1047,6 +1049,7 @@ pub fn report(
             write_file(p, |f| Ok(render::parquet(&mut df, f)?))?;
         }
     }
+    report::emit::write_all(&args.emit, &a.pods, err)?;
     if let Some(dir) = &args.charts {
         let written = report::charts::write_all(&r, &a, dir)?;
         writeln!(

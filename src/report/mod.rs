@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod diff;
+pub mod emit;
 pub mod html;
 pub mod render;
 pub mod slo;

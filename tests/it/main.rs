@@ -4,6 +4,8 @@ mod alloc_meter;
 mod bundles;
 mod cli;
 mod demo;
+#[cfg(feature = "report")]
+mod emit;
 mod formats;
 mod golden;
 mod honest;
