@@ -194,7 +194,9 @@ pub enum EventKind {
     /// `create pods` answered 201: the event time is `stageTimestamp`.
     AuditPodCreate {
         pod: PodRef,
-        requested: Instant,
+        /// `requestReceivedTimestamp`; `None` where the log keeps one time per entry (Cloud
+        /// Logging's AuditLog): requested is then missing, not the created time again.
+        requested: Option<Instant>,
         user: Option<String>,
     },
     /// `create pods/binding` answered 201.

@@ -18,6 +18,10 @@ pub enum Envelope {
     JournalJson,
     /// `journalctl -o export` (a record spans several lines; see [`crate::journald`]).
     JournalExport,
+    /// A log store's records, one JSON record per line (see [`crate::logstore`]).
+    StoreJson,
+    /// `logcli query` default output: `<RFC3339> {labels} <line>` (see [`crate::logstore`]).
+    Logcli,
 }
 
 impl Envelope {
@@ -29,6 +33,8 @@ impl Envelope {
             Envelope::Stamped => "stamped",
             Envelope::JournalJson => "journal-json",
             Envelope::JournalExport => "journal-export",
+            Envelope::StoreJson => "store-jsonl",
+            Envelope::Logcli => "logcli",
         }
     }
 }
@@ -193,7 +199,10 @@ pub fn split(env: Envelope, line: &str) -> Option<Frame<'_>> {
         Envelope::Cri => cri(line),
         Envelope::Stamped => stamped(line),
         // Decoded whole by `crate::journald`, not split.
-        Envelope::JournalJson | Envelope::JournalExport => None,
+        Envelope::JournalJson
+        | Envelope::JournalExport
+        | Envelope::StoreJson
+        | Envelope::Logcli => None,
     }
 }
 

@@ -26,5 +26,6 @@ pub mod jsonlog;
 pub mod klog;
 pub mod kv;
 pub mod logrus;
+pub mod logstore;
 pub mod quote;
 pub mod time;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use podtrace_parsers::frame::{self, Envelope, Frame, Stamp};
 use podtrace_parsers::time::{Civil, Instant};
-use podtrace_parsers::{audit, calico, journald, jsonlog, klog, logrus};
+use podtrace_parsers::{audit, calico, journald, jsonlog, klog, logrus, logstore};
 use serde::Serialize;
 
 use super::lines::{Line, LineReader};
@@ -148,6 +148,14 @@ pub fn read_stream(
         if blob {
             return read_periscope_blob(rep, path, lr, opts);
         }
+        // A log store's document (Loki query_range, an Elasticsearch page, `aws logs
+        // filter-log-events`, `gcloud logging read`): one JSON value holding many records,
+        // compact on one line or indented.
+        let store_doc =
+            logstore::sniff(start.split(|b| *b == b'\n')) == Some(logstore::Shape::Document);
+        if store_doc {
+            return read_store_document(rep, display, path, lr, opts);
+        }
         // A document's lines may be as long as the document (a pretty-printed list holding a
         // compact annotation): they are not log lines and are not cut at a log line's cap.
         let lead = &start[..start.len().min(DOCUMENT_SNIFF)];
@@ -211,6 +219,10 @@ pub fn read_stream(
         "audit"
     } else if sections {
         "sections"
+    } else if envelope == Envelope::StoreJson {
+        // Which store: Loki, Elasticsearch, Cloud Logging…
+        let first = head.iter().flatten().find(|l| !l.trim_ascii().is_empty());
+        logstore::kind(first.map_or(&[][..], Vec::as_slice))
     } else {
         envelope.as_str()
     };
@@ -385,11 +397,22 @@ pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed
         return Sniffed::Log(Envelope::JournalJson);
     }
     let texts: Vec<String> = head
+        .clone()
         .map(|l| String::from_utf8_lossy(l).into_owned())
         .collect();
     let first_content = texts.iter().find(|l| !l.trim().is_empty());
     // Audit first: a RequestResponse audit line can hold a list body (`"items":[`), which must
     // not make the log look like an object document.
+    // Before audit: an Azure or CloudWatch record holds an audit event (`logstore::sniff`
+    // keeps an audit log's own lines, a Namespace's `"finalizers":["kubernetes"]` and all, out).
+    match logstore::sniff(head.clone()) {
+        Some(logstore::Shape::JsonLines) => return Sniffed::Log(Envelope::StoreJson),
+        Some(logstore::Shape::LogcliText) => return Sniffed::Log(Envelope::Logcli),
+        // Documents are taken before lines are read (`read_stream`); one that got here was
+        // cut short or is over the document budget: its lines are read as records.
+        Some(logstore::Shape::Document) => return Sniffed::Log(Envelope::StoreJson),
+        None => {}
+    }
     if first_content.is_some_and(|l| audit::looks_like(l.as_bytes())) {
         return Sniffed::Audit;
     }
@@ -515,6 +538,61 @@ fn rest_of_stream<R: std::io::Read>(rep: &mut FileReport, lr: &mut LineReader<R>
             None
         }
     }
+}
+
+/// A log store's document (FORMATS-2 §4: Loki `query_range`, an Elasticsearch `_search` or
+/// scroll page, `aws logs filter-log-events`, `gcloud logging read --format=json`, Azure
+/// `{"records":[…]}`): read whole, up to [`MAX_DOCUMENT`], its records read in order. Each
+/// record's evidence is the line of its id or time as written (found scanning forward, so an
+/// indented document points inside the record); in a compact document every record is on line
+/// 1. Line counts are per record.
+fn read_store_document<R: std::io::Read>(
+    mut rep: FileReport,
+    display: &str,
+    path: &Path,
+    mut lr: LineReader<R>,
+    opts: &ReadOptions,
+) -> FileReport {
+    let Some(whole) = rest_of_stream(&mut rep, &mut lr) else {
+        return rep;
+    };
+    rep.format = logstore::kind(&whole.bytes);
+    let mut st = FileState::new(rep.id, display, path, Envelope::StoreJson, false, opts);
+    if whole.too_big {
+        rep.count(Component::Other).lines += whole.lines;
+        rep.count(Component::Other).unparsed += whole.lines;
+        rep.warn(
+            display,
+            1,
+            WarningKind::DocumentTooLarge { max: MAX_DOCUMENT },
+            opts,
+        );
+        return rep;
+    }
+    let text = String::from_utf8_lossy(&whole.bytes);
+    let mut records = Vec::new();
+    if let Err(e) = logstore::decode_document(&text, &mut records) {
+        rep.count(Component::Other).lines += whole.lines;
+        rep.count(Component::Other).unparsed += whole.lines;
+        rep.warn(display, 1, WarningKind::StoreRecord(e.to_string()), opts);
+        return rep;
+    }
+    let bytes = text.as_bytes();
+    let (mut pos, mut line) = (0usize, 1u32);
+    for r in records {
+        if let Some(k) = r
+            .anchor
+            .as_deref()
+            .and_then(|a| memchr::memmem::find(&bytes[pos..], a.as_bytes()))
+        {
+            line += memchr::memchr_iter(b'\n', &bytes[pos..pos + k]).count() as u32;
+            pos += k;
+        }
+        let evidence = Evidence { file: rep.id, line };
+        st.store_record(&mut rep, evidence, r);
+    }
+    st.finish(&mut rep, line);
+    rep
 }
 
 /// An AKS Periscope container blob (`<runId>/<node>/<pod>-<container>`):
@@ -743,6 +821,14 @@ pub fn path_hint(path: &Path) -> Option<Component> {
         .map(|c| c.as_os_str().to_string_lossy().to_ascii_lowercase())
         .collect();
     let n = comps.len();
+    // A CloudWatch S3 export names each object's folder for its log stream: EKS's
+    // `kube-apiserver-audit-<hex>/000000.gz` holds the audit log.
+    if numbered
+        && n >= 2
+        && podtrace_parsers::logstore::eks_stream_component(&comps[n - 2]) == "kube-apiserver-audit"
+    {
+        return Some(Component::Audit);
+    }
     if numbered && n >= 2 {
         if let Some(c) = registry::by_container(&comps[n - 2]) {
             return Some(c);
@@ -957,6 +1043,8 @@ struct FileState<'o> {
     /// not a log (minikube's own `Audit` command table, `describe nodes`, `dmesg`, …).
     sections: bool,
     skip_section: bool,
+    /// A log store's records decoded from the current line (reused).
+    store: Vec<logstore::Record>,
     /// `journalctl -o export`: the record being read and the line it started on.
     export: journald::ExportRecord,
     export_first: u32,
@@ -1008,10 +1096,20 @@ impl<'o> FileState<'o> {
             scratch: Vec::new(),
             csi: Default::default(),
             // An export record spans lines that hold no literal (`_PID=…`): every line is read.
-            prefilter: !opts.no_prefilter && envelope != Envelope::JournalExport,
+            // A store's record holds its line JSON-escaped (`\"SyncLoop ADD\"`), where the
+            // literals are not found as written: read whole.
+            // An audit log in another envelope (a CloudWatch S3 export, named for its stream
+            // `kube-apiserver-audit-…`) has the audit reader's own filter, not the literals.
+            prefilter: !opts.no_prefilter
+                && hint != Some(Component::Audit)
+                && !matches!(
+                    envelope,
+                    Envelope::JournalExport | Envelope::StoreJson | Envelope::Logcli
+                ),
             path_node,
             sections: false,
             skip_section: false,
+            store: Vec::new(),
             export: Default::default(),
             export_first: 0,
             export_lines: 0,
@@ -1262,6 +1360,123 @@ impl<'o> FileState<'o> {
         self.record(rep, evidence, &fr)
     }
 
+    /// One line of a log store's export: its records (none for an Elasticsearch `_bulk`
+    /// action line, several for an OTLP batch), each read as the line it wraps.
+    fn store_line(
+        &mut self,
+        rep: &mut FileReport,
+        line_no: u32,
+        bytes: &[u8],
+        shape: logstore::Shape,
+    ) {
+        let evidence = Evidence {
+            file: self.file,
+            line: line_no,
+        };
+        let text = utf8(bytes);
+        if text.trim().is_empty() {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            return;
+        }
+        let mut records = std::mem::take(&mut self.store);
+        records.clear();
+        match logstore::decode_line(shape, &text, &mut records) {
+            Ok(()) if records.is_empty() => {
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).ignored += 1;
+            }
+            Ok(()) => {
+                for r in records.drain(..) {
+                    self.store_record(rep, evidence, r);
+                }
+            }
+            Err(e) => {
+                let c = self.hint.unwrap_or(Component::Other);
+                rep.count(c).lines += 1;
+                rep.count(c).unparsed += 1;
+                rep.warn(
+                    &self.display,
+                    line_no,
+                    WarningKind::StoreRecord(e.to_string()),
+                    self.opts,
+                );
+            }
+        }
+        self.store = records;
+    }
+
+    /// One record of a log store, read as the line it wraps: its time is the envelope's stamp,
+    /// its node the line's host, and the writer its labels name (identifier, container, the
+    /// node file it was read from) routes it, as a node file's name would. An audit event is
+    /// read as a line of the audit log. Returns the component it was counted under.
+    fn store_record(
+        &mut self,
+        rep: &mut FileReport,
+        evidence: Evidence,
+        r: logstore::Record,
+    ) -> Component {
+        let Some(line) = r.line.as_deref() else {
+            let c = self.hint.unwrap_or(Component::Other);
+            rep.count(c).lines += 1;
+            rep.count(c).ignored += 1;
+            return c;
+        };
+        if r.audit {
+            self.audit_line(rep, evidence, line.as_bytes());
+            return Component::Audit;
+        }
+        use crate::sources::registry;
+        let writer = r
+            .ident
+            .as_deref()
+            .and_then(|i| ident_component(i).or_else(|| registry::by_file_name(i)))
+            .or_else(|| r.container.as_deref().and_then(container_component))
+            .or_else(|| r.file.as_deref().and_then(|f| path_hint(Path::new(f))));
+        let saved = self.hint;
+        self.hint = writer.or(self.file_hint);
+        // A store may keep the node file's whole line (Loki without a `cri` stage, a syslog
+        // file): its own envelope is peeled, its time being the source's.
+        let inner = frame::cri(line).or_else(|| frame::journal(line));
+        // A managed control plane (EKS, AKS) names no node: its components' lines are the
+        // control plane's, as a control-plane file without a node in its path is.
+        let control_plane = matches!(
+            self.hint,
+            Some(Component::Scheduler | Component::Apiserver | Component::ControllerManager)
+        )
+        .then_some("control-plane");
+        let node = r
+            .node
+            .as_deref()
+            .filter(|h| frame::is_host_name(h))
+            .or(control_plane);
+        let fr = match inner {
+            Some(f) => Frame {
+                stamp: f.stamp.or(r.time.map(Stamp::Abs)),
+                host: node.or(f.host),
+                ident: f.ident.or(r.ident.as_deref()),
+                pid: f.pid,
+                stream: f.stream,
+                partial: false,
+                body: f.body.trim_end_matches('\n'),
+            },
+            None => Frame {
+                stamp: r.time.map(Stamp::Abs),
+                host: node,
+                ident: r.ident.as_deref(),
+                pid: None,
+                stream: None,
+                partial: false,
+                body: line.trim_end_matches('\n'),
+            },
+        };
+        let c = self.record(rep, evidence, &fr);
+        self.hint = saved;
+        c
+    }
+
     /// A new `==> name <==` section: its source, or not a log at all.
     fn section(&mut self, name: &str) {
         use crate::sources::registry;
@@ -1343,6 +1558,12 @@ impl<'o> FileState<'o> {
         match self.envelope {
             Envelope::JournalJson => return self.journal_json_line(rep, line_no, bytes),
             Envelope::JournalExport => return self.journal_export_line(rep, line_no, bytes),
+            Envelope::StoreJson => {
+                return self.store_line(rep, line_no, bytes, logstore::Shape::JsonLines);
+            }
+            Envelope::Logcli => {
+                return self.store_line(rep, line_no, bytes, logstore::Shape::LogcliText);
+            }
             _ => {}
         }
         let text = utf8(bytes);
@@ -1563,6 +1784,12 @@ impl<'o> FileState<'o> {
     /// One framed record: find its time(s), note clock evidence, extract events.
     /// Returns the component the line was counted under.
     fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) -> Component {
+        // An audit event inside another envelope: a CloudWatch S3 export line (`<time> <event>`),
+        // an apiserver auditing to stdout (a CRI file). Read as a line of the audit log.
+        if fr.body.starts_with('{') && audit::looks_like(fr.body.as_bytes()) {
+            self.audit_line(rep, evidence, fr.body.as_bytes());
+            return Component::Audit;
+        }
         let host = self.host(fr.host);
         if let Some(h) = &host {
             if !rep.facts.hosts.contains(h) {

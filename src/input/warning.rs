@@ -57,6 +57,9 @@ pub enum WarningKind {
     /// A time that has no instant (Feb 29 of a common year, a year past 2261).
     #[error("{0}")]
     ImpossibleTime(String),
+    /// A line of a log-store export that is no record (cut short, another program's text).
+    #[error("log-store export: {0}")]
+    StoreRecord(String),
 }
 
 /// Why a file or stream was not read at all.
@@ -125,6 +128,7 @@ impl WarningKind {
             WarningKind::ArchiveMemberEscapes => "archive_member_escapes",
             WarningKind::NulsSkipped { .. } => "nuls_skipped",
             WarningKind::ImpossibleTime(_) => "impossible_time",
+            WarningKind::StoreRecord(_) => "store_record",
         }
     }
 }

@@ -174,9 +174,8 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 );
             };
             let uid = meta.and_then(|m| m.uid.as_deref()).or(oref.uid.as_deref());
-            let Some(requested) = instant(ev.request_received.as_deref()) else {
-                return Outcome::Unparsed("pod create without requestReceivedTimestamp".into());
-            };
+            // Without it (a log that keeps one time per entry) `created` still stands.
+            let requested = instant(ev.request_received.as_deref());
             EventKind::AuditPodCreate {
                 pod: PodRef::new(ns, name).with_uid(uid),
                 requested,

@@ -11,6 +11,7 @@ mod golden;
 mod honest;
 mod hostile;
 mod layouts;
+mod logstores;
 mod outputs;
 mod real;
 #[cfg(feature = "otlp")]

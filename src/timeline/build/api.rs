@@ -21,7 +21,11 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
     if let Some(i) = first(g, ev, |e| {
         matches!(e.kind, EventKind::AuditPodCreate { .. })
     }) {
-        if let EventKind::AuditPodCreate { requested, .. } = &ev[i].kind {
+        if let EventKind::AuditPodCreate {
+            requested: Some(requested),
+            ..
+        } = &ev[i].kind
+        {
             m.insert(
                 Ms::Requested,
                 cx.milestone_at(i, requested.unix_nanos, "us", None),
@@ -91,7 +95,7 @@ mod tests {
                 1,
                 EventKind::AuditPodCreate {
                     pod: pod(),
-                    requested: instant(requested, Precision::Us),
+                    requested: Some(instant(requested, Precision::Us)),
                     user: None,
                 },
             ),

@@ -228,7 +228,7 @@ mod tests {
             2,
             EventKind::AuditPodCreate {
                 pod: pod(),
-                requested: instant(at(0), podtrace_parsers::time::Precision::Us),
+                requested: Some(instant(at(0), podtrace_parsers::time::Precision::Us)),
                 user: Some("system:node:node-a".into()),
             },
         );
