@@ -564,7 +564,10 @@ impl<'a> TerminalSafe<'a> {
             let seq = &self.pending_esc[..];
             if style::SEQUENCES.iter().any(|s| s.as_bytes() == seq) {
                 out.append(&mut self.pending_esc);
-            } else if !style::SEQUENCES.iter().any(|s| s.as_bytes().starts_with(seq)) {
+            } else if !style::SEQUENCES
+                .iter()
+                .any(|s| s.as_bytes().starts_with(seq))
+            {
                 // Not one of ours: the ESC is escaped, what followed it is read again.
                 let rest = std::mem::take(&mut self.pending_esc);
                 out.extend_from_slice(b"\\x1b");
@@ -1165,10 +1168,16 @@ pub fn analyze(
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     use podtrace::export::select::{self, Filter, SortKey};
-    // An argument that exists is an input; any other is a pod to show (kubectl's habit of
-    // `get pods NAME…`), named as both when it matches nothing.
-    let (paths, pods): (Vec<PathBuf>, Vec<PathBuf>) =
-        args.input.paths.iter().cloned().partition(|p| p.exists());
+    // An argument that exists is an input; one that could be a pod (`name`, `namespace/name`,
+    // a uid prefix) is a pod to show (kubectl's habit of `get pods NAME…`), named as neither a
+    // file nor a pod when it matches nothing; any other (`/…`, `./…`, `a/b/c`) is a path that
+    // is missing.
+    let (paths, pods): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .input
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.exists() || !could_be_pod(p));
     let input = InputArgs {
         paths,
         ..args.input.clone()
@@ -1194,7 +1203,7 @@ pub fn analyze(
             for u in unmatched {
                 writeln!(
                     err,
-                    "podtrace: {}: neither a file nor a pod (no pod of the {} in {} has this name, namespace/name or uid prefix)",
+                    "podtrace: {}: neither a file nor a pod (none of the {} pods read from {} has this name, namespace/name or uid prefix)",
                     printable(&u),
                     a.pods.len(),
                     shown_paths(&input)
@@ -1243,6 +1252,16 @@ pub fn analyze(
         }
     }
     strict(Status::Ok, &a, &input, err)
+}
+
+/// Whether a command-line argument has the shape of a pod selector: `name`, `namespace/name` or
+/// a uid prefix, not an absolute or dotted path nor one of several directories.
+fn could_be_pod(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    !s.is_empty()
+        && !s.starts_with(['/', '.', '~'])
+        && s.matches('/').count() <= 1
+        && !s.ends_with('/')
 }
 
 /// The filters given, as said in a message: `-n prod --node w3`.

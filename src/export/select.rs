@@ -113,14 +113,16 @@ pub fn names(p: &PodTimeline, sel: &str) -> bool {
 fn owned_by(p: &PodTimeline, owner: &str) -> bool {
     p.owner.as_deref().is_some_and(|o| {
         o == owner
-            || o
-                .split_once('/')
+            || o.split_once('/')
                 .is_some_and(|(_, name)| name == owner && !owner.contains('/'))
     })
 }
 
 /// The pods `f` keeps, in `pods`' order; `Err` lists the pod selectors that matched no pod.
-pub fn select<'a>(pods: &'a [PodTimeline], f: &Filter) -> Result<Vec<&'a PodTimeline>, Vec<String>> {
+pub fn select<'a>(
+    pods: &'a [PodTimeline],
+    f: &Filter,
+) -> Result<Vec<&'a PodTimeline>, Vec<String>> {
     let unmatched: Vec<String> = f
         .pods
         .iter()

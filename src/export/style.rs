@@ -50,7 +50,11 @@ impl Style {
     pub const COLOR: Style = Style { color: true };
 
     /// Decides from `--color`, whether stdout is a terminal and `NO_COLOR`'s value.
-    pub fn choose(when: When, stdout_is_terminal: bool, no_color: Option<&std::ffi::OsStr>) -> Style {
+    pub fn choose(
+        when: When,
+        stdout_is_terminal: bool,
+        no_color: Option<&std::ffi::OsStr>,
+    ) -> Style {
         let color = match when {
             When::Always => true,
             When::Never => false,

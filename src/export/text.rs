@@ -35,7 +35,11 @@ pub fn human(ns: i64) -> String {
     } else if a < 120e9 {
         format!("{:.3} s", v / 1e9)
     } else {
-        format!("{:.0} m {:.1} s", (v / 60e9).trunc(), (v % 60e9).abs() / 1e9)
+        format!(
+            "{:.0} m {:.1} s",
+            (v / 60e9).trunc(),
+            (v % 60e9).abs() / 1e9
+        )
     }
 }
 
@@ -63,28 +67,27 @@ pub fn elide(s: &str, max: usize) -> String {
 }
 
 /// `text` in lines of at most `width` characters, broken at spaces (a word longer than that
-/// keeps its own line), every line after the first indented by `indent` spaces.
+/// keeps its own line). Continuation lines are indented by the text's own leading spaces plus
+/// `indent`.
 pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
-    let mut lines = vec![String::new()];
-    for word in text.split(' ') {
-        let room = width.saturating_sub(if lines.len() == 1 { 0 } else { indent });
-        let cur_len = lines.last().map_or(0, |l| l.chars().count());
-        if cur_len > 0 && cur_len + 1 + word.chars().count() > room {
-            lines.push(word.to_owned());
+    let body = text.trim_start_matches(' ');
+    let lead = text.len() - body.len();
+    let mut lines = vec![" ".repeat(lead)];
+    let pad = " ".repeat(lead + indent);
+    for word in body.split(' ') {
+        let len = lines.last().map_or(0, |l| l.chars().count());
+        let fresh = len == if lines.len() == 1 { lead } else { pad.len() };
+        if !fresh && len + 1 + word.chars().count() > width {
+            lines.push(format!("{pad}{word}"));
         } else {
             let cur = lines.last_mut().expect("one line");
-            if cur_len > 0 {
+            if !fresh {
                 cur.push(' ');
             }
             cur.push_str(word);
         }
     }
-    let pad = " ".repeat(indent);
     lines
-        .into_iter()
-        .enumerate()
-        .map(|(i, l)| if i == 0 { l } else { format!("{pad}{l}") })
-        .collect()
 }
 
 /// What `analyze` shows and how.
@@ -179,7 +182,11 @@ impl Legend {
     fn relative<'f>(&self, file: &'f str) -> &'f str {
         self.roots
             .iter()
-            .filter_map(|r| file.strip_prefix(r.as_str())?.strip_prefix('/'))
+            .filter_map(|r| {
+                // A folder's file (`dir/f`) or an archive's member (`b.tar!/f`).
+                let rest = file.strip_prefix(r.as_str())?;
+                rest.strip_prefix('/').or_else(|| rest.strip_prefix("!/"))
+            })
             .min_by_key(|rest| rest.len())
             .filter(|rest| !rest.is_empty())
             .unwrap_or(file)
@@ -189,8 +196,10 @@ impl Legend {
         if self.files.is_empty() {
             return Ok(());
         }
+        // Said only when paths were shortened (an input that is a file is shown as given).
+        let shortened = self.files.iter().any(|f| self.relative(f) != f);
         let under = match self.roots.as_slice() {
-            [one] => format!(" (under {})", c.show(one)),
+            [one] if shortened => format!(" (under {})", c.show(one)),
             _ => String::new(),
         };
         writeln!(w, "{}", s.bold(format!("files{under}:")))?;
@@ -199,7 +208,11 @@ impl Legend {
             let id = format!("f{}", i + 1);
             let room = COLUMNS.saturating_sub(width + 4);
             // `  fN  path`: two spaces, the id, two spaces.
-            writeln!(w, "  {id:<width$}  {}", elide(&c.show(self.relative(f)), room))?;
+            writeln!(
+                w,
+                "  {id:<width$}  {}",
+                elide(&c.show(self.relative(f)), room)
+            )?;
         }
         Ok(())
     }
@@ -262,7 +275,11 @@ fn write_headline(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
     let s = v.style;
     let skipped = a.files.iter().filter(|f| f.skipped.is_some()).count() + a.skipped.len();
     let pods = if v.filtered {
-        format!("{} of {}", v.pods.len(), plural(a.pods.len(), "pod", "pods"))
+        format!(
+            "{} of {}",
+            v.pods.len(),
+            plural(a.pods.len(), "pod", "pods")
+        )
     } else {
         plural(a.pods.len(), "pod", "pods")
     };
@@ -273,7 +290,10 @@ fn write_headline(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
         tail.push_str(&format!("; {}", s.fail(format!("{failed} with failures"))));
     }
     if found > 0 {
-        tail.push_str(&format!("; {}", s.finding(format!("{found} with findings"))));
+        tail.push_str(&format!(
+            "; {}",
+            s.finding(format!("{found} with findings"))
+        ));
     }
     writeln!(
         w,
@@ -428,7 +448,10 @@ fn write_failures(v: &View, w: &mut dyn Write) -> io::Result<()> {
         .iter()
         .flat_map(|p| p.findings.iter().map(move |f| (*p, f)))
         .collect();
-    for (p, f) in all.iter().take(if v.wide { usize::MAX } else { FINDINGS_SHOWN }) {
+    for (p, f) in all
+        .iter()
+        .take(if v.wide { usize::MAX } else { FINDINGS_SHOWN })
+    {
         // `FINDING ` is 8 columns: the text is wrapped in the rest, not cut (a finding's end
         // is often its figure).
         let line = format!("{}: {}", c.show(&pod_name(p)), c.show(f));
@@ -444,8 +467,8 @@ fn write_failures(v: &View, w: &mut dyn Write) -> io::Result<()> {
             w,
             "{}",
             s.dim(format!(
-                "… {} more findings (analyze POD, or -o wide, shows them)",
-                all.len() - FINDINGS_SHOWN
+                "… {} more (analyze POD, or -o wide, shows them)",
+                plural(all.len() - FINDINGS_SHOWN, "finding", "findings")
             ))
         )?;
     }
@@ -459,6 +482,10 @@ fn pod_name(p: &PodTimeline) -> String {
         format!("{}/{}", p.namespace, p.name)
     }
 }
+
+/// A pod's row in the list, unstyled: name, uid, node, sort value, dominant phase, notes (a
+/// failure's or a finding's).
+type Row = (String, String, String, String, String, Vec<(bool, String)>);
 
 /// The listed pods, one line each: the sort key's value, the dominant phase, failures.
 fn write_list(v: &View, w: &mut dyn Write) -> io::Result<()> {
@@ -491,7 +518,7 @@ fn write_list(v: &View, w: &mut dyn Write) -> io::Result<()> {
         }
         notes
     };
-    let rows: Vec<(String, String, String, String, String, Vec<(bool, String)>)> = listed
+    let rows: Vec<Row> = listed
         .iter()
         .map(|p| {
             (
@@ -505,22 +532,22 @@ fn write_list(v: &View, w: &mut dyn Write) -> io::Result<()> {
             )
         })
         .collect();
-    let width = |f: &dyn Fn(&(String, String, String, String, String, Vec<(bool, String)>)) -> usize,
-                 min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
+    let width =
+        |f: &dyn Fn(&Row) -> usize, min: usize| rows.iter().map(f).max().unwrap_or(0).max(min);
     let count = |x: &String| x.chars().count();
     let key = v.sort.to_string();
     let kw = width(&|r| count(&r.3), key.len().max(10));
     let pw = width(&|r| count(&r.4), 14);
-    let notes_w = width(
-        &|r| r.5.iter().map(|(_, n)| n.len() + 2).sum::<usize>(),
-        0,
-    );
+    let notes_w = width(&|r| r.5.iter().map(|(_, n)| n.len() + 2).sum::<usize>(), 0);
     let (mut nw, mut dw) = (width(&|r| count(&r.0), 3), width(&|r| count(&r.2), 4));
     if !v.wide {
-        // The pod and node names give way (cut in the middle) for the line to fit.
-        dw = dw.min(18);
-        let fixed = 2 + dw + 2 + kw + 2 + pw + notes_w;
-        nw = nw.min(COLUMNS.saturating_sub(fixed)).max(16);
+        // Names are cut in the middle only for the line to fit: the node's first, down to 12
+        // columns, then the pod's, down to 16 (the pod's is the one to copy for a drill-down).
+        let others = 2 + 2 + kw + 2 + pw + notes_w;
+        let over = (nw + dw + others).saturating_sub(COLUMNS);
+        let node_gives = over.min(dw.saturating_sub(12));
+        dw -= node_gives;
+        nw = nw.saturating_sub(over - node_gives).max(16.min(nw));
     }
     let uid_head = if v.wide {
         format!("  {:<36}", "uid")
@@ -673,10 +700,19 @@ fn write_pod_compact(
             c.show(&legend.place(&m.evidence.to_string()))
         )?;
         if let Some(d) = &m.derived {
-            writeln!(w, "  {:<18} {}", "", s.dim(format!("derived: {}", c.show(d))))?;
+            writeln!(
+                w,
+                "  {:<18} {}",
+                "",
+                s.dim(format!("derived: {}", c.show(d)))
+            )?;
         }
     }
-    writeln!(w, "{}", s.dim(format!("  {:<18} {:>12}", "phase", "duration")))?;
+    writeln!(
+        w,
+        "{}",
+        s.dim(format!("  {:<18} {:>12}", "phase", "duration"))
+    )?;
     for name in PHASES
         .iter()
         .map(|(n, _, _)| *n)
@@ -692,7 +728,10 @@ fn write_pod_compact(
                 human(b.raw_nanos),
                 c.show(&b.why)
             )),
-            (_, Some(why), _) => Some(s.finding(format!("excluded from statistics: {}", c.show(why))).to_string()),
+            (_, Some(why), _) => Some(
+                s.finding(format!("excluded from statistics: {}", c.show(why)))
+                    .to_string(),
+            ),
             (_, _, Some(why)) => Some(c.show(why).into_owned()),
             _ => None,
         };
@@ -722,9 +761,14 @@ fn write_pod_compact(
                     .and_then(|m| m.derived.as_deref())
                     == Some("kubelet podCreationTimestamp") =>
             {
-                Some("created is the kubelet's own podCreationTimestamp: not an independent check".to_owned())
+                Some(
+                    "created is the kubelet's own podCreationTimestamp: not an independent check"
+                        .to_owned(),
+                )
             }
-            Some(0) => Some("agrees with startup_e2e once created is truncated to seconds".to_owned()),
+            Some(0) => {
+                Some("agrees with startup_e2e once created is truncated to seconds".to_owned())
+            }
             Some(d) => Some(format!(
                 "differs from startup_e2e by {}: {}",
                 human(d),
@@ -759,9 +803,9 @@ fn write_pod_compact(
         for (who, m) in &p.consumers {
             writeln!(
                 w,
-                "  reconfigured {} {} after endpoints_updated  {}",
+                "  reconfigured {} +{} after endpoints_updated  {}",
                 c.show(who),
-                format!("+{}", human(m.t - e.t)),
+                human(m.t - e.t),
                 c.show(&legend.place(&m.evidence.to_string()))
             )?;
         }
@@ -938,11 +982,19 @@ fn write_reading(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
     write_skipped(a, w, v.verbose, c)?;
     for f in &a.files {
         if let Some(e) = &f.error {
-            writeln!(w, "  {} {}: {}", s.fail("incomplete"), c.show(&f.path), c.show(e))?;
+            writeln!(
+                w,
+                "  {} {}: {}",
+                s.fail("incomplete"),
+                c.show(&f.path),
+                c.show(e)
+            )?;
         }
     }
     for x in &a.absent_sources {
-        writeln!(w, "  {}", s.missing(x))?;
+        // Static text (what is missing and how to collect it), wrapped to fit.
+        let lines = wrap(&x.to_string(), COLUMNS - 2, 2);
+        writeln!(w, "  {}", s.missing(lines.join("\n  ")))?;
     }
     let sparse: Vec<String> = a
         .coverage
@@ -951,11 +1003,11 @@ fn write_reading(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
         .map(|(m, c)| format!("{m} {}/{}/{}", c.observed, c.derived, c.missing))
         .collect();
     if !sparse.is_empty() && !a.pods.is_empty() {
-        writeln!(
-            w,
+        let line = format!(
             "coverage (observed/derived/missing) where not complete: {}",
             sparse.join(", ")
-        )?;
+        );
+        writeln!(w, "{}", wrap(&line, COLUMNS, 4).join("\n"))?;
     }
     if !a.clocks.clocks.is_empty() {
         let hosts: std::collections::BTreeSet<&str> = a
@@ -982,7 +1034,10 @@ fn write_reading(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
         groups.sort_by_key(|((off, _), (n, _))| (std::cmp::Reverse(*n), *off));
         for ((off, basis), (n, disagree)) in groups.iter().take(6) {
             let extra = if *disagree > 0 {
-                format!("; {}", s.finding(format!("{disagree} line(s) suggested otherwise")))
+                format!(
+                    "; {}",
+                    s.finding(format!("{disagree} line(s) suggested otherwise"))
+                )
             } else {
                 String::new()
             };
@@ -994,11 +1049,19 @@ fn write_reading(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         if groups.len() > 6 {
-            writeln!(w, "  … {} more groups (-o wide lists each clock)", groups.len() - 6)?;
+            writeln!(
+                w,
+                "  … {} more groups (-o wide lists each clock)",
+                groups.len() - 6
+            )?;
         }
     }
     if !a.skew.is_empty() {
-        let notable: Vec<_> = a.skew.iter().filter(|k| k.applied || k.inconsistent).collect();
+        let notable: Vec<_> = a
+            .skew
+            .iter()
+            .filter(|k| k.applied || k.inconsistent)
+            .collect();
         writeln!(
             w,
             "clock skew against the apiserver (causal pairs): {}, {} corrected, {} inconsistent",
@@ -1024,10 +1087,14 @@ fn write_reading(a: &Analysis, v: &View, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
         if notable.len() > 10 {
-            writeln!(w, "  … {} more (-o wide lists every host)", notable.len() - 10)?;
+            writeln!(
+                w,
+                "  … {} more (-o wide lists every host)",
+                notable.len() - 10
+            )?;
         }
     }
-    write_notes(a, w, c)
+    write_notes(a, w, c, v.wide)
 }
 /// One pod's block as `-o wide` shows it: full evidence paths, times to the nanosecond, phases
 /// in milliseconds. Every text that came from logs (names, evidence paths, reasons, messages)
@@ -1444,11 +1511,20 @@ pub fn write_summary(
             )?;
         }
     }
-    write_notes(a, w, c)
+    write_notes(a, w, c, true)
 }
 
 /// The closing notes of the summary: clock notes, years assumed, duplicates, orphans, warnings.
-fn write_notes(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()> {
+fn write_notes(a: &Analysis, w: &mut dyn Write, c: Controls, wide: bool) -> io::Result<()> {
+    if !wide {
+        // The same notes, each wrapped to 100 columns.
+        let mut buf = Vec::new();
+        write_notes(a, &mut buf, c, true)?;
+        for line in String::from_utf8_lossy(&buf).lines() {
+            writeln!(w, "{}", wrap(line, COLUMNS, 4).join("\n"))?;
+        }
+        return Ok(());
+    }
     let statics = a.pods.iter().filter(|p| p.static_pod.is_some()).count();
     if statics > 0 {
         let guessed = a
@@ -1514,4 +1590,33 @@ fn write_notes(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units_as_the_html_report() {
+        assert_eq!(human(742_400), "742 µs");
+        assert_eq!(human(37_902_000), "37.902 ms");
+        assert_eq!(human(2_583_000_000), "2.583 s");
+        assert_eq!(human(317_000_000_000), "5 m 17.0 s");
+        assert_eq!(human(-3_636_000), "-3.636 ms");
+    }
+
+    #[test]
+    fn wrap_keeps_the_indent_and_the_width() {
+        assert_eq!(
+            wrap("  note: one two three four", 14, 4),
+            ["  note: one", "      two", "      three", "      four"]
+        );
+        assert_eq!(wrap("a verylongword b", 5, 0), ["a", "verylongword", "b"]);
+    }
+
+    #[test]
+    fn elide_keeps_more_of_the_start() {
+        assert_eq!(elide("abcdefghijklmnopqrstuvwxyz", 10), "abcdef…xyz");
+        assert_eq!(elide("short", 10), "short");
+    }
 }
