@@ -537,7 +537,9 @@ fn nothing_found(
 /// from the table's own); written through this as well, every control character but newline and
 /// tab (C0, DEL, and C1 as UTF-8) comes out escaped (`\x1b`, `\u{9b}`) whatever a writer missed:
 /// no log line can send an escape sequence, retitle the terminal or write the clipboard (OSC 52),
-/// or move the cursor back over a line.
+/// or move the cursor back over a line. With colour on, the few SGR sequences that
+/// [`style`] writes pass as they are, matched byte for byte; log text reaches this escaped by its
+/// writer already, so a log's own `ESC[1m` is shown as `\x1b[1m` either way.
 struct TerminalSafe<'a> {
     inner: &'a mut dyn Write,
     /// A 0xC2 byte ended the last write: the next byte may make it a C1 control.

@@ -150,6 +150,89 @@ pub fn sort(pods: &mut [&PodTimeline], key: SortKey) {
 mod tests {
     use super::*;
 
+    fn pod(
+        ns: &str,
+        name: &str,
+        uid: &str,
+        node: &str,
+        owner: Option<&str>,
+        sched: Option<i64>,
+    ) -> PodTimeline {
+        let mut p = PodTimeline {
+            namespace: ns.into(),
+            name: name.into(),
+            uid: Some(uid.into()),
+            node: Some(node.into()),
+            owner: owner.map(Into::into),
+            ..Default::default()
+        };
+        if let Some(d) = sched {
+            p.phases.insert(Phase::Scheduling, d);
+        }
+        p
+    }
+
+    #[test]
+    fn filters_and_order() {
+        let pods = [
+            pod(
+                "a",
+                "web-1",
+                "1111-aa",
+                "n1",
+                Some("ReplicaSet/web-7d4"),
+                Some(5),
+            ),
+            pod(
+                "b",
+                "web-1",
+                "2222-bb",
+                "n2",
+                Some("ReplicaSet/web-7d4"),
+                None,
+            ),
+            pod(
+                "a",
+                "db-0",
+                "3333-cc",
+                "n1",
+                Some("StatefulSet/db"),
+                Some(9),
+            ),
+        ];
+        let names = |f: &Filter| -> Vec<String> {
+            select(&pods, f)
+                .unwrap()
+                .iter()
+                .map(|p| format!("{}/{}", p.namespace, p.name))
+                .collect()
+        };
+        let by = |sel: &[&str]| Filter {
+            pods: sel.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        };
+        assert_eq!(names(&by(&["web-1"])), ["a/web-1", "b/web-1"]);
+        assert_eq!(names(&by(&["b/web-1", "33"])), ["b/web-1", "a/db-0"]);
+        assert_eq!(select(&pods, &by(&["web", "a/db-0"])).unwrap_err(), ["web"]);
+        let f = Filter {
+            namespace: Some("a".into()),
+            owner: Some("web-7d4".into()),
+            ..Default::default()
+        };
+        assert_eq!(names(&f), ["a/web-1"]);
+        let f = Filter {
+            owner: Some("StatefulSet/db".into()),
+            node: Some("n1".into()),
+            ..Default::default()
+        };
+        assert_eq!(names(&f), ["a/db-0"]);
+        // Longest first, a pod without the phase last.
+        let mut all = select(&pods, &Filter::default()).unwrap();
+        sort(&mut all, SortKey::Phase(Phase::Scheduling));
+        let order: Vec<&str> = all.iter().map(|p| p.uid.as_deref().unwrap()).collect();
+        assert_eq!(order, ["3333-cc", "1111-aa", "2222-bb"]);
+    }
+
     #[test]
     fn unknown_names_list_the_valid_ones() {
         assert_eq!(
