@@ -236,8 +236,8 @@ pub enum Output {
 const ANALYZE_EXAMPLES: &str = "Examples:
   podtrace analyze                          the bundled demo
   podtrace analyze ./must-gather            summary and the 10 slowest pods
-  podtrace analyze ./logs web-0 default/db-1  two pods' timelines (a name, namespace/name
-                                            or uid prefix; anything not a path is a pod)
+  podtrace analyze ./logs web-0 default/db-1  two pods' timelines: an argument that is no
+                                            existing path is a pod (name, namespace/name, uid prefix)
   podtrace analyze ./logs -n prod --node worker-3 --sort-by scheduling --top 20
   podtrace analyze ./logs --details --top 0 -o wide   every timeline, every detail
   podtrace analyze ./logs -o json | jq 'select(.type == \"pod\")'";

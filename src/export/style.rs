@@ -122,11 +122,9 @@ impl<T: Display> Display for Painted<T> {
         if let Some(code) = self.code {
             f.write_str(code)?;
         }
-        if f.width().is_some() || f.precision().is_some() {
-            f.pad(&self.text.to_string())?;
-        } else {
-            self.text.fmt(f)?;
-        }
+        // The formatter goes to the text as it is: `str`, `String` and numbers apply its width
+        // and precision themselves.
+        self.text.fmt(f)?;
         if self.code.is_some() {
             f.write_str(RESET)?;
         }
@@ -158,5 +156,6 @@ mod tests {
             "[\x1b[1;31m  FAIL\x1b[0m]"
         );
         assert_eq!(format!("{}", Style::COLOR.dim(3)), "\x1b[2m3\x1b[0m");
+        assert_eq!(format!("{:>7.2}", Style::PLAIN.bold(1.5)), "   1.50");
     }
 }
