@@ -1293,3 +1293,40 @@ fn shown_roots(input: &InputArgs) -> Vec<String> {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(sgr: bool, parts: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        {
+            let mut t = TerminalSafe::new(&mut out, sgr);
+            for p in parts {
+                t.write_all(p).unwrap();
+            }
+            t.flush().unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn only_our_colour_sequences_pass_and_only_with_colour() {
+        let ours = "\x1b[1;31mFAIL\x1b[0m".as_bytes();
+        assert_eq!(through(true, &[ours]), "\x1b[1;31mFAIL\x1b[0m");
+        assert_eq!(through(false, &[ours]), "\\x1b[1;31mFAIL\\x1b[0m");
+        // Split across writes, as a formatter may write it.
+        assert_eq!(
+            through(true, &[b"\x1b[1", b";31", b"mx\x1b", b"[0m"]),
+            "\x1b[1;31mx\x1b[0m"
+        );
+        // Not one of ours: a colour we never write, a cursor move, an OSC, an ESC at the end.
+        assert_eq!(through(true, &[b"\x1b[1;32mx"]), "\\x1b[1;32mx");
+        assert_eq!(
+            through(true, &[b"\x1b[2J\x1b]52;c;QUFB\x07"]),
+            "\\x1b[2J\\x1b]52;c;QUFB\\x07"
+        );
+        assert_eq!(through(true, &[b"a\x1b[1"]), "a\\x1b[1");
+        assert_eq!(through(true, &[b"\x1b\x1b[0m"]), "\\x1b\x1b[0m");
+    }
+}
