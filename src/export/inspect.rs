@@ -31,16 +31,26 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()
 pub struct Options {
     pub controls: Controls,
     pub style: Style,
-    /// Unparsed lines whole (`-o wide`), not cut to 100 columns.
+    /// Paths and unparsed lines whole (`-o wide`), not cut to 100 columns.
     pub wide: bool,
 }
 
 /// [`write_text`] with colour (skipped files and missing sources stand out, unparsed lines and
-/// incomplete reads are failures) and, unless `wide`, echoed lines cut to 100 columns.
+/// incomplete reads are failures) and, unless `wide`, paths and echoed lines cut to 100 columns.
 pub fn write_text_with(a: &Analysis, w: &mut dyn Write, o: &Options) -> io::Result<()> {
     let (c, s) = (o.controls, o.style);
+    // A path longer than the line is cut in the middle (its directories and the pod and
+    // container of a container log's name stay; `-o wide` prints it whole).
+    let path = |p: &str| {
+        let shown = c.show(p);
+        if o.wide {
+            shown.into_owned()
+        } else {
+            super::text::elide(&shown, super::text::COLUMNS)
+        }
+    };
     for f in &a.files {
-        writeln!(w, "{}", s.bold(c.show(&f.path)))?;
+        writeln!(w, "{}", s.bold(path(&f.path)))?;
         if let Some(why) = &f.skipped {
             writeln!(w, "  {} {}", s.missing("skipped:"), c.show(why))?;
             continue;
@@ -140,7 +150,7 @@ pub fn write_text_with(a: &Analysis, w: &mut dyn Write, o: &Options) -> io::Resu
         writeln!(
             w,
             "{}\n  {} {}",
-            s.bold(c.show(&x.path)),
+            s.bold(path(&x.path)),
             s.missing("skipped:"),
             c.show(&x.reason.to_string())
         )?;

@@ -52,8 +52,14 @@ pub const DETAIL_UP_TO: usize = 5;
 /// `s` cut in the middle to at most `max` characters (`kind-control…d1e.log`): the start says
 /// where, the end which.
 pub fn elide(s: &str, max: usize) -> String {
+    if s.chars().count() <= max || max < 3 {
+        return s.to_owned();
+    }
+    // Container and sandbox ids (64 hex digits in container log names) go first, to 12 digits
+    // as `crictl ps` shows them.
+    let s = &shorten_ids(s);
     let n = s.chars().count();
-    if n <= max || max < 3 {
+    if n <= max {
         return s.to_owned();
     }
     // More of the start than of the end: a path's directories and a container log's pod and
@@ -88,6 +94,31 @@ pub fn wrap(text: &str, width: usize, indent: usize) -> Vec<String> {
         }
     }
     lines
+}
+
+/// Every run of at least 24 lowercase hex digits cut to its first 12 and `…`.
+fn shorten_ids(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 24 {
+            out.push_str(&run[..12]);
+            out.push('…');
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for ch in s.chars() {
+        if ch.is_ascii_digit() || ('a'..='f').contains(&ch) {
+            run.push(ch);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(ch);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
 }
 
 /// What `analyze` shows and how.
@@ -1618,5 +1649,15 @@ mod tests {
     fn elide_keeps_more_of_the_start() {
         assert_eq!(elide("abcdefghijklmnopqrstuvwxyz", 10), "abcdef…xyz");
         assert_eq!(elide("short", 10), "short");
+        let log = format!(
+            "c/kube-proxy-h2k9x_kube-system_kube-proxy-{}.log",
+            "8c7b".repeat(16)
+        );
+        assert_eq!(
+            elide(&log, 60),
+            "c/kube-proxy-h2k9x_kube-system_kube-proxy-8c7b8c7b8c7b….log"
+        );
+        // Only when it is too long.
+        assert_eq!(elide(&log, 200), log);
     }
 }

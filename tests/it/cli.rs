@@ -422,11 +422,17 @@ fn output_formats_and_their_alias() {
         podtrace(&["inspect", "--format", "json"]).1,
         podtrace(&["inspect", "-o", "json"]).1
     );
-    let (_, inspect, _) = podtrace(&["inspect", "-o", "wide"]);
-    assert_eq!(
-        podtrace(&["inspect"]).1,
-        inspect,
-        "nothing to cut in the demo"
+    let (_, inspect, _) = podtrace(&["inspect"]);
+    assert_eq!(widest(&inspect), 100, "{inspect}");
+    // The container id to 12 digits, then the middle; -o wide keeps the path whole.
+    assert!(
+        inspect.starts_with("samples/seed-demo/kind-control-plane/containers/kube-proxy-h2k9x_k…stem_kube-proxy-8c7b6a5f4e3d….log\n"),
+        "{inspect}"
+    );
+    let (_, wide, _) = podtrace(&["inspect", "-o", "wide"]);
+    assert!(
+        wide.starts_with("samples/seed-demo/kind-control-plane/containers/kube-proxy-h2k9x_kube-system_kube-proxy-8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99887766554433.log\n"),
+        "{wide}"
     );
 }
 
