@@ -1197,6 +1197,11 @@ pub fn analyze(
     let a = run(&input);
     print_warnings_as(&a, input.quiet, input.verbose, c, err)?;
     if let Some(status) = nothing_found(&a, &input, err)? {
+        // JSON keeps its summary record (what was read, and that no pod was); text prints no
+        // empty table.
+        if args.output == Output::Json {
+            podtrace::export::json::write(&a, out)?;
+        }
         return Ok(status);
     }
     let mut selected = match select::select(&a.pods, &filter) {

@@ -382,6 +382,26 @@ fn pod_selectors_and_filters() {
     );
     let (code, _, _) = podtrace(&["analyze", "--node", "kind-control-plane", "-o", "json"]);
     assert_eq!(code, 1);
+    // No log at all: text prints nothing, JSON its summary record alone.
+    let d = tempfile::tempdir().unwrap();
+    let empty = d.path().to_str().unwrap();
+    let (code, out, err) = podtrace(&["analyze", empty]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        format!("podtrace: no log read in {empty}: no file there\n")
+    );
+    let (code, out, _) = podtrace(&["analyze", empty, "-o", "json"]);
+    assert_eq!(code, 2);
+    let summary: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(
+        (
+            summary["type"].as_str(),
+            summary["pods"].as_u64(),
+            summary["selected"].as_u64()
+        ),
+        (Some("summary"), Some(0), Some(0))
+    );
 }
 
 /// Sorting by an unknown name is refused with the valid ones listed.
