@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use podtrace::AnalyzeOptions;
 use podtrace::export::escape::{self, Controls};
+use podtrace::export::style::{self, Style};
 
 /// What a run's exit status says, the same for every command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,19 +39,43 @@ use podtrace::units::parse_timezone;
     after_help = crate::help::TOP
 )]
 pub struct Cli {
+    /// Colour in text output: `auto` (when stdout is a terminal and NO_COLOR is unset or empty),
+    /// `always` (even with NO_COLOR) or `never`.
+    #[arg(long, value_enum, value_name = "WHEN", global = true, default_value_t = ColorWhen::Auto)]
+    pub color: ColorWhen,
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorWhen {
+    /// The style for this process's stdout.
+    pub fn style(self) -> Style {
+        Style::for_stdout(match self {
+            ColorWhen::Auto => style::When::Auto,
+            ColorWhen::Always => style::When::Always,
+            ColorWhen::Never => style::When::Never,
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read logs (files or directories, walked recursively) and print each pod's timeline.
+    /// Read logs (files or directories, walked recursively): phase percentiles, the slowest
+    /// pods, and the timelines of the pods asked for.
     #[command(after_help = crate::help::ANALYZE)]
     Analyze(AnalyzeArgs),
     /// Show what podtrace sees in each file: format, source, host, clock offset, time range,
     /// line accounting and the first unparsed lines.
     #[command(after_help = crate::help::INSPECT)]
-    Inspect(AnalyzeArgs),
+    Inspect(InspectArgs),
     /// Write a deterministic, realistic kind-style bundle with a ground-truth file
     /// (ground-truth.json): a bundle to try podtrace on, and data of any size for tests and
     /// benchmarks.
@@ -241,6 +266,17 @@ pub enum Summary {
     Json,
 }
 
+/// `analyze`'s and `inspect`'s `-o/--output`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Output {
+    /// For people, in 100 columns: summary and slowest pods first, human units.
+    Text,
+    /// Text that keeps everything: full evidence paths, nanosecond times, every row.
+    Wide,
+    /// JSON Lines (for programs).
+    Json,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// A table per pod and a summary (for people).
@@ -253,7 +289,9 @@ pub enum Format {
 #[derive(Debug, Clone, clap::Args)]
 pub struct InputArgs {
     /// Files, directories or archives. Without any, the bundled demo (samples/seed-demo, built
-    /// into the binary) is analysed.
+    /// into the binary) is analysed. For `analyze`, an argument that is not an existing path is a
+    /// pod to show: its name, `namespace/name` or a uid prefix.
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Calendar year of stamps that carry none (klog headers, journald `short`), when nothing in
     /// the input carries a year. 1970 to 2261 (times are nanoseconds since 1970 in 64 bits).
@@ -316,8 +354,41 @@ fn strict(
 pub struct AnalyzeArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
+        default_value_t = Output::Text)]
+    pub output: Output,
+    /// Only pods in this namespace.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Only pods on this node.
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Only pods of this owner: `Kind/name` (`ReplicaSet/web-7d4b9c6f5`) or the name alone.
+    #[arg(long)]
+    pub owner: Option<String>,
+    /// Order pods by this phase (longest first) or milestone (latest first), names as in
+    /// docs/phases.md [default: startup_e2e, or the end-to-end phase most pods have].
+    #[arg(long, value_name = "PHASE", value_parser = clap::value_parser!(podtrace::export::select::SortKey))]
+    pub sort_by: Option<podtrace::export::select::SortKey>,
+    /// How many pods to list (0: all) [default: 10; JSON: all].
+    #[arg(long, value_name = "N")]
+    pub top: Option<usize>,
+    /// Print every listed pod's timeline (without it, only when at most 5 pods are selected).
+    #[arg(long)]
+    pub details: bool,
+    #[command(flatten)]
+    pub shown: Shown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format (`--format` is an alias); `wide` keeps unparsed lines whole.
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
+        default_value_t = Output::Text)]
+    pub output: Output,
     #[command(flatten)]
     pub shown: Shown,
 }
@@ -448,7 +519,8 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Stat
 
 /// Runs `inspect`: 0 when at least one file was read, 2 otherwise.
 pub fn inspect(
-    args: &AnalyzeArgs,
+    args: &InspectArgs,
+    style: Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -457,9 +529,16 @@ pub fn inspect(
     }
     let a = run(&args.input);
     let c = args.shown.controls();
-    match args.format {
-        Format::Text => podtrace::export::inspect::write_text(&a, &mut *text_sink(out, c), c)?,
-        Format::Json => podtrace::export::inspect::write_json(&a, out)?,
+    let o = podtrace::export::inspect::Options {
+        controls: c,
+        style,
+        wide: args.output == Output::Wide,
+    };
+    match args.output {
+        Output::Text | Output::Wide => {
+            podtrace::export::inspect::write_text_with(&a, &mut *styled_sink(out, c, style), &o)?
+        }
+        Output::Json => podtrace::export::inspect::write_json(&a, out)?,
     }
     if !a.files.iter().any(|f| f.skipped.is_none()) {
         // inspect lists the skipped files itself; it still says why it ends so.
@@ -513,19 +592,78 @@ fn nothing_found(
 /// from the table's own); written through this as well, every control character but newline and
 /// tab (C0, DEL, and C1 as UTF-8) comes out escaped (`\x1b`, `\u{9b}`) whatever a writer missed:
 /// no log line can send an escape sequence, retitle the terminal or write the clipboard (OSC 52),
-/// or move the cursor back over a line.
+/// or move the cursor back over a line. With colour on, the few SGR sequences that
+/// [`style`] writes pass as they are, matched byte for byte; log text reaches this escaped by its
+/// writer already, so a log's own `ESC[1m` is shown as `\x1b[1m` either way.
 struct TerminalSafe<'a> {
     inner: &'a mut dyn Write,
     /// A 0xC2 byte ended the last write: the next byte may make it a C1 control.
     pending_c2: bool,
+    /// Colour is on: the SGR sequences of [`style::SEQUENCES`] pass as they are.
+    sgr: bool,
+    /// An ESC and what followed it, while it may still become one of those sequences.
+    pending_esc: Vec<u8>,
 }
 
 impl<'a> TerminalSafe<'a> {
-    fn new(inner: &'a mut dyn Write) -> Self {
+    fn new(inner: &'a mut dyn Write, sgr: bool) -> Self {
         TerminalSafe {
             inner,
             pending_c2: false,
+            sgr,
+            pending_esc: Vec::new(),
         }
+    }
+
+    fn push(&mut self, b: u8, out: &mut Vec<u8>) {
+        if !self.pending_esc.is_empty() {
+            self.pending_esc.push(b);
+            let seq = &self.pending_esc[..];
+            if style::SEQUENCES.iter().any(|s| s.as_bytes() == seq) {
+                out.append(&mut self.pending_esc);
+            } else if !style::SEQUENCES
+                .iter()
+                .any(|s| s.as_bytes().starts_with(seq))
+            {
+                // Not one of ours: the ESC is escaped, what followed it is read again.
+                let rest = std::mem::take(&mut self.pending_esc);
+                out.extend_from_slice(b"\\x1b");
+                for &r in &rest[1..] {
+                    self.push(r, out);
+                }
+            }
+            return;
+        }
+        if self.pending_c2 {
+            self.pending_c2 = false;
+            if (0x80..=0x9f).contains(&b) {
+                // The character U+0080–U+009F, two bytes in UTF-8: shown as a character.
+                out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes());
+                return;
+            }
+            out.push(0xc2);
+        }
+        match b {
+            b'\n' | b'\t' => out.push(b),
+            0x1b if self.sgr => self.pending_esc.push(b),
+            0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
+            0xc2 => self.pending_c2 = true,
+            _ => out.push(b),
+        }
+    }
+
+    /// What a write left pending, as it stands: an unfinished sequence is escaped.
+    fn pending(&mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if !self.pending_esc.is_empty() {
+            let rest = std::mem::take(&mut self.pending_esc);
+            out.extend_from_slice(b"\\x1b");
+            out.extend_from_slice(&rest[1..]);
+        }
+        if std::mem::take(&mut self.pending_c2) {
+            out.push(0xc2);
+        }
+        out
     }
 }
 
@@ -533,39 +671,23 @@ impl Write for TerminalSafe<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let mut out = Vec::with_capacity(buf.len());
         for &b in buf {
-            if self.pending_c2 {
-                self.pending_c2 = false;
-                if (0x80..=0x9f).contains(&b) {
-                    // The character U+0080–U+009F, two bytes in UTF-8: shown as a character.
-                    out.extend_from_slice(format!("\\u{{{b:x}}}").as_bytes());
-                    continue;
-                }
-                out.push(0xc2);
-            }
-            match b {
-                b'\n' | b'\t' => out.push(b),
-                0x00..=0x1f | 0x7f => out.extend_from_slice(format!("\\x{b:02x}").as_bytes()),
-                0xc2 => self.pending_c2 = true,
-                _ => out.push(b),
-            }
+            self.push(b, &mut out);
         }
         self.inner.write_all(&out)?;
         Ok(buf.len())
     }
 
     fn flush(&mut self) -> std::io::Result<()> {
-        if std::mem::take(&mut self.pending_c2) {
-            self.inner.write_all(&[0xc2])?;
-        }
+        let rest = self.pending();
+        self.inner.write_all(&rest)?;
         self.inner.flush()
     }
 }
 
 impl Drop for TerminalSafe<'_> {
     fn drop(&mut self) {
-        if self.pending_c2 {
-            let _ = self.inner.write_all(&[0xc2]);
-        }
+        let rest = self.pending();
+        let _ = self.inner.write_all(&rest);
     }
 }
 
@@ -595,8 +717,13 @@ fn printable(s: &str) -> String {
 
 /// Text output's sink: through [`TerminalSafe`] unless `--raw`.
 fn text_sink<'a>(out: &'a mut dyn Write, c: Controls) -> Box<dyn Write + 'a> {
+    styled_sink(out, c, Style::PLAIN)
+}
+
+/// [`text_sink`] that lets `style`'s colour sequences through when it has colour.
+fn styled_sink<'a>(out: &'a mut dyn Write, c: Controls, style: Style) -> Box<dyn Write + 'a> {
     match c {
-        Controls::Escaped => Box::new(TerminalSafe::new(out)),
+        Controls::Escaped => Box::new(TerminalSafe::new(out, style.is_color())),
         Controls::Raw => Box::new(out),
     }
 }
@@ -1132,28 +1259,180 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     Ok(Status::Ok)
 }
 
-/// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error).
+/// Runs `analyze`; returns the exit code (0 pods found, 1 none, 2 error: a pod selector that
+/// matches no pod among them too).
 pub fn analyze(
     args: &AnalyzeArgs,
+    style: Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    if let Some(status) = missing_inputs(&args.input.paths, err)? {
-        return Ok(status);
-    }
+    use podtrace::export::select::{self, Filter, SortKey};
+    // An argument that exists is an input; one that could be a pod (`name`, `namespace/name`,
+    // a uid prefix) is a pod to show (kubectl's habit of `get pods NAME…`), named as neither a
+    // file nor a pod when it matches nothing; any other (`/…`, `./…`, `a/b/c`) is a path that
+    // is missing.
+    let (paths, pods): (Vec<PathBuf>, Vec<PathBuf>) = args
+        .input
+        .paths
+        .iter()
+        .cloned()
+        .partition(|p| p.exists() || !could_be_pod(p));
+    let input = InputArgs {
+        paths,
+        ..args.input.clone()
+    };
+    let filter = Filter {
+        pods: pods
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect(),
+        namespace: args.namespace.clone(),
+        node: args.node.clone(),
+        owner: args.owner.clone(),
+    };
     let c = args.shown.controls();
-    let a = run(&args.input);
-    print_warnings_as(&a, args.input.quiet, args.input.verbose, c, err)?;
-    match args.format {
-        Format::Text => {
-            podtrace::export::text::write_with(&a, &mut *text_sink(out, c), args.input.verbose, c)?
+    let a = run(&input);
+    print_warnings_as(&a, input.quiet, input.verbose, c, err)?;
+    if let Some(status) = nothing_found(&a, &input, err)? {
+        // JSON keeps its summary record (what was read, and that no pod was); text prints no
+        // empty table.
+        if args.output == Output::Json {
+            podtrace::export::json::write(&a, out)?;
         }
-        Format::Json => podtrace::export::json::write(&a, out)?,
-    }
-    if let Some(status) = nothing_found(&a, &args.input, err)? {
         return Ok(status);
     }
-    strict(Status::Ok, &a, &args.input, err)
+    let mut selected = match select::select(&a.pods, &filter) {
+        Ok(s) => s,
+        Err(unmatched) => {
+            for u in unmatched {
+                writeln!(
+                    err,
+                    "podtrace: {}: neither a file nor a pod (none of the {} pods read from {} has this name, namespace/name or uid prefix)",
+                    printable(&u),
+                    a.pods.len(),
+                    shown_paths(&input)
+                )?;
+            }
+            return Ok(Status::Unusable);
+        }
+    };
+    let sort = args
+        .sort_by
+        .unwrap_or_else(|| SortKey::default_for(&selected));
+    if args.sort_by.is_some() || args.output != Output::Json {
+        select::sort(&mut selected, sort);
+    }
+    if selected.is_empty() {
+        writeln!(
+            err,
+            "podtrace: none of the {} pods in {} matches {}",
+            a.pods.len(),
+            shown_paths(&input),
+            filters_said(args)
+        )?;
+        return strict(Status::Failed, &a, &input, err);
+    }
+    match args.output {
+        Output::Text | Output::Wide => {
+            let v = podtrace::export::text::View {
+                details: args.details || selected.len() <= podtrace::export::text::DETAIL_UP_TO,
+                pods: selected,
+                filtered: !filter.is_empty(),
+                sort,
+                top: args.top.unwrap_or(10),
+                wide: args.output == Output::Wide,
+                roots: shown_roots(&input),
+                verbose: input.verbose,
+                controls: c,
+                style,
+            };
+            podtrace::export::text::write_view(&a, &v, &mut *styled_sink(out, c, style))?
+        }
+        Output::Json => {
+            if let Some(n) = args.top.filter(|n| *n > 0) {
+                selected.truncate(n);
+            }
+            podtrace::export::json::write_selected(&a, &selected, out)?
+        }
+    }
+    strict(Status::Ok, &a, &input, err)
+}
+
+/// Whether a command-line argument has the shape of a pod selector: `name`, `namespace/name` or
+/// a uid prefix, not an absolute or dotted path nor one of several directories.
+fn could_be_pod(p: &Path) -> bool {
+    let s = p.to_string_lossy();
+    !s.is_empty()
+        && !s.starts_with(['/', '.', '~'])
+        && s.matches('/').count() <= 1
+        && !s.ends_with('/')
+}
+
+/// The filters given, as said in a message: `-n prod --node w3`.
+fn filters_said(args: &AnalyzeArgs) -> String {
+    let mut said = Vec::new();
+    for (flag, v) in [
+        ("-n", &args.namespace),
+        ("--node", &args.node),
+        ("--owner", &args.owner),
+    ] {
+        if let Some(v) = v {
+            said.push(format!("{flag} {}", printable(v)));
+        }
+    }
+    said.join(" ")
+}
+
+/// The inputs as given (the embedded demo's root without any: its files keep their
+/// repository names): evidence is shown relative to them.
+fn shown_roots(input: &InputArgs) -> Vec<String> {
+    if input.paths.is_empty() {
+        vec![podtrace::input::demo::ROOT.to_owned()]
+    } else {
+        input
+            .paths
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(sgr: bool, parts: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        {
+            let mut t = TerminalSafe::new(&mut out, sgr);
+            for p in parts {
+                t.write_all(p).unwrap();
+            }
+            t.flush().unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn only_our_colour_sequences_pass_and_only_with_colour() {
+        let ours = "\x1b[1;31mFAIL\x1b[0m".as_bytes();
+        assert_eq!(through(true, &[ours]), "\x1b[1;31mFAIL\x1b[0m");
+        assert_eq!(through(false, &[ours]), "\\x1b[1;31mFAIL\\x1b[0m");
+        // Split across writes, as a formatter may write it.
+        assert_eq!(
+            through(true, &[b"\x1b[1", b";31", b"mx\x1b", b"[0m"]),
+            "\x1b[1;31mx\x1b[0m"
+        );
+        // Not one of ours: a colour we never write, a cursor move, an OSC, an ESC at the end.
+        assert_eq!(through(true, &[b"\x1b[1;32mx"]), "\\x1b[1;32mx");
+        assert_eq!(
+            through(true, &[b"\x1b[2J\x1b]52;c;QUFB\x07"]),
+            "\\x1b[2J\\x1b]52;c;QUFB\\x07"
+        );
+        assert_eq!(through(true, &[b"a\x1b[1"]), "a\\x1b[1");
+        assert_eq!(through(true, &[b"\x1b\x1b[0m"]), "\\x1b\x1b[0m");
+    }
 }
 
 /// The name the binary was invoked as decides how usage reads: `kubectl-podtrace` (kubectl

@@ -17,16 +17,22 @@ a man page: `podtrace man`.";
 pub const ANALYZE: &str = "\
 Examples:
   podtrace analyze                          the bundled demo
-  podtrace analyze ./bundle.tar.gz          every pod, the slowest first
-  podtrace analyze ./bundle --format json | jq .
-                                            JSON Lines: one record per pod, then a summary
+  podtrace analyze ./must-gather            summary and the 10 slowest pods
+  podtrace analyze ./logs web-0 default/db-1
+                                            two pods' timelines: an argument that is no
+                                            existing path is a pod (name, namespace/name, uid prefix)
+  podtrace analyze ./logs -n prod --node worker-3 --sort-by scheduling --top 20
+  podtrace analyze ./logs --details --top 0 -o wide
+                                            every timeline, every detail
+  podtrace analyze ./logs -o json | jq 'select(.type == \"pod\")'
   podtrace analyze ./bundle --timezone +02:00 --year 2025
                                             zoneless, yearless stamps (klog, journald short)";
 
 pub const INSPECT: &str = "\
 Examples:
   podtrace inspect ./bundle                 each file: format, source, host, clock, lines
-  podtrace inspect ./bundle --format json   the same for programs
+  podtrace inspect ./bundle -o json        the same for programs
+  podtrace inspect ./bundle -o wide        paths and unparsed lines whole
   podtrace inspect ./bundle --strict        exit 1 when a recognised source has unread lines";
 
 pub const SIMULATE: &str = "\

@@ -19,8 +19,8 @@ fn main() -> ExitCode {
     let mut out = cli::Recorded::new(io::BufWriter::new(stdout.lock()));
     let mut err = io::stderr();
     let res = match &cli.command {
-        Command::Analyze(args) => cli::analyze(args, &mut out, &mut err),
-        Command::Inspect(args) => cli::inspect(args, &mut out, &mut err),
+        Command::Analyze(args) => cli::analyze(args, cli.color.style(), &mut out, &mut err),
+        Command::Inspect(args) => cli::inspect(args, cli.color.style(), &mut out, &mut err),
         Command::Simulate(args) => cli::simulate(args, &mut out),
         #[cfg(feature = "otlp")]
         Command::Trace(args) => cli::trace(args, &mut out, &mut err),

@@ -7,6 +7,7 @@ use podtrace_parsers::time::format_rfc3339_nanos;
 use serde_json::json;
 
 use super::escape::{self, Controls};
+use super::style::Style;
 use crate::Analysis;
 use crate::event::{ClockKind, Component};
 use crate::timeline::clock::format_offset;
@@ -15,10 +16,43 @@ use crate::timeline::clock::format_offset;
 /// input: shown as `c` says (escaped, an archive member's name or a line's text cannot forge a
 /// line of this listing or send the terminal an escape sequence).
 pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()> {
+    write_text_with(
+        a,
+        w,
+        &Options {
+            controls: c,
+            style: Style::PLAIN,
+            wide: false,
+        },
+    )
+}
+
+/// How `inspect`'s text looks.
+pub struct Options {
+    pub controls: Controls,
+    pub style: Style,
+    /// Paths and unparsed lines whole (`-o wide`), not cut to 100 columns.
+    pub wide: bool,
+}
+
+/// [`write_text`] with colour (skipped files and missing sources stand out, unparsed lines and
+/// incomplete reads are failures) and, unless `wide`, paths and echoed lines cut to 100 columns.
+pub fn write_text_with(a: &Analysis, w: &mut dyn Write, o: &Options) -> io::Result<()> {
+    let (c, s) = (o.controls, o.style);
+    // A path longer than the line is cut in the middle (its directories and the pod and
+    // container of a container log's name stay; `-o wide` prints it whole).
+    let path = |p: &str| {
+        let shown = c.show(p);
+        if o.wide {
+            shown.into_owned()
+        } else {
+            super::text::elide(&shown, super::text::COLUMNS)
+        }
+    };
     for f in &a.files {
-        writeln!(w, "{}", c.show(&f.path))?;
+        writeln!(w, "{}", s.bold(path(&f.path)))?;
         if let Some(why) = &f.skipped {
-            writeln!(w, "  skipped: {}", c.show(why))?;
+            writeln!(w, "  {} {}", s.missing("skipped:"), c.show(why))?;
             continue;
         }
         let sources: Vec<&str> = f
@@ -69,7 +103,7 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()
                 format_rfc3339_nanos(a),
                 format_rfc3339_nanos(b)
             )?,
-            None => writeln!(w, "  time: no event read")?,
+            None => writeln!(w, "  time: {}", s.missing("no event read"))?,
         }
         let t = f
             .counts
@@ -78,16 +112,31 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()
                 acc.add(c);
                 acc
             });
+        let unparsed = format!("{} unparsed", t.unparsed);
         writeln!(
             w,
-            "  lines {}: {} recognised ({} events), {} ignored, {} unparsed",
-            t.lines, t.recognised, f.events, t.ignored, t.unparsed
+            "  lines {}: {} recognised ({} events), {} ignored, {}",
+            t.lines,
+            t.recognised,
+            f.events,
+            t.ignored,
+            if t.unparsed > 0 {
+                s.fail(unparsed).to_string()
+            } else {
+                unparsed
+            }
         )?;
         if let Some(e) = &f.error {
-            writeln!(w, "  incomplete: {}", c.show(e))?;
+            writeln!(w, "  {} {}", s.fail("incomplete:"), c.show(e))?;
         }
         for wmsg in &f.first_warnings {
-            writeln!(w, "  unparsed {}", escape::warning(wmsg, c))?;
+            let line = escape::warning(wmsg, c);
+            let line = if o.wide {
+                line
+            } else {
+                super::text::elide(&line, super::text::COLUMNS - 11)
+            };
+            writeln!(w, "  {} {line}", s.fail("unparsed"))?;
         }
         if f.warnings as usize > f.first_warnings.len() {
             writeln!(
@@ -97,12 +146,13 @@ pub fn write_text(a: &Analysis, w: &mut dyn Write, c: Controls) -> io::Result<()
             )?;
         }
     }
-    for s in &a.skipped {
+    for x in &a.skipped {
         writeln!(
             w,
-            "{}\n  skipped: {}",
-            c.show(&s.path),
-            c.show(&s.reason.to_string())
+            "{}\n  {} {}",
+            s.bold(path(&x.path)),
+            s.missing("skipped:"),
+            c.show(&x.reason.to_string())
         )?;
     }
     Ok(())

@@ -51,7 +51,7 @@ struct MsRecord<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     t_raw: Option<Rfc>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    clock_offset_ms: Option<f64>,
+    clock_offset_seconds: Option<f64>,
 }
 
 fn ms(m: &Milestone) -> MsRecord<'_> {
@@ -63,7 +63,7 @@ fn ms(m: &Milestone) -> MsRecord<'_> {
         host: m.host.as_deref(),
         derived: m.derived.as_deref(),
         t_raw: m.clock_offset.map(|off| Rfc(m.t + off)),
-        clock_offset_ms: m.clock_offset.map(|off| off as f64 / 1e6),
+        clock_offset_seconds: m.clock_offset.map(super::secs),
     }
 }
 
@@ -328,11 +328,28 @@ pub fn summary_record(a: &Analysis) -> Value {
 }
 
 pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
-    for p in &a.pods {
+    let all: Vec<&PodTimeline> = a.pods.iter().collect();
+    write_selected(a, &all, w)
+}
+
+/// [`write`] for some pods (a drill-down, in the order given): their records, the services
+/// that list one of them, and the summary of the whole run, whose `selected` says how many pod
+/// records came before it (`pods` counts every pod read).
+pub fn write_selected(a: &Analysis, pods: &[&PodTimeline], w: &mut dyn Write) -> io::Result<()> {
+    for p in pods {
         super::escape::json(&mut *w, &pod(p))?;
         w.write_all(b"\n")?;
     }
-    for sv in &a.services {
+    let every = pods.len() == a.pods.len();
+    let wanted: std::collections::BTreeSet<&str> = pods
+        .iter()
+        .flat_map(|p| p.services.iter().map(String::as_str))
+        .collect();
+    for sv in a
+        .services
+        .iter()
+        .filter(|sv| every || wanted.contains(sv.service.as_str()))
+    {
         let changes: Vec<Value> = sv
             .changes
             .iter()
@@ -356,6 +373,8 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
         )?;
         w.write_all(b"\n")?;
     }
-    super::escape::json(&mut *w, &summary_record(a))?;
+    let mut summary = summary_record(a);
+    summary["selected"] = json!(pods.len());
+    super::escape::json(&mut *w, &summary)?;
     w.write_all(b"\n")
 }

@@ -3,6 +3,8 @@
 pub mod escape;
 pub mod inspect;
 pub mod json;
+pub mod select;
+pub mod style;
 pub mod text;
 
 /// Nanoseconds as seconds (float), the unit of phases in JSON.

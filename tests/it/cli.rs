@@ -325,3 +325,170 @@ fn charts_into_a_file_and_missing_inputs_are_named() {
         );
     }
 }
+
+/// The widest line of `out`, in characters.
+fn widest(out: &str) -> usize {
+    out.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+/// `analyze POD…`: an argument that is not a path selects pods by name, namespace/name or uid
+/// prefix; one that matches nothing is said to be neither, exit 2, nothing on stdout.
+#[test]
+fn pod_selectors_and_filters() {
+    let by_name = podtrace(&["analyze", "pod-demo"]);
+    assert_eq!(by_name.0, 0, "{}", by_name.2);
+    // A selected pod: the headline says how many of all, then its timeline.
+    assert!(
+        by_name.1.starts_with("1 of 1 pod from 6 files\n"),
+        "{}",
+        by_name.1
+    );
+    assert!(by_name.1.contains("\ndefault/pod-demo\n  node kind-worker  ip 10.244.162.130  uid 8d3f6c1e-5b2a-4c7d-9e41-2f6a7b9c0d13\n"), "{}", by_name.1);
+    for sel in [
+        "default/pod-demo",
+        "8d3f6c1e",
+        "8d3f6c1e-5b2a-4c7d-9e41-2f6a7b9c0d13",
+    ] {
+        assert_eq!(podtrace(&["analyze", sel]).1, by_name.1, "{sel}");
+    }
+    for sel in ["kube-system/pod-demo", "8d3f6c1f", "pod-dem"] {
+        let (code, out, err) = podtrace(&["analyze", "samples/seed-demo", sel]);
+        assert_eq!((code, out.as_str()), (2, ""), "{sel}");
+        assert_eq!(
+            err,
+            format!(
+                "podtrace: {sel}: neither a file nor a pod (none of the 1 pods read from samples/seed-demo has this name, namespace/name or uid prefix)\n"
+            )
+        );
+    }
+    // Filters that keep no pod: said on stderr, exit 1, no empty table.
+    let (code, out, err) = podtrace(&["analyze", "-n", "prod", "--node", "kind-worker"]);
+    assert_eq!((code, out.as_str()), (1, ""));
+    assert_eq!(
+        err,
+        "podtrace: none of the 1 pods in samples/seed-demo matches -n prod --node kind-worker\n"
+    );
+    // They apply to JSON too: no pod record, the summary says 0 selected of 1.
+    let (code, out, _) = podtrace(&["analyze", "--node", "kind-worker", "-o", "json"]);
+    assert_eq!(code, 0);
+    let recs: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(recs.len(), 3);
+    assert_eq!(
+        (recs[2]["pods"].as_u64(), recs[2]["selected"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let (code, _, _) = podtrace(&["analyze", "--node", "kind-control-plane", "-o", "json"]);
+    assert_eq!(code, 1);
+    // No log at all: text prints nothing, JSON its summary record alone.
+    let d = tempfile::tempdir().unwrap();
+    let empty = d.path().to_str().unwrap();
+    let (code, out, err) = podtrace(&["analyze", empty]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert_eq!(
+        err,
+        format!("podtrace: no log read in {empty}: no file there\n")
+    );
+    let (code, out, _) = podtrace(&["analyze", empty, "-o", "json"]);
+    assert_eq!(code, 2);
+    let summary: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(
+        (
+            summary["type"].as_str(),
+            summary["pods"].as_u64(),
+            summary["selected"].as_u64()
+        ),
+        (Some("summary"), Some(0), Some(0))
+    );
+}
+
+/// Sorting by an unknown name is refused with the valid ones listed.
+#[test]
+fn sort_by_names_phases_and_milestones() {
+    let (code, out, err) = podtrace(&["analyze", "--sort-by", "startup"]);
+    assert_eq!((code, out.as_str()), (2, ""));
+    assert!(
+        err.contains("unknown phase or milestone \"startup\"; phases (longest first): api_create, scheduling, kubelet_watch,"),
+        "{err}"
+    );
+    let (code, out, _) = podtrace(&["analyze", "--sort-by", "ready_reported"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("\n1 pod, latest ready_reported first:\npod               node         ready_reported  dominant phase\ndefault/pod-demo  kind-worker    10:15:05.941  containers 4.640 s\n"), "{out}");
+}
+
+/// `-o text|wide|json`, `--format` kept as an alias; the default fits 100 columns, `wide` does
+/// not cut.
+#[test]
+fn output_formats_and_their_alias() {
+    let (_, json, _) = podtrace(&["analyze", "-o", "json"]);
+    assert_eq!(podtrace(&["analyze", "--format", "json"]).1, json);
+    assert_eq!(podtrace(&["analyze", "--output", "json"]).1, json);
+    assert!(json.starts_with(r#"{"type":"pod","#));
+    let (_, text, _) = podtrace(&["analyze", "-o", "text"]);
+    assert_eq!(podtrace(&["analyze"]).1, text);
+    assert_eq!(widest(&text), 100, "{text}");
+    let (_, wide, _) = podtrace(&["analyze", "-o", "wide"]);
+    assert!(
+        wide.contains("  kubelet_prep              116.703\n"),
+        "{wide}"
+    );
+    assert!(
+        wide.contains("samples/seed-demo/kind-worker/kubelet.log:10"),
+        "{wide}"
+    );
+    assert_eq!(
+        podtrace(&["inspect", "--format", "json"]).1,
+        podtrace(&["inspect", "-o", "json"]).1
+    );
+    let (_, inspect, _) = podtrace(&["inspect"]);
+    assert_eq!(widest(&inspect), 100, "{inspect}");
+    // The container id to 12 digits, then the middle; -o wide keeps the path whole.
+    assert!(
+        inspect.starts_with("samples/seed-demo/kind-control-plane/containers/kube-proxy-h2k9x_k…stem_kube-proxy-8c7b6a5f4e3d….log\n"),
+        "{inspect}"
+    );
+    let (_, wide, _) = podtrace(&["inspect", "-o", "wide"]);
+    assert!(
+        wide.starts_with("samples/seed-demo/kind-control-plane/containers/kube-proxy-h2k9x_kube-system_kube-proxy-8c7b6a5f4e3d2c1b0a99887766554433221100ffeeddccbbaa99887766554433.log\n"),
+        "{wide}"
+    );
+}
+
+/// Colour: `--color always` even with NO_COLOR, never when piped by default, `never` always;
+/// NO_COLOR empty counts as unset (<https://no-color.org>).
+#[test]
+fn color_flag_and_no_color() {
+    let run = |args: &[&str], no_color: Option<&str>| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_podtrace"));
+        c.args(args).current_dir(crate::util::repo());
+        match no_color {
+            Some(v) => c.env("NO_COLOR", v),
+            None => c.env_remove("NO_COLOR"),
+        };
+        String::from_utf8(c.output().unwrap().stdout).unwrap()
+    };
+    let bold = "\u{1b}[1m1 pod\u{1b}[0m from 6 files\n";
+    assert!(run(&["analyze", "--color", "always"], None).starts_with(bold));
+    assert!(run(&["--color", "always", "analyze"], Some("1")).starts_with(bold));
+    assert!(run(&["inspect", "--color", "always"], None).contains("\u{1b}[1msamples/seed-demo/"));
+    for (args, nc) in [
+        (&["analyze"][..], None),
+        (&["analyze", "--color", "auto"][..], Some("")),
+        (&["analyze", "--color", "never"][..], None),
+        (
+            &[
+                "simulate",
+                "--color",
+                "never",
+                "--pods",
+                "0",
+                "/nonexistent/x",
+            ][..],
+            None,
+        ),
+    ] {
+        assert!(!run(args, nc).contains('\u{1b}'), "{args:?}");
+    }
+}

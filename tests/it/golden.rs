@@ -181,6 +181,35 @@ fn analyze_demo_text() {
     insta::assert_snapshot!(transcript(&repo(), &["analyze", DEMO], None));
 }
 
+/// The widest line, in characters (what a terminal's columns count).
+fn widest(out: &str) -> usize {
+    out.lines().map(|l| l.chars().count()).max().unwrap_or(0)
+}
+
+#[test]
+fn analyze_demo_fits_100_columns_and_wide_keeps_everything() {
+    let (code, out, _) = run(&repo(), &["analyze", DEMO]);
+    assert_eq!((code, widest(&out)), (0, 100), "{out}");
+    let (code, out, _) = run(&repo(), &["analyze", DEMO, "-o", "wide"]);
+    // Full evidence paths: a programmed_first line with the kube-proxy container log's path.
+    assert_eq!((code, widest(&out)), (0, 266), "{out}");
+    insta::assert_snapshot!(transcript(&repo(), &["analyze", DEMO, "-o", "wide"], None));
+}
+
+/// `--color always`: ESC shown as `␛` here (the transcript refuses control characters).
+#[test]
+fn analyze_demo_color() {
+    let (code, out, err) = run(&repo(), &["analyze", DEMO, "--color", "always"]);
+    assert_eq!((code, err.as_str()), (0, ""));
+    // The same text as without colour once the SGR sequences are taken out.
+    let plain = run(&repo(), &["analyze", DEMO]).1;
+    let stripped = podtrace::export::style::SEQUENCES
+        .iter()
+        .fold(out.clone(), |o, sgr| o.replace(sgr, ""));
+    assert_eq!(stripped, plain);
+    insta::assert_snapshot!(normalise(&out.replace('\x1b', "␛"), None));
+}
+
 #[test]
 fn analyze_demo_json() {
     let (code, out, err) = run(&repo(), &["analyze", "--format", "json", DEMO]);
@@ -216,6 +245,83 @@ fn analyze_real_aks_journal() {
         &["analyze", "--year", "2024", AKS],
         None
     ));
+}
+
+/// A drill-down on the real sample: one pod by uid prefix, another that is not there.
+#[test]
+fn analyze_real_aks_journal_drill_down() {
+    let runs: [&[&str]; 2] = [
+        &["analyze", "--year", "2024", AKS, "-q", "5da5"],
+        &["analyze", "--year", "2024", AKS, "-q", "default/nope"],
+    ];
+    insta::assert_snapshot!(transcripts(&repo(), &runs, None));
+}
+
+/// A simulated run of 300 pods on 6 nodes with failures: the default text (the summary and the
+/// 10 slowest pods on two screens), a drill-down by namespace, node and phase, and one pod.
+#[test]
+fn analyze_simulated_default_and_drill_down() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let t = Some(dir);
+    let (code, _, err) = run(
+        dir,
+        &[
+            "simulate",
+            "--pods",
+            "300",
+            "--nodes",
+            "6",
+            "--failures",
+            "--noise",
+            "1",
+            "b",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let (code, out, _) = run(dir, &["analyze", "b"]);
+    assert_eq!(code, 0);
+    assert!(widest(&out) <= 100, "{out}");
+    assert!(out.lines().count() <= 80, "{out}");
+    insta::assert_snapshot!(
+        "analyze_simulated_default",
+        transcript(dir, &["analyze", "b"], t)
+    );
+    let runs: [&[&str]; 2] = [
+        &[
+            "analyze",
+            "b",
+            "-n",
+            "sim",
+            "--node",
+            "kind-worker3",
+            "--sort-by",
+            "scheduling",
+            "--top",
+            "3",
+        ],
+        &["analyze", "b", "--sort-by", "schedule"],
+    ];
+    let (code, out, _) = run(dir, runs[0]);
+    assert_eq!(code, 0);
+    assert!(widest(&out) <= 100, "{out}");
+    let filtered = transcripts(dir, &runs, t);
+    insta::assert_snapshot!("analyze_simulated_filtered", filtered);
+    // The slowest pod, by name, alone: its timeline.
+    let slowest = out
+        .lines()
+        .skip_while(|l| !l.starts_with("pod "))
+        .nth(1)
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap()
+        .to_owned();
+    let (code, one, _) = run(dir, &["analyze", "b", &slowest]);
+    assert_eq!(code, 0);
+    assert!(widest(&one) <= 100, "{one}");
+    insta::assert_snapshot!(
+        "analyze_simulated_one_pod",
+        transcript(dir, &["analyze", "b", &slowest], t)
+    );
 }
 
 #[test]
