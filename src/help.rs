@@ -109,6 +109,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 34);
+        assert_eq!(checked, 38);
     }
 }
