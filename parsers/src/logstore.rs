@@ -164,19 +164,29 @@ pub fn kind(b: &[u8]) -> &'static str {
     }
 }
 
-/// Keys of the documents that hold many records.
+/// The first key of the JSON object `b` starts with (after whitespace), if any.
+fn first_key(b: &[u8]) -> Option<&[u8]> {
+    let rest = b.trim_ascii_start().strip_prefix(b"{")?.trim_ascii_start();
+    let rest = rest.strip_prefix(b"\"")?;
+    Some(&rest[..memchr::memchr(b'"', rest)?])
+}
+
+/// A document that holds many records, by its top-level key (a key met anywhere would let an
+/// audit log or a PodList with a `category` label pass for one).
 fn document_keys(b: &[u8]) -> bool {
     let has = |k: &str| memchr::memmem::find(b, k.as_bytes()).is_some();
+    let first = first_key(b);
+    let is = |keys: &[&str]| first.is_some_and(|f| keys.iter().any(|k| f == k.as_bytes()));
     // Loki query_range: {"status":"success","data":{"resultType":"streams","result":[…
-    (has("\"resultType\"") && has("\"result\""))
+    (is(&["status", "data"]) && (has("\"resultType\":\"streams\"") || has("\"resultType\": \"streams\"")))
         // Elasticsearch _search / scroll.
-        || (has("\"hits\"") && (has("\"took\"") || has("\"_scroll_id\"")))
-        // aws logs filter-log-events / get-log-events.
-        || (has("\"events\"") && (has("\"ingestionTime\"") || has("\"nextForwardToken\"") || has("\"nextToken\"") || has("\"logStreamName\"")))
+        || (is(&["took", "_scroll_id"]) && has("\"hits\""))
+        // aws logs filter-log-events / get-log-events, as the AWS CLI prints them.
+        || (is(&["events", "nextToken", "nextForwardToken", "searchedLogStreams"]) && has("\"events\""))
         // gcloud logging read --format=json (an array of LogEntry).
-        || (b.trim_ascii_start().starts_with(b"[") && has("\"logName\""))
+        || (b.trim_ascii_start().starts_with(b"[") && (has("\"logName\": \"projects/") || has("\"logName\":\"projects/")))
         // Azure Event Hubs / storage {"records":[…]}.
-        || (has("\"records\"") && has("\"category\""))
+        || (is(&["records"]) && has("\"category\""))
 }
 
 /// `2024-01-01T08:04:05Z {job="x", unit="kubelet.service"} line` (logcli's default output).
@@ -185,10 +195,12 @@ fn looks_like_logcli_text(b: &[u8]) -> bool {
         return false;
     };
     let rest = &b[used..];
-    rest.starts_with(b" {") && {
-        let end = memchr::memchr(b'}', rest).unwrap_or(0);
-        end > 2 && memchr::memmem::find(&rest[..end], b"=\"").is_some()
-    }
+    // logcli prints `{}` when every label is common to all streams (one unit queried).
+    rest.starts_with(b" {} ")
+        || (rest.starts_with(b" {") && {
+            let end = memchr::memchr(b'}', rest).unwrap_or(0);
+            end > 2 && memchr::memmem::find(&rest[..end], b"=\"").is_some()
+        })
 }
 
 /// Reads one line of a [`Shape::JsonLines`] or [`Shape::LogcliText`] file into `out` (an OTLP
@@ -210,55 +222,78 @@ pub fn decode_document(text: &str, out: &mut Vec<Record>) -> Result<(), Error> {
     records_of(&v, out)
 }
 
-/// Every record in a JSON value, whatever store wrote it.
+/// Every record in a JSON value, whatever store wrote it. A value inside a page (an
+/// Elasticsearch hit, a gcloud entry, an Azure record) that is no record is counted as one
+/// record without a line, not a reason to drop the page.
 fn records_of(v: &Value, out: &mut Vec<Record>) -> Result<(), Error> {
-    match v {
-        Value::Array(items) => {
-            // gcloud's array of LogEntry (or an array of any records).
-            for item in items {
-                records_of(item, out)?;
+    let items = |list: &[Value], out: &mut Vec<Record>| {
+        for item in list {
+            if records_of(item, out).is_err() {
+                out.push(Record::default());
             }
+        }
+    };
+    let Value::Object(o) = v else {
+        return match v {
+            // gcloud's array of LogEntry (or an array of any records).
+            Value::Array(list) => {
+                items(list, out);
+                Ok(())
+            }
+            _ => Err(Error::NotJson),
+        };
+    };
+    let array = |k: &str| o.get(k).and_then(Value::as_array);
+    // A shipper's record first: its component may have logged a `data` or `events` object
+    // that Fluent Bit's Merge_Log lifted to the top.
+    let shipped = o.contains_key("kubernetes") || o.contains_key("source_type");
+    if shipped {
+        if let Some(r) = shipper(o) {
+            out.push(r);
             return Ok(());
         }
-        Value::Object(o) => {
-            if let Some(data) = o.get("data").and_then(Value::as_object) {
-                loki_query_range(data, out);
-            } else if let Some(streams) = o.get("streams").and_then(Value::as_array) {
-                // Loki's tail frames carry the same streams as query_range's result.
-                loki_streams(streams, out);
-            } else if let Some(hits) = o.get("hits").and_then(|h| h.get("hits")) {
-                for hit in hits.as_array().into_iter().flatten() {
-                    records_of(hit, out)?;
-                }
-                return Ok(());
-            } else if let Some(source) = o.get("_source").and_then(Value::as_object) {
-                let mut r = shipper(source).ok_or(Error::UnknownRecord)?;
-                r.anchor = o.get("_id").and_then(Value::as_str).map(quoted);
-                out.push(r);
-            } else if is_bulk_action(o) {
-                return Ok(());
-            } else if let Some(events) = o.get("events").and_then(Value::as_array) {
-                cloudwatch(o, events, out);
-            } else if let Some(records) = o.get("records").and_then(Value::as_array) {
-                for r in records {
-                    records_of(r, out)?;
-                }
-                return Ok(());
-            } else if o.contains_key("logName") && o.contains_key("resource") {
-                out.extend(gcp_entry(o));
-            } else if o.contains_key("category") && o.contains_key("properties") {
-                out.extend(azure(o));
-            } else if let Some(rl) = o.get("resourceLogs").and_then(Value::as_array) {
-                otlp(rl, out);
-            } else if o.contains_key("labels") && o.contains_key("line") {
-                out.push(logcli_jsonl(o));
-            } else if let Some(r) = shipper(o) {
-                out.push(r);
-            } else {
-                return Err(Error::UnknownRecord);
-            }
-        }
-        _ => return Err(Error::NotJson),
+    }
+    let loki = o
+        .get("data")
+        .filter(|d| d.get("resultType").and_then(Value::as_str) == Some("streams"));
+    if let Some(result) = loki.and_then(|d| d.get("result")).and_then(Value::as_array) {
+        loki_streams(result, out);
+    } else if let Some(streams) =
+        array("streams").filter(|s| s.iter().all(|x| x.get("values").is_some()))
+    {
+        // Loki's tail frames carry the same streams as query_range's result.
+        loki_streams(streams, out);
+    } else if let Some(hits) = o
+        .get("hits")
+        .and_then(|h| h.get("hits"))
+        .and_then(Value::as_array)
+    {
+        items(hits, out);
+    } else if let Some(source) = o.get("_source").and_then(Value::as_object) {
+        let mut r = shipper(source).unwrap_or_default();
+        r.anchor = o.get("_id").and_then(Value::as_str).map(quoted);
+        out.push(r);
+    } else if is_bulk_action(o) {
+    } else if let Some(events) =
+        array("events").filter(|e| e.iter().all(|x| x.get("message").is_some()))
+    {
+        cloudwatch(o, events, out);
+    } else if let Some(records) =
+        array("records").filter(|r| r.iter().all(|x| x.get("category").is_some()))
+    {
+        items(records, out);
+    } else if o.contains_key("logName") && o.contains_key("resource") {
+        out.push(gcp_entry(o).unwrap_or_default());
+    } else if o.contains_key("category") && o.contains_key("properties") {
+        out.push(azure(o).unwrap_or_default());
+    } else if let Some(rl) = array("resourceLogs") {
+        otlp(rl, out);
+    } else if o.contains_key("labels") && o.contains_key("line") {
+        out.push(logcli_jsonl(o));
+    } else if let Some(r) = shipper(o) {
+        out.push(r);
+    } else {
+        return Err(Error::UnknownRecord);
     }
     Ok(())
 }
@@ -267,12 +302,12 @@ fn quoted(s: &str) -> String {
     format!("\"{s}\"")
 }
 
+/// An Elasticsearch `_bulk` action line (`{"index":{"_index":…}}`): it holds no record.
 fn is_bulk_action(o: &Map<String, Value>) -> bool {
     o.len() == 1
         && ["index", "create", "update", "delete"].iter().any(|k| {
-            o.get(*k).is_some_and(|a| {
-                a.get("_index").is_some() || a.get("_id").is_some() || a.is_object()
-            })
+            o.get(*k)
+                .is_some_and(|a| a.get("_index").is_some() || a.get("_id").is_some())
         })
 }
 
@@ -325,14 +360,36 @@ enum EpochUnit {
     Nanos,
     Millis,
     Micros,
+    /// A shipper's number: seconds, ms, µs or ns by its digit count (10, 13, 16, 19 digits for
+    /// today's times).
+    Guess,
 }
 
 fn epoch(n: i64, unit: EpochUnit) -> Option<Instant> {
+    let unit = match unit {
+        EpochUnit::Guess => match n.checked_abs()? {
+            0..=99_999_999_999 => {
+                return epoch(n.checked_mul(1_000)?, EpochUnit::Millis).map(|i| Instant {
+                    precision: Precision::S,
+                    ..i
+                });
+            }
+            100_000_000_000..=99_999_999_999_999 => EpochUnit::Millis,
+            100_000_000_000_000..=99_999_999_999_999_999 => EpochUnit::Micros,
+            _ => EpochUnit::Nanos,
+        },
+        u => u,
+    };
     let (nanos, finest) = match unit {
-        EpochUnit::Nanos => (n, Precision::Ns),
+        EpochUnit::Nanos | EpochUnit::Guess => (n, Precision::Ns),
         EpochUnit::Micros => (n.checked_mul(1_000)?, Precision::Us),
         EpochUnit::Millis => (n.checked_mul(1_000_000)?, Precision::Ms),
     };
+    // Times podtrace can hold (crate::time::YEARS): 1970 to 2261. Anything else is no time.
+    const END_2261: i64 = 9_214_646_400_000_000_000; // 2262-01-01T00:00:00Z
+    if !(0..END_2261).contains(&nanos) {
+        return None;
+    }
     let shown = if nanos % 1_000_000_000 == 0 {
         Precision::S
     } else if nanos % 1_000_000 == 0 {
@@ -402,33 +459,32 @@ fn finish(mut r: Record) -> Record {
 fn loki_labels(labels: &Map<String, Value>) -> Record {
     let get = |keys: &[&str]| first_str(labels, keys);
     let unit = get(&["unit", "systemd_unit", "_systemd_unit"]);
+    // Loki's OTLP ingestion turns resource attributes into labels with `_` for `.`
+    // (`k8s_pod_name`), some as structured metadata (`k8s_node_name`, `k8s_pod_uid`).
     Record {
         node: get(&[
             "node_name",
             "nodename",
             "node",
+            "k8s_node_name",
             "hostname",
             "host",
             "__journal__hostname",
         ]),
         ident: get(&["syslog_identifier", "__journal_syslog_identifier"])
             .or_else(|| unit.map(|u| u.strip_suffix(".service").map(str::to_owned).unwrap_or(u))),
-        container: get(&["container", "container_name"]),
-        namespace: get(&["namespace", "namespace_name"]),
-        pod: get(&["pod", "pod_name"]),
+        container: get(&["container", "container_name", "k8s_container_name"]),
+        namespace: get(&["namespace", "namespace_name", "k8s_namespace_name"]),
+        pod: get(&["pod", "pod_name", "k8s_pod_name"]),
+        pod_uid: get(&["k8s_pod_uid"]),
         file: get(&["filename", "file", "path"]),
         ..Record::default()
     }
 }
 
 /// Loki `query_range` (docs/sources/reference/loki-http-api.md): `data.result[]` streams with
-/// `values` of `["<ns>", "<line>"]` (or a third element, the categorised labels).
-fn loki_query_range(data: &Map<String, Value>, out: &mut Vec<Record>) {
-    if let Some(result) = data.get("result").and_then(Value::as_array) {
-        loki_streams(result, out);
-    }
-}
-
+/// `values` of `["<ns>", "<line>"]` (or a third element, the categorised labels); a value that
+/// is no pair is a record without a line.
 fn loki_streams(streams: &[Value], out: &mut Vec<Record>) {
     for s in streams {
         let empty = Map::new();
@@ -440,7 +496,10 @@ fn loki_streams(streams: &[Value], out: &mut Vec<Record>) {
             .into_iter()
             .flatten()
         {
-            let Some(pair) = v.as_array() else { continue };
+            let Some(pair) = v.as_array() else {
+                out.push(Record::default());
+                continue;
+            };
             let t = pair.first();
             let mut r = base.clone();
             r.time = t.and_then(|t| time_of(t, EpochUnit::Nanos));
@@ -454,6 +513,7 @@ fn loki_streams(streams: &[Value], out: &mut Vec<Record>) {
             {
                 let m = loki_labels(meta);
                 r.pod = r.pod.or(m.pod);
+                r.pod_uid = r.pod_uid.or(m.pod_uid);
                 r.namespace = r.namespace.or(m.namespace);
                 r.node = r.node.or(m.node);
             }
@@ -515,14 +575,15 @@ fn go_quoted(s: &str) -> Option<(String, usize)> {
         match b[i] {
             b'"' => return Some((out, i + 1)),
             b'\\' if i + 1 < b.len() => {
-                let c = b[i + 1];
+                // The escaped character as a whole character (it may be multi-byte).
+                let c = s[i + 1..].chars().next()?;
                 out.push(match c {
-                    b'n' => '\n',
-                    b't' => '\t',
-                    b'r' => '\r',
-                    other => other as char,
+                    'n' => '\n',
+                    't' => '\t',
+                    'r' => '\r',
+                    other => other,
                 });
-                i += 2;
+                i += 1 + c.len_utf8();
             }
             _ => {
                 let ch = s[i..].chars().next()?;
@@ -569,7 +630,7 @@ fn shipper(o: &Map<String, Value>) -> Option<Record> {
         let unit = if *k == "__REALTIME_TIMESTAMP" {
             EpochUnit::Micros
         } else {
-            EpochUnit::Nanos
+            EpochUnit::Guess
         };
         time_of(v, unit)
     })
@@ -832,10 +893,17 @@ fn gcp_audit_event(entry: &Map<String, Value>, pp: &Map<String, Value>) -> Optio
         .position(|s| *s == "namespaces")
         .and_then(|k| segs.get(k + 1))
         .copied();
+    // The name follows the resource, after the namespace's own segments (a namespace may be
+    // called `pods`).
+    let after_ns = segs
+        .iter()
+        .position(|s| *s == "namespaces")
+        .map_or(0, |k| k + 2);
     let name = segs
         .iter()
+        .skip(after_ns)
         .position(|s| *s == resource)
-        .and_then(|k| segs.get(k + 1))
+        .and_then(|k| segs.get(after_ns + k + 1))
         .copied();
     let t = str_at(entry, "timestamp")?;
     let id = entry
@@ -865,10 +933,22 @@ fn gcp_audit_event(entry: &Map<String, Value>, pp: &Map<String, Value>) -> Optio
         .and_then(|s| s.get("code"))
         .and_then(Value::as_i64)
         .unwrap_or(0);
-    let http = if code == 0 {
-        if verb == "create" { 201 } else { 200 }
-    } else {
-        400 + code.min(99)
+    // google.rpc.Code → HTTP, as google.rpc's own mapping (code.proto); the audit reader keeps
+    // only successes (200, 201).
+    let http = match code {
+        0 if verb == "create" => 201,
+        0 => 200,
+        1 => 499,
+        3 | 9 | 11 => 400,
+        4 => 504,
+        5 => 404,
+        6 | 10 => 409,
+        7 => 403,
+        8 => 429,
+        12 => 501,
+        14 => 503,
+        16 => 401,
+        _ => 500,
     };
     let mut ev = Map::new();
     ev.insert("kind".into(), "Event".into());
@@ -886,7 +966,6 @@ fn gcp_audit_event(entry: &Map<String, Value>, pp: &Map<String, Value>) -> Optio
     };
     ev.insert("stage".into(), stage.into());
     ev.insert("verb".into(), verb.into());
-    ev.insert("requestURI".into(), format!("/{rn}").into());
     if let Some(user) = pp
         .get("authenticationInfo")
         .and_then(|a| a.get("principalEmail"))
@@ -901,8 +980,9 @@ fn gcp_audit_event(entry: &Map<String, Value>, pp: &Map<String, Value>) -> Optio
     if let Some(resp) = pp.get("response") {
         ev.insert("responseObject".into(), resp.clone());
     }
-    // One time per entry: taken as the response's (the entry is written when the request is
-    // done); requestReceivedTimestamp is left out, so `requested` is missing, not guessed.
+    // One time per entry, taken as the response's: which of the request's times Cloud Logging
+    // keeps is not confirmed in its docs (FORMATS-2 §4.13). requestReceivedTimestamp is left
+    // out, so `requested` is missing, not guessed.
     ev.insert("stageTimestamp".into(), t.into());
     Some(Value::Object(ev).to_string())
 }
@@ -956,10 +1036,11 @@ fn otlp(resource_logs: &[Value], out: &mut Vec<Record>) {
                     .and_then(Value::as_str)
                     .map(str::to_owned)
                     .or_else(|| journal.as_ref().and_then(|j| j.get("MESSAGE").cloned()));
+                // `observedTimeUnixNano` is when the Collector read the line, not when it was
+                // written: never taken for the line's time.
                 let time = lr
                     .get("timeUnixNano")
                     .filter(|t| t.as_str() != Some("0") && t.as_i64() != Some(0))
-                    .or_else(|| lr.get("observedTimeUnixNano"))
                     .and_then(|t| time_of(t, EpochUnit::Nanos));
                 let get = |k: &str| attrs.get(k).or_else(|| rec_attrs.get(k)).cloned();
                 let j = |k: &str| journal.as_ref().and_then(|j| j.get(k).cloned());

@@ -579,14 +579,22 @@ fn read_store_document<R: std::io::Read>(
     }
     let bytes = text.as_bytes();
     let (mut pos, mut line) = (0usize, 1u32);
+    // Once an anchor is not found (written with JSON escapes), later records keep the last
+    // line found: searching on would cost records × document.
+    let mut anchored = true;
     for r in records {
-        if let Some(k) = r
+        match r
             .anchor
             .as_deref()
-            .and_then(|a| memchr::memmem::find(&bytes[pos..], a.as_bytes()))
+            .filter(|_| anchored)
+            .map(|a| memchr::memmem::find(&bytes[pos..], a.as_bytes()))
         {
-            line += memchr::memchr_iter(b'\n', &bytes[pos..pos + k]).count() as u32;
-            pos += k;
+            Some(Some(k)) => {
+                line += memchr::memchr_iter(b'\n', &bytes[pos..pos + k]).count() as u32;
+                pos += k;
+            }
+            Some(None) => anchored = false,
+            None => {}
         }
         let evidence = Evidence { file: rep.id, line };
         st.store_record(&mut rep, evidence, r);
@@ -1454,7 +1462,12 @@ impl<'o> FileState<'o> {
             .or(control_plane);
         let fr = match inner {
             Some(f) => Frame {
-                stamp: f.stamp.or(r.time.map(Stamp::Abs)),
+                // A CRI time is the source's own, to the ns; a journal prefix's is local, often
+                // whole seconds, and yearless: the store's absolute time is kept over it.
+                stamp: match f.stamp {
+                    Some(Stamp::Abs(i)) => Some(Stamp::Abs(i)),
+                    local => r.time.map(Stamp::Abs).or(local),
+                },
                 host: node.or(f.host),
                 ident: f.ident.or(r.ident.as_deref()),
                 pid: f.pid,
@@ -1786,7 +1799,10 @@ impl<'o> FileState<'o> {
     fn record(&mut self, rep: &mut FileReport, evidence: Evidence, fr: &Frame<'_>) -> Component {
         // An audit event inside another envelope: a CloudWatch S3 export line (`<time> <event>`),
         // an apiserver auditing to stdout (a CRI file). Read as a line of the audit log.
-        if fr.body.starts_with('{') && audit::looks_like(fr.body.as_bytes()) {
+        if fr.body.starts_with('{')
+            && memchr::memmem::find(fr.body.as_bytes(), b"\"auditID\"").is_some()
+            && memchr::memmem::find(fr.body.as_bytes(), b"\"stage\"").is_some()
+        {
             self.audit_line(rep, evidence, fr.body.as_bytes());
             return Component::Audit;
         }

@@ -366,3 +366,95 @@ fn broken_records_are_errors_not_panics() {
     .unwrap();
     assert_eq!(out.last().unwrap().time, None);
 }
+
+#[test]
+fn what_is_not_a_store_export_stays_what_it_is() {
+    // An audit line whose Pod has a `category` label and a `records` field; a PodList indented
+    // with the same; Prometheus' matrix answer (Loki's API shape, not streams).
+    let audit = r#"{"kind":"Event","apiVersion":"audit.k8s.io/v1","level":"RequestResponse","auditID":"a","stage":"ResponseComplete","verb":"create","objectRef":{"resource":"pods"},"responseObject":{"metadata":{"labels":{"category":"x"}},"spec":{"records":[],"properties":{}}}}"#;
+    assert_eq!(sniff([audit.as_bytes()].into_iter()), None);
+    let podlist = "{\n  \"apiVersion\": \"v1\",\n  \"kind\": \"PodList\",\n  \"items\": [{\"metadata\": {\"labels\": {\"category\": \"x\"}}, \"records\": [], \"events\": [], \"hits\": 1}]\n}";
+    let head: Vec<&[u8]> = podlist.lines().map(str::as_bytes).collect();
+    assert_eq!(sniff(head.into_iter()), None);
+    let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1569266497.24,"1"]]}]}}"#;
+    assert_eq!(sniff([matrix.as_bytes()].into_iter()), None);
+    // A Fluent Bit record whose component logged `data` and `events` objects (Merge_Log) is the
+    // shipper's record, not a Loki answer or a CloudWatch page.
+    let r = one_line(
+        r#"{"log":"{\"data\":{\"x\":1}}","data":{"x":1},"events":[1],"time":"2024-01-01T00:00:00.5Z","kubernetes":{"pod_name":"p","namespace_name":"n","host":"h"}}"#,
+    );
+    assert_eq!(r.pod.as_deref(), Some("p"));
+}
+
+#[test]
+fn logcli_with_every_label_common_and_odd_escapes() {
+    // One unit queried: every label is common, logcli prints `{}`.
+    let r = one_line("2024-01-01T00:00:00Z {} I0101 00:00:00.123456       1 x.go:1] \"hello\"");
+    assert_eq!(
+        r.line.as_deref(),
+        Some("I0101 00:00:00.123456       1 x.go:1] \"hello\"")
+    );
+    assert_eq!(r.node, None);
+    // An escaped multi-byte character in a label value: read, not a panic.
+    let mut out = Vec::new();
+    decode_line(
+        Shape::LogcliText,
+        "2024-01-01T00:00:00Z {a=\"\\é\", b=\"ü\"} x",
+        &mut out,
+    )
+    .unwrap();
+    assert_eq!(out[0].line.as_deref(), Some("x"));
+}
+
+#[test]
+fn a_page_with_one_bad_hit_keeps_the_others() {
+    let doc = r#"{"took":1,"hits":{"hits":[{"_id":"1","_source":{"@timestamp":"2024-01-01T00:00:00Z","message":"one","kubernetes":{"host":"n"}}},{"_id":"2","_source":{"unrelated":true}},{"_id":"3","_source":{"@timestamp":"2024-01-01T00:00:01Z","message":"three","kubernetes":{"host":"n"}}}]}}"#;
+    let mut out = Vec::new();
+    decode_document(doc, &mut out).unwrap();
+    let lines: Vec<Option<&str>> = out.iter().map(|r| r.line.as_deref()).collect();
+    assert_eq!(lines, [Some("one"), None, Some("three")]);
+}
+
+#[test]
+fn numeric_times_by_their_digits_and_out_of_range_times() {
+    let at = |v: &str| {
+        one_line(&format!(
+            r#"{{"log":"x","timestamp":{v},"kubernetes":{{"host":"n"}}}}"#
+        ))
+        .time
+    };
+    let s = at("1704067200").unwrap();
+    assert_eq!(
+        (s.unix_nanos, s.precision),
+        (1_704_067_200_000_000_000, Precision::S)
+    );
+    let ms = at("1704067200123").unwrap();
+    assert_eq!(
+        (ms.unix_nanos, ms.precision),
+        (1_704_067_200_123_000_000, Precision::Ms)
+    );
+    let us = at("1704067200123456").unwrap();
+    assert_eq!(
+        (us.unix_nanos, us.precision),
+        (1_704_067_200_123_456_000, Precision::Us)
+    );
+    let ns = at("1704067200123456789").unwrap();
+    assert_eq!(
+        (ns.unix_nanos, ns.precision),
+        (1_704_067_200_123_456_789, Precision::Ns)
+    );
+    assert_eq!(at("-5"), None);
+    assert_eq!(at("9223372036854775807"), None);
+}
+
+#[test]
+fn gcloud_audit_in_a_namespace_called_pods() {
+    let entry = r#"{"insertId":"x","logName":"projects/p/logs/cloudaudit.googleapis.com%2Factivity","protoPayload":{"methodName":"io.k8s.core.v1.pods.create","resourceName":"core/v1/namespaces/pods/pods/web-0","status":{"code":6}},"resource":{"type":"k8s_cluster"},"timestamp":"2024-01-01T00:00:00Z"}"#;
+    let r = one_line(entry);
+    let ev: Value = serde_json::from_str(r.line.as_deref().unwrap()).unwrap();
+    assert_eq!(ev["objectRef"]["namespace"], "pods");
+    assert_eq!(ev["objectRef"]["name"], "web-0");
+    // ALREADY_EXISTS is 409, not a made-up code.
+    assert_eq!(ev["responseStatus"]["code"], 409);
+    assert!(ev.get("requestReceivedTimestamp").is_none());
+}
