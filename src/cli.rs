@@ -1308,9 +1308,9 @@ pub fn analyze(
             for u in unmatched {
                 writeln!(
                     err,
-                    "podtrace: {}: neither a file nor a pod (none of the {} pods read from {} has this name, namespace/name or uid prefix)",
+                    "podtrace: {}: neither a file nor a pod (none of the {} read from {} has this name, namespace/name or uid prefix)",
                     printable(&u),
-                    a.pods.len(),
+                    pods_said(a.pods.len()),
                     shown_paths(&input)
                 )?;
             }
@@ -1326,8 +1326,8 @@ pub fn analyze(
     if selected.is_empty() {
         writeln!(
             err,
-            "podtrace: none of the {} pods in {} matches {}",
-            a.pods.len(),
+            "podtrace: none of the {} in {} matches {}",
+            pods_said(a.pods.len()),
             shown_paths(&input),
             filters_said(args)
         )?;
@@ -1382,6 +1382,15 @@ fn filters_said(args: &AnalyzeArgs) -> String {
         }
     }
     said.join(" ")
+}
+
+/// `1 pod`, `2 pods`.
+fn pods_said(n: usize) -> String {
+    if n == 1 {
+        "1 pod".to_owned()
+    } else {
+        format!("{n} pods")
+    }
 }
 
 /// The inputs as given (the embedded demo's root without any: its files keep their

@@ -357,7 +357,7 @@ fn pod_selectors_and_filters() {
         assert_eq!(
             err,
             format!(
-                "podtrace: {sel}: neither a file nor a pod (none of the 1 pods read from samples/seed-demo has this name, namespace/name or uid prefix)\n"
+                "podtrace: {sel}: neither a file nor a pod (none of the 1 pod read from samples/seed-demo has this name, namespace/name or uid prefix)\n"
             )
         );
     }
@@ -366,7 +366,7 @@ fn pod_selectors_and_filters() {
     assert_eq!((code, out.as_str()), (1, ""));
     assert_eq!(
         err,
-        "podtrace: none of the 1 pods in samples/seed-demo matches -n prod --node kind-worker\n"
+        "podtrace: none of the 1 pod in the bundled demo (samples/seed-demo) matches -n prod --node kind-worker\n"
     );
     // They apply to JSON too: no pod record, the summary says 0 selected of 1.
     let (code, out, _) = podtrace(&["analyze", "--node", "kind-worker", "-o", "json"]);
