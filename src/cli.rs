@@ -73,7 +73,8 @@ pub struct DiffArgs {
     pub before: PathBuf,
     /// The second run's logs.
     pub after: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_name = "FORMAT", value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write overlaid CDFs (SVG and PNG) into this directory.
     #[arg(long)]
@@ -124,11 +125,12 @@ pub enum ReportFormat {
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_name = "FORMAT", value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report here instead of stdout (needed for parquet).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// A gate, `METRIC:STAT<=DURATION` (e.g. `startup_sli:p99<=5s`, `scheduling:max<250ms`), or
     /// `upstream` for the upstream pod startup SLO (startup_sli p99 <= 5 s). Repeatable.
     #[arg(long = "slo", value_parser = podtrace::report::slo::parse_gate)]
@@ -149,10 +151,12 @@ pub struct ReportArgs {
     /// Write a self-contained HTML report here.
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Write one row per pod (milestones and phases, ns) as CSV here.
+    /// Write one row per pod as CSV here: phases in seconds (`startup_e2e_s`), milestones as
+    /// RFC 3339 UTC times (`at_ready`).
     #[arg(long)]
     pub pods_csv: Option<PathBuf>,
-    /// Write one row per pod as Parquet here.
+    /// Write one row per pod as Parquet here: phases and milestones in integer nanoseconds
+    /// (`startup_e2e_ns`, `at_ready_ns`).
     #[arg(long)]
     pub pods_parquet: Option<PathBuf>,
     #[command(flatten)]
@@ -900,8 +904,8 @@ pub fn report(
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
-    if args.format == ReportFormat::Parquet && args.output.is_none() {
-        anyhow::bail!("--format parquet needs --output FILE")
+    if args.format == ReportFormat::Parquet && args.output_file.is_none() {
+        anyhow::bail!("-o parquet needs --output-file FILE")
     }
     if let Some(dir) = &args.charts {
         report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
@@ -928,16 +932,18 @@ pub fn report(
         }
         Ok(())
     };
-    match &args.output {
+    match &args.output_file {
         Some(p) => write_file(p, write_report)?,
         None => write_report(out)?,
     }
     if args.pods_csv.is_some() || args.pods_parquet.is_some() {
-        let mut df = report::frame(&r.rows)?;
+        use report::Units;
         if let Some(p) = &args.pods_csv {
+            let df = report::frame(&r.rows, Units::Seconds)?;
             write_file(p, |f| Ok(render::csv(&df, f)?))?;
         }
         if let Some(p) = &args.pods_parquet {
+            let mut df = report::frame(&r.rows, Units::Nanos)?;
             write_file(p, |f| Ok(render::parquet(&mut df, f)?))?;
         }
     }
@@ -998,6 +1004,7 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
         [before.join(), Ok(after)]
     });
     let mut rows = Vec::new();
+    let mut failures = Vec::new();
     for (p, a) in [&args.before, &args.after].into_iter().zip(runs) {
         let a = a.map_err(|_| anyhow::anyhow!("reading {} failed", shown_path(p)))?;
         print_warnings_as(&a, args.quiet, false, args.shown.controls(), err)?;
@@ -1006,17 +1013,17 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
             return Ok(Status::Unusable);
         }
         rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
+        failures.push(report::failures(&a.pods));
     }
     let c = diff::compare(&rows[0], &rows[1]);
+    let f = [failures[0].as_slice(), failures[1].as_slice()];
+    let verdict = diff::verdict(&c, report::ranking_metric(&rows[0]), f);
     match args.format {
         Format::Text => {
             let shown = args.shown.controls();
-            diff::text(&c, shown, &mut *text_sink(out, shown))?
+            diff::text(&c, &verdict, shown, &mut *text_sink(out, shown))?
         }
-        Format::Json => {
-            podtrace::export::escape::json_pretty(&mut *out, &c)?;
-            writeln!(out)?;
-        }
+        Format::Json => diff::json(&c, &verdict, f, out)?,
     }
     if let Some(dir) = &args.charts {
         let w = report::charts::write_diff(&rows[0], &rows[1], dir)?;

@@ -333,6 +333,150 @@ pub fn compare(before: &[PodRow], after: &[PodRow]) -> Vec<Comparison> {
         .collect()
 }
 
+/// A change for people, with its sign: `+6.100 s`, `−37.902 ms`.
+fn signed(ns: f64) -> String {
+    let sign = if ns < 0.0 { "−" } else { "+" };
+    format!("{sign}{}", super::render::dur(ns.abs()))
+}
+
+/// The comparison's conclusion in two lines: how the tail (p99) and the middle (p50) of `by`
+/// moved over all pods and whether the bootstrap interval says it moved at all, which phases
+/// drove it (those of `by`'s span whose p99 moved significantly the same way, largest first),
+/// then the failures of each run. Nothing is called a change that the interval does not
+/// support.
+pub fn verdict(c: &[Comparison], by: Phase, failures: [&[super::FailureKind]; 2]) -> [String; 2] {
+    let all = |m: Phase| c.iter().find(|x| x.dimension == "all" && x.metric == m);
+    let delta = |x: &Comparison, stat: &str| x.deltas.iter().find(|d| d.stat == stat).cloned();
+    let first = match all(by).and_then(|x| Some((x, delta(x, "p99")?))) {
+        None => format!("{by}: not in both runs, nothing to compare"),
+        Some((x, d)) => {
+            let mut l = format!(
+                "p99 {by} {} → {}, {}",
+                super::render::dur(d.before),
+                super::render::dur(d.after),
+                signed(d.delta)
+            );
+            match d.ci {
+                Some((lo, hi)) if d.significant => {
+                    l.push_str(&format!(
+                        " (significant: 95 % interval {} to {})",
+                        signed(lo),
+                        signed(hi)
+                    ));
+                    let parts = crate::timeline::diagnose::parts(by).unwrap_or(&[]);
+                    let mut drivers: Vec<(Phase, f64)> = parts
+                        .iter()
+                        .filter_map(|&ph| {
+                            let pd = delta(all(ph)?, "p99")?;
+                            (pd.significant && pd.delta.signum() == d.delta.signum())
+                                .then_some((ph, pd.delta))
+                        })
+                        .collect();
+                    drivers.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                    let named: Vec<String> = drivers
+                        .iter()
+                        .take(2)
+                        .map(|(ph, v)| format!("{ph} p99 {}", signed(*v)))
+                        .collect();
+                    if !named.is_empty() {
+                        l.push_str(&format!(", driven by {}", named.join(" and ")));
+                    }
+                }
+                Some((lo, hi)) => l.push_str(&format!(
+                    " (not significant: 95 % interval {} to {} includes 0)",
+                    signed(lo),
+                    signed(hi)
+                )),
+                None => {}
+            }
+            if let Some(m) = delta(x, "p50") {
+                l.push_str(&format!(
+                    "; p50 {} ({})",
+                    signed(m.delta),
+                    if m.significant {
+                        "significant"
+                    } else {
+                        "not significant"
+                    }
+                ));
+            }
+            if let Some(p) = x.p_value {
+                l.push_str(&format!("; Mann–Whitney p = {p:.4}"));
+            }
+            l
+        }
+    };
+    let [fb, fa] = failures;
+    let mut kinds: Vec<&str> = fb.iter().chain(fa).map(|k| k.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let pods =
+        |f: &[super::FailureKind], k: &str| f.iter().find(|x| x.kind == k).map_or(0, |x| x.pods);
+    let mut moved: Vec<(usize, usize, &str)> = kinds
+        .iter()
+        .map(|k| (pods(fb, k), pods(fa, k), *k))
+        .collect();
+    moved.sort_by(|a, b| b.1.max(b.0).cmp(&a.1.max(a.0)).then(a.2.cmp(b.2)));
+    let second = if moved.is_empty() {
+        "No failure in the logs of either run.".to_owned()
+    } else {
+        format!(
+            "Failures, pods before → after: {}.",
+            moved
+                .iter()
+                .map(|(b, a, k)| format!(
+                    "{k} {} → {}",
+                    super::render::thousands(*b),
+                    super::render::thousands(*a)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    [format!("{first}."), second]
+}
+
+/// The comparison as JSON: durations in seconds, as everywhere outside text.
+pub fn json(
+    c: &[Comparison],
+    verdict: &[String; 2],
+    failures: [&[super::FailureKind]; 2],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let s = |ns: f64| ns / 1e9;
+    let comparisons: Vec<serde_json::Value> = c
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "dimension": x.dimension,
+                "group": x.group,
+                "metric": x.metric,
+                "n_before": x.n_before,
+                "n_after": x.n_after,
+                "deltas": x.deltas.iter().map(|d| serde_json::json!({
+                    "stat": d.stat,
+                    "before": s(d.before),
+                    "after": s(d.after),
+                    "delta": s(d.delta),
+                    "ci": d.ci.map(|(lo, hi)| [s(lo), s(hi)]),
+                    "significant": d.significant,
+                })).collect::<Vec<_>>(),
+                "p_value": x.p_value,
+                "significant": x.significant,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "unit": "s",
+        "verdict": verdict,
+        "failures": {"before": failures[0], "after": failures[1]},
+        "comparisons": comparisons,
+    });
+    crate::export::escape::json_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
 fn ms(v: f64) -> String {
     format!("{:.3}", v / 1e6)
 }
@@ -342,6 +486,7 @@ fn ms(v: f64) -> String {
 /// `controls` says.
 pub fn text(
     c: &[Comparison],
+    verdict: &[String; 2],
     controls: crate::export::escape::Controls,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -406,6 +551,12 @@ pub fn text(
             x.p_value.map_or("-".into(), |p| format!("{p:.4}")),
         )?;
     }
+    writeln!(
+        out,
+        "\nVerdict\n  {}\n  {}",
+        controls.show(&verdict[0]),
+        controls.show(&verdict[1])
+    )?;
     Ok(())
 }
 
