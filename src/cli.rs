@@ -68,6 +68,10 @@ pub enum Command {
 
 #[cfg(feature = "report")]
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  podtrace diff before/ after/                 tables and a verdict
+  podtrace diff before/ after/ -o json         the same in JSON (durations in seconds)
+  podtrace diff before/ after/ --charts cdfs/  overlaid CDFs as SVG and PNG")]
 pub struct DiffArgs {
     /// The first run's logs (a directory or archive).
     pub before: PathBuf,
@@ -122,6 +126,12 @@ pub enum ReportFormat {
 
 #[cfg(feature = "report")]
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  podtrace report bundle/                              statistics, failures and a verdict
+  podtrace report bundle/ --slo upstream               exit 1 when startup_sli p99 > 5 s
+  podtrace report bundle/ -o markdown --output-file r.md
+  podtrace report bundle/ -o csv > stats.csv           durations in seconds, nine decimals
+  podtrace report bundle/ --html r.html --charts charts/")]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
