@@ -390,6 +390,30 @@ fn diff_of_a_run_with_itself_and_with_a_slower_one() {
     .unwrap();
     let same = diff_json(a.to_str().unwrap(), a.to_str().unwrap());
     assert_eq!(same["unit"], "s");
+    // Seconds, checked against the analysis: the whole run's scheduling p50 (type 7).
+    let run = crate::util::analyze(std::slice::from_ref(&a));
+    let mut sched: Vec<i64> = run
+        .pods
+        .iter()
+        .filter_map(|p| podtrace::timeline::diagnose::counted(p, Phase::Scheduling))
+        .collect();
+    sched.sort_unstable();
+    let h = (sched.len() - 1) as f64 * 0.5;
+    let (lo, w) = (h.floor() as usize, h - h.floor());
+    let p50_ns = sched[lo] as f64 + w * (sched[(lo + 1).min(sched.len() - 1)] - sched[lo]) as f64;
+    let row = same["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dimension"] == "all" && r["metric"] == "scheduling")
+        .unwrap();
+    assert_eq!(row["n_before"].as_u64(), Some(sched.len() as u64));
+    assert_eq!(row["deltas"][0]["stat"], "p50");
+    let got = row["deltas"][0]["before"].as_f64().unwrap();
+    assert!(
+        (got - p50_ns / 1e9).abs() < 0.5e-6,
+        "{got} s vs {p50_ns} ns"
+    );
     let rows = same["comparisons"].as_array().unwrap();
     assert!(!rows.is_empty());
     for r in rows {
