@@ -121,12 +121,17 @@ pub struct ManArgs {
 
 #[cfg(feature = "report")]
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  podtrace diff before/ after/                 tables and a verdict
+  podtrace diff before/ after/ -o json         the same in JSON (durations in seconds)
+  podtrace diff before/ after/ --charts cdfs/  overlaid CDFs as SVG and PNG")]
 pub struct DiffArgs {
     /// The first run's logs (a directory or archive).
     pub before: PathBuf,
     /// The second run's logs.
     pub after: PathBuf,
-    #[arg(long, value_enum, default_value_t = Format::Text)]
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_name = "FORMAT", value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Write overlaid CDFs (SVG and PNG) into this directory.
     #[arg(long)]
@@ -174,14 +179,21 @@ pub enum ReportFormat {
 
 #[cfg(feature = "report")]
 #[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  podtrace report bundle/                              statistics, failures and a verdict
+  podtrace report bundle/ --slo upstream               exit 1 when startup_sli p99 > 5 s
+  podtrace report bundle/ -o markdown --output-file r.md
+  podtrace report bundle/ -o csv > stats.csv           durations in seconds, nine decimals
+  podtrace report bundle/ --html r.html --charts charts/")]
 pub struct ReportArgs {
     #[command(flatten)]
     pub input: InputArgs,
-    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_name = "FORMAT", value_enum, default_value_t = ReportFormat::Text)]
     pub format: ReportFormat,
     /// Write the report here instead of stdout (needed for parquet).
-    #[arg(short, long)]
-    pub output: Option<PathBuf>,
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
     /// A gate, `METRIC:STAT<=DURATION` (e.g. `startup_sli:p99<=5s`, `scheduling:max<250ms`), or
     /// `upstream` for the upstream pod startup SLO (startup_sli p99 <= 5 s). Repeatable.
     #[arg(long = "slo", value_parser = podtrace::report::slo::parse_gate)]
@@ -202,10 +214,12 @@ pub struct ReportArgs {
     /// Write a self-contained HTML report here.
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Write one row per pod (milestones and phases, ns) as CSV here.
+    /// Write one row per pod as CSV here: phases in seconds (`startup_e2e_s`), milestones as
+    /// RFC 3339 UTC times (`at_ready`).
     #[arg(long)]
     pub pods_csv: Option<PathBuf>,
-    /// Write one row per pod as Parquet here.
+    /// Write one row per pod as Parquet here: phases and milestones in integer nanoseconds
+    /// (`startup_e2e_ns`, `at_ready_ns`).
     #[arg(long)]
     pub pods_parquet: Option<PathBuf>,
     #[command(flatten)]
@@ -1135,8 +1149,8 @@ pub fn report(
             .map_err(|e| anyhow::anyhow!("reading {}: {e}", f.display()))?;
         gates.extend(slo::parse_file(&text, &f.display().to_string()).map_err(anyhow::Error::msg)?);
     }
-    if args.format == ReportFormat::Parquet && args.output.is_none() {
-        anyhow::bail!("--format parquet needs --output FILE")
+    if args.format == ReportFormat::Parquet && args.output_file.is_none() {
+        anyhow::bail!("-o parquet needs --output-file FILE")
     }
     if let Some(dir) = &args.charts {
         report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
@@ -1163,16 +1177,18 @@ pub fn report(
         }
         Ok(())
     };
-    match &args.output {
+    match &args.output_file {
         Some(p) => write_file(p, write_report)?,
         None => write_report(out)?,
     }
     if args.pods_csv.is_some() || args.pods_parquet.is_some() {
-        let mut df = report::frame(&r.rows)?;
+        use report::Units;
         if let Some(p) = &args.pods_csv {
+            let df = report::frame(&r.rows, Units::Seconds)?;
             write_file(p, |f| Ok(render::csv(&df, f)?))?;
         }
         if let Some(p) = &args.pods_parquet {
+            let mut df = report::frame(&r.rows, Units::Nanos)?;
             write_file(p, |f| Ok(render::parquet(&mut df, f)?))?;
         }
     }
@@ -1216,36 +1232,44 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     if let Some(status) = missing_inputs(&[args.before.clone(), args.after.clone()], err)? {
         return Ok(status);
     }
+    let input = |p: &PathBuf| InputArgs {
+        paths: vec![p.clone()],
+        year: args.year,
+        timezone: args.timezone,
+        quiet: args.quiet,
+        verbose: false,
+        no_skew_correction: false,
+        no_mmap: false,
+        strict: false,
+    };
+    // The two runs are independent: read them side by side (each read is mostly one core).
+    let (ia, ib) = (input(&args.before), input(&args.after));
+    let runs = std::thread::scope(|s| {
+        let before = s.spawn(|| run(&ia));
+        let after = run(&ib);
+        [before.join(), Ok(after)]
+    });
     let mut rows = Vec::new();
-    for p in [&args.before, &args.after] {
-        let input = InputArgs {
-            paths: vec![p.clone()],
-            year: args.year,
-            timezone: args.timezone,
-            quiet: args.quiet,
-            verbose: false,
-            no_skew_correction: false,
-            no_mmap: false,
-            strict: false,
-        };
-        let a = run(&input);
+    let mut failures = Vec::new();
+    for (p, a) in [&args.before, &args.after].into_iter().zip(runs) {
+        let a = a.map_err(|_| anyhow::anyhow!("reading {} failed", shown_path(p)))?;
         print_warnings_as(&a, args.quiet, false, args.shown.controls(), err)?;
         if a.pods.is_empty() {
             writeln!(err, "podtrace: no pods found in {}", shown_path(p))?;
             return Ok(Status::Unusable);
         }
         rows.push(a.pods.iter().map(report::row).collect::<Vec<_>>());
+        failures.push(report::failures(&a.pods));
     }
     let c = diff::compare(&rows[0], &rows[1]);
+    let f = [failures[0].as_slice(), failures[1].as_slice()];
+    let verdict = diff::verdict(&c, report::ranking_metric(&rows[0]), f);
     match args.format {
         Format::Text => {
             let shown = args.shown.controls();
-            diff::text(&c, shown, &mut *text_sink(out, shown))?
+            diff::text(&c, &verdict, shown, &mut *text_sink(out, shown))?
         }
-        Format::Json => {
-            podtrace::export::escape::json_pretty(&mut *out, &c)?;
-            writeln!(out)?;
-        }
+        Format::Json => diff::json(&c, &verdict, f, out)?,
     }
     if let Some(dir) = &args.charts {
         let w = report::charts::write_diff(&rows[0], &rows[1], dir)?;

@@ -9,8 +9,10 @@
 //! slow pods) can be significant while U is not. The whole run is compared for every phase; the
 //! groups (node, owner…) for the four aggregates.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::{DIMENSIONS, PodRow, metrics};
@@ -97,32 +99,124 @@ pub fn bootstrap_ci(
     ps: &[f64],
     rng: &mut Rng,
 ) -> Option<Vec<(f64, f64)>> {
-    if before.is_empty() || after.is_empty() {
-        return None;
+    let sorted = |v: &[f64]| {
+        let mut v = v.to_vec();
+        v.sort_unstable_by(f64::total_cmp);
+        v
+    };
+    Draws::new(before.len(), after.len(), ps, rng)?.ci(&sorted(before), &sorted(after))
+}
+
+/// The resamples of a bootstrap, as positions in the sorted values: which value of each side
+/// is each order statistic the quantiles need, in each resample.
+///
+/// A resample is never sorted: drawing index i of the sorted values k times puts `v[i]` k times
+/// in the sorted resample, so counting the draws per index and walking the counts gives the
+/// resample's order statistics in O(n) instead of O(n log n). The draws are those the
+/// sort-based bootstrap made (same generator, same order: a resample of before, then one of
+/// after, `next_u64() % n`), so the intervals are bit for bit the same. And since they depend
+/// only on the two sizes (the generator is seeded from them), one `Draws` serves every metric
+/// and group of the same sizes: in `compare` most of them share a handful.
+pub struct Draws {
+    before: Side,
+    after: Side,
+}
+
+struct Side {
+    /// Per p: the ranks ⌊h⌋ and ⌊h⌋ + 1 (capped) as indices in `ranks`, and h − ⌊h⌋, with
+    /// h = (n − 1)p.
+    at: Vec<(usize, usize, f64)>,
+    /// Every rank needed, ascending.
+    ranks: Vec<usize>,
+    /// Per resample, per rank: its position in the sorted values.
+    positions: Vec<u32>,
+}
+
+impl Side {
+    fn new(n: usize, ps: &[f64]) -> Side {
+        let lo_hi: Vec<(usize, usize, f64)> = ps
+            .iter()
+            .map(|p| {
+                let h = (n - 1) as f64 * p;
+                let lo = h.floor() as usize;
+                (lo, (lo + 1).min(n - 1), h - lo as f64)
+            })
+            .collect();
+        let mut ranks: Vec<usize> = lo_hi.iter().flat_map(|&(lo, hi, _)| [lo, hi]).collect();
+        ranks.sort_unstable();
+        ranks.dedup();
+        let index = |r: usize| ranks.binary_search(&r).unwrap_or(0);
+        Side {
+            at: lo_hi
+                .iter()
+                .map(|&(lo, hi, w)| (index(lo), index(hi), w))
+                .collect(),
+            positions: Vec::with_capacity(RESAMPLES * ranks.len()),
+            ranks,
+        }
     }
-    let mut diffs = vec![Vec::with_capacity(RESAMPLES); ps.len()];
-    let mut sb = vec![0.0; before.len()];
-    let mut sa = vec![0.0; after.len()];
-    for _ in 0..RESAMPLES {
-        for x in sb.iter_mut() {
-            *x = before[(rng.next_u64() % before.len() as u64) as usize];
+
+    /// Draws one resample of n values (with replacement) and records where its ranks fall.
+    fn draw(&mut self, counts: &mut [u32], rng: &mut Rng) {
+        let n = counts.len() as u64;
+        // `% n` exactly, by a precomputed reciprocal.
+        let modulus = strength_reduce::StrengthReducedU64::new(n);
+        counts.fill(0);
+        for _ in 0..n {
+            counts[(rng.next_u64() % modulus) as usize] += 1;
         }
-        for x in sa.iter_mut() {
-            *x = after[(rng.next_u64() % after.len() as u64) as usize];
-        }
-        sb.sort_unstable_by(f64::total_cmp);
-        sa.sort_unstable_by(f64::total_cmp);
-        for (d, p) in diffs.iter_mut().zip(ps) {
-            d.push(quantile_sorted(&sa, *p)? - quantile_sorted(&sb, *p)?);
+        // Rank r of the resample is the value whose run of draws covers position r.
+        let (mut seen, mut i) = (0usize, 0usize);
+        for &r in &self.ranks {
+            while seen + counts[i] as usize <= r {
+                seen += counts[i] as usize;
+                i += 1;
+            }
+            self.positions.push(i as u32);
         }
     }
-    diffs
-        .iter_mut()
-        .map(|d| {
-            d.sort_unstable_by(f64::total_cmp);
-            Some((quantile_sorted(d, 0.025)?, quantile_sorted(d, 0.975)?))
-        })
-        .collect()
+
+    /// The k-th quantile of resample `j` of `sorted`.
+    fn quantile(&self, sorted: &[f64], j: usize, k: usize) -> f64 {
+        let pos = &self.positions[j * self.ranks.len()..];
+        let (lo, hi, w) = self.at[k];
+        let (lo, hi) = (sorted[pos[lo] as usize], sorted[pos[hi] as usize]);
+        lo + w * (hi - lo)
+    }
+}
+
+impl Draws {
+    /// RESAMPLES resamples of sizes `nb` and `na`; None when either is empty.
+    pub fn new(nb: usize, na: usize, ps: &[f64], rng: &mut Rng) -> Option<Draws> {
+        if nb == 0 || na == 0 || nb > u32::MAX as usize || na > u32::MAX as usize {
+            return None;
+        }
+        let (mut before, mut after) = (Side::new(nb, ps), Side::new(na, ps));
+        let (mut cb, mut ca) = (vec![0u32; nb], vec![0u32; na]);
+        for _ in 0..RESAMPLES {
+            before.draw(&mut cb, rng);
+            after.draw(&mut ca, rng);
+        }
+        Some(Draws { before, after })
+    }
+
+    /// The intervals for sorted values of the sizes drawn for.
+    pub fn ci(&self, before: &[f64], after: &[f64]) -> Option<Vec<(f64, f64)>> {
+        let n = self.before.at.len();
+        let mut diffs = vec![Vec::with_capacity(RESAMPLES); n];
+        for j in 0..RESAMPLES {
+            for (k, d) in diffs.iter_mut().enumerate() {
+                d.push(self.after.quantile(after, j, k) - self.before.quantile(before, j, k));
+            }
+        }
+        diffs
+            .iter_mut()
+            .map(|d| {
+                d.sort_unstable_by(f64::total_cmp);
+                Some((quantile_sorted(d, 0.025)?, quantile_sorted(d, 0.975)?))
+            })
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -150,73 +244,237 @@ pub struct Comparison {
     pub significant: bool,
 }
 
-fn key(r: &PodRow, dim: &str) -> String {
-    super::group_of(r, dim)
+/// Each group's rows in one dimension, by group name.
+fn groups<'a>(rows: &'a [PodRow], dim: &str) -> BTreeMap<String, Vec<&'a PodRow>> {
+    let mut m: BTreeMap<String, Vec<&PodRow>> = BTreeMap::new();
+    for r in rows {
+        m.entry(super::group_of(r, dim)).or_default().push(r);
+    }
+    m
 }
 
 /// Sorted values of a metric in one group.
-fn values(rows: &[PodRow], dim: &str, group: &str, metric: Phase) -> Vec<f64> {
+fn values(rows: &[&PodRow], metric: Phase) -> Vec<f64> {
     let mut v: Vec<f64> = rows
         .iter()
-        .filter(|r| key(r, dim) == group)
         .filter_map(|r| r.values.get(&metric).map(|x| *x as f64))
         .collect();
     v.sort_by(f64::total_cmp);
     v
 }
 
-/// Compares every metric in every group present in both runs.
+/// Compares every metric in every group present in both runs. Each comparison seeds its own
+/// generator from its sample sizes, so they run in parallel and give the same intervals in any
+/// order.
 pub fn compare(before: &[PodRow], after: &[PodRow]) -> Vec<Comparison> {
-    let mut out = Vec::new();
+    let mut jobs = Vec::new();
     for dim in DIMENSIONS {
-        let mut groups: Vec<String> = before.iter().map(|r| key(r, dim)).collect();
-        groups.sort();
-        groups.dedup();
-        groups.retain(|g| after.iter().any(|r| key(r, dim) == *g));
-        for g in groups {
+        let (gb, ga) = (groups(before, dim), groups(after, dim));
+        for (g, rb) in gb {
+            let Some(ra) = ga.get(&g) else { continue };
             for m in metrics() {
                 if dim != "all" && !super::AGGREGATES.contains(&m) {
                     continue;
                 }
-                let (b, a) = (values(before, dim, &g, m), values(after, dim, &g, m));
+                let (b, a) = (values(&rb, m), values(ra, m));
                 if b.is_empty() || a.is_empty() {
                     continue;
                 }
-                let mut rng = Rng(0x5EED ^ ((b.len() as u64) << 32) ^ a.len() as u64);
-                const PS: [(&str, f64); 3] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)];
-                let cis = bootstrap_ci(&b, &a, &PS.map(|(_, p)| p), &mut rng).unwrap_or_default();
-                let deltas: Vec<Delta> = PS
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, (name, p))| {
-                        let (qb, qa) = (quantile_sorted(&b, *p)?, quantile_sorted(&a, *p)?);
-                        let ci = cis.get(k).copied();
-                        Some(Delta {
-                            stat: name,
-                            before: qb,
-                            after: qa,
-                            delta: qa - qb,
-                            ci,
-                            significant: ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0),
-                        })
-                    })
-                    .collect();
-                let p_value = mann_whitney(&b, &a).map(|(_, p)| p);
-                let significant = deltas.iter().any(|d| d.significant);
-                out.push(Comparison {
-                    dimension: dim,
-                    group: g.clone(),
-                    metric: m,
-                    n_before: b.len(),
-                    n_after: a.len(),
-                    deltas,
-                    p_value,
-                    significant,
-                });
+                jobs.push((dim, g.clone(), m, b, a));
             }
         }
     }
-    out
+    const PS: [(&str, f64); 3] = [("p50", 0.5), ("p90", 0.9), ("p99", 0.99)];
+    let mut sizes: Vec<(usize, usize)> = jobs.iter().map(|j| (j.3.len(), j.4.len())).collect();
+    sizes.sort_unstable();
+    sizes.dedup();
+    let draws: HashMap<(usize, usize), Draws> = sizes
+        .into_par_iter()
+        .filter_map(|(nb, na)| {
+            let mut rng = Rng(0x5EED ^ ((nb as u64) << 32) ^ na as u64);
+            Some(((nb, na), Draws::new(nb, na, &PS.map(|(_, p)| p), &mut rng)?))
+        })
+        .collect();
+    jobs.into_par_iter()
+        .map(|(dim, g, m, b, a)| {
+            let cis = draws
+                .get(&(b.len(), a.len()))
+                .and_then(|d| d.ci(&b, &a))
+                .unwrap_or_default();
+            let deltas: Vec<Delta> = PS
+                .iter()
+                .enumerate()
+                .filter_map(|(k, (name, p))| {
+                    let (qb, qa) = (quantile_sorted(&b, *p)?, quantile_sorted(&a, *p)?);
+                    let ci = cis.get(k).copied();
+                    Some(Delta {
+                        stat: name,
+                        before: qb,
+                        after: qa,
+                        delta: qa - qb,
+                        ci,
+                        significant: ci.is_some_and(|(lo, hi)| lo > 0.0 || hi < 0.0),
+                    })
+                })
+                .collect();
+            let p_value = mann_whitney(&b, &a).map(|(_, p)| p);
+            let significant = deltas.iter().any(|d| d.significant);
+            Comparison {
+                dimension: dim,
+                group: g,
+                metric: m,
+                n_before: b.len(),
+                n_after: a.len(),
+                deltas,
+                p_value,
+                significant,
+            }
+        })
+        .collect()
+}
+
+/// A change for people, with its sign: `+6.100 s`, `−37.902 ms`.
+fn signed(ns: f64) -> String {
+    let sign = if ns < 0.0 { "−" } else { "+" };
+    format!("{sign}{}", super::render::dur(ns.abs()))
+}
+
+/// The comparison's conclusion in two lines: how the tail (p99) and the middle (p50) of `by`
+/// moved over all pods and whether the bootstrap interval says it moved at all, which phases
+/// drove it (those of `by`'s span whose p99 moved significantly the same way, largest first),
+/// then the failures of each run. Nothing is called a change that the interval does not
+/// support.
+pub fn verdict(c: &[Comparison], by: Phase, failures: [&[super::FailureKind]; 2]) -> [String; 2] {
+    let all = |m: Phase| c.iter().find(|x| x.dimension == "all" && x.metric == m);
+    let delta = |x: &Comparison, stat: &str| x.deltas.iter().find(|d| d.stat == stat).cloned();
+    let first = match all(by).and_then(|x| Some((x, delta(x, "p99")?))) {
+        None => format!("{by}: not in both runs, nothing to compare"),
+        Some((x, d)) => {
+            let mut l = format!(
+                "p99 {by} {} → {}, {}",
+                super::render::dur(d.before),
+                super::render::dur(d.after),
+                signed(d.delta)
+            );
+            match d.ci {
+                Some((lo, hi)) if d.significant => {
+                    l.push_str(&format!(
+                        " (significant: 95 % interval {} to {})",
+                        signed(lo),
+                        signed(hi)
+                    ));
+                    let parts = crate::timeline::diagnose::parts(by).unwrap_or(&[]);
+                    let mut drivers: Vec<(Phase, f64)> = parts
+                        .iter()
+                        .filter_map(|&ph| {
+                            let pd = delta(all(ph)?, "p99")?;
+                            (pd.significant && pd.delta.signum() == d.delta.signum())
+                                .then_some((ph, pd.delta))
+                        })
+                        .collect();
+                    drivers.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+                    let named: Vec<String> = drivers
+                        .iter()
+                        .take(2)
+                        .map(|(ph, v)| format!("{ph} p99 {}", signed(*v)))
+                        .collect();
+                    if !named.is_empty() {
+                        l.push_str(&format!(", driven by {}", named.join(" and ")));
+                    }
+                }
+                Some((lo, hi)) => l.push_str(&format!(
+                    " (not significant: 95 % interval {} to {} includes 0)",
+                    signed(lo),
+                    signed(hi)
+                )),
+                None => {}
+            }
+            if let Some(m) = delta(x, "p50") {
+                l.push_str(&format!(
+                    "; p50 {} ({})",
+                    signed(m.delta),
+                    if m.significant {
+                        "significant"
+                    } else {
+                        "not significant"
+                    }
+                ));
+            }
+            if let Some(p) = x.p_value {
+                l.push_str(&format!("; Mann–Whitney p = {p:.4}"));
+            }
+            l
+        }
+    };
+    let [fb, fa] = failures;
+    let mut kinds: Vec<&str> = fb.iter().chain(fa).map(|k| k.kind.as_str()).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let pods =
+        |f: &[super::FailureKind], k: &str| f.iter().find(|x| x.kind == k).map_or(0, |x| x.pods);
+    let mut moved: Vec<(usize, usize, &str)> = kinds
+        .iter()
+        .map(|k| (pods(fb, k), pods(fa, k), *k))
+        .collect();
+    moved.sort_by(|a, b| b.1.max(b.0).cmp(&a.1.max(a.0)).then(a.2.cmp(b.2)));
+    let second = if moved.is_empty() {
+        "No failure in the logs of either run.".to_owned()
+    } else {
+        format!(
+            "Failures, pods before → after: {}.",
+            moved
+                .iter()
+                .map(|(b, a, k)| format!(
+                    "{k} {} → {}",
+                    super::render::thousands(*b),
+                    super::render::thousands(*a)
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    };
+    [format!("{first}."), second]
+}
+
+/// The comparison as JSON: durations in seconds, as everywhere outside text.
+pub fn json(
+    c: &[Comparison],
+    verdict: &[String; 2],
+    failures: [&[super::FailureKind]; 2],
+    out: &mut dyn Write,
+) -> anyhow::Result<()> {
+    let s = |ns: f64| ns / 1e9;
+    let comparisons: Vec<serde_json::Value> = c
+        .iter()
+        .map(|x| {
+            serde_json::json!({
+                "dimension": x.dimension,
+                "group": x.group,
+                "metric": x.metric,
+                "n_before": x.n_before,
+                "n_after": x.n_after,
+                "deltas": x.deltas.iter().map(|d| serde_json::json!({
+                    "stat": d.stat,
+                    "before": s(d.before),
+                    "after": s(d.after),
+                    "delta": s(d.delta),
+                    "ci": d.ci.map(|(lo, hi)| [s(lo), s(hi)]),
+                    "significant": d.significant,
+                })).collect::<Vec<_>>(),
+                "p_value": x.p_value,
+                "significant": x.significant,
+            })
+        })
+        .collect();
+    let doc = serde_json::json!({
+        "unit": "s",
+        "verdict": verdict,
+        "failures": {"before": failures[0], "after": failures[1]},
+        "comparisons": comparisons,
+    });
+    crate::export::escape::json_pretty(&mut *out, &doc)?;
+    writeln!(out)?;
+    Ok(())
 }
 
 fn ms(v: f64) -> String {
@@ -228,6 +486,7 @@ fn ms(v: f64) -> String {
 /// `controls` says.
 pub fn text(
     c: &[Comparison],
+    verdict: &[String; 2],
     controls: crate::export::escape::Controls,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
@@ -292,6 +551,12 @@ pub fn text(
             x.p_value.map_or("-".into(), |p| format!("{p:.4}")),
         )?;
     }
+    writeln!(
+        out,
+        "\nVerdict\n  {}\n  {}",
+        controls.show(&verdict[0]),
+        controls.show(&verdict[1])
+    )?;
     Ok(())
 }
 
@@ -312,6 +577,74 @@ mod tests {
         // Identical samples: p = 1.
         let (_, p) = mann_whitney(&[1., 2., 3.], &[1., 2., 3.]).unwrap();
         assert!(p > 0.99, "{p}");
+    }
+
+    /// The bootstrap as it was written first: sort every resample. The counting one must give
+    /// the same intervals to the bit.
+    fn sorting_bootstrap(
+        before: &[f64],
+        after: &[f64],
+        ps: &[f64],
+        rng: &mut Rng,
+    ) -> Vec<(f64, f64)> {
+        let mut diffs = vec![Vec::new(); ps.len()];
+        let (mut sb, mut sa) = (vec![0.0; before.len()], vec![0.0; after.len()]);
+        for _ in 0..RESAMPLES {
+            for x in sb.iter_mut() {
+                *x = before[(rng.next_u64() % before.len() as u64) as usize];
+            }
+            for x in sa.iter_mut() {
+                *x = after[(rng.next_u64() % after.len() as u64) as usize];
+            }
+            sb.sort_unstable_by(f64::total_cmp);
+            sa.sort_unstable_by(f64::total_cmp);
+            for (d, p) in diffs.iter_mut().zip(ps) {
+                d.push(quantile_sorted(&sa, *p).unwrap() - quantile_sorted(&sb, *p).unwrap());
+            }
+        }
+        diffs
+            .iter_mut()
+            .map(|d| {
+                d.sort_unstable_by(f64::total_cmp);
+                (
+                    quantile_sorted(d, 0.025).unwrap(),
+                    quantile_sorted(d, 0.975).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn counting_bootstrap_is_the_sorting_one_to_the_bit() {
+        let mut values = Rng(7);
+        for (nb, na) in [(1, 1), (1, 5), (2, 3), (17, 40), (200, 199), (1000, 3)] {
+            // Sorted, with ties (values on a coarse grid), as `compare` passes them.
+            let mut side = |n: usize| {
+                let mut v: Vec<f64> = (0..n)
+                    .map(|_| (values.next_u64() % 50) as f64 * 1e6)
+                    .collect();
+                v.sort_unstable_by(f64::total_cmp);
+                v
+            };
+            let (b, a) = (side(nb), side(na));
+            let ps = [0.5, 0.9, 0.99, 0.0, 1.0];
+            let seed = 0x5EED ^ ((nb as u64) << 32) ^ na as u64;
+            let got = bootstrap_ci(&b, &a, &ps, &mut Rng(seed)).unwrap();
+            let want = sorting_bootstrap(&b, &a, &ps, &mut Rng(seed));
+            for ((g, w), p) in got.iter().zip(&want).zip(ps) {
+                assert_eq!(
+                    g.0.to_bits(),
+                    w.0.to_bits(),
+                    "{nb}+{na} p{p}: {got:?} {want:?}"
+                );
+                assert_eq!(
+                    g.1.to_bits(),
+                    w.1.to_bits(),
+                    "{nb}+{na} p{p}: {got:?} {want:?}"
+                );
+            }
+        }
+        assert!(bootstrap_ci(&[], &[1.0], &[0.5], &mut Rng(1)).is_none());
     }
 
     #[test]

@@ -212,11 +212,47 @@ pub fn row(p: &PodTimeline) -> PodRow {
     }
 }
 
-/// Per-pod rows as a DataFrame: identity and group columns, `start_ns`, one Int64 nanosecond
-/// column per metric, then one per milestone (`at_<milestone>`, UTC ns); null where missing.
-pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
+/// How a per-pod frame holds durations and times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Units {
+    /// Int64 nanoseconds, columns named `…_ns` (Parquet: exact, typed).
+    Nanos,
+    /// Float64 seconds (`…_s`, written with nine decimals) and RFC 3339 UTC times (CSV: read by
+    /// people and spreadsheets as much as by programs).
+    Seconds,
+}
+
+/// Per-pod rows as a DataFrame: identity and group columns, the start, one column per metric,
+/// then one per milestone (`at_<milestone>`); null where missing. `units` says how durations
+/// and times are held, and the column names say it too (`start_ns`, `startup_e2e_ns`,
+/// `at_ready_ns`, or `start`, `startup_e2e_s`, `at_ready`).
+pub fn frame(rows: &[PodRow], units: Units) -> PolarsResult<DataFrame> {
     let s = |name: &str, f: &dyn Fn(&PodRow) -> String| {
         Column::new(name.into(), rows.iter().map(f).collect::<Vec<String>>())
+    };
+    let time = |name: &str, f: &dyn Fn(&PodRow) -> Option<i64>| match units {
+        Units::Nanos => Column::new(
+            format!("{name}_ns").into(),
+            rows.iter().map(f).collect::<Vec<_>>(),
+        ),
+        Units::Seconds => Column::new(
+            name.into(),
+            rows.iter()
+                .map(|r| f(r).map(podtrace_parsers::time::format_rfc3339_nanos))
+                .collect::<Vec<Option<String>>>(),
+        ),
+    };
+    let duration = |name: &str, f: &dyn Fn(&PodRow) -> Option<i64>| match units {
+        Units::Nanos => Column::new(
+            format!("{name}_ns").into(),
+            rows.iter().map(f).collect::<Vec<_>>(),
+        ),
+        Units::Seconds => Column::new(
+            format!("{name}_s").into(),
+            rows.iter()
+                .map(|r| f(r).map(|v| v as f64 / 1e9))
+                .collect::<Vec<Option<f64>>>(),
+        ),
     };
     let mut cols = vec![
         s("namespace", &|r| r.namespace.clone()),
@@ -231,10 +267,7 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
         s("state", &|r| r.state.to_owned()),
         s("init", &|r| r.init.to_owned()),
         s("kind", &|r| r.kind.to_owned()),
-        Column::new(
-            "start_ns".into(),
-            rows.iter().map(|r| r.start).collect::<Vec<_>>(),
-        ),
+        time("start", &|r| r.start),
         Column::new(
             "dominant".into(),
             rows.iter()
@@ -243,20 +276,10 @@ pub fn frame(rows: &[PodRow]) -> PolarsResult<DataFrame> {
         ),
     ];
     for m in metrics() {
-        cols.push(Column::new(
-            m.as_str().into(),
-            rows.iter()
-                .map(|r| r.values.get(&m).copied())
-                .collect::<Vec<Option<i64>>>(),
-        ));
+        cols.push(duration(m.as_str(), &|r| r.values.get(&m).copied()));
     }
     for m in crate::timeline::MILESTONES {
-        cols.push(Column::new(
-            format!("at_{m}").into(),
-            rows.iter()
-                .map(|r| r.milestones.get(&m).copied())
-                .collect::<Vec<Option<i64>>>(),
-        ));
+        cols.push(time(&format!("at_{m}"), &|r| r.milestones.get(&m).copied()));
     }
     DataFrame::new(rows.len(), cols)
 }
@@ -363,28 +386,30 @@ pub fn stats(df: &DataFrame) -> PolarsResult<Vec<Stat>> {
         let mut aggs = vec![len().alias("__pods")];
         for m in &ms {
             let m = m.as_str();
-            aggs.push(col(m).count().alias(format!("{m}__count")));
+            // The frame's column (`startup_e2e_ns`); statistics are named by the metric.
+            let c = format!("{m}_ns");
+            aggs.push(col(c.as_str()).count().alias(format!("{m}__count")));
             aggs.push(
-                col(m)
+                col(c.as_str())
                     .min()
                     .cast(DataType::Float64)
                     .alias(format!("{m}__min")),
             );
             aggs.push(
-                col(m)
+                col(c.as_str())
                     .max()
                     .cast(DataType::Float64)
                     .alias(format!("{m}__max")),
             );
             aggs.push(
-                col(m)
+                col(c.as_str())
                     .cast(DataType::Float64)
                     .mean()
                     .alias(format!("{m}__mean")),
             );
             for (name, q) in QUANTILES {
                 aggs.push(
-                    col(m)
+                    col(c.as_str())
                         .cast(DataType::Float64)
                         .quantile(lit(q), QuantileMethod::Linear)
                         .alias(format!("{m}__{name}")),
@@ -443,6 +468,134 @@ pub struct Report {
     pub excluded: Vec<ExcludedValue>,
     /// Sources the run had no line of, and what that costs (set by the caller that has the run).
     pub absent_sources: Vec<crate::AbsentSource>,
+    /// What held pods back, by kind, most pods first.
+    pub failures: Vec<FailureKind>,
+    /// Where the time of the slowest pods (at or beyond p99 of the ranking metric) went: phase
+    /// and mean share, largest first (see [`p99_shares`]).
+    pub p99_shares: Vec<(Phase, f64)>,
+}
+
+/// Where the slowest pods' time went: the pods at or beyond the nearest-rank p99 of `by`, each
+/// pod's phases of `by`'s span (docs/phases.md: they tile it) divided by the larger of the span
+/// and their sum, as `diagnose::attribute` does for `startup_e2e` and `time_to_ready`; the mean
+/// share per phase, largest first. Pods with an excluded value in the span take no part. Empty
+/// for a metric that is no span (`startup_sli`).
+pub fn p99_shares(pods: &[PodTimeline], by: Phase) -> Vec<(Phase, f64)> {
+    use crate::timeline::diagnose::{counted, parts};
+    let Some(parts) = parts(by) else {
+        return Vec::new();
+    };
+    let mut with: Vec<(&PodTimeline, i64)> = pods
+        .iter()
+        .filter(|p| parts.iter().all(|ph| !p.excluded.contains_key(ph)))
+        .filter_map(|p| counted(p, by).filter(|d| *d > 0).map(|d| (p, d)))
+        .collect();
+    if with.is_empty() {
+        return Vec::new();
+    }
+    with.sort_by_key(|(_, d)| *d);
+    let k = ((0.99 * with.len() as f64).ceil() as usize).clamp(1, with.len()) - 1;
+    let slow = &with[k..];
+    let mut share: BTreeMap<Phase, f64> = BTreeMap::new();
+    for (p, span) in slow {
+        let mine: Vec<(Phase, i64)> = parts
+            .iter()
+            .filter_map(|ph| p.phases.get(ph).map(|d| (*ph, *d)))
+            .filter(|(_, d)| *d > 0)
+            .collect();
+        let whole = (*span).max(mine.iter().map(|(_, d)| d).sum()) as f64;
+        for (ph, d) in mine {
+            *share.entry(ph).or_default() += d as f64 / whole / slow.len() as f64;
+        }
+    }
+    let mut out: Vec<(Phase, f64)> = share.into_iter().collect();
+    out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}
+
+/// One kind of trouble and the pods that had it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FailureKind {
+    /// `unschedulable`, `image pull failed`, `pull back-off`, `crash back-off`, `sandbox failed`,
+    /// `container create failed`, `restarted`, `no ready milestone`, or an Event reason as
+    /// logged (log text).
+    pub kind: String,
+    /// Pods with at least one.
+    pub pods: usize,
+    /// Reports in the logs (for `restarted`: restarts).
+    pub reports: usize,
+    /// Pods where a later milestone ended every one of them (None where that has no meaning).
+    pub resolved: Option<usize>,
+    /// A few of the pods (`namespace/name`), in pod order.
+    pub examples: Vec<String>,
+}
+
+/// How many example pods a failure kind names.
+pub const FAILURE_EXAMPLES: usize = 3;
+
+/// A failure's kind: the cause as the timeline records it, with the Event reasons that mean the
+/// same thing under several names (`Failed` + "Failed to pull image", `BackOff` + "Back-off
+/// pulling image") told apart by their message, as `kubectl describe` readers do.
+fn failure_kind(f: &crate::timeline::Failure) -> String {
+    let m = f.message.to_ascii_lowercase();
+    match f.cause.as_str() {
+        "unschedulable" | "FailedScheduling" => "unschedulable".into(),
+        "ErrImagePull" | "ErrImageNeverPull" | "InvalidImageName" => "image pull failed".into(),
+        "ImagePullBackOff" => "pull back-off".into(),
+        "CrashLoopBackOff" => "crash back-off".into(),
+        "Failed" if m.contains("pull") => "image pull failed".into(),
+        "BackOff" if m.contains("pulling image") => "pull back-off".into(),
+        "BackOff" if m.contains("restarting") => "crash back-off".into(),
+        "sandbox failed" | "FailedCreatePodSandBox" => "sandbox failed".into(),
+        c if c.starts_with("create ") && c.ends_with(" failed") => "container create failed".into(),
+        c => c.to_owned(),
+    }
+}
+
+/// The failures of a run by kind: every failure the timelines hold, pods whose containers
+/// restarted, and pods with no `ready` milestone when others in the run have one (a run
+/// without the kubelet's log has none at all, and that is an absent source, not a failure).
+pub fn failures(pods: &[PodTimeline]) -> Vec<FailureKind> {
+    let mut kinds: BTreeMap<String, FailureKind> = BTreeMap::new();
+    let mut add = |kind: String, pod: &PodTimeline, reports: usize, resolved: Option<bool>| {
+        let k = kinds.entry(kind.clone()).or_insert_with(|| FailureKind {
+            kind,
+            pods: 0,
+            reports: 0,
+            resolved: resolved.map(|_| 0),
+            examples: Vec::new(),
+        });
+        k.pods += 1;
+        k.reports += reports;
+        if let (Some(n), Some(true)) = (k.resolved.as_mut(), resolved) {
+            *n += 1;
+        }
+        if k.examples.len() < FAILURE_EXAMPLES {
+            k.examples.push(format!("{}/{}", pod.namespace, pod.name));
+        }
+    };
+    let any_ready = pods.iter().any(|p| p.milestones.contains_key(&Ms::Ready));
+    for p in pods {
+        let mut mine: BTreeMap<String, (usize, bool)> = BTreeMap::new();
+        for f in &p.failures {
+            let e = mine.entry(failure_kind(f)).or_insert((0, true));
+            e.0 += f.count.max(1);
+            e.1 &= f.resolved_by.is_some();
+        }
+        for (kind, (reports, resolved)) in mine {
+            add(kind, p, reports, Some(resolved));
+        }
+        let restarts: u32 = p.containers.iter().map(|c| c.restarts).sum();
+        if restarts > 0 {
+            add("restarted".into(), p, restarts as usize, None);
+        }
+        if any_ready && !p.milestones.contains_key(&Ms::Ready) {
+            add("no ready milestone".into(), p, 0, None);
+        }
+    }
+    let mut out: Vec<FailureKind> = kinds.into_values().collect();
+    out.sort_by(|a, b| b.pods.cmp(&a.pods).then_with(|| a.kind.cmp(&b.kind)));
+    out
 }
 
 /// A value statistics leave out.
@@ -478,7 +631,7 @@ pub fn ranking_metric(rows: &[PodRow]) -> Phase {
 
 pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
     let rows: Vec<PodRow> = pods.iter().map(row).collect();
-    let df = frame(&rows)?;
+    let df = frame(&rows, Units::Nanos)?;
     let stats = stats_with_excluded(&df, &rows)?;
     let by = ranking_metric(&rows);
     let mut idx: Vec<usize> = (0..rows.len())
@@ -504,6 +657,7 @@ pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
             })
         })
         .collect();
+    let p99_shares = p99_shares(pods, by);
     Ok(Report {
         rows,
         stats,
@@ -511,6 +665,8 @@ pub fn build(pods: &[PodTimeline], top: usize) -> anyhow::Result<Report> {
         slowest_dominant,
         excluded,
         absent_sources: Vec::new(),
+        failures: failures(pods),
+        p99_shares,
     })
 }
 

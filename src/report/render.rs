@@ -164,6 +164,93 @@ const STAT_HEAD: [&str; 10] = [
 /// At most this many excluded values are listed in text and Markdown (JSON lists all).
 const EXCLUDED_LISTED: usize = 100;
 
+/// `2000` → `2,000`.
+pub fn thousands(n: usize) -> String {
+    let d = n.to_string();
+    let mut out = String::with_capacity(d.len() + d.len() / 3);
+    for (i, c) in d.chars().enumerate() {
+        if i > 0 && (d.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The failures in one phrase: `200 unschedulable, 200 pull back-off` (kinds are log text when
+/// an Event reason is not one podtrace names).
+pub fn failures_phrase(f: &[super::FailureKind]) -> String {
+    if f.is_empty() {
+        return "No failure in the logs".into();
+    }
+    f.iter()
+        .map(|k| format!("{} {}", thousands(k.pods), k.kind))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The report's conclusion in two lines: the tail of the ranking metric and where its slowest
+/// pods spent their time, then the gates and the failures. Only figures the report computed:
+/// the p99 (type 7) and the mean phase shares of the pods at or beyond p99.
+pub fn verdict(r: &Report, verdicts: &[Verdict]) -> [String; 2] {
+    let by = super::ranking_metric(&r.rows);
+    let first = match r.stat("all", "all", by.as_str()) {
+        Some(s) if s.count > 0 => {
+            let n = s.count as usize;
+            let mut l = format!(
+                "p99 {by} {} over {} pod{}",
+                dur(s.p99.unwrap_or(0.0)),
+                thousands(n),
+                if n == 1 { "" } else { "s" }
+            );
+            if n < r.rows.len() {
+                l.push_str(&format!(" (of {})", thousands(r.rows.len())));
+            }
+            let shares: Vec<String> = r
+                .p99_shares
+                .iter()
+                .take(2)
+                .filter(|(_, sh)| *sh >= 0.05)
+                .enumerate()
+                .map(|(i, (ph, sh))| {
+                    let of = if i == 0 { " of it" } else { "" };
+                    format!("{:.0} %{of} in {ph}", sh * 100.0)
+                })
+                .collect();
+            if !shares.is_empty() {
+                l.push_str(&format!(
+                    "; the pods at or beyond p99 spent {}",
+                    shares.join(" and ")
+                ));
+            }
+            l
+        }
+        _ => format!("no pod has {by}: no latency to report"),
+    };
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let gates = match (verdicts.len(), failed) {
+        (0, _) => String::new(),
+        (n, 0) => format!("{} passed; ", plural(n, "SLO gate", "all SLO gates")),
+        (n, f) => format!(
+            "{f} of {n} SLO gate{} failed; ",
+            if n == 1 { "" } else { "s" }
+        ),
+    };
+    [
+        format!("{first}."),
+        format!("{gates}{}.", failures_phrase(&r.failures)),
+    ]
+}
+
+/// `the SLO gate` for one, `all SLO gates` for more.
+fn plural(n: usize, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("the {one}")
+    } else {
+        many.to_owned()
+    }
+}
+
 fn write_tables(
     r: &Report,
     verdicts: &[Verdict],
@@ -246,7 +333,13 @@ fn write_tables(
     }
     if !r.slowest.is_empty() {
         let by = super::ranking_metric(&r.rows);
-        h(out, 2, &format!("Slowest {} pods by {by}", r.slowest.len()))?;
+        let n = r.slowest.len();
+        let title = if n == 1 {
+            format!("Slowest pod by {by}")
+        } else {
+            format!("Slowest {n} pods by {by}")
+        };
+        h(out, 2, &title)?;
         let rows: Vec<Vec<String>> = r
             .slowest
             .iter()
@@ -301,10 +394,54 @@ fn write_tables(
         if r.excluded.len() > EXCLUDED_LISTED {
             writeln!(
                 out,
-                "  … {} more (--format json lists them all)",
+                "  … {} more (-o json lists them all)",
                 r.excluded.len() - EXCLUDED_LISTED
             )?;
         }
+    }
+    if !r.failures.is_empty() {
+        h(
+            out,
+            2,
+            "Failures: pods per kind (resolved: pods where a later milestone ended every report)",
+        )?;
+        let rows: Vec<Vec<String>> = r
+            .failures
+            .iter()
+            .map(|f| {
+                // Two names keep the table within a terminal's width; JSON has three.
+                let shown = &f.examples[..f.examples.len().min(2)];
+                let mut ex = shown.join(", ");
+                if f.pods > shown.len() {
+                    ex.push_str(", …");
+                }
+                vec![
+                    f.kind.clone(),
+                    ex,
+                    f.pods.to_string(),
+                    f.reports.to_string(),
+                    f.resolved.map_or("-".into(), |n| n.to_string()),
+                ]
+            })
+            .collect();
+        table(
+            out,
+            enc,
+            &["kind", "examples", "pods", "reports", "resolved"],
+            &rows,
+            2,
+        )?;
+    }
+    let [v1, v2] = verdict(r, verdicts);
+    h(out, 2, "Verdict")?;
+    match style {
+        Style::Text => writeln!(out, "  {}\n  {}", controls.show(&v1), controls.show(&v2))?,
+        Style::Markdown => writeln!(
+            out,
+            "{}  \n{}",
+            markdown_text(&v1, controls),
+            markdown_text(&v2, controls)
+        )?,
     }
     Ok(())
 }
@@ -322,18 +459,89 @@ pub fn markdown(
     write_tables(r, v, (Style::Markdown, c), out)
 }
 
+/// Nanoseconds as seconds (JSON, CSV): the unit of every duration outside text.
+fn secs(ns: f64) -> f64 {
+    ns / 1e9
+}
+
+fn rfc3339(ns: i64) -> String {
+    podtrace_parsers::time::format_rfc3339_nanos(ns)
+}
+
+/// A statistic in the report's JSON: durations in seconds.
+fn stat_json(s: &Stat) -> serde_json::Value {
+    let d = |v: Option<f64>| v.map(secs);
+    json!({
+        "dimension": s.dimension,
+        "group": s.group,
+        "metric": s.metric,
+        "pods": s.pods,
+        "count": s.count,
+        "excluded": s.excluded,
+        "coverage": s.coverage,
+        "min": d(s.min),
+        "p50": d(s.p50),
+        "p90": d(s.p90),
+        "p95": d(s.p95),
+        "p99": d(s.p99),
+        "max": d(s.max),
+        "mean": d(s.mean),
+    })
+}
+
+/// A pod in the report's JSON: durations in seconds, times RFC 3339 UTC (as `analyze` writes
+/// them).
+fn pod_json(p: &super::PodRow) -> serde_json::Value {
+    json!({
+        "namespace": p.namespace,
+        "name": p.name,
+        "uid": p.uid,
+        "node": p.node,
+        "owner": p.owner,
+        "image": p.image,
+        "state": p.state,
+        "init": p.init,
+        "kind": p.kind,
+        "start": p.start.map(rfc3339),
+        "dominant": p.dominant,
+        "values": p.values.iter().map(|(m, v)| (m.as_str(), secs(*v as f64))).collect::<std::collections::BTreeMap<_, _>>(),
+        "excluded": p.excluded.iter().map(|(m, (v, why))| (m.as_str(), json!({"seconds": secs(*v as f64), "reason": why}))).collect::<std::collections::BTreeMap<_, _>>(),
+        "milestones": p.milestones.iter().map(|(m, t)| (m.as_str(), rfc3339(*t))).collect::<std::collections::BTreeMap<_, _>>(),
+    })
+}
+
+/// A gate in the report's JSON: threshold and value in seconds for a duration statistic, as
+/// they are for `count` and `coverage`.
+fn gate_json(v: &Verdict) -> serde_json::Value {
+    let duration = !matches!(v.gate.stat.as_str(), "count" | "coverage" | "excluded");
+    let d = |x: f64| if duration { secs(x) } else { x };
+    json!({
+        "metric": v.gate.metric,
+        "stat": v.gate.stat,
+        "op": v.gate.op,
+        "threshold": d(v.gate.threshold),
+        "origin": v.gate.origin,
+        "value": v.value.map(d),
+        "coverage": v.coverage,
+        "pass": v.pass,
+        "message": v.message,
+    })
+}
+
 pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()> {
     let by = super::ranking_metric(&r.rows);
     let doc = json!({
         "pods": r.rows.len(),
+        "unit": "s",
         "quantile_method": "linear interpolation between closest ranks (Hyndman-Fan type 7)",
-        "unit": "ns",
-        "gates": v,
-        "stats": r.stats,
+        "verdict": verdict(r, v),
+        "gates": v.iter().map(gate_json).collect::<Vec<_>>(),
+        "failures": r.failures,
+        "stats": r.stats.iter().map(stat_json).collect::<Vec<_>>(),
         "slowest_by": by,
-        "slowest": r.slowest.iter().map(|&i| &r.rows[i]).collect::<Vec<_>>(),
-        "slowest_dominant": r.slowest_dominant.iter().map(|d| d.map(|(phase, ns)| json!({"phase": phase, "nanos": ns}))).collect::<Vec<_>>(),
-        "excluded": r.excluded,
+        "slowest": r.slowest.iter().map(|&i| pod_json(&r.rows[i])).collect::<Vec<_>>(),
+        "slowest_dominant": r.slowest_dominant.iter().map(|d| d.map(|(phase, ns)| json!({"phase": phase, "seconds": secs(ns as f64)}))).collect::<Vec<_>>(),
+        "excluded": r.excluded.iter().map(|e| json!({"pod": e.pod, "metric": e.metric, "seconds": secs(e.nanos as f64), "reason": e.reason})).collect::<Vec<_>>(),
         "absent_sources": r.absent_sources,
     });
     crate::export::escape::json_pretty(&mut *out, &doc)?;
@@ -341,12 +549,12 @@ pub fn json(r: &Report, v: &[Verdict], out: &mut dyn Write) -> anyhow::Result<()
     Ok(())
 }
 
-/// The statistics table as a DataFrame (long form, durations in ms).
+/// The statistics table as a DataFrame (long form, durations in seconds: `p50_s`…).
 pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
     let s = &r.stats;
     let f = |g: &dyn Fn(&Stat) -> Option<f64>| {
         s.iter()
-            .map(|x| g(x).map(|v| v / 1e6))
+            .map(|x| g(x).map(secs))
             .collect::<Vec<Option<f64>>>()
     };
     let cols = vec![
@@ -378,13 +586,13 @@ pub fn stats_frame(r: &Report) -> PolarsResult<DataFrame> {
             "coverage".into(),
             s.iter().map(|x| x.coverage).collect::<Vec<f64>>(),
         ),
-        Column::new("min_ms".into(), f(&|x| x.min)),
-        Column::new("p50_ms".into(), f(&|x| x.p50)),
-        Column::new("p90_ms".into(), f(&|x| x.p90)),
-        Column::new("p95_ms".into(), f(&|x| x.p95)),
-        Column::new("p99_ms".into(), f(&|x| x.p99)),
-        Column::new("max_ms".into(), f(&|x| x.max)),
-        Column::new("mean_ms".into(), f(&|x| x.mean)),
+        Column::new("min_s".into(), f(&|x| x.min)),
+        Column::new("p50_s".into(), f(&|x| x.p50)),
+        Column::new("p90_s".into(), f(&|x| x.p90)),
+        Column::new("p95_s".into(), f(&|x| x.p95)),
+        Column::new("p99_s".into(), f(&|x| x.p99)),
+        Column::new("max_s".into(), f(&|x| x.max)),
+        Column::new("mean_s".into(), f(&|x| x.mean)),
     ];
     DataFrame::new(s.len(), cols)
 }
@@ -405,7 +613,12 @@ pub fn csv(df: &DataFrame, out: &mut dyn Write) -> PolarsResult<()> {
             safe.replace(&name, cells.into_column())?;
         }
     }
-    CsvWriter::new(out).include_header(true).finish(&mut safe)
+    // Nine decimals: seconds to the nanosecond, the precision of the data, and no float noise
+    // (`0.015579400000000001`); a quantile between two nanoseconds is rounded to one.
+    CsvWriter::new(out)
+        .include_header(true)
+        .with_float_precision(Some(9))
+        .finish(&mut safe)
 }
 
 /// A text cell as a spreadsheet must show it: with a leading `'` when its first character would
@@ -450,7 +663,7 @@ mod tests {
                 Column::new("name".into(), ["-5", "ok"]),
                 Column::new("uid".into(), [Some("@x"), None]),
                 Column::new("nanos".into(), [-5_i64, 7]),
-                Column::new("ms".into(), [-0.5_f64, 1.25]),
+                Column::new("s".into(), [-0.5_f64, 15_579_400.0 / 1e9]),
             ],
         )
         .unwrap();
@@ -458,7 +671,7 @@ mod tests {
         csv(&df, &mut out).unwrap();
         assert_eq!(
             String::from_utf8(out).unwrap(),
-            "name,uid,nanos,ms\n'-5,'@x,-5,-0.5\nok,,7,1.25\n"
+            "name,uid,nanos,s\n'-5,'@x,-5,-0.500000000\nok,,7,0.015579400\n"
         );
     }
 

@@ -247,11 +247,11 @@ fn write_errors_name_the_file_once() {
         &["--pods-csv", "/dev/full"][..],
         &["--pods-parquet", "/dev/full"],
         &["--html", "/dev/full"],
-        &["-o", "/dev/full"],
-        &["--format", "markdown", "-o", "/dev/full"],
-        &["--format", "json", "-o", "/dev/full"],
-        &["--format", "csv", "-o", "/dev/full"],
-        &["--format", "parquet", "-o", "/dev/full"],
+        &["--output-file", "/dev/full"],
+        &["-o", "markdown", "--output-file", "/dev/full"],
+        &["--output", "json", "--output-file", "/dev/full"],
+        &["--format", "csv", "--output-file", "/dev/full"],
+        &["-o", "parquet", "--output-file", "/dev/full"],
     ] {
         let mut all = vec!["report", "samples/seed-demo", "-q"];
         all.extend(args);

@@ -233,7 +233,7 @@ fn report_demo_text() {
 fn report_demo_markdown() {
     insta::assert_snapshot!(transcript(
         &repo(),
-        &["report", "--format", "markdown", DEMO],
+        &["report", "-o", "markdown", DEMO],
         None
     ));
 }
@@ -370,6 +370,41 @@ fn simulated_bundles_diff_and_report() {
     insta::assert_snapshot!(
         "report_simulated",
         transcript(dir, &["report", "before"], t)
+    );
+}
+
+/// Issue 13: a run with failures (one pod in ten unschedulable for a while, one in ten failing
+/// its first pull, one in ten restarting a container) against a clean one: the report's
+/// failures section and verdict, with a gate that fails, and the diff's verdict.
+#[cfg(feature = "report")]
+#[test]
+fn report_and_diff_with_failures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let t = Some(dir);
+    let sim = |seed: &str, extra: &[&'static str], out: &str| {
+        let mut args = vec!["simulate", "--pods", "20", "--nodes", "2", "--seed", seed];
+        args.extend(extra);
+        args.push(out);
+        let (code, _, err) = run(dir, &args);
+        assert_eq!(code, 0, "{err}");
+    };
+    sim("5", &[], "clean");
+    sim("6", &["--failures", "--restarts"], "failing");
+    insta::assert_snapshot!(
+        "report_failures",
+        transcript(dir, &["report", "failing", "--slo", "upstream"], t)
+    );
+    insta::assert_snapshot!(
+        "report_failures_markdown_tail",
+        transcript(dir, &["report", "failing", "-o", "markdown"], t)
+            .split("\n## Failures")
+            .nth(1)
+            .unwrap_or("no failures section")
+    );
+    insta::assert_snapshot!(
+        "diff_failures",
+        transcript(dir, &["diff", "clean", "failing"], t)
     );
 }
 

@@ -51,7 +51,7 @@ fn csv_cells_from_logs_cannot_start_a_formula() {
     assert_eq!(
         lines[1],
         format!(
-            "'@ns,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,n,none,unknown,unknown,without init,api,1748854800000001000,{}1748854800000001000{}",
+            "'@ns,\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",,n,none,unknown,unknown,without init,api,2025-06-02T09:00:00.000001000Z,{}2025-06-02T09:00:00.000001000Z{}",
             ",".repeat(22),
             ",".repeat(12)
         )
@@ -59,18 +59,18 @@ fn csv_cells_from_logs_cannot_start_a_formula() {
     assert_eq!(
         lines[2],
         format!(
-            "'+ns,'-2+3,,n,none,unknown,unknown,without init,api,1748854801000001000,{}1748854801000001000{}",
+            "'+ns,'-2+3,,n,none,unknown,unknown,without init,api,2025-06-02T09:00:01.000001000Z,{}2025-06-02T09:00:01.000001000Z{}",
             ",".repeat(22),
             ",".repeat(12)
         )
     );
     // The statistics: groups are log text too.
     assert!(
-        out.contains("\nnamespace,'+ns,startup_e2e,1,0,0,0.0,,,,,,,\n"),
+        out.contains("\nnamespace,'+ns,startup_e2e,1,0,0,0.000000000,,,,,,,\n"),
         "{out}"
     );
     assert!(
-        out.contains("\nnamespace,'@ns,startup_e2e,1,0,0,0.0,,,,,,,\n"),
+        out.contains("\nnamespace,'@ns,startup_e2e,1,0,0,0.000000000,,,,,,,\n"),
         "{out}"
     );
     assert!(!out.contains(",@ns,") && !out.contains(",+ns,"), "{out}");

@@ -179,9 +179,9 @@ fn csv_parquet_json_and_markdown() {
         "report",
         "-q",
         b,
-        "--format",
-        "csv",
         "-o",
+        "csv",
+        "--output-file",
         csv.to_str().unwrap(),
         "--pods-parquet",
         pq.to_str().unwrap(),
@@ -189,18 +189,53 @@ fn csv_parquet_json_and_markdown() {
         pcsv.to_str().unwrap(),
     ]);
     assert_eq!(code, Some(0), "{err}");
+    // One unit story (issue 13): JSON in seconds, CSV in seconds with nine decimals, Parquet in
+    // integer nanoseconds; each checked against the analysis itself.
+    let a = crate::util::analyze(std::slice::from_ref(&bundle));
+    let mut e2e: Vec<i64> = a
+        .pods
+        .iter()
+        .map(|p| p.phases[&Phase::StartupE2e])
+        .collect();
+    e2e.sort_unstable();
+    assert_eq!(e2e.len(), 40);
+    // Type 7 by hand: h = 39 × 0.5 = 19.5, in nanoseconds.
+    let p50_ns = (e2e[19] + e2e[20]) as f64 / 2.0;
     let (_, json_out, _) = podtrace(&["report", "-q", b, "--format", "json"]);
     let j: serde_json::Value = serde_json::from_str(&json_out).unwrap();
-    assert_eq!(j["pods"], 40);
-    let p50 = j["stats"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["dimension"] == "all" && s["metric"] == "startup_e2e")
-        .unwrap()["p50"]
-        .as_f64()
-        .unwrap();
-    // The same figure in the CSV (ms) and recomputed from the per-pod CSV (ns).
+    assert_eq!(
+        (j["pods"].as_u64(), j["unit"].as_str()),
+        (Some(40), Some("s"))
+    );
+    let stat = |j: &serde_json::Value| {
+        j["stats"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["dimension"] == "all" && s["metric"] == "startup_e2e")
+            .unwrap()
+            .clone()
+    };
+    let p50 = stat(&j)["p50"].as_f64().unwrap();
+    assert!(
+        (p50 - p50_ns / 1e9).abs() < 1e-6 / 2.0,
+        "{p50} s vs {p50_ns} ns"
+    );
+    assert_eq!(stat(&j)["max"].as_f64(), Some(e2e[39] as f64 / 1e9));
+    // The slowest pod's values in seconds and its milestones as RFC 3339, as `analyze` has them.
+    let slow = &j["slowest"][0];
+    let p = a.pods.iter().find(|p| p.name == slow["name"]).unwrap();
+    assert_eq!(p.phases[&Phase::StartupE2e], e2e[39]);
+    assert_eq!(
+        slow["values"]["startup_e2e"].as_f64(),
+        Some(e2e[39] as f64 / 1e9)
+    );
+    let ready = p.milestones[&podtrace::timeline::Ms::Ready].t;
+    assert_eq!(
+        slow["milestones"]["ready"].as_str().unwrap(),
+        podtrace_parsers::time::format_rfc3339_nanos(ready)
+    );
+    // The statistics CSV: seconds with exactly nine decimals, no float noise.
     let text = std::fs::read_to_string(&csv).unwrap();
     let head: Vec<&str> = text.lines().next().unwrap().split(',').collect();
     let col = |n: &str| head.iter().position(|h| *h == n).unwrap();
@@ -209,23 +244,47 @@ fn csv_parquet_json_and_markdown() {
         .find(|l| l.starts_with("all,all,startup_e2e,"))
         .unwrap();
     let cells: Vec<&str> = line.split(',').collect();
-    let csv_p50: f64 = cells[col("p50_ms")].parse().unwrap();
-    assert!((csv_p50 - p50 / 1e6).abs() < 1e-9, "{csv_p50} vs {p50}");
+    for name in [
+        "min_s", "p50_s", "p90_s", "p95_s", "p99_s", "max_s", "mean_s",
+    ] {
+        let c = cells[col(name)];
+        assert_eq!(
+            c.split_once('.').map(|(_, f)| f.len()),
+            Some(9),
+            "{name}: {c}"
+        );
+    }
+    assert_eq!(
+        cells[col("max_s")],
+        format!("{}.{:09}", e2e[39] / 1_000_000_000, e2e[39] % 1_000_000_000)
+    );
+    let csv_p50: f64 = cells[col("p50_s")].parse().unwrap();
+    assert!(
+        (csv_p50 - p50_ns / 1e9).abs() <= 0.5e-9,
+        "{csv_p50} vs {p50_ns}"
+    );
+    // The per-pod CSV: `startup_e2e_s` (nine decimals) and `at_ready` (RFC 3339).
     let pods = std::fs::read_to_string(&pcsv).unwrap();
     let phead: Vec<&str> = pods.lines().next().unwrap().split(',').collect();
-    let pc = phead.iter().position(|h| *h == "startup_e2e").unwrap();
-    assert!(phead.contains(&"at_requested") && phead.contains(&"kubelet_prep"));
-    let mut v: Vec<f64> = pods
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').nth(pc).unwrap().parse::<f64>().unwrap())
-        .collect();
-    assert_eq!(v.len(), 40);
-    v.sort_by(f64::total_cmp);
-    // Type 7 by hand: h = 39 × 0.5 = 19.5.
-    let by_hand = v[19] + 0.5 * (v[20] - v[19]);
-    assert!((by_hand - p50).abs() < 1e-6, "{by_hand} vs {p50}");
-    // Parquet: a real Parquet file (magic at both ends) with the 40 rows.
+    let pc = |n: &str| phead.iter().position(|h| *h == n).unwrap();
+    assert!(phead.contains(&"at_requested") && phead.contains(&"kubelet_prep_s"));
+    let mut v: Vec<i64> = Vec::new();
+    for l in pods.lines().skip(1) {
+        let cells: Vec<&str> = l.split(',').collect();
+        let (secs, frac) = cells[pc("startup_e2e_s")].split_once('.').unwrap();
+        assert_eq!(frac.len(), 9);
+        v.push(secs.parse::<i64>().unwrap() * 1_000_000_000 + frac.parse::<i64>().unwrap());
+        let q = a.pods.iter().find(|p| p.name == cells[pc("name")]).unwrap();
+        assert_eq!(
+            cells[pc("at_ready")],
+            podtrace_parsers::time::format_rfc3339_nanos(
+                q.milestones[&podtrace::timeline::Ms::Ready].t
+            )
+        );
+    }
+    v.sort_unstable();
+    assert_eq!(v, e2e);
+    // Parquet: a real Parquet file (magic at both ends) with the 40 rows, in nanoseconds.
     let bytes = std::fs::read(&pq).unwrap();
     assert_eq!(&bytes[..4], b"PAR1");
     assert_eq!(&bytes[bytes.len() - 4..], b"PAR1");
@@ -234,10 +293,11 @@ fn csv_parquet_json_and_markdown() {
         .finish()
         .unwrap();
     assert_eq!(df.height(), 40);
-    let col = df.column("startup_e2e").unwrap().i64().unwrap().clone();
-    let mut from_pq: Vec<f64> = col.iter().map(|x| x.unwrap() as f64).collect();
-    from_pq.sort_by(f64::total_cmp);
-    assert_eq!(from_pq, v);
+    let col = df.column("startup_e2e_ns").unwrap().i64().unwrap().clone();
+    let mut from_pq: Vec<i64> = col.iter().map(|x| x.unwrap()).collect();
+    from_pq.sort_unstable();
+    assert_eq!(from_pq, e2e);
+    assert!(df.column("at_ready_ns").is_ok() && df.column("start_ns").is_ok());
 
     let (code, md, _) = podtrace(&["report", "-q", b, "--format", "markdown"]);
     assert_eq!(code, Some(0));
@@ -329,7 +389,32 @@ fn diff_of_a_run_with_itself_and_with_a_slower_one() {
     )
     .unwrap();
     let same = diff_json(a.to_str().unwrap(), a.to_str().unwrap());
-    let rows = same.as_array().unwrap();
+    assert_eq!(same["unit"], "s");
+    // Seconds, checked against the analysis: the whole run's scheduling p50 (type 7).
+    let run = crate::util::analyze(std::slice::from_ref(&a));
+    let mut sched: Vec<i64> = run
+        .pods
+        .iter()
+        .filter_map(|p| podtrace::timeline::diagnose::counted(p, Phase::Scheduling))
+        .collect();
+    sched.sort_unstable();
+    let h = (sched.len() - 1) as f64 * 0.5;
+    let (lo, w) = (h.floor() as usize, h - h.floor());
+    let p50_ns = sched[lo] as f64 + w * (sched[(lo + 1).min(sched.len() - 1)] - sched[lo]) as f64;
+    let row = same["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dimension"] == "all" && r["metric"] == "scheduling")
+        .unwrap();
+    assert_eq!(row["n_before"].as_u64(), Some(sched.len() as u64));
+    assert_eq!(row["deltas"][0]["stat"], "p50");
+    let got = row["deltas"][0]["before"].as_f64().unwrap();
+    assert!(
+        (got - p50_ns / 1e9).abs() < 0.5e-6,
+        "{got} s vs {p50_ns} ns"
+    );
+    let rows = same["comparisons"].as_array().unwrap();
     assert!(!rows.is_empty());
     for r in rows {
         assert_eq!(r["significant"], false, "{r}");
@@ -340,7 +425,7 @@ fn diff_of_a_run_with_itself_and_with_a_slower_one() {
     // One pod in ten unschedulable for a while: scheduling's p99 rises, significantly; its
     // median does not move, and neither does the distribution as a whole (Mann–Whitney).
     let c = diff_json(a.to_str().unwrap(), slow.to_str().unwrap());
-    let sched = c
+    let sched = c["comparisons"]
         .as_array()
         .unwrap()
         .iter()
@@ -352,11 +437,55 @@ fn diff_of_a_run_with_itself_and_with_a_slower_one() {
         .iter()
         .find(|d| d["stat"] == "p99")
         .unwrap();
-    assert!(p99["delta"].as_f64().unwrap() > 1e9, "{p99}");
+    assert!(p99["delta"].as_f64().unwrap() > 1.0, "{p99}");
     let ci = p99["ci"].as_array().unwrap();
     assert!(ci[0].as_f64().unwrap() > 0.0, "{p99}");
     assert_eq!(p99["significant"], true);
     assert_eq!(sched["significant"], true);
+    // The verdict (issue 13): the figures are those of the comparison itself.
+    let tts = c["comparisons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["dimension"] == "all" && r["metric"] == "time_to_serving")
+        .unwrap();
+    let d99 = &tts["deltas"][2];
+    assert_eq!(d99["stat"], "p99");
+    assert_eq!(
+        [
+            d99["before"].as_f64().unwrap(),
+            d99["after"].as_f64().unwrap(),
+            d99["delta"].as_f64().unwrap()
+        ]
+        .map(|x| format!("{x:.3}")),
+        ["8.311", "12.870", "4.560"]
+    );
+    assert_eq!(
+        d99["ci"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|x| format!("{:.3}", x.as_f64().unwrap()))
+            .collect::<Vec<_>>(),
+        ["2.632", "7.020"]
+    );
+    assert_eq!(
+        c["verdict"],
+        serde_json::json!([
+            "p99 time_to_serving 8.311 s → 12.870 s, +4.560 s (significant: 95 % interval +2.632 s to +7.020 s), driven by containers p99 +4.739 s and scheduling p99 +3.681 s; p50 +569.990 ms (significant); Mann–Whitney p = 0.0011.",
+            "Failures, pods before → after: image pull failed 0 → 15, pull back-off 0 → 15, unschedulable 0 → 15."
+        ])
+    );
+    assert_eq!(c["failures"]["after"][2]["kind"], "unschedulable");
+    assert_eq!(c["failures"]["after"][2]["pods"], 15);
+    // A run against itself: no change, and the verdict does not call one.
+    assert_eq!(
+        same["verdict"],
+        serde_json::json!([
+            "p99 time_to_serving 8.311 s → 8.311 s, +0 µs (not significant: 95 % interval −2.484 s to +2.395 s includes 0); p50 +0 µs (not significant); Mann–Whitney p = 1.0000.",
+            "No failure in the logs of either run."
+        ])
+    );
     let p50 = sched["deltas"]
         .as_array()
         .unwrap()
@@ -465,7 +594,7 @@ fn excluded_values_are_counted_and_listed() {
     report::render::json(&r, &[], &mut js).unwrap();
     let js: serde_json::Value = serde_json::from_slice(&js).unwrap();
     assert_eq!(js["excluded"][0]["pod"], "ns/p4");
-    assert_eq!(js["excluded"][0]["nanos"], 40 * day);
+    assert_eq!(js["excluded"][0]["seconds"], 40.0 * 86_400.0);
     let s = js["stats"]
         .as_array()
         .unwrap()
@@ -483,7 +612,10 @@ fn excluded_values_are_counted_and_listed() {
         csv.starts_with("dimension,group,metric,pods,count,excluded,coverage,"),
         "{csv}"
     );
-    assert!(csv.contains("\nall,all,startup_e2e,5,4,1,0.8,"), "{csv}");
+    assert!(
+        csv.contains("\nall,all,startup_e2e,5,4,1,0.800000000,0.001000000,"),
+        "{csv}"
+    );
     let mut md = Vec::new();
     report::render::markdown(&r, &[], Default::default(), &mut md).unwrap();
     let md = String::from_utf8(md).unwrap();
@@ -492,4 +624,201 @@ fn excluded_values_are_counted_and_listed() {
         "{md}"
     );
     assert!(md.contains("| ns/p4 | startup_e2e |"), "{md}");
+}
+
+fn failure(
+    cause: &str,
+    message: &str,
+    count: usize,
+    resolved: bool,
+) -> podtrace::timeline::Failure {
+    podtrace::timeline::Failure {
+        cause: cause.into(),
+        message: message.into(),
+        evidence: "kubelet.log:1".into(),
+        first: 0,
+        last: 0,
+        count,
+        resolved_by: resolved.then_some(podtrace::timeline::Ms::Running),
+        held_nanos: resolved.then_some(1),
+    }
+}
+
+/// Issue 13: the failures section counts pods per kind (Event reasons that mean the same told
+/// apart by their message), and the verdict says the p99, where the slowest pods' time went,
+/// the gates and the failures — the same in text, Markdown and JSON, log text escaped.
+#[test]
+fn failures_by_kind_and_the_verdict() {
+    use podtrace::timeline::{ContainerTimeline, Milestone, Ms, Place};
+    const S: i64 = 1_000_000_000;
+    let mut pods: Vec<PodTimeline> = (1..=5)
+        .map(|i| {
+            let mut p = PodTimeline {
+                namespace: "ns".into(),
+                name: format!("p{i}"),
+                node: Some("a".into()),
+                ..Default::default()
+            };
+            p.phases.insert(Phase::StartupE2e, i * S);
+            p
+        })
+        .collect();
+    for p in &mut pods[..4] {
+        p.milestones.insert(
+            Ms::Ready,
+            Milestone {
+                t: 10 * S,
+                source: podtrace::event::Component::Kubelet,
+                evidence: Place {
+                    file: "kubelet.log".into(),
+                    line: 1,
+                },
+                precision: "µs",
+                host: None,
+                derived: None,
+                clock_offset: None,
+            },
+        );
+    }
+    pods[0].failures = vec![failure("unschedulable", "0/3 nodes are available", 2, true)];
+    pods[1].failures = vec![
+        failure("Failed", "Failed to pull image \"x\": 503", 1, true),
+        failure("BackOff", "Back-off pulling image \"x\"", 3, false),
+    ];
+    pods[2].failures = vec![failure(
+        "BackOff",
+        "Back-off restarting failed container app in pod p3",
+        1,
+        true,
+    )];
+    pods[2].containers = vec![ContainerTimeline {
+        name: "app".into(),
+        restarts: 2,
+        ..Default::default()
+    }];
+    pods[3].failures = vec![failure("create app failed", "no space", 1, false)];
+    pods[4].failures = vec![failure("Odd\u{1b}[31m", "from a log", 1, false)];
+    pods[4].phases.insert(Phase::Scheduling, S);
+    pods[4].phases.insert(Phase::Containers, 3 * S);
+    let r = report::build(&pods, 10).unwrap();
+    /// Kind, pods, reports, resolved, examples.
+    type Row<'a> = (&'a str, usize, usize, Option<usize>, Vec<&'a str>);
+    let got: Vec<Row> = r
+        .failures
+        .iter()
+        .map(|f| {
+            (
+                f.kind.as_str(),
+                f.pods,
+                f.reports,
+                f.resolved,
+                f.examples.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("Odd\u{1b}[31m", 1, 1, Some(0), vec!["ns/p5"]),
+            ("container create failed", 1, 1, Some(0), vec!["ns/p4"]),
+            ("crash back-off", 1, 1, Some(1), vec!["ns/p3"]),
+            ("image pull failed", 1, 1, Some(1), vec!["ns/p2"]),
+            ("no ready milestone", 1, 0, None, vec!["ns/p5"]),
+            ("pull back-off", 1, 3, Some(0), vec!["ns/p2"]),
+            ("restarted", 1, 2, None, vec!["ns/p3"]),
+            ("unschedulable", 1, 2, Some(1), vec!["ns/p1"]),
+        ]
+    );
+    // p99 of 1…5 s by type 7: 4 + 0.96 = 4.960 s; at or beyond p99 (nearest rank) is p5 alone,
+    // 3 s of its 5 s in containers, 1 s in scheduling.
+    assert_eq!(
+        r.p99_shares,
+        [(Phase::Containers, 0.6), (Phase::Scheduling, 0.2)]
+    );
+    let gates = slo::check(
+        &r,
+        &[
+            slo::parse_gate("startup_e2e:p99<=3s").unwrap(),
+            slo::parse_gate("startup_e2e:p50<=3s").unwrap(),
+        ],
+        0.0,
+    );
+    let v = report::render::verdict(&r, &gates);
+    assert_eq!(
+        v,
+        [
+            "p99 startup_e2e 4.960 s over 5 pods; the pods at or beyond p99 spent 60 % of it in containers and 20 % in scheduling.",
+            "1 of 2 SLO gates failed; 1 Odd\u{1b}[31m, 1 container create failed, 1 crash back-off, 1 image pull failed, 1 no ready milestone, 1 pull back-off, 1 restarted, 1 unschedulable."
+        ]
+    );
+    let mut text = Vec::new();
+    report::render::text(&r, &gates, Default::default(), &mut text).unwrap();
+    let text = String::from_utf8(text).unwrap();
+    assert!(
+        text.ends_with(&format!(
+            "\nVerdict\n  {}\n  {}\n",
+            v[0],
+            v[1].replace('\u{1b}', "\\x1b")
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("\nFailures: pods per kind (resolved: pods where a later milestone ended every report)\n  kind                     examples  pods  reports  resolved\n  Odd\\x1b[31m              ns/p5        1        1         0\n"),
+        "{text}"
+    );
+    let mut md = Vec::new();
+    report::render::markdown(&r, &gates, Default::default(), &mut md).unwrap();
+    let md = String::from_utf8(md).unwrap();
+    assert!(
+        md.ends_with("\n## Verdict\n\np99 startup_e2e 4.960 s over 5 pods; the pods at or beyond p99 spent 60 % of it in containers and 20 % in scheduling.  \n1 of 2 SLO gates failed; 1 Odd\\x1b\\[31m, 1 container create failed, 1 crash back-off, 1 image pull failed, 1 no ready milestone, 1 pull back-off, 1 restarted, 1 unschedulable.\n"),
+        "{md}"
+    );
+    assert!(
+        md.contains("\n| unschedulable           | ns/p1    |    1 |       2 |        1 |\n"),
+        "{md}"
+    );
+    let mut js = Vec::new();
+    report::render::json(&r, &gates, &mut js).unwrap();
+    let js: serde_json::Value = serde_json::from_slice(&js).unwrap();
+    assert_eq!(js["verdict"], serde_json::json!(v));
+    assert_eq!(js["failures"][7]["kind"], "unschedulable");
+    assert_eq!(js["failures"][7]["reports"], 2);
+    assert_eq!(js["gates"][0]["threshold"], 3.0);
+    assert_eq!(js["gates"][0]["value"].as_f64(), Some(4.96));
+}
+
+/// `-o FORMAT`, `--output FORMAT` and `--format FORMAT` are one flag on report and diff; the
+/// report's file is `--output-file`.
+#[test]
+fn output_flag_and_its_alias() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = demo();
+    let (_, a, _) = podtrace(&["report", "-q", &d, "-o", "json"]);
+    let (_, b, _) = podtrace(&["report", "-q", &d, "--format", "json"]);
+    let (_, c, _) = podtrace(&["report", "-q", &d, "--output", "json"]);
+    assert!(a.starts_with("{\n  \"pods\": 1,\n  \"unit\": \"s\""), "{a}");
+    assert_eq!((&a, &a), (&b, &c));
+    let f = dir.path().join("r.md");
+    let (code, out, err) = podtrace(&[
+        "report",
+        "-q",
+        &d,
+        "-o",
+        "markdown",
+        "--output-file",
+        f.to_str().unwrap(),
+    ]);
+    assert_eq!((code, out.as_str()), (Some(0), ""), "{err}");
+    assert!(
+        std::fs::read_to_string(&f)
+            .unwrap()
+            .starts_with("# podtrace report: 1 pods")
+    );
+    let (code, _, err) = podtrace(&["report", "-q", &d, "-o", "parquet"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("-o parquet needs --output-file FILE"), "{err}");
+    let (_, x, _) = podtrace(&["diff", "-q", &d, &d, "-o", "json"]);
+    let (_, y, _) = podtrace(&["diff", "-q", &d, &d, "--format", "json"]);
+    assert!(x.starts_with("{\n  \"unit\": \"s\""), "{x}");
+    assert_eq!(x, y);
 }
