@@ -1133,6 +1133,7 @@ fn missing_inputs(paths: &[PathBuf], err: &mut dyn Write) -> anyhow::Result<Opti
 /// Runs `report`: 0 when every gate passes, 1 when one fails (or no pod was found), 2 on error.
 pub fn report(
     args: &ReportArgs,
+    style: Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
@@ -1169,7 +1170,13 @@ pub fn report(
     let verdicts = slo::check(&r, &gates, args.min_coverage);
     let write_report = |sink: &mut dyn Write| -> anyhow::Result<()> {
         match args.format {
-            ReportFormat::Text => render::text(&r, &verdicts, c, &mut *text_sink(sink, c))?,
+            // Colour only on stdout (a terminal), never in a file.
+            ReportFormat::Text if args.output_file.is_none() => {
+                render::text(&r, &verdicts, c, style, &mut *styled_sink(sink, c, style))?
+            }
+            ReportFormat::Text => {
+                render::text(&r, &verdicts, c, Style::PLAIN, &mut *text_sink(sink, c))?
+            }
             ReportFormat::Markdown => render::markdown(&r, &verdicts, c, &mut *text_sink(sink, c))?,
             ReportFormat::Json => render::json(&r, &verdicts, sink)?,
             ReportFormat::Csv => render::csv(&render::stats_frame(&r)?, sink)?,
@@ -1224,7 +1231,12 @@ pub fn report(
 
 #[cfg(feature = "report")]
 /// Runs `diff`: 0 when both runs have pods, 2 otherwise.
-pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::Result<Status> {
+pub fn diff(
+    args: &DiffArgs,
+    style: Style,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
     use podtrace::report::{self, diff};
     if let Some(dir) = &args.charts {
         report::charts::check_dir(dir).map_err(|e| anyhow::anyhow!("--charts {e}"))?;
@@ -1267,7 +1279,13 @@ pub fn diff(args: &DiffArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow
     match args.format {
         Format::Text => {
             let shown = args.shown.controls();
-            diff::text(&c, &verdict, shown, &mut *text_sink(out, shown))?
+            diff::text(
+                &c,
+                &verdict,
+                shown,
+                style,
+                &mut *styled_sink(out, shown, style),
+            )?
         }
         Format::Json => diff::json(&c, &verdict, f, out)?,
     }
@@ -1431,43 +1449,6 @@ fn shown_roots(input: &InputArgs) -> Vec<String> {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn through(sgr: bool, parts: &[&[u8]]) -> String {
-        let mut out = Vec::new();
-        {
-            let mut t = TerminalSafe::new(&mut out, sgr);
-            for p in parts {
-                t.write_all(p).unwrap();
-            }
-            t.flush().unwrap();
-        }
-        String::from_utf8(out).unwrap()
-    }
-
-    #[test]
-    fn only_our_colour_sequences_pass_and_only_with_colour() {
-        let ours = "\x1b[1;31mFAIL\x1b[0m".as_bytes();
-        assert_eq!(through(true, &[ours]), "\x1b[1;31mFAIL\x1b[0m");
-        assert_eq!(through(false, &[ours]), "\\x1b[1;31mFAIL\\x1b[0m");
-        // Split across writes, as a formatter may write it.
-        assert_eq!(
-            through(true, &[b"\x1b[1", b";31", b"mx\x1b", b"[0m"]),
-            "\x1b[1;31mx\x1b[0m"
-        );
-        // Not one of ours: a colour we never write, a cursor move, an OSC, an ESC at the end.
-        assert_eq!(through(true, &[b"\x1b[1;32mx"]), "\\x1b[1;32mx");
-        assert_eq!(
-            through(true, &[b"\x1b[2J\x1b]52;c;QUFB\x07"]),
-            "\\x1b[2J\\x1b]52;c;QUFB\\x07"
-        );
-        assert_eq!(through(true, &[b"a\x1b[1"]), "a\\x1b[1");
-        assert_eq!(through(true, &[b"\x1b\x1b[0m"]), "\\x1b\x1b[0m");
-    }
-}
-
 /// The name the binary was invoked as decides how usage reads: `kubectl-podtrace` (kubectl
 /// plugin, found on PATH by kubectl, or linked by krew) says `kubectl podtrace …`.
 pub fn command_for(argv0: Option<&std::ffi::OsStr>) -> clap::Command {
@@ -1506,4 +1487,41 @@ pub fn man(args: &ManArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyhow::
         }
     }
     Ok(Status::Ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(sgr: bool, parts: &[&[u8]]) -> String {
+        let mut out = Vec::new();
+        {
+            let mut t = TerminalSafe::new(&mut out, sgr);
+            for p in parts {
+                t.write_all(p).unwrap();
+            }
+            t.flush().unwrap();
+        }
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn only_our_colour_sequences_pass_and_only_with_colour() {
+        let ours = "\x1b[1;31mFAIL\x1b[0m".as_bytes();
+        assert_eq!(through(true, &[ours]), "\x1b[1;31mFAIL\x1b[0m");
+        assert_eq!(through(false, &[ours]), "\\x1b[1;31mFAIL\\x1b[0m");
+        // Split across writes, as a formatter may write it.
+        assert_eq!(
+            through(true, &[b"\x1b[1", b";31", b"mx\x1b", b"[0m"]),
+            "\x1b[1;31mx\x1b[0m"
+        );
+        // Not one of ours: a colour we never write, a cursor move, an OSC, an ESC at the end.
+        assert_eq!(through(true, &[b"\x1b[1;32mx"]), "\\x1b[1;32mx");
+        assert_eq!(
+            through(true, &[b"\x1b[2J\x1b]52;c;QUFB\x07"]),
+            "\\x1b[2J\\x1b]52;c;QUFB\\x07"
+        );
+        assert_eq!(through(true, &[b"a\x1b[1"]), "a\\x1b[1");
+        assert_eq!(through(true, &[b"\x1b\x1b[0m"]), "\\x1b\x1b[0m");
+    }
 }

@@ -25,9 +25,9 @@ fn main() -> ExitCode {
         #[cfg(feature = "otlp")]
         Command::Trace(args) => cli::trace(args, &mut out, &mut err),
         #[cfg(feature = "report")]
-        Command::Report(args) => cli::report(args, &mut out, &mut err),
+        Command::Report(args) => cli::report(args, cli.color.style(), &mut out, &mut err),
         #[cfg(feature = "report")]
-        Command::Diff(args) => cli::diff(args, &mut out, &mut err),
+        Command::Diff(args) => cli::diff(args, cli.color.style(), &mut out, &mut err),
         Command::Completions(args) => cli::completions(args, &mut out),
         Command::Man(args) => cli::man(args, &mut out, &mut err),
     };

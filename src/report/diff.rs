@@ -488,6 +488,7 @@ pub fn text(
     c: &[Comparison],
     verdict: &[String; 2],
     controls: crate::export::escape::Controls,
+    colors: crate::export::style::Style,
     out: &mut dyn Write,
 ) -> std::io::Result<()> {
     writeln!(
@@ -551,11 +552,21 @@ pub fn text(
             x.p_value.map_or("-".into(), |p| format!("{p:.4}")),
         )?;
     }
+    // A significant slowdown stands out; anything else is said in bold.
+    let slower = verdict[0].contains("(significant)") && verdict[0].contains(" +");
+    let line = |s: &str| {
+        if slower {
+            colors.fail(s).to_string()
+        } else {
+            colors.bold(s).to_string()
+        }
+    };
     writeln!(
         out,
-        "\nVerdict\n  {}\n  {}",
-        controls.show(&verdict[0]),
-        controls.show(&verdict[1])
+        "\n{}\n  {}\n  {}",
+        colors.bold("Verdict"),
+        line(&controls.show(&verdict[0])),
+        line(&controls.show(&verdict[1]))
     )?;
     Ok(())
 }

@@ -236,10 +236,16 @@ pub fn verdict(r: &Report, verdicts: &[Verdict]) -> [String; 2] {
             if n == 1 { "" } else { "s" }
         ),
     };
-    [
-        format!("{first}."),
-        format!("{gates}{}.", failures_phrase(&r.failures)),
-    ]
+    let failures = failures_phrase(&r.failures);
+    // After the gates' clause the failures continue the sentence: `…; no failure in the logs.`
+    let failures = if gates.is_empty() {
+        failures
+    } else if r.failures.is_empty() {
+        failures.to_lowercase()
+    } else {
+        failures
+    };
+    [format!("{first}."), format!("{gates}{failures}.")]
 }
 
 /// `the SLO gate` for one, `all SLO gates` for more.
@@ -446,8 +452,58 @@ fn write_tables(
     Ok(())
 }
 
-pub fn text(r: &Report, v: &[Verdict], c: Controls, out: &mut dyn Write) -> std::io::Result<()> {
-    write_tables(r, v, (Style::Text, c), out)
+/// The report for a terminal. With `colors` on, a failed gate's row is red, the verdict bold
+/// (red when a gate failed) and absent sources magenta; the text is the same either way.
+pub fn text(
+    r: &Report,
+    v: &[Verdict],
+    c: Controls,
+    colors: crate::export::style::Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    if !colors.is_color() {
+        return write_tables(r, v, (Style::Text, c), out);
+    }
+    let mut plain = Vec::new();
+    write_tables(r, v, (Style::Text, c), &mut plain)?;
+    paint_report(&String::from_utf8_lossy(&plain), v, colors, out)
+}
+
+/// Colours the plain text report line by line: the writer's layout (widths, alignment) stays
+/// the one computed without colour codes.
+fn paint_report(
+    text: &str,
+    v: &[Verdict],
+    colors: crate::export::style::Style,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let failed = v.iter().any(|v| !v.pass);
+    let mut section = "";
+    for line in text.split_inclusive('\n') {
+        let (body, nl) = match line.strip_suffix('\n') {
+            Some(b) => (b, "\n"),
+            None => (line, ""),
+        };
+        if !body.starts_with(' ') && !body.is_empty() {
+            section = body;
+            write!(out, "{}{nl}", colors.bold(body))?;
+            continue;
+        }
+        let painted = match section {
+            "SLO gates" if body.trim_start().starts_with("FAIL ") => {
+                format!("{}", colors.fail(body))
+            }
+            "Absent sources" if !body.is_empty() => format!("{}", colors.missing(body)),
+            s if s.starts_with("Failures") && !body.is_empty() => {
+                format!("{}", colors.finding(body))
+            }
+            "Verdict" if failed => format!("{}", colors.fail(body)),
+            "Verdict" => format!("{}", colors.bold(body)),
+            _ => body.to_owned(),
+        };
+        write!(out, "{painted}{nl}")?;
+    }
+    Ok(())
 }
 
 pub fn markdown(

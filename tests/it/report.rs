@@ -579,7 +579,14 @@ fn excluded_values_are_counted_and_listed() {
     assert_eq!(names, ["p5", "p3", "p2", "p1"]);
 
     let mut text = Vec::new();
-    report::render::text(&r, &[], Default::default(), &mut text).unwrap();
+    report::render::text(
+        &r,
+        &[],
+        Default::default(),
+        podtrace::export::style::Style::PLAIN,
+        &mut text,
+    )
+    .unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.contains("\nExcluded from statistics: 1 value(s) (negative beyond their precision, restart-spanning, or over 24 h)\n"),
@@ -752,7 +759,14 @@ fn failures_by_kind_and_the_verdict() {
         ]
     );
     let mut text = Vec::new();
-    report::render::text(&r, &gates, Default::default(), &mut text).unwrap();
+    report::render::text(
+        &r,
+        &gates,
+        Default::default(),
+        podtrace::export::style::Style::PLAIN,
+        &mut text,
+    )
+    .unwrap();
     let text = String::from_utf8(text).unwrap();
     assert!(
         text.ends_with(&format!(
