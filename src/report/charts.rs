@@ -38,7 +38,7 @@ pub fn color(phase: Phase) -> RGBColor {
     COLORS[MAIN_PATH.iter().position(|p| *p == phase).unwrap_or(9)]
 }
 
-fn font_once() {
+pub(crate) fn font_once() {
     static ONCE: std::sync::Once = std::sync::Once::new();
     ONCE.call_once(|| {
         // Cannot fail for the bundled font; a failure would only show as missing text.
@@ -907,7 +907,7 @@ pub fn write_all(r: &Report, a: &crate::Analysis, dir: &Path) -> anyhow::Result<
             root.present().map_err(err)?;
         }
         {
-            let root = BitMapBackend::new(&png, sz).into_drawing_area();
+            let root = super::glyphs::Png(BitMapBackend::new(&png, sz)).into_drawing_area();
             draw(c, &root, r, a)?;
             root.present().map_err(err)?;
         }
@@ -981,7 +981,7 @@ pub fn write_diff(before: &[PodRow], after: &[PodRow], dir: &Path) -> anyhow::Re
         root.present().map_err(err)?;
     }
     {
-        let root = BitMapBackend::new(&png, (1400, 800)).into_drawing_area();
+        let root = super::glyphs::Png(BitMapBackend::new(&png, (1400, 800))).into_drawing_area();
         diff_cdf(&root, before, after)?;
         root.present().map_err(err)?;
     }

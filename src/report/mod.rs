@@ -8,6 +8,7 @@
 
 pub mod charts;
 pub mod diff;
+mod glyphs;
 pub mod html;
 pub mod render;
 pub mod slo;
