@@ -310,9 +310,10 @@ pub fn write(
             };
             write!(
                 out,
-                "<figure id=\"chart-{}\"><figcaption>{}</figcaption>{body}</figure>",
+                "<figure id=\"chart-{}\"><figcaption>{}<small>{}</small></figcaption>{body}</figure>",
                 c.file_name(),
-                c.title()
+                c.title(),
+                esc(c.caption())
             )?;
         }
     }
