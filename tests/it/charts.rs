@@ -384,3 +384,97 @@ fn every_chart_has_a_caption_in_the_image_and_the_page() {
         assert!(c.caption().chars().count() <= 150, "{c:?}: one line");
     }
 }
+
+/// The JSON of one `<script type="application/json" id=…>` of the page.
+fn page_json(page: &str, id: &str) -> serde_json::Value {
+    let open = format!("<script type=\"application/json\" id=\"{id}\">");
+    let start = page.find(&open).unwrap() + open.len();
+    let end = start + page[start..].find("</script>").unwrap();
+    serde_json::from_str(&page[start..end]).unwrap()
+}
+
+/// The HTML pod detail shows each milestone's evidence (`path:line`), the nested phases
+/// (volumes, network, each container's pull, create and start), failures and findings: the
+/// page's data carry them, matched to the right pod, paths listed once.
+#[test]
+fn html_pod_detail_carries_evidence_nested_phases_failures_and_findings() {
+    let demo = analyze(&[repo().join("samples/seed-demo")]);
+    let r = report_of(&demo);
+    let mut page = Vec::new();
+    report::html::write(&r, &demo, &[], &mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    let files = page_json(&page, "files");
+    let pods = page_json(&page, "data");
+    let p = &pods[0];
+    let t = &demo.pods[0];
+    // Every milestone's evidence, to the line.
+    assert_eq!(p["e"].as_object().unwrap().len(), t.milestones.len());
+    for (k, m) in &t.milestones {
+        let e = &p["e"][k.as_str()];
+        let path = files[e[0].as_u64().unwrap() as usize].as_str().unwrap();
+        assert_eq!(format!("{path}:{}", e[1]), m.evidence.to_string(), "{k:?}");
+    }
+    // Each path once: the demo's six files at most, for 17 milestones.
+    assert!(files.as_array().unwrap().len() <= 6, "{files}");
+    // Nested phases with their parent and times from `requested`, in ms to the µs.
+    let sub: Vec<(String, String, f64, f64)> = serde_json::from_value(p["sub"].clone()).unwrap();
+    let names: Vec<&str> = sub.iter().map(|s| s.0.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "volumes",
+            "network",
+            "image_pull webserver",
+            "create webserver",
+            "start webserver"
+        ]
+    );
+    assert_eq!(sub[0].1, "kubelet_prep");
+    assert_eq!(sub[1].1, "sandbox");
+    assert_eq!(sub[2].1, "containers");
+    // volumes: kubelet_seen +33.869 ms to volumes_ready +147.056 ms (113.187 ms, as the table).
+    assert_eq!((sub[0].2, sub[0].3), (33.869, 147.056));
+    assert_eq!(p["m"]["volumes_ready"], 147.056);
+
+    // A run with failures: a pod's failures and findings reach its entry, whatever its row.
+    let d = tempfile::tempdir().unwrap();
+    let a = analyze(&[sim(&d.path().join("a"), 60, 5, true)]);
+    let r = report_of(&a);
+    let mut page = Vec::new();
+    report::html::write(&r, &a, &[], &mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    let pods = page_json(&page, "data");
+    let failed: Vec<&podtrace::timeline::PodTimeline> =
+        a.pods.iter().filter(|p| !p.failures.is_empty()).collect();
+    assert!(!failed.is_empty());
+    for t in failed {
+        let p = pods
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == t.name.as_str())
+            .unwrap();
+        let f = p["f"].as_array().unwrap();
+        assert_eq!(f.len(), t.failures.len(), "{}", t.name);
+        for (got, want) in f.iter().zip(&t.failures) {
+            assert_eq!(got["cause"], want.cause.as_str());
+            assert_eq!(got["evidence"], want.evidence.as_str());
+            assert_eq!(got["count"], want.count);
+            assert_eq!(
+                got["held"].as_f64(),
+                want.held_nanos.map(|n| (n as f64 / 1e3).round() / 1e3)
+            );
+        }
+        assert_eq!(p["x"].as_array().map_or(0, |x| x.len()), t.findings.len());
+    }
+    // The detail's sections are in the page's script, and its self-test checks the layout.
+    for s in [
+        "Critical path",
+        "Failures",
+        "Findings",
+        "Milestones and their evidence",
+    ] {
+        assert!(page.contains(s), "{s}");
+    }
+    assert!(page.contains("scrollWidth") && page.contains("getBBox"));
+}

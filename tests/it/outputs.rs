@@ -113,9 +113,9 @@ fn html_report_data_cannot_end_or_escape_its_script() {
     ]);
     assert_eq!(code, 0, "{err}");
     let page = std::fs::read_to_string(&html).unwrap();
-    // Three JSON blocks and the script: every element opened is closed where it was meant to.
-    assert_eq!(page.matches("<script").count(), 4, "{page}");
-    assert_eq!(page.matches("</script").count(), 4, "{page}");
+    // Four JSON blocks and the script: every element opened is closed where it was meant to.
+    assert_eq!(page.matches("<script").count(), 5, "{page}");
+    assert_eq!(page.matches("</script").count(), 5, "{page}");
     assert!(!page.contains("<!--"), "{page}");
     let data = script_text(&page, "<script type=\"application/json\" id=\"data\">");
     assert!(
