@@ -657,7 +657,9 @@ fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: Phase) -> 
     } else {
         (lo - 1.0, hi + 1.0)
     };
-    let (per, sym) = unit(hi.abs().max(lo.abs()));
+    // The unit follows the span, not the magnitude: one pod's 2 ms wide axis at 5.8 s printed
+    // "5.812" under every tick.
+    let (per, sym) = unit(hi - lo);
     let bins = 40usize;
     let w = (hi - lo) / bins as f64;
     let mut counts = vec![0u32; bins];
@@ -684,6 +686,8 @@ fn histogram<DB: DrawingBackend>(root: &Area<DB>, r: &Report, metric: Phase) -> 
         .configure_mesh()
         .x_desc(sym)
         .y_desc("pods")
+        // Whole pods: no more labels than counts up to the top.
+        .y_labels((ymax as usize + 1).min(10))
         .x_label_formatter(&|v| tick(*v))
         .y_label_formatter(&|v| tick(*v))
         .label_style(("sans-serif", LABEL))
