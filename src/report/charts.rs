@@ -236,7 +236,7 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
             .collect();
         chart.draw_series(bars).map_err(err)?;
     }
-    // Milestones as thin black ticks through the lower half of each row (explained in the legend).
+    // Milestones as thin black ticks through the upper half of each row (explained in the legend).
     let ticks: Vec<PathElement<(f64, SegmentValue<u32>)>> = rows
         .iter()
         .enumerate()
