@@ -942,10 +942,17 @@ fn starts<DB: DrawingBackend>(root: &Area<DB>, r: &Report) -> anyhow::Result<()>
                     line.stroke_width(1),
                 )])
                 .map_err(err)?;
+            let label = format!("{name} {}", super::render::dur(q * 1e6));
+            // A white box under the label: the dots would otherwise run through it.
+            let w = (label.chars().count() * 8) as i32;
             chart
                 .draw_series([EmptyElement::at((xmax, q))
+                    + Rectangle::new(
+                        [(-w - 10, -20 - up), (-2, -3 - up)],
+                        WHITE.mix(0.85).filled(),
+                    )
                     + Text::new(
-                        format!("{name} {}", super::render::dur(q * 1e6)),
+                        label,
                         (-6, -18 - up),
                         ("sans-serif", LABEL)
                             .into_font()
