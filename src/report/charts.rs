@@ -791,12 +791,16 @@ fn boxes<DB: DrawingBackend>(root: &Area<DB>, r: &Report, max_groups: usize) -> 
         let xmax = stats.iter().flatten().map(|s| s[4]).fold(1e-3, f64::max) * 1.1;
         let (per, sym) = unit(xmax);
         let xmax = xmax / per;
-        let names: Vec<String> = gs.iter().map(|(g, _)| short(g, 18)).collect();
+        // Each node with how many of its pods have this phase: the box's n.
+        let names: Vec<String> = gs
+            .iter()
+            .map(|(g, rs)| format!("{} ({})", short(g, 16), per_node(rs, phase).len()))
+            .collect();
         let mut chart = ChartBuilder::on(panel)
             .caption(phase.as_str(), ("sans-serif", 16))
             .margin(8)
             .x_label_area_size(36)
-            .y_label_area_size(130)
+            .y_label_area_size(165)
             .build_cartesian_2d(0f64..xmax, (0u32..2 * n).into_segmented())
             .map_err(err)?;
         chart
@@ -1138,7 +1142,7 @@ impl Chart {
                 "How many pods took how long; the orange lines mark the median (p50) and the 99th percentile (p99)."
             }
             Chart::BoxesByNode => {
-                "Per node: the box holds the middle half of the pods, the thick line is the median, whiskers reach the farthest values within 1.5 IQR."
+                "Per node (n pods after its name): the box holds the middle half, the thick line is the median, whiskers reach the farthest values within 1.5 IQR."
             }
             Chart::StartsOverTime => {
                 "One dot per pod at its creation time, height its latency on a log scale: a rising band means the cluster slowed down as pods arrived."
