@@ -153,6 +153,19 @@ def main():
         if len(sizes) < 14:
             failures.append(f"{name}: only {len(sizes)} chart files")
         failures += check_page(work, name, html, shots)
+        if name == "demo":
+            # The harness sees a page too wide for a phone: the demo's page with a 900 px block
+            # must fail its self-test in the 390 px frame.
+            wide = work / "demo-too-wide.html"
+            wide.write_text(html.read_text().replace("<main>", '<main><div style="width:900px">wide</div>', 1))
+            frame = work / "demo-too-wide.390.html"
+            frame.write_text(FRAME.format(src=f"file://{wide}#selftest", h=1200))
+            dom, _ = chromium(work, f"file://{frame}", ["--dump-dom", "--window-size=500,1200"])
+            m = re.search(r'data-selftest="([^"]*)"', dom)
+            if not m or "wide in a 390 px window" not in m.group(1):
+                failures.append(f"harness: a page too wide for 390 px passed: {m.group(1) if m else '-'}")
+            else:
+                print(f"harness: a page too wide for 390 px fails: {m.group(1)}")
         if name == "hostile":
             dom, _ = chromium(work, f"file://{html}#selftest", ["--dump-dom"])
             shown = "<h3>default/x&lt;!--&lt;script&gt;pod-demo</h3>"
