@@ -234,7 +234,7 @@ figure svg{max-width:100%;height:auto} figcaption{font-weight:600;margin-bottom:
 figcaption small{display:block;font-weight:400;color:#555;margin-top:2px}
 .scroll{max-width:100%;overflow-x:auto}
 #detail h4{margin:14px 0 6px;font-size:14px} #detail h4.fail{color:#b71c1c} #detail h4.finding{color:#e65100}
-table.wrap td.ev,table.wrap td.msg{white-space:normal;overflow-wrap:anywhere;min-width:10em;max-width:40em} table.wrap td.msg{min-width:16em}
+table.wrap td.ev,table.wrap td.msg{white-space:normal;overflow-wrap:anywhere;min-width:18em;max-width:40em}
 td.fail{color:#b71c1c;font-weight:600} ul.findings{margin:4px 0;padding-left:20px;color:#e65100;overflow-wrap:anywhere}
 p.cp{display:flex;flex-wrap:wrap;gap:4px 6px;align-items:center;font-size:13px;margin:4px 0}
 p.cp span{white-space:nowrap} p.cp span.dom{font-weight:700} p.cp i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
