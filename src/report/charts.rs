@@ -10,8 +10,8 @@ use std::path::{Path, PathBuf};
 
 use plotters::coord::Shift;
 use plotters::coord::combinators::{BindKeyPoints, LogCoord, WithKeyPoints};
-use plotters::coord::ranged1d::SegmentedCoord;
-use plotters::coord::types::{RangedCoordf64, RangedCoordu32};
+use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -135,9 +135,44 @@ fn origin(r: &PodRow) -> Option<i64> {
 }
 
 /// A chart with one labelled row per item (item 0 at the top, see [`row`]) over an f64 x axis
-/// (in the unit its description names); labels are left out when `label_area` is 0.
-type RowChart<'a, DB> =
-    ChartContext<'a, DB, Cartesian2d<RangedCoordf64, SegmentedCoord<RangedCoordu32>>>;
+/// (in the unit its description names); labels are left out when `label_area` is 0. Row `y`
+/// spans `y..y + 1` of an f64 y axis, its label at `y + 0.5` (a segmented axis showed one pod
+/// in the lower of two rows: a range of one value has no scale).
+type RowChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Rows>>;
+
+/// The y axis of a [`RowChart`]: `0..n` with a key point (a label) in the middle of each row.
+#[derive(Clone, Copy)]
+struct Rows {
+    n: u32,
+    labelled: bool,
+}
+
+impl Ranged for Rows {
+    type FormatOption = DefaultFormatting;
+    type ValueType = f64;
+
+    fn map(&self, v: &f64, limit: (i32, i32)) -> i32 {
+        let f = v / f64::from(self.n.max(1));
+        limit.0 + (f64::from(limit.1 - limit.0) * f).round() as i32
+    }
+    fn key_points<H: KeyPointHint>(&self, _: H) -> Vec<f64> {
+        if !self.labelled {
+            return Vec::new();
+        }
+        (0..self.n).map(|k| f64::from(k) + 0.5).collect()
+    }
+    fn range(&self) -> std::ops::Range<f64> {
+        0.0..f64::from(self.n)
+    }
+}
+
+/// The part of a row its bar fills, leaving a gap between rows.
+const PAD: f64 = 0.1;
+
+/// The bar of row `y`: from `y + PAD` to `y + 1 - PAD`.
+fn band(y: u32) -> (f64, f64) {
+    (f64::from(y) + PAD, f64::from(y) + 1.0 - PAD)
+}
 
 fn row_chart<'a, DB: DrawingBackend>(
     root: &'a Area<DB>,
@@ -152,22 +187,25 @@ fn row_chart<'a, DB: DrawingBackend>(
         .margin(12)
         .x_label_area_size(40)
         .y_label_area_size(label_area.max(60))
-        // One segment more than rows when there is a single row: a zero-width range has no scale.
-        .build_cartesian_2d(0f64..xmax, (0u32..(n - 1).max(1)).into_segmented())
+        .build_cartesian_2d(
+            0f64..xmax,
+            Rows {
+                n,
+                labelled: label_area > 0,
+            },
+        )
         .map_err(err)?;
     chart
         .configure_mesh()
         .disable_y_mesh()
         .x_desc(x_desc)
         .x_label_formatter(&|v| tick(*v))
-        .y_labels(if label_area == 0 { 0 } else { n as usize })
-        .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) => (n - 1)
-                .checked_sub(*i)
+        .y_label_formatter(&|v| {
+            (n - 1)
+                .checked_sub(v.floor() as u32)
                 .and_then(|k| names.get(k as usize))
                 .cloned()
-                .unwrap_or_default(),
-            _ => String::new(),
+                .unwrap_or_default()
         })
         .label_style(("sans-serif", LABEL))
         .draw()
@@ -218,18 +256,15 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
             .map(|(_, f, t)| (*f, *t))
             .expect("main-path phases are phases");
         let c = color(*phase);
-        let bars: Vec<Rectangle<(f64, SegmentValue<u32>)>> = rows
+        let bars: Vec<Rectangle<(f64, f64)>> = rows
             .iter()
             .enumerate()
             .filter_map(|(y, p)| {
                 let o = origin(p)?;
                 let (a, b) = (p.milestones.get(&from)?, p.milestones.get(&to)?);
-                let y = row(y, n);
+                let (lo, hi) = band(row(y, n));
                 Some(Rectangle::new(
-                    [
-                        (at(a - o), SegmentValue::Exact(y)),
-                        (at(b - o), SegmentValue::Exact(y + 1)),
-                    ],
+                    [(at(a - o), lo), (at(b - o), hi)],
                     c.filled(),
                 ))
             })
@@ -237,7 +272,7 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
         chart.draw_series(bars).map_err(err)?;
     }
     // Milestones as thin black ticks through the upper half of each row (explained in the legend).
-    let ticks: Vec<PathElement<(f64, SegmentValue<u32>)>> = rows
+    let ticks: Vec<PathElement<(f64, f64)>> = rows
         .iter()
         .enumerate()
         .flat_map(|(y, p)| {
@@ -250,10 +285,7 @@ fn waterfall<DB: DrawingBackend>(full: &Area<DB>, r: &Report, title: &str) -> an
                 let x = at(t - o);
                 let y = row(y, n);
                 PathElement::new(
-                    vec![
-                        (x, SegmentValue::CenterOf(y)),
-                        (x, SegmentValue::Exact(y + 1)),
-                    ],
+                    vec![(x, f64::from(y) + 0.5), (x, band(y).1)],
                     BLACK.stroke_width(1),
                 )
             })
@@ -433,19 +465,13 @@ fn stacked<DB: DrawingBackend>(
     let x_desc = format!("{sym} (medians of each phase, stacked in path order)");
     let mut chart = row_chart(root, &title, (end / per * 1.05, &x_desc), &names, 250)?;
     for k in shown {
-        let bars: Vec<Rectangle<(f64, SegmentValue<u32>)>> = medians
+        let bars: Vec<Rectangle<(f64, f64)>> = medians
             .iter()
             .enumerate()
             .map(|(y, m)| {
                 let x0: f64 = m[..k].iter().sum::<f64>() / per;
-                let y = row(y, n);
-                Rectangle::new(
-                    [
-                        (x0, SegmentValue::Exact(y)),
-                        (x0 + m[k] / per, SegmentValue::Exact(y + 1)),
-                    ],
-                    COLORS[k].filled(),
-                )
+                let (lo, hi) = band(row(y, n));
+                Rectangle::new([(x0, lo), (x0 + m[k] / per, hi)], COLORS[k].filled())
             })
             .collect();
         chart.draw_series(bars).map_err(err)?;
@@ -1006,20 +1032,19 @@ fn fanout<DB: DrawingBackend>(
     let mut chart = row_chart(root, &title, (xmax, x_desc), &names, label_area)?;
     chart
         .draw_series(nodes.iter().enumerate().map(|(y, (_, x))| {
-            let y = row(y, n);
+            let (lo, hi) = band(row(y, n));
             Rectangle::new(
-                [
-                    (0.0, SegmentValue::Exact(y)),
-                    (*x, SegmentValue::Exact(y + 1)),
-                ],
+                [(0.0, lo), (*x, hi)],
                 color(Phase::Programming).mix(0.8).filled(),
             )
         }))
         .map_err(err)?;
     chart
-        .draw_series(nodes.iter().enumerate().map(|(y, (_, x))| {
-            Circle::new((*x, SegmentValue::CenterOf(row(y, n))), 4, BLACK.filled())
-        }))
+        .draw_series(
+            nodes.iter().enumerate().map(|(y, (_, x))| {
+                Circle::new((*x, f64::from(row(y, n)) + 0.5), 4, BLACK.filled())
+            }),
+        )
         .map_err(err)?;
     Ok(())
 }

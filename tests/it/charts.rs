@@ -485,3 +485,32 @@ fn html_pod_detail_carries_evidence_nested_phases_failures_and_findings() {
     }
     assert!(page.contains("scrollWidth") && page.contains("getBBox"));
 }
+
+/// One pod's waterfall drew it in the lower of two rows with an empty one above (a segmented
+/// axis of one value): the bar now fills the chart's one row, its label at the bar's middle.
+#[test]
+fn a_one_pod_waterfall_has_one_row_with_its_label_at_the_middle() {
+    let demo = analyze(&[repo().join("samples/seed-demo")]);
+    let r = report_of(&demo);
+    let w = svg(Chart::Waterfall, &r, &demo);
+    // containers' bar (its Tableau yellow), not the legend's swatch.
+    let bar = w
+        .split("<rect ")
+        .skip(1)
+        .map(|r| format!(" {}", r.split('>').next().unwrap()))
+        .filter(|r| r.contains("fill=\"#EDC948\""))
+        .map(|r| {
+            let f = |k| attr(&r, k).unwrap().parse::<f64>().unwrap();
+            (f("y"), f("height"))
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .unwrap();
+    let label = texts(&w)
+        .into_iter()
+        .find(|t| t.text == "default/pod-demo")
+        .unwrap();
+    let middle = bar.0 + bar.1 / 2.0;
+    assert!((label.y - middle).abs() <= 2.0, "{bar:?} {}", label.y);
+    // The bar takes 80 % of the plot's 228 px (182 px), where it had under half.
+    assert!(bar.1 > 150.0, "{bar:?}");
+}
