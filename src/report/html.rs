@@ -2,8 +2,9 @@
 //! and filterable table of pods, and a per-pod timeline on click. No network: CSS, script,
 //! charts and data are all inside the file.
 //!
-//! Opened as `report.html#selftest`, the page exercises itself (sorts a column, opens a pod)
-//! and writes the outcome into `<body data-selftest>`; the browser test reads it back.
+//! Opened as `report.html#selftest`, the page exercises itself (sorts a column, opens a pod,
+//! checks that nothing is wider than the window and no label of the pod's timeline is cut) and
+//! writes the outcome into `<body data-selftest>`; the browser test reads it back.
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -16,7 +17,7 @@ use super::charts::{self, Chart, MAIN_PATH};
 use super::render::dur;
 use super::slo::Verdict;
 use super::{AGGREGATES, PodRow, Report, metrics};
-use crate::timeline::{Ms, Phase};
+use crate::timeline::{Ms, Phase, PodTimeline};
 
 fn esc(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -31,7 +32,8 @@ fn ms3(ns: f64) -> f64 {
 }
 
 /// One pod for the script: values in ms; milestones in ms from the pod's origin. Keys of `v`
-/// and `m` in name order, as the page's data always listed them.
+/// and `m` in name order, as the page's data always listed them. The pod detail's own data
+/// (evidence, nested phases, failures, findings) come from the pod's timeline when it is found.
 #[derive(Serialize)]
 struct PodData<'a> {
     ns: &'a str,
@@ -45,16 +47,57 @@ struct PodData<'a> {
     origin: Option<String>,
     v: BTreeMap<&'a str, f64>,
     m: BTreeMap<&'a str, f64>,
+    /// Milestone → (index into the page's file list, line): the `path:line` it was read from,
+    /// without a copy of the path per milestone.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    e: BTreeMap<&'a str, (usize, u32)>,
+    /// Nested phases: (name, main-path phase it belongs to, from, to) in ms from the origin.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sub: Vec<(String, Phase, f64, f64)>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    f: Vec<FailureData<'a>>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    x: &'a [String],
 }
 
-fn pod_data(p: &PodRow) -> PodData<'_> {
+#[derive(Serialize)]
+struct FailureData<'a> {
+    cause: &'a str,
+    message: &'a str,
+    evidence: &'a str,
+    count: usize,
+    /// ms from the first report to the milestone that ended it.
+    held: Option<f64>,
+    by: Option<&'a str>,
+}
+
+/// The paths milestones were read from, each listed once in the page.
+#[derive(Default)]
+struct Files {
+    list: Vec<std::sync::Arc<str>>,
+    index: std::collections::HashMap<std::sync::Arc<str>, usize>,
+}
+
+impl Files {
+    fn id(&mut self, f: &std::sync::Arc<str>) -> usize {
+        if let Some(&i) = self.index.get(f) {
+            return i;
+        }
+        self.list.push(f.clone());
+        self.index.insert(f.clone(), self.list.len() - 1);
+        self.list.len() - 1
+    }
+}
+
+fn pod_data<'a>(p: &'a PodRow, t: Option<&'a PodTimeline>, files: &mut Files) -> PodData<'a> {
     let origin = p
         .milestones
         .get(&Ms::Requested)
         .or_else(|| p.milestones.get(&Ms::Created))
         .copied()
         .or_else(|| p.milestones.values().min().copied());
-    PodData {
+    let rel = |t: i64| origin.map(|o| ms3((t - o) as f64));
+    let mut d = PodData {
         ns: &p.namespace,
         name: &p.name,
         node: &p.node,
@@ -76,7 +119,57 @@ fn pod_data(p: &PodRow) -> PodData<'_> {
                     .collect()
             })
             .unwrap_or_default(),
+        e: BTreeMap::new(),
+        sub: Vec::new(),
+        f: Vec::new(),
+        x: &[],
+    };
+    let Some(t) = t else { return d };
+    d.e = t
+        .milestones
+        .iter()
+        .map(|(k, m)| (k.as_str(), (files.id(&m.evidence.file), m.evidence.line)))
+        .collect();
+    // The nested phases under the main path: volumes in kubelet_prep, the network in the
+    // sandbox, each container's pull, create and start in containers.
+    for (ph, parent) in [
+        (Phase::Volumes, Phase::KubeletPrep),
+        (Phase::Network, Phase::Sandbox),
+    ] {
+        let Some((_, from, to)) = crate::timeline::PHASES.iter().find(|(n, _, _)| *n == ph) else {
+            continue;
+        };
+        if let (Some(a), Some(b)) = (t.milestones.get(from), t.milestones.get(to))
+            && let (Some(a), Some(b)) = (rel(a.t), rel(b.t))
+        {
+            d.sub.push((ph.as_str().to_owned(), parent, a, b));
+        }
     }
+    for c in &t.containers {
+        for (ph, from, to) in crate::timeline::CONTAINER_PHASES {
+            if let (Some(a), Some(b)) = (c.milestones.get(&from), c.milestones.get(&to))
+                && let (Some(a), Some(b)) = (rel(a.t), rel(b.t))
+            {
+                let kind = if c.init { "init " } else { "" };
+                d.sub
+                    .push((format!("{ph} {kind}{}", c.name), Phase::Containers, a, b));
+            }
+        }
+    }
+    d.f = t
+        .failures
+        .iter()
+        .map(|f| FailureData {
+            cause: &f.cause,
+            message: &f.message,
+            evidence: &f.evidence,
+            count: f.count,
+            held: f.held_nanos.map(|n| ms3(n as f64)),
+            by: f.resolved_by.map(|m| m.as_str()),
+        })
+        .collect();
+    d.x = &t.findings;
+    d
 }
 
 /// JSON that can sit inside a `<script type="application/json">` element whatever its strings
@@ -135,9 +228,19 @@ figure svg{max-width:100%;height:auto} figcaption{font-weight:600;margin-bottom:
 #pods tbody tr{cursor:pointer} #pods tbody tr:hover{background:#e3f2fd} #pods tbody tr.sel{background:#bbdefb}
 .tablewrap{max-height:520px;overflow:auto;border:1px solid #e0e0e0}
 #detail{background:#fff;border:1px solid #e0e0e0;padding:10px 14px;margin-top:14px;min-height:40px}
-#filter{margin:0 0 8px;padding:4px 8px;width:320px}
+#filter{margin:0 0 8px;padding:4px 8px;width:320px;max-width:100%;box-sizing:border-box}
 .legend span{display:inline-block;margin-right:12px;font-size:12px} .legend i{display:inline-block;width:12px;height:12px;margin-right:4px;vertical-align:-2px}
 #errors{color:#b71c1c}
+figcaption small{display:block;font-weight:400;color:#555;margin-top:2px}
+.scroll{max-width:100%;overflow-x:auto}
+#detail h4{margin:14px 0 6px;font-size:14px} #detail h4.fail{color:#b71c1c} #detail h4.finding{color:#e65100}
+table.wrap td.ev,table.wrap td.msg{white-space:normal;overflow-wrap:anywhere;min-width:18em;max-width:40em}
+td.fail{color:#b71c1c;font-weight:600} ul.findings{margin:4px 0;padding-left:20px;color:#e65100;overflow-wrap:anywhere}
+p.cp{display:flex;flex-wrap:wrap;gap:4px 6px;align-items:center;font-size:13px;margin:4px 0}
+p.cp span{white-space:nowrap} p.cp span.dom{font-weight:700} p.cp i{display:inline-block;width:10px;height:10px;margin-right:4px;vertical-align:-1px}
+p.cp .arrow{color:#999}
+#detail p{overflow-wrap:anywhere}
+@media (max-width:700px){main{padding:8px 10px 30px} header{padding:12px 14px} #filter{width:100%;box-sizing:border-box}}
 "#;
 
 const SCRIPT: &str = r##"
@@ -146,6 +249,7 @@ const SCRIPT: &str = r##"
   window.addEventListener('error',function(e){errors.push(String(e.message));document.body.dataset.errors=errors.join(' | ');});
   var pods=JSON.parse(document.getElementById('data').textContent);
   var phases=JSON.parse(document.getElementById('phases').textContent);
+  var files=JSON.parse(document.getElementById('files').textContent);
   var cols=JSON.parse(document.getElementById('columns').textContent);
   var tbody=document.querySelector('#pods tbody');
   var order=pods.map(function(_,i){return i;});
@@ -162,7 +266,7 @@ const SCRIPT: &str = r##"
       html.push('<tr data-i="'+i+'"'+(i===selected?' class="sel"':'')+'>'+tds.join('')+'</tr>');
     }
     tbody.innerHTML=html.join('');
-    document.getElementById('shown').textContent=html.length+' of '+pods.length+' pods';
+    document.getElementById('shown').textContent=html.length+' of '+pods.length+(pods.length===1?' pod':' pods');
   }
   function esc(s){return String(s).replace(/&/g,'&amp;').replace(/</g,'&lt;').replace(/>/g,'&gt;');}
   function sortBy(k){
@@ -180,31 +284,72 @@ const SCRIPT: &str = r##"
     });
     render();
   }
+  function human(v){
+    var a=Math.abs(v);
+    if(a<1000) return v.toFixed(3)+' ms';
+    if(a<120000) return (v/1000).toFixed(3)+' s';
+    return Math.trunc(v/60000)+' m '+((v%60000)/1000).toFixed(1)+' s';
+  }
+  function cut(s,n){ s=String(s); return s.length<=n? s: s.slice(0,Math.ceil((n-1)/3))+'\u2026'+s.slice(s.length-Math.floor((n-1)*2/3)); }
+  function evidence(p,k){ var e=p.e&&p.e[k]; return e? files[e[0]]+':'+e[1]: ''; }
+  // The pod's timeline: main-path phases, each followed by its nested phases (indented), bars
+  // scaled to the box's width; a duration that would run past the right edge goes left of its bar.
+  function timeline(p){
+    var end=0; for(var k in p.m){ if(p.m[k]>end) end=p.m[k]; }
+    (p.sub||[]).forEach(function(s){ if(s[3]>end) end=s[3]; });
+    end=end>0?end:1;
+    var rows=[];
+    phases.forEach(function(ph){
+      if(p.m[ph[1]]!==undefined&&p.m[ph[2]]!==undefined) rows.push({n:ph[0],a:p.m[ph[1]],b:p.m[ph[2]],c:ph[3],sub:false});
+      (p.sub||[]).forEach(function(s){ if(s[1]===ph[0]) rows.push({n:s[0],a:s[2],b:s[3],c:ph[3],sub:true}); });
+    });
+    var box=document.getElementById('detail').clientWidth-30;
+    // As wide as the box (a phone's too), names in a narrower column there.
+    var W=Math.max(320,Math.min(1100,box)), L=W<700?130:190, R=16, rowH=22, H=40+rowH*rows.length, nc=W<700?18:28;
+    var x=function(t){return L+(W-L-R)*t/end;};
+    var s='<svg xmlns="http://www.w3.org/2000/svg" width="'+W+'" height="'+H+'" font-family="sans-serif" font-size="12">';
+    rows.forEach(function(r,k){
+      var y=10+k*rowH, a=Math.min(r.a,r.b), b=Math.max(r.a,r.b), d=r.b-r.a, label=human(d);
+      s+='<text x="'+(r.sub?18:4)+'" y="'+(y+14)+'"'+(r.sub?' fill="#555"':'')+'>'+esc(cut(r.n,r.sub?nc-2:nc))+'<title>'+esc(r.n)+'</title></text>';
+      s+='<rect class="'+(r.sub?'sub':'phase')+'" x="'+x(a)+'" y="'+(y+(r.sub?4:0))+'" width="'+Math.max(1,x(b)-x(a))+'" height="'+(r.sub?rowH-14:rowH-6)+'" fill="'+r.c+'"'+(r.sub?' fill-opacity="0.55"':'')+'><title>'+esc(r.n)+': '+label+'</title></rect>';
+      var tw=label.length*7, right=x(b)+4+tw<=W-2;
+      s+='<text x="'+(right?x(b)+4:Math.max(L+tw,x(a)-4))+'" y="'+(y+13)+'"'+(right?'':' text-anchor="end"')+' fill="#555">'+label+'</text>';
+    });
+    s+='<line x1="'+L+'" x2="'+(W-R)+'" y1="'+(H-22)+'" y2="'+(H-22)+'" stroke="#999"/>';
+    s+='<text x="'+L+'" y="'+(H-6)+'" fill="#555">0 (requested)</text><text x="'+(W-R)+'" y="'+(H-6)+'" text-anchor="end" fill="#555">'+human(end)+'</text></svg>';
+    return s;
+  }
   function detail(i){
     selected=i; var p=pods[i];
-    var end=0; for(var k in p.m){ if(p.m[k]>end) end=p.m[k]; }
-    end=end>0?end*1.04:1;
-    var W=1100, rowH=22, names=phases.filter(function(ph){return p.m[ph[1]]!==undefined&&p.m[ph[2]]!==undefined;});
-    var H=40+rowH*names.length, x=function(t){return 170+(W-190)*t/end;};
-    var s='<svg xmlns="http://www.w3.org/2000/svg" width="'+W+'" height="'+H+'" font-family="sans-serif" font-size="12">';
-    names.forEach(function(ph,r){
-      var a=p.m[ph[1]], b=p.m[ph[2]], y=10+r*rowH;
-      s+='<text x="4" y="'+(y+14)+'">'+esc(ph[0])+'</text>';
-      s+='<rect class="phase" x="'+x(Math.min(a,b))+'" y="'+y+'" width="'+Math.max(1,Math.abs(x(b)-x(a)))+'" height="'+(rowH-6)+'" fill="'+ph[3]+'"><title>'+esc(ph[0])+': '+(b-a).toFixed(3)+' ms</title></rect>';
-      s+='<text x="'+(x(Math.max(a,b))+4)+'" y="'+(y+13)+'" fill="#555">'+(b-a).toFixed(3)+' ms</text>';
-    });
-    s+='<line x1="170" x2="'+(W-20)+'" y1="'+(H-22)+'" y2="'+(H-22)+'" stroke="#999"/>';
-    s+='<text x="170" y="'+(H-6)+'" fill="#555">0 ms (requested)</text><text x="'+(W-20)+'" y="'+(H-6)+'" text-anchor="end" fill="#555">'+(end/1.04).toFixed(1)+' ms</text></svg>';
+    var h='<h3>'+esc(p.ns+'/'+p.name)+'</h3><p>node '+esc(p.node)+' · owner '+esc(p.owner)+' · image '+esc(p.image)+' · dominant phase '+esc(p.dominant||'–')+' · requested '+esc(p.origin||'missing')+'</p>';
+    // The critical path: the main path in order, the phase that took longest in bold.
+    var total=0, path=phases.filter(function(ph){return p.v[ph[0]]!==undefined;});
+    path.forEach(function(ph){ total+=Math.max(0,p.v[ph[0]]); });
+    if(path.length){
+      h+='<h4>Critical path</h4><p class="cp">'+path.map(function(ph){
+        var v=p.v[ph[0]], t=esc(ph[0])+' '+human(v)+(total>0?' ('+(100*Math.max(0,v)/total).toFixed(0)+' %)':'');
+        return '<span'+(ph[0]===p.dominant?' class="dom"':'')+'><i style="background:'+ph[3]+'"></i>'+t+'</span>';
+      }).join('<span class="arrow">→</span>')+'</p>';
+    }
+    h+='<h4>Timeline</h4><div class="scroll">'+timeline(p)+'</div>';
+    if(p.f&&p.f.length){
+      h+='<h4 class="fail">Failures</h4><div class="scroll"><table class="wrap"><tr><th class="l">cause</th><th>count</th><th>held</th><th class="l">ended by</th><th class="l">first seen</th><th class="l">message</th></tr>'+p.f.map(function(f){
+        return '<tr><td class="l fail">'+esc(f.cause)+'</td><td>'+f.count+'</td><td>'+(f.held==null?'–':human(f.held))+'</td><td class="l">'+esc(f.by||'not ended')+'</td><td class="l ev">'+esc(f.evidence)+'</td><td class="l msg">'+esc(f.message)+'</td></tr>';
+      }).join('')+'</table></div>';
+    }
+    if(p.x&&p.x.length){
+      h+='<h4 class="finding">Findings</h4><ul class="findings">'+p.x.map(function(x){return '<li>'+esc(x)+'</li>';}).join('')+'</ul>';
+    }
     var ms=Object.keys(p.m).sort(function(a,b){return p.m[a]-p.m[b];});
-    var t='<table><tr><th class="l">milestone</th><th>+ms</th></tr>'+ms.map(function(k){return '<tr><td class="l">'+esc(k)+'</td><td>'+p.m[k].toFixed(3)+'</td></tr>';}).join('')+'</table>';
-    document.getElementById('detail').innerHTML='<h3>'+esc(p.ns+'/'+p.name)+'</h3><p>node '+esc(p.node)+' · owner '+esc(p.owner)+' · image '+esc(p.image)+' · dominant phase '+esc(p.dominant||'–')+' · requested '+esc(p.origin||'missing')+'</p>'+s+t;
+    h+='<h4>Milestones and their evidence</h4><div class="scroll"><table class="wrap"><tr><th class="l">milestone</th><th>+ms</th><th class="l">evidence (path:line)</th></tr>'+ms.map(function(k){return '<tr><td class="l">'+esc(k)+'</td><td>'+p.m[k].toFixed(3)+'</td><td class="l ev">'+esc(evidence(p,k)||'–')+'</td></tr>';}).join('')+'</table></div>';
+    document.getElementById('detail').innerHTML=h;
     render();
   }
   document.querySelectorAll('#pods th').forEach(function(th){th.addEventListener('click',function(){sortBy(th.dataset.k);});});
   tbody.addEventListener('click',function(e){var tr=e.target.closest('tr'); if(tr) detail(+tr.dataset.i);});
   document.getElementById('filter').addEventListener('input',render);
   render();
-  if(location.hash==='#selftest'){
+  if(location.hash.indexOf('#selftest')===0){
     var out='ok';
     try{
       var k=cols.filter(function(c){return c.num;})[0].k;
@@ -215,9 +360,20 @@ const SCRIPT: &str = r##"
       first.click();
       var bars=document.querySelectorAll('#detail rect.phase').length;
       if(bars<1) throw new Error('no timeline bars');
-      out='ok rows='+pods.length+' bars='+bars+' sorted='+k;
+      // Layout: nothing wider than the window, no text of the pod's timeline cut by its box.
+      var sw=document.documentElement.scrollWidth, iw=window.innerWidth;
+      if(sw>iw) throw new Error('page '+sw+' px wide in a '+iw+' px window');
+      var svg=document.querySelector('#detail svg'), W=+svg.getAttribute('width'), clipped=[];
+      svg.querySelectorAll('text').forEach(function(t){ var b=t.getBBox(); if(b.x<0||b.x+b.width>W+0.5) clipped.push(t.textContent); });
+      if(clipped.length) throw new Error('clipped labels: '+clipped.join(', '));
+      var subs=document.querySelectorAll('#detail rect.sub').length, ev=document.querySelectorAll('#detail td.ev').length;
+      out='ok rows='+pods.length+' bars='+bars+' nested='+subs+' evidence='+ev+' sorted='+k+' width='+sw+'/'+iw;
     }catch(e){ out='fail: '+e.message; }
     document.body.dataset.selftest=out;
+    // `#selftest-detail` moves the opened pod to the top (for a screenshot); a page framed by the browser
+    // test at a phone's width reports to its frame.
+    if(location.hash==='#selftest-detail'){ var d=document.getElementById('detail'); d.parentNode.insertBefore(d,d.parentNode.firstChild); }
+    if(window.parent!==window) window.parent.postMessage('selftest '+out,'*');
   }
 })();
 "##;
@@ -248,19 +404,19 @@ pub fn write(
     };
     write!(
         out,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>podtrace report: {} pods</title><style>{CSS}</style></head><body>",
-        r.rows.len()
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\"><title>podtrace report: {}</title><style>{CSS}</style></head><body>",
+        charts::plural(r.rows.len(), "pod", "pods")
     )?;
     write!(
         out,
-        "<header><h1>podtrace report</h1><p>{} pods from {} files · {} · quantiles by linear interpolation (type 7) · podtrace {}</p></header><main><div id=\"errors\"></div>",
-        r.rows.len(),
-        a.files.len(),
+        "<header><h1>podtrace report</h1><p>{} from {} · {} · quantiles by linear interpolation (type 7) · podtrace {}</p></header><main><div id=\"errors\"></div>",
+        charts::plural(r.rows.len(), "pod", "pods"),
+        charts::plural(a.files.len(), "file", "files"),
         esc(&range),
         env!("CARGO_PKG_VERSION")
     )?;
     if !verdicts.is_empty() {
-        out.write_all(b"<h2>SLO gates</h2><table><tr><th class=\"l\">gate</th><th class=\"l\">result</th><th class=\"l\">from</th></tr>")?;
+        out.write_all(b"<h2>SLO gates</h2><div class=\"scroll\"><table><tr><th class=\"l\">gate</th><th class=\"l\">result</th><th class=\"l\">from</th></tr>")?;
         for v in verdicts {
             write!(
                 out,
@@ -271,9 +427,9 @@ pub fn write(
                 esc(&v.gate.origin)
             )?;
         }
-        out.write_all(b"</table>")?;
+        out.write_all(b"</table></div>")?;
     }
-    out.write_all(b"<h2>All pods</h2><table><tr><th class=\"l\">metric</th><th>count</th><th>coverage</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>mean</th></tr>")?;
+    out.write_all(b"<h2>All pods</h2><div class=\"scroll\"><table><tr><th class=\"l\">metric</th><th>count</th><th>coverage</th><th>min</th><th>p50</th><th>p90</th><th>p95</th><th>p99</th><th>max</th><th>mean</th></tr>")?;
     let order: Vec<Phase> = AGGREGATES
         .iter()
         .copied()
@@ -297,7 +453,7 @@ pub fn write(
             )?;
         }
     }
-    out.write_all(b"</table><h2>Charts</h2>")?;
+    out.write_all(b"</table></div><h2>Charts</h2>")?;
     // One chart's SVG at a time (plotters draws into a string).
     for c in Chart::ALL {
         if let Some(svg) = charts::svg(c, r, a)? {
@@ -310,9 +466,10 @@ pub fn write(
             };
             write!(
                 out,
-                "<figure id=\"chart-{}\"><figcaption>{}</figcaption>{body}</figure>",
+                "<figure id=\"chart-{}\"><figcaption>{}<small>{}</small></figcaption>{body}</figure>",
                 c.file_name(),
-                c.title()
+                c.title(),
+                esc(c.caption())
             )?;
         }
     }
@@ -362,14 +519,27 @@ pub fn write(
             Some(json!([p, f, t, format!("rgb({r_},{g},{b})")]))
         })
         .collect();
+    // Rows are built from the analysis' pods in order; a row is matched to its timeline by
+    // identity all the same, so a report of a subset still finds each pod's detail.
+    let timelines: std::collections::HashMap<(&str, &str, Option<&str>), &PodTimeline> = a
+        .pods
+        .iter()
+        .map(|t| ((t.namespace.as_str(), t.name.as_str(), t.uid.as_deref()), t))
+        .collect();
+    let mut files = Files::default();
     out.write_all(b"<script type=\"application/json\" id=\"data\">[")?;
     for (i, p) in r.rows.iter().enumerate() {
         if i > 0 {
             out.write_all(b",")?;
         }
-        script_json(&pod_data(p), out)?;
+        let t = timelines
+            .get(&(p.namespace.as_str(), p.name.as_str(), p.uid.as_deref()))
+            .copied();
+        script_json(&pod_data(p, t, &mut files), out)?;
     }
-    out.write_all(b"]</script><script type=\"application/json\" id=\"phases\">")?;
+    out.write_all(b"]</script><script type=\"application/json\" id=\"files\">")?;
+    script_json(&files.list, out)?;
+    out.write_all(b"</script><script type=\"application/json\" id=\"phases\">")?;
     script_json(&phases, out)?;
     out.write_all(b"</script><script type=\"application/json\" id=\"columns\">")?;
     script_json(&cols, out)?;

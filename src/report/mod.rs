@@ -9,6 +9,7 @@
 pub mod charts;
 pub mod diff;
 pub mod emit;
+mod glyphs;
 pub mod html;
 pub mod render;
 pub mod slo;

@@ -3,8 +3,11 @@
 
 For the seed demo and a generated bundle (10,000 pods by default), `podtrace report` writes the
 HTML report and the charts; Chromium then loads `report.html#selftest` (the page sorts its pod
-table, opens a pod's timeline and writes the outcome into <body data-selftest>), its DOM and
-console are checked (no console errors, no uncaught exceptions), and a screenshot is taken.
+table, opens a pod's timeline, checks that it is no wider than its window and that no label of
+the pod's timeline is cut, and writes the outcome into <body data-selftest>) at 1400 px and in a
+390 px frame (a phone), its DOM and console are checked (no console errors, no uncaught
+exceptions), and screenshots of the page's top and of the opened pod at both widths are written
+into WORKDIR/screenshots (printed at the end).
 A third bundle, the demo with its pod renamed to `x<!--<script>pod-demo` in every log line
 (issue 17), must give a page that works and shows that name as text.
 Before that, the harness proves it can see console errors on a page that makes some.
@@ -50,28 +53,53 @@ def png_size(path):
     return struct.unpack(">II", head[16:24])
 
 
-def check_page(work, name, html):
-    url = f"file://{html}#selftest"
-    dom, err = chromium(work, url, ["--dump-dom"])
+# Headless Chromium will not make a window narrower than 500 px: the phone width is a 390 px
+# frame around the page, which reports its self-test to the frame.
+FRAME = """<!DOCTYPE html><html><head><meta charset="utf-8"></head>
+<body style="margin:0;background:#9e9e9e"><iframe src="{src}" style="width:390px;height:{h}px;border:0;background:#fff;display:block"></iframe>
+<script>addEventListener('message',function(e){{var m=String(e.data);if(m.indexOf('selftest ')===0)document.body.dataset.selftest=m.slice(9);}});</script>
+</body></html>"""
+
+
+def check_page(work, name, html, shots):
+    """The self-test at 1400 px and in a 390 px frame (it fails on a page wider than its window
+    or a cut label in the opened pod's timeline), no console errors, and four screenshots into
+    `shots`: the top of the page and the opened pod, at each width."""
     failures = []
-    m = re.search(r'data-selftest="([^"]*)"', dom)
-    if not m or not m.group(1).startswith("ok"):
-        failures.append(f"{name}: selftest {m.group(1) if m else 'did not run'}")
-    errs = re.search(r'data-errors="([^"]*)"', dom)
-    if errs:
-        failures.append(f"{name}: page errors: {errs.group(1)}")
-    ce = console_errors(err)
-    if ce:
-        failures.append(f"{name}: console: {ce[:5]}")
-    shot = work / f"{name}.screenshot.png"
-    chromium(work, url, [f"--screenshot={shot}", "--window-size=1400,2400"])
-    if not shot.exists():
-        failures.append(f"{name}: no screenshot")
-    else:
-        w, h = png_size(shot)
-        print(f"{name}: selftest {m.group(1) if m else '-'}; screenshot {shot} {w}x{h}, {shot.stat().st_size} bytes")
-        if (w, h) != (1400, 2400) or shot.stat().st_size < 20_000:
-            failures.append(f"{name}: screenshot {w}x{h} {shot.stat().st_size} bytes looks empty")
+    results = {}
+    for width in (1400, 390):
+        for view in ("selftest", "selftest-detail"):
+            page = f"file://{html}#{view}"
+            if width == 1400:
+                url, size = page, f"--window-size=1400,{2400 if view == 'selftest' else 1400}"
+            else:
+                frame = work / f"{name}.{view}.390.html"
+                frame.write_text(FRAME.format(src=page, h=2400))
+                url, size = f"file://{frame}", "--window-size=500,2400"
+            if view == "selftest":
+                dom, err = chromium(work, url, ["--dump-dom", size])
+                m = re.search(r'data-selftest="([^"]*)"', dom)
+                got = m.group(1) if m else "did not run"
+                results[width] = got
+                if not got.startswith("ok"):
+                    failures.append(f"{name} at {width} px: selftest {got}")
+                errs = re.search(r'data-errors="([^"]*)"', dom)
+                if errs:
+                    failures.append(f"{name} at {width} px: page errors: {errs.group(1)}")
+                ce = console_errors(err)
+                if ce:
+                    failures.append(f"{name} at {width} px: console: {ce[:5]}")
+            shot = shots / f"{name}.{width}px.{'top' if view == 'selftest' else 'pod'}.png"
+            chromium(work, url, [f"--screenshot={shot}", size, "--hide-scrollbars"])
+            if not shot.exists():
+                failures.append(f"{name}: no screenshot {shot.name}")
+                continue
+            w, h = png_size(shot)
+            print(f"{name} at {width} px ({view}): screenshot {shot} {w}x{h}, {shot.stat().st_size} bytes")
+            if shot.stat().st_size < 20_000:
+                failures.append(f"{name}: screenshot {shot.name} {shot.stat().st_size} bytes looks empty")
+    for width, got in results.items():
+        print(f"{name} at {width} px: selftest {got}")
     return failures
 
 
@@ -79,6 +107,8 @@ def main():
     podtrace, work = sys.argv[1], Path(sys.argv[2]).resolve()
     pods = int(sys.argv[3]) if len(sys.argv) > 3 else 10000
     work.mkdir(parents=True, exist_ok=True)
+    shots = work / "screenshots"
+    shots.mkdir(exist_ok=True)
     failures = []
 
     # The harness sees console errors and uncaught exceptions.
@@ -122,7 +152,20 @@ def main():
               + ", ".join(f"{n} {s}" for n, s in sizes))
         if len(sizes) < 14:
             failures.append(f"{name}: only {len(sizes)} chart files")
-        failures += check_page(work, name, html)
+        failures += check_page(work, name, html, shots)
+        if name == "demo":
+            # The harness sees a page too wide for a phone: the demo's page with a 900 px block
+            # must fail its self-test in the 390 px frame.
+            wide = work / "demo-too-wide.html"
+            wide.write_text(html.read_text().replace("<main>", '<main><div style="width:900px">wide</div>', 1))
+            frame = work / "demo-too-wide.390.html"
+            frame.write_text(FRAME.format(src=f"file://{wide}#selftest", h=1200))
+            dom, _ = chromium(work, f"file://{frame}", ["--dump-dom", "--window-size=500,1200"])
+            m = re.search(r'data-selftest="([^"]*)"', dom)
+            if not m or "wide in a 390 px window" not in m.group(1):
+                failures.append(f"harness: a page too wide for 390 px passed: {m.group(1) if m else '-'}")
+            else:
+                print(f"harness: a page too wide for 390 px fails: {m.group(1)}")
         if name == "hostile":
             dom, _ = chromium(work, f"file://{html}#selftest", ["--dump-dom"])
             shown = "<h3>default/x&lt;!--&lt;script&gt;pod-demo</h3>"
@@ -131,6 +174,7 @@ def main():
             else:
                 print(f"hostile: the pod's name is shown as text: {shown}")
 
+    print(f"screenshots (1400 px and a 390 px frame; the page's top and the opened pod): {shots}")
     for f in failures:
         print("FAIL", f)
     return 1 if failures else 0

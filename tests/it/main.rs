@@ -2,6 +2,8 @@
 
 mod alloc_meter;
 mod bundles;
+#[cfg(feature = "report")]
+mod charts;
 mod cli;
 mod demo;
 #[cfg(feature = "report")]

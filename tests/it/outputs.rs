@@ -113,9 +113,9 @@ fn html_report_data_cannot_end_or_escape_its_script() {
     ]);
     assert_eq!(code, 0, "{err}");
     let page = std::fs::read_to_string(&html).unwrap();
-    // Three JSON blocks and the script: every element opened is closed where it was meant to.
-    assert_eq!(page.matches("<script").count(), 4, "{page}");
-    assert_eq!(page.matches("</script").count(), 4, "{page}");
+    // Four JSON blocks and the script: every element opened is closed where it was meant to.
+    assert_eq!(page.matches("<script").count(), 5, "{page}");
+    assert_eq!(page.matches("</script").count(), 5, "{page}");
     assert!(!page.contains("<!--"), "{page}");
     let data = script_text(&page, "<script type=\"application/json\" id=\"data\">");
     assert!(
@@ -136,7 +136,7 @@ fn html_report_data_cannot_end_or_escape_its_script() {
     assert_eq!(names, [comment, close]);
     assert_eq!(pods[0]["node"], node);
     // The chart of phases per node labels the node: XML-escaped by plotters, its ESC shown.
-    let label = r"x&lt;!--&lt;script&gt;\x1b[31m&amp;amp; (2)";
+    let label = r"x&lt;!--&lt;script&gt;\x1b[31m&amp;amp; (2 of 2)";
     assert!(page.contains(label), "{page}");
     let svg = std::fs::read_to_string(charts.join("phases-by-node.svg")).unwrap();
     assert!(svg.contains(label), "{svg}");
