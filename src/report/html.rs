@@ -415,6 +415,14 @@ pub fn write(
         esc(&range),
         env!("CARGO_PKG_VERSION")
     )?;
+    // The report's conclusion first, as the text report ends with it (log text escaped).
+    let [v1, v2] = super::render::verdict(r, verdicts);
+    write!(
+        out,
+        "<h2>Verdict</h2><p class=\"verdict\">{}<br>{}</p>",
+        esc(&v1),
+        esc(&v2)
+    )?;
     if !verdicts.is_empty() {
         out.write_all(b"<h2>SLO gates</h2><div class=\"scroll\"><table><tr><th class=\"l\">gate</th><th class=\"l\">result</th><th class=\"l\">from</th></tr>")?;
         for v in verdicts {

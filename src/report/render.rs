@@ -271,8 +271,9 @@ fn write_tables(
         }
     };
     let title = format!(
-        "podtrace report: {} pods; durations in ms; quantiles by linear interpolation (type 7)",
-        r.rows.len()
+        "podtrace report: {} pod{}; durations in ms; quantiles by linear interpolation (type 7)",
+        thousands(r.rows.len()),
+        if r.rows.len() == 1 { "" } else { "s" }
     );
     match style {
         Style::Text => writeln!(out, "{title}")?,

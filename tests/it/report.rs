@@ -826,7 +826,7 @@ fn output_flag_and_its_alias() {
     assert!(
         std::fs::read_to_string(&f)
             .unwrap()
-            .starts_with("# podtrace report: 1 pods")
+            .starts_with("# podtrace report: 1 pod;")
     );
     let (code, _, err) = podtrace(&["report", "-q", &d, "-o", "parquet"]);
     assert_eq!(code, Some(2));
