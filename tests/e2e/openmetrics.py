@@ -14,6 +14,7 @@ Exit status 0 when every check passes.
 """
 
 import csv
+from decimal import Decimal
 import json
 import math
 import subprocess
@@ -94,7 +95,9 @@ def check(bin_, work, name, inputs):
     phases = {dict(k)["phase"]: e for (fam, k), e in series.items()
               if fam == "podtrace_phase_duration_seconds"}
     for phase, e in phases.items():
-        values = [int(r[phase]) for r in rows if r[phase] != ""]
+        # The per-pod CSV gives seconds with nine decimals (`<phase>_s`): exact nanoseconds.
+        col = f"{phase}_s"
+        values = [int(Decimal(r[col]) * 10**9) for r in rows if r[col] != ""]
         assert e["count"] == len(values), f"{name} {phase}: count {e['count']} != {len(values)}"
         assert e["count"] <= pods
         assert abs(e["sum"] - sum(values) / 1e9) <= 1e-9 * max(1.0, e["sum"]), \
@@ -105,7 +108,7 @@ def check(bin_, work, name, inputs):
         per_node = sum(e2["count"] for (fam, k), e2 in series.items()
                        if fam == "podtrace_node_phase_duration_seconds"
                        and dict(k)["phase"] == phase)
-        with_node = sum(1 for r in rows if r[phase] != "" and r["node"] != "unknown")
+        with_node = sum(1 for r in rows if r[col] != "" and r["node"] != "unknown")
         assert per_node == with_node, f"{name} {phase}: nodes add to {per_node}, not {with_node}"
     nodes = sorted({dict(k)["node"] for (fam, k) in series
                     if fam == "podtrace_node_phase_duration_seconds"})
