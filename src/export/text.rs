@@ -849,12 +849,49 @@ fn write_pod_compact(
             )?;
         }
     }
-    for k in &p.containers {
-        let phase = |n: Phase| {
-            k.phases
-                .get(&n)
-                .map_or(s.missing("missing").to_string(), |d| human(*d))
+    write_containers_and_dominant(p, w, c, &|d| human(d), &s.missing("missing").to_string())?;
+    for f in &p.failures {
+        let text = format!("{}: {}", c.show(&f.cause), c.show(&f.message));
+        writeln!(
+            w,
+            "  {} {}",
+            s.fail("FAIL"),
+            wrap(&text, COLUMNS - 7, 0).join("\n       ")
+        )?;
+        let held = match (f.resolved_by, f.held_nanos) {
+            (Some(m), Some(h)) => format!("held the pod {} until {m}", human(h)),
+            _ => "not resolved in the logs".to_owned(),
         };
+        writeln!(
+            w,
+            "       {}, first at {}; {held}  {}",
+            plural(f.count, "time", "times"),
+            clock_time(f.first, 3),
+            c.show(&legend.place(&f.evidence))
+        )?;
+    }
+    for f in &p.findings {
+        writeln!(
+            w,
+            "  {} {}",
+            s.finding("FINDING"),
+            wrap(&c.show(f), COLUMNS - 10, 0).join("\n          ")
+        )?;
+    }
+    Ok(())
+}
+
+/// Each container's pull, create and start, then the dominant phase: the same lines in the
+/// compact and the wide layout, durations as `dur` writes them.
+fn write_containers_and_dominant(
+    p: &PodTimeline,
+    w: &mut dyn Write,
+    c: Controls,
+    dur: &dyn Fn(i64) -> String,
+    missing: &str,
+) -> io::Result<()> {
+    for k in &p.containers {
+        let phase = |n: Phase| k.phases.get(&n).map_or(missing.to_owned(), |d| dur(*d));
         writeln!(
             w,
             "  container {}: image_pull {}, create {}, start {}{}",
@@ -883,36 +920,8 @@ fn write_pod_compact(
             w,
             "  dominant phase: {} {} ({:.0}% {of})",
             name.as_str(),
-            human(d),
+            dur(d),
             share * 100.0
-        )?;
-    }
-    for f in &p.failures {
-        let text = format!("{}: {}", c.show(&f.cause), c.show(&f.message));
-        writeln!(
-            w,
-            "  {} {}",
-            s.fail("FAIL"),
-            wrap(&text, COLUMNS - 7, 0).join("\n       ")
-        )?;
-        let held = match (f.resolved_by, f.held_nanos) {
-            (Some(m), Some(h)) => format!("held the pod {} until {m}", human(h)),
-            _ => "not resolved in the logs".to_owned(),
-        };
-        writeln!(
-            w,
-            "       {}, first at {}; {held}  {}",
-            plural(f.count, "time", "times"),
-            clock_time(f.first, 3),
-            c.show(&legend.place(&f.evidence))
-        )?;
-    }
-    for f in &p.findings {
-        writeln!(
-            w,
-            "  {} {}",
-            s.finding("FINDING"),
-            wrap(&c.show(f), COLUMNS - 10, 0).join("\n          ")
         )?;
     }
     Ok(())
@@ -1271,44 +1280,7 @@ pub fn write_pod(p: &PodTimeline, w: &mut dyn Write, c: Controls) -> io::Result<
             )?;
         }
     }
-    for k in &p.containers {
-        let phase = |n: Phase| {
-            k.phases
-                .get(&n)
-                .map_or("missing".to_owned(), |d| format!("{} ms", ms(*d)))
-        };
-        writeln!(
-            w,
-            "  container {}: image_pull {}, create {}, start {}{}",
-            c.show(&k.name),
-            phase(Phase::ImagePull),
-            phase(Phase::Create),
-            phase(Phase::Start),
-            if k.restarts > 0 {
-                format!(", {} restart(s)", k.restarts)
-            } else {
-                String::new()
-            }
-        )?;
-    }
-    if let Some((name, d, share)) = p.dominant {
-        let unmeasured = crate::timeline::diagnose::main_path_unmeasured(p);
-        let of = if unmeasured == 0 {
-            "of the main path".to_owned()
-        } else {
-            format!(
-                "of the {} main-path phases measured; {unmeasured} not measured",
-                crate::timeline::diagnose::MAIN_PATH.len() - unmeasured
-            )
-        };
-        writeln!(
-            w,
-            "  dominant phase: {} {} ms ({:.0}% {of})",
-            name.as_str(),
-            ms(d),
-            share * 100.0
-        )?;
-    }
+    write_containers_and_dominant(p, w, c, &|d| format!("{} ms", ms(d)), "missing")?;
     for f in &p.failures {
         writeln!(w, "  failure: {}", c.show(&f.to_string()))?;
     }
