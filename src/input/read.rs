@@ -1227,9 +1227,7 @@ impl<'o> FileState<'o> {
         };
         let text = utf8(bytes);
         if text.trim().is_empty() {
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
+            self.hint_line(rep).ignored += 1;
             return;
         }
         match journald::parse_json(&text) {
@@ -1245,9 +1243,7 @@ impl<'o> FileState<'o> {
                 );
             }
             Err(journald::Error::NoTime) => {
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).unparsed += 1;
+                self.hint_line(rep).unparsed += 1;
                 rep.warn(
                     &self.display,
                     line_no,
@@ -1383,18 +1379,14 @@ impl<'o> FileState<'o> {
         };
         let text = utf8(bytes);
         if text.trim().is_empty() {
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
+            self.hint_line(rep).ignored += 1;
             return;
         }
         let mut records = std::mem::take(&mut self.store);
         records.clear();
         match logstore::decode_line(shape, &text, &mut records) {
             Ok(()) if records.is_empty() => {
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).ignored += 1;
+                self.hint_line(rep).ignored += 1;
             }
             Ok(()) => {
                 for r in records.drain(..) {
@@ -1402,9 +1394,7 @@ impl<'o> FileState<'o> {
                 }
             }
             Err(e) => {
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).unparsed += 1;
+                self.hint_line(rep).unparsed += 1;
                 rep.warn(
                     &self.display,
                     line_no,
@@ -1427,10 +1417,8 @@ impl<'o> FileState<'o> {
         r: logstore::Record,
     ) -> Component {
         let Some(line) = r.line.as_deref() else {
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
-            return c;
+            self.hint_line(rep).ignored += 1;
+            return self.hint.unwrap_or(Component::Other);
         };
         if r.audit {
             self.audit_line(rep, evidence, line.as_bytes());
@@ -1490,6 +1478,14 @@ impl<'o> FileState<'o> {
         c
     }
 
+    /// Counts one more line under the file's current component (its hint, else `Other`) and
+    /// returns its counts, for the caller to say how the line ended.
+    fn hint_line<'r>(&self, rep: &'r mut FileReport) -> &'r mut Counts {
+        let n = rep.count(self.hint.unwrap_or(Component::Other));
+        n.lines += 1;
+        n
+    }
+
     /// A new `==> name <==` section: its source, or not a log at all.
     fn section(&mut self, name: &str) {
         use crate::sources::registry;
@@ -1512,9 +1508,7 @@ impl<'o> FileState<'o> {
     }
 
     fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
-        let c = self.hint.unwrap_or(Component::Other);
-        rep.count(c).lines += 1;
-        rep.count(c).unparsed += 1;
+        self.hint_line(rep).unparsed += 1;
         rep.warn(
             &self.display,
             line_no,
@@ -1589,9 +1583,7 @@ impl<'o> FileState<'o> {
             };
             if let Some(name) = section_header(text) {
                 self.section(name);
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).ignored += 1;
+                self.hint_line(rep).ignored += 1;
                 return;
             }
             if self.skip_section || text.trim().is_empty() || text.starts_with("-- ") {
@@ -1603,9 +1595,7 @@ impl<'o> FileState<'o> {
                 {
                     rep.facts.year.anchor_nanos(t);
                 }
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).ignored += 1;
+                self.hint_line(rep).ignored += 1;
                 return;
             }
             // The kubelet's and the runtime's sections are journal lines; containers' are
@@ -1618,9 +1608,7 @@ impl<'o> FileState<'o> {
         if let Some(rest) = text.strip_prefix("==== START logs for container ") {
             let container = rest.split(' ').next().unwrap_or("");
             self.hint = container_component(container).or(self.file_hint);
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
+            self.hint_line(rep).ignored += 1;
             return;
         }
         // The dump writes its END marker right after the log's bytes: a last line without a
@@ -1636,16 +1624,12 @@ impl<'o> FileState<'o> {
             return;
         }
         if text.starts_with("==== END logs for container ") {
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
+            self.hint_line(rep).ignored += 1;
             self.hint = self.file_hint;
             return;
         }
         if text.trim().is_empty() {
-            let c = self.hint.unwrap_or(Component::Other);
-            rep.count(c).lines += 1;
-            rep.count(c).ignored += 1;
+            self.hint_line(rep).ignored += 1;
             return;
         }
         let Some(fr) = frame::split(self.envelope, text) else {
@@ -1672,9 +1656,7 @@ impl<'o> FileState<'o> {
                     )),
                 }
                 // Counted once, as part of the record its final `F` line completes.
-                let c = self.hint.unwrap_or(Component::Other);
-                rep.count(c).lines += 1;
-                rep.count(c).ignored += 1;
+                self.hint_line(rep).ignored += 1;
                 return;
             }
             if let Some(k) = slot {
