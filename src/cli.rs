@@ -291,11 +291,12 @@ pub enum Output {
     Json,
 }
 
+/// `diff`'s `-o/--output`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// A table per pod and a summary (for people).
+    /// Deltas per phase and group, then the verdict (for people).
     Text,
-    /// JSON Lines: one {"type":"pod"} record per pod, then one {"type":"summary"} (for programs).
+    /// One JSON document: unit, verdict, failures and comparisons (for programs).
     Json,
 }
 
@@ -930,31 +931,28 @@ pub fn trace(args: &TraceArgs, out: &mut dyn Write, err: &mut dyn Write) -> anyh
             }
         })?;
         let mut files = Vec::new();
-        if let Some(p) = &args.otlp_file {
+        for (path, what, format, spans) in [
+            (
+                &args.otlp_file,
+                "OTLP JSON",
+                "otlp-json",
+                written.otlp_spans,
+            ),
+            (
+                &args.perfetto,
+                "Chrome trace events",
+                "chrome-trace-events",
+                written.perfetto_spans,
+            ),
+        ] {
+            let Some(p) = path else { continue };
             if text {
-                writeln!(
-                    out,
-                    "wrote {} spans as OTLP JSON to {}",
-                    written.otlp_spans,
-                    shown_path(p)
-                )?;
+                writeln!(out, "wrote {spans} spans as {what} to {}", shown_path(p))?;
             }
             files.push(
-                serde_json::json!({"format": "otlp-json", "path": p.display().to_string(),
-                "spans": written.otlp_spans}),
+                serde_json::json!({"format": format, "path": p.display().to_string(),
+                "spans": spans}),
             );
-        }
-        if let Some(p) = &args.perfetto {
-            if text {
-                writeln!(
-                    out,
-                    "wrote {} spans as Chrome trace events to {}",
-                    written.perfetto_spans,
-                    shown_path(p)
-                )?;
-            }
-            files.push(serde_json::json!({"format": "chrome-trace-events",
-                "path": p.display().to_string(), "spans": written.perfetto_spans}));
         }
         summary["files"] = files.into();
     }
