@@ -19,8 +19,12 @@ use super::slo::Verdict;
 use super::{AGGREGATES, PodRow, Report, metrics};
 use crate::timeline::{Ms, Phase, PodTimeline};
 
+/// Text for the page: HTML's special characters as entities, and control characters from log
+/// text shown as escapes (`\x1b`), as in the page's data, so that not even a `cat` of the file
+/// can drive a terminal.
 fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
+    crate::export::escape::escape(s)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -571,5 +575,14 @@ mod tests {
         );
         let back: Value = serde_json::from_str(&text).unwrap();
         assert_eq!(back["k<"], s);
+    }
+
+    #[test]
+    fn page_text_escapes_markup_and_controls() {
+        // A failure kind from an Event, as the verdict carries it.
+        assert_eq!(
+            esc("=Fa|il\u{1b}[31m<b>\"x\" & y"),
+            "=Fa|il\\x1b[31m&lt;b&gt;&quot;x&quot; &amp; y"
+        );
     }
 }
