@@ -382,3 +382,53 @@ fn a_cloudwatch_s3_export_of_the_audit_log() {
         (demo_audit.lines, demo_audit.recognised)
     );
 }
+
+#[test]
+fn a_real_aks_journal_through_loki_is_the_journal() {
+    // The real AKS node journal (samples/real/aks-containerd1.7, PROVENANCE.md) as Promtail's
+    // journal scrape puts it in Loki: each entry's MESSAGE, its unit and its node as labels,
+    // journald's time in ns (here the journal prefix's second, in 2024: the year containerd's
+    // own `time="2024-…"` stamps give the direct read). The same milestones and phases, to the
+    // ns.
+    let file = real("aks-containerd1.7/node-aks-nodepool1_pod-default-multiple.journal.log");
+    let text = std::fs::read_to_string(&file).unwrap();
+    let mut streams: std::collections::BTreeMap<(String, String), Vec<Value>> = Default::default();
+    for l in text.lines() {
+        // `Nov 29 18:33:25 <host> <ident>[<pid>]: <message>`
+        let mut f = l.splitn(5, ' ');
+        let (mon, day, clock, host) = (
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+            f.next().unwrap(),
+        );
+        assert_eq!((mon, day), ("Nov", "29"), "{l}");
+        let (ident, msg) = f.next().unwrap().split_once("]: ").unwrap();
+        let unit = format!("{}.service", ident.split('[').next().unwrap());
+        let ns = rfc3339_to_ns(&format!("2024-11-29T{clock}Z"));
+        streams
+            .entry((unit, host.to_owned()))
+            .or_default()
+            .push(json!([ns.to_string(), msg]));
+    }
+    let result: Vec<Value> = streams
+        .into_iter()
+        .map(|((unit, node), values)| {
+            json!({"stream": {"job": "systemd-journal", "unit": unit, "node_name": node},
+                "values": values})
+        })
+        .collect();
+    let dir = bundle(&[(
+        "loki.json",
+        &json!({"status": "success", "data": {"resultType": "streams", "result": result}})
+            .to_string(),
+    )]);
+    let loki = analyze(&path(&dir));
+    let direct = analyze(&[file]);
+    assert_eq!(loki.files[0].format, "loki");
+    assert!(!direct.pods.is_empty());
+    assert_eq!(milestones(&loki), milestones(&direct));
+    let p = pod(&loki, "default", "multiple");
+    assert_eq!(t(p, "kubelet_seen"), "2024-11-29T18:33:25.449865000Z");
+    assert_eq!(phase(p, "startup_sli"), 66_945_167_598);
+}
