@@ -5,6 +5,7 @@
 
 pub mod event;
 pub mod export;
+pub mod follow;
 pub mod input;
 #[cfg(feature = "report")]
 pub mod report;
@@ -208,8 +209,27 @@ pub fn analyze_files(
         }
         clock = std::time::Instant::now();
     };
-    let mut reports = input::read_all(&files, &opts.read);
+    let reports = input::read_all(&files, &opts.read);
     stage("read");
+    analyze_reports(reports, skipped, opts)
+}
+
+/// Everything after reading: clocks resolved from every file's facts, events merged and
+/// de-duplicated, joined per pod, timelines built and put on one clock. `podtrace follow` runs
+/// it on the events it still holds; `analyze` on everything read. Report ids must be 0..n.
+pub fn analyze_reports(
+    mut reports: Vec<input::FileReport>,
+    skipped: Vec<input::Skipped>,
+    opts: &AnalyzeOptions,
+) -> Analysis {
+    let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    let mut stage = |name: &str| {
+        if timings {
+            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
+        }
+        clock = std::time::Instant::now();
+    };
     // Streams (files and archive members) in id order.
     let names: Vec<std::sync::Arc<str>> =
         reports.iter().map(|r| r.display.as_str().into()).collect();

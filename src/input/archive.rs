@@ -31,6 +31,12 @@ enum Kind {
     Plain,
 }
 
+/// Whether a file starting with these bytes (at least 262 of them, or the whole file) is plain
+/// text rather than compressed or an archive.
+pub(super) fn is_plain(head: &[u8]) -> bool {
+    kind(head) == Kind::Plain
+}
+
 fn kind(head: &[u8]) -> Kind {
     if head.starts_with(&[0x1f, 0x8b]) {
         Kind::Gzip

@@ -4,6 +4,7 @@
 pub mod archive;
 pub mod demo;
 pub mod lines;
+pub mod live;
 pub mod prefilter;
 pub mod read;
 pub mod split;

@@ -102,6 +102,26 @@ const COMPACT_SNIFF: usize = 64 * 1024;
 /// Bytes at a stream's start that tell an object document from a log.
 const DOCUMENT_SNIFF: usize = 4096;
 
+/// Whether a stream starting with these bytes is one document read whole (an object list, a
+/// log store's page, an AKS Periscope blob), not lines: the same tests as [`read_stream`]'s.
+pub(super) fn starts_document(start: &[u8]) -> bool {
+    let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    let start = &start[..start.len().min(COMPACT_SNIFF)];
+    if audit::looks_like(start) || journald::looks_like_json(start) {
+        return false;
+    }
+    let text = String::from_utf8_lossy(&start[..start.len().min(DOCUMENT_SNIFF)]);
+    let compact = memchr::memchr(b'\n', start).is_none()
+        && start.trim_ascii_start().first() == Some(&b'{')
+        && sources::objects::sniff(&String::from_utf8_lossy(start)) == Some(false);
+    let blob = start.trim_ascii_start().starts_with(b"{\"name\":")
+        && memchr::memmem::find(start, b"\"containerLog\":").is_some();
+    compact
+        || blob
+        || logstore::sniff(start.split(|b| *b == b'\n')) == Some(logstore::Shape::Document)
+        || sources::objects::sniff(&text).is_some()
+}
+
 /// Reads one log stream completely: a plain file, a decompressed file, an archive member.
 /// `path` is used for hints (component, node) and `display` in evidence. Never panics on content;
 /// an I/O or decompression error ends the stream with a note, keeping what was read.
@@ -430,7 +450,7 @@ pub(super) fn sniff<'a>(head: impl Iterator<Item = &'a [u8]> + Clone) -> Sniffed
 }
 
 /// Largest Kubernetes object document read whole (EventList, PodList).
-const MAX_DOCUMENT: usize = 512 * 1024 * 1024;
+pub(super) const MAX_DOCUMENT: usize = 512 * 1024 * 1024;
 
 /// A JSON/YAML object list: read whole, parsed once.
 fn read_document<R: std::io::Read>(
@@ -797,7 +817,7 @@ fn looks_like_log(l: &str, env: Envelope) -> bool {
 }
 
 impl FileReport {
-    fn warn(&mut self, file: &str, line: u32, kind: WarningKind, opts: &ReadOptions) {
+    pub(super) fn warn(&mut self, file: &str, line: u32, kind: WarningKind, opts: &ReadOptions) {
         self.warning_count += 1;
         if self.warnings.len() < opts.keep_warnings {
             self.warnings.push(Warning::new(file, line, kind));
@@ -1026,7 +1046,7 @@ fn local_minus_local_ms(a: &Civil, b: &Civil) -> Option<i64> {
     Some((a.to_unix_nanos(2000)? - b.to_unix_nanos(2000)?).div_euclid(1_000_000))
 }
 
-struct FileState<'o> {
+pub(super) struct FileState<'o> {
     file: FileId,
     display: String,
     envelope: Envelope,
@@ -1049,7 +1069,7 @@ struct FileState<'o> {
     path_node: bool,
     /// `==> name <==` sections (see [`Sniffed::Sections`]); `skip_section`: the current one is
     /// not a log (minikube's own `Audit` command table, `describe nodes`, `dmesg`, …).
-    sections: bool,
+    pub(super) sections: bool,
     skip_section: bool,
     /// A log store's records decoded from the current line (reused).
     store: Vec<logstore::Record>,
@@ -1062,7 +1082,7 @@ struct FileState<'o> {
 use crate::event::FileId;
 
 impl<'o> FileState<'o> {
-    fn new(
+    pub(super) fn new(
         id: u32,
         display: &str,
         path: &Path,
@@ -1122,6 +1142,10 @@ impl<'o> FileState<'o> {
             export_first: 0,
             export_lines: 0,
         }
+    }
+
+    pub(super) fn envelope(&self) -> Envelope {
+        self.envelope
     }
 
     /// Lines the prefilter must not skip whatever they hold: journal markers (years), logs.txt
@@ -1507,7 +1531,7 @@ impl<'o> FileState<'o> {
         };
     }
 
-    fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
+    pub(super) fn too_long(&mut self, rep: &mut FileReport, line_no: u32) {
         self.hint_line(rep).unparsed += 1;
         rep.warn(
             &self.display,
@@ -1535,7 +1559,7 @@ impl<'o> FileState<'o> {
         }
     }
 
-    fn line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
+    pub(super) fn line(&mut self, rep: &mut FileReport, line_no: u32, bytes: &[u8]) {
         if !self.is_audit
             && self.prefilter
             && !super::prefilter::may_matter(bytes)
@@ -2078,7 +2102,7 @@ impl<'o> FileState<'o> {
         }
     }
 
-    fn finish(&mut self, rep: &mut FileReport, last_line: u32) {
+    pub(super) fn finish(&mut self, rep: &mut FileReport, last_line: u32) {
         if self.export.has_fields || self.export.in_binary() {
             // The last export record has no blank line after it.
             self.flush_export(rep);
