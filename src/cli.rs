@@ -96,6 +96,11 @@ pub enum Command {
     /// group with bootstrap intervals and a Mann–Whitney test; overlaid CDFs with --charts.
     #[command(after_help = crate::help::DIFF)]
     Diff(DiffArgs),
+    /// Follow logs as they are written (files, folders, or `-` for stdin): each pod's timeline
+    /// once it is ready and programmed on every node (or has settled), as text, JSON Lines or
+    /// OTLP; late lines give updates.
+    #[command(after_help = crate::help::FOLLOW)]
+    Follow(crate::cli_follow::FollowArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = crate::help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -158,7 +163,7 @@ pub struct Shown {
 }
 
 impl Shown {
-    fn controls(self) -> Controls {
+    pub(crate) fn controls(self) -> Controls {
         if self.raw {
             Controls::Raw
         } else {
@@ -267,6 +272,17 @@ pub struct SimulateArgs {
     /// others stay, and would be read with the bundle).
     #[arg(long)]
     pub force: bool,
+    /// Write the bundle live: each line when its time comes (log time runs --speed times
+    /// faster), files created when their first line is due; for trying `podtrace follow`.
+    #[arg(long)]
+    pub live: bool,
+    /// With --live: log seconds per wall second.
+    #[arg(long, default_value_t = 10.0, requires = "live")]
+    pub speed: f64,
+    /// With --live: rotate a file once it holds this many bytes (renamed `<name>.1`, `.2`, …
+    /// and started anew, as logrotate does).
+    #[arg(long, value_name = "BYTES", requires = "live")]
+    pub rotate_bytes: Option<u64>,
     /// What is said of the run (`--format` is an alias).
     #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
         default_value_t = Summary::Text)]
@@ -467,7 +483,7 @@ pub fn parse_header(s: &str) -> Result<(String, String), String> {
     }
 }
 
-fn current_year() -> i32 {
+pub(crate) fn current_year() -> i32 {
     let secs = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -502,8 +518,47 @@ pub fn simulate(args: &SimulateArgs, out: &mut dyn Write) -> anyhow::Result<Stat
         gzip: args.gzip,
         ..Default::default()
     };
-    let (truth, bytes) = podtrace::simulate::generate(&args.outdir, &o)
+    let (truth, bytes) = if args.live {
+        if args.gzip {
+            anyhow::bail!("--live writes plain files (a reader cannot follow a gzip stream)");
+        }
+        if !(args.speed > 0.0 && args.speed.is_finite()) {
+            anyhow::bail!("--speed must be above 0");
+        }
+        // Generated whole out of sight, then written line by line where the reader looks.
+        let staging = tempfile::tempdir()?;
+        let (truth, bytes, timed) = podtrace::simulate::generate_timed(staging.path(), &o)
+            .map_err(|e| anyhow::anyhow!("generating the bundle: {e}"))?;
+        let r = podtrace::simulate::replay(
+            staging.path(),
+            &args.outdir,
+            &timed,
+            &podtrace::simulate::ReplayOptions {
+                speed: args.speed,
+                rotate_bytes: args.rotate_bytes,
+            },
+        )
         .map_err(|e| anyhow::anyhow!("writing {}: {e}", args.outdir.display()))?;
+        std::fs::create_dir_all(&args.outdir)?;
+        std::fs::copy(
+            podtrace::simulate::truth_path(staging.path()),
+            podtrace::simulate::truth_path(&args.outdir),
+        )?;
+        if args.output == Summary::Text {
+            writeln!(
+                out,
+                "replayed {} lines ({:.1} s of logs) in {:.1} s, {} rotation(s)",
+                r.lines,
+                r.log_span_us as f64 / 1e6,
+                r.wall.as_secs_f64(),
+                r.rotations
+            )?;
+        }
+        (truth, bytes)
+    } else {
+        podtrace::simulate::generate(&args.outdir, &o)
+            .map_err(|e| anyhow::anyhow!("writing {}: {e}", args.outdir.display()))?
+    };
     if args.output == Summary::Json {
         let truth_path = podtrace::simulate::truth_path(&args.outdir);
         let summary = serde_json::json!({

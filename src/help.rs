@@ -9,10 +9,21 @@ Examples:
   podtrace report ./kind-logs --html r.html latency per phase, SLO gates, an HTML report
   podtrace trace ./kind-logs                one OTLP trace per pod to localhost:4317
   podtrace diff ./before ./after            did the upgrade slow pod startup down?
+  podtrace follow ./kind-logs               timelines live, as the logs are written
 
 As a kubectl plugin: install the binary as `kubectl-podtrace` (or link it), then
 `kubectl podtrace analyze ./kind-logs`. Shell completions: `podtrace completions bash`;
 a man page: `podtrace man`.";
+
+pub const FOLLOW: &str = "\
+Examples:
+  podtrace follow ./kind-logs                 each pod as soon as it is ready and programmed
+  podtrace follow /var/log/pods /var/log/containers --exit-when-idle 1m
+  journalctl -f -o json -u kubelet | podtrace follow - --stdin-name worker-1/kubelet.log
+  kubectl logs -f -n kube-system kube-proxy-x2x9z | podtrace follow -
+  podtrace follow ./kind-logs -o json --settle 10s | jq 'select(.type == \"pod\")'
+  podtrace follow ./kind-logs --endpoint http://localhost:4317
+                                              each pod's trace sent once it is emitted";
 
 pub const ANALYZE: &str = "\
 Examples:
@@ -92,8 +103,17 @@ mod tests {
             super::DIFF,
             super::COMPLETIONS,
             super::MAN,
+            super::FOLLOW,
         ] {
-            for line in text.lines().filter(|l| l.starts_with("  podtrace ")) {
+            // `journalctl -f … | podtrace follow -`: podtrace's part of a pipeline.
+            let lines = text.lines().filter_map(|l| {
+                if l.starts_with("  podtrace ") {
+                    Some(l)
+                } else {
+                    l.find("| podtrace ").map(|i| &l[i + 1..])
+                }
+            });
+            for line in lines {
                 // The command ends where the shell takes over (a pipe or a redirection) or where
                 // the explanation starts (two spaces).
                 let cmd = line.trim_start();
@@ -109,6 +129,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 38);
+        assert_eq!(checked, 45);
     }
 }

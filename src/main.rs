@@ -3,6 +3,7 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 mod cli;
+mod cli_follow;
 mod help;
 
 use cli::{Cli, Command, Status};
@@ -28,6 +29,7 @@ fn main() -> ExitCode {
         Command::Report(args) => cli::report(args, cli.color.style(), &mut out, &mut err),
         #[cfg(feature = "report")]
         Command::Diff(args) => cli::diff(args, cli.color.style(), &mut out, &mut err),
+        Command::Follow(args) => cli_follow::follow(args, &mut out, &mut err),
         Command::Completions(args) => cli::completions(args, &mut out),
         Command::Man(args) => cli::man(args, &mut out, &mut err),
     };

@@ -79,6 +79,9 @@ pub struct Config {
     pub batch_spans: usize,
     pub cluster: Option<String>,
     pub failed_file: Option<PathBuf>,
+    /// Add to the failed-batch file instead of starting it anew (`follow` sends batch after
+    /// batch into one file).
+    pub failed_append: bool,
     /// Variables read and not honoured (a compression podtrace does not offer): to be shown.
     pub warnings: Vec<String>,
 }
@@ -102,6 +105,7 @@ impl Config {
             batch_spans: opts.batch_spans.max(1),
             cluster: opts.cluster.clone(),
             failed_file: opts.failed_file.clone(),
+            failed_append: false,
             warnings,
         })
     }
@@ -938,6 +942,12 @@ pub fn send_pods(
     send_batches(super::Batches::new(pods, opts, cfg.batch_spans), cfg)
 }
 
+/// Sends these spans (in batches of the configured size), as [`send`] does.
+pub fn send_spans(spans: Vec<PlannedSpan>, cfg: &Config) -> anyhow::Result<SendReport> {
+    let batch = cfg.batch_spans.max(1);
+    send_batches(spans.chunks(batch).map(<[PlannedSpan]>::to_vec), cfg)
+}
+
 /// Where one finished request goes in the report (and the failed-batch file).
 struct Ledger<'a> {
     report: SendReport,
@@ -1009,7 +1019,12 @@ fn send_batches(
     let started = std::time::Instant::now();
     let failed_out = match &cfg.failed_file {
         Some(p) => Some(std::io::BufWriter::new(
-            std::fs::File::create(p)
+            std::fs::OpenOptions::new()
+                .create(true)
+                .write(true)
+                .append(cfg.failed_append)
+                .truncate(!cfg.failed_append)
+                .open(p)
                 .map_err(|e| anyhow::anyhow!("creating {}: {e}", p.display()))?,
         )),
         None => None,
