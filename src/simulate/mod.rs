@@ -164,6 +164,9 @@ struct Out {
     heap: BinaryHeap<Pending>,
     seq: u64,
     bytes: u64,
+    path: PathBuf,
+    /// Each written line's time (UTC µs), for a live replay.
+    times: Vec<i64>,
 }
 
 impl Out {
@@ -186,6 +189,8 @@ impl Out {
             heap: BinaryHeap::new(),
             seq: 0,
             bytes: 0,
+            path: path.to_path_buf(),
+            times: Vec::new(),
         })
     }
     fn push(&mut self, t: i64, text: String) {
@@ -200,14 +205,16 @@ impl Out {
         while self.heap.peek().is_some_and(|p| p.t < t) {
             let p = self.heap.pop().expect("peeked");
             self.bytes += p.text.len() as u64 + 1;
+            self.times.push(p.t);
             self.w.write_all(p.text.as_bytes())?;
             self.w.write_all(b"\n")?;
         }
         Ok(())
     }
-    fn finish(mut self) -> io::Result<u64> {
+    fn finish(mut self, timed: &mut Vec<(PathBuf, Vec<i64>)>) -> io::Result<u64> {
         self.flush_before(i64::MAX)?;
         self.w.flush()?;
+        timed.push((self.path, self.times));
         Ok(self.bytes)
     }
 }
@@ -325,6 +332,13 @@ struct Node {
 /// Writes a bundle under `dir`; returns the truth (also written as `ground-truth.json`) and the
 /// bytes written.
 pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
+    generate_timed(dir, o).map(|(t, b, _)| (t, b))
+}
+
+/// [`generate`], also returning each file written with the time of each of its lines (UTC µs,
+/// the writer's clock), for [`replay`].
+pub fn generate_timed(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64, Timed)> {
+    let mut timed = Vec::new();
     let mut rng = Rng(o.seed);
     let tz = i64::from(o.timezone_hours) * 3600;
     let cp = dir.join("kind-control-plane");
@@ -881,13 +895,129 @@ pub fn generate(dir: &Path, o: &SimOptions) -> io::Result<(Truth, u64)> {
             tp.milestones.insert("programmed_last".into(), l);
         }
     }
-    let mut bytes = audit.finish()? + sched.finish()?;
+    let mut bytes = audit.finish(&mut timed)? + sched.finish(&mut timed)?;
     for nd in nodes {
-        bytes += nd.kubelet.finish()? + nd.runtime.finish()? + nd.proxy.finish()?;
+        bytes += nd.kubelet.finish(&mut timed)?
+            + nd.runtime.finish(&mut timed)?
+            + nd.proxy.finish(&mut timed)?;
     }
     let gt = dir.join("ground-truth.json");
     serde_json::to_writer_pretty(BufWriter::new(File::create(&gt)?), &truth)?;
-    Ok((truth, bytes))
+    Ok((truth, bytes, timed))
+}
+
+/// Files written by [`generate_timed`], each with its lines' times (UTC µs).
+pub type Timed = Vec<(PathBuf, Vec<i64>)>;
+
+/// How [`replay`] writes.
+#[derive(Debug, Clone)]
+pub struct ReplayOptions {
+    /// Log seconds per wall second (60: an hour of logs in a minute).
+    pub speed: f64,
+    /// Rotate a file (rename it `<name>.1`, `.2`, … and start it anew) once it holds this many
+    /// bytes, as logrotate's `create` mode does.
+    pub rotate_bytes: Option<u64>,
+}
+
+/// What [`replay`] did.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Replayed {
+    pub lines: u64,
+    pub bytes: u64,
+    pub rotations: u64,
+    /// Log time covered (µs) and wall time taken.
+    pub log_span_us: i64,
+    pub wall: std::time::Duration,
+}
+
+/// Writes the lines of the files in `timed` (under `from`) into the same paths under `to`, each
+/// line when its time comes: log time runs `speed` times faster than the wall clock. Every file
+/// is created (empty) at the start, as a node's logs exist before its first pod; every file is
+/// flushed before each wait, so a reader sees whole lines in time order across files.
+pub fn replay(from: &Path, to: &Path, timed: &Timed, o: &ReplayOptions) -> io::Result<Replayed> {
+    use std::io::BufRead;
+    struct Dest {
+        path: PathBuf,
+        w: Option<BufWriter<File>>,
+        bytes: u64,
+        rotated: u32,
+        lines: std::io::Lines<io::BufReader<File>>,
+        times: std::vec::IntoIter<i64>,
+    }
+    let mut dests = Vec::new();
+    let mut heap = BinaryHeap::new();
+    for (i, (path, times)) in timed.iter().enumerate() {
+        let rel = path.strip_prefix(from).unwrap_or(path);
+        let mut times = times.clone().into_iter();
+        if let Some(t) = times.next() {
+            heap.push(std::cmp::Reverse((t, i)));
+        }
+        let dest = to.join(rel);
+        fs::create_dir_all(dest.parent().expect("has a parent"))?;
+        dests.push(Dest {
+            w: Some(BufWriter::new(File::create(&dest)?)),
+            path: dest,
+            bytes: 0,
+            rotated: 0,
+            lines: io::BufReader::new(File::open(path)?).lines(),
+            times,
+        });
+    }
+    let speed = if o.speed > 0.0 { o.speed } else { 1.0 };
+    let started = std::time::Instant::now();
+    let first = heap.peek().map(|r| r.0.0);
+    let mut stats = Replayed::default();
+    let mut last_t = first.unwrap_or(0);
+    while let Some(std::cmp::Reverse((t, i))) = heap.pop() {
+        let due = std::time::Duration::from_secs_f64(
+            (t - first.unwrap_or(t)).max(0) as f64 / 1e6 / speed,
+        );
+        let now = started.elapsed();
+        if due > now + std::time::Duration::from_millis(1) {
+            for d in &mut dests {
+                if let Some(w) = &mut d.w {
+                    w.flush()?;
+                }
+            }
+            std::thread::sleep(due - now);
+        }
+        let d = &mut dests[i];
+        let Some(line) = d.lines.next().transpose()? else {
+            continue;
+        };
+        if d.w.is_none() {
+            fs::create_dir_all(d.path.parent().expect("has a parent"))?;
+            d.w = Some(BufWriter::new(File::create(&d.path)?));
+        }
+        let w = d.w.as_mut().expect("created");
+        w.write_all(line.as_bytes())?;
+        w.write_all(b"\n")?;
+        d.bytes += line.len() as u64 + 1;
+        stats.lines += 1;
+        stats.bytes += line.len() as u64 + 1;
+        last_t = last_t.max(t);
+        if o.rotate_bytes.is_some_and(|max| d.bytes >= max) {
+            w.flush()?;
+            d.rotated += 1;
+            let mut name = d.path.file_name().unwrap_or_default().to_os_string();
+            name.push(format!(".{}", d.rotated));
+            fs::rename(&d.path, d.path.with_file_name(name))?;
+            d.w = Some(BufWriter::new(File::create(&d.path)?));
+            d.bytes = 0;
+            stats.rotations += 1;
+        }
+        if let Some(next) = d.times.next() {
+            heap.push(std::cmp::Reverse((next, i)));
+        }
+    }
+    for d in &mut dests {
+        if let Some(w) = &mut d.w {
+            w.flush()?;
+        }
+    }
+    stats.log_span_us = last_t - first.unwrap_or(last_t);
+    stats.wall = started.elapsed();
+    Ok(stats)
 }
 
 /// The path of the truth file in a generated bundle.
