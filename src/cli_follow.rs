@@ -24,7 +24,8 @@ pub struct FollowArgs {
     #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
         default_value_t = Output::Text)]
     pub output: Output,
-    /// Emit a pod that gained no milestone for this long (wall time, or log time) as it is.
+    /// Emit a pod that gained no milestone for this long (wall time) as it is; events are held
+    /// this long after the pods that need them are emitted, for lines that come late.
     #[arg(long, default_value = "30s", value_parser = podtrace::units::parse_duration)]
     pub settle: Duration,
     /// Remember emitted pods this long, so that late lines update them instead of starting a
@@ -149,7 +150,7 @@ impl Sender {
                     continue;
                 }
                 // Bounded: ids of long-gone pods are forgotten in bulk.
-                if sent.len() > 4_000_000 {
+                if sent.len() > 500_000 {
                     sent.clear();
                 }
                 match otlp::send_spans(spans, &cfg) {
@@ -239,7 +240,7 @@ fn status_line(p: &Progress) -> String {
         None => String::new(),
     };
     format!(
-        "following {} file(s): {} pod(s) in flight · {done} done ({} update(s)){slowest} · {:.0} lines/s",
+        "following {} stream(s): {} pod(s) in flight · {done} done ({} update(s)){slowest} · {:.0} lines/s",
         p.streams, t.in_flight, t.updates, p.lines_per_sec
     )
 }
@@ -287,9 +288,12 @@ pub fn follow(
     let status_on = !args.quiet && std::io::stderr().is_terminal();
     let same_terminal = status_on && std::io::stdout().is_terminal();
     let mut write_err: Option<std::io::Error> = None;
+    // Set when a pod line printed on the terminal cleared the status line.
+    let cleared = std::cell::Cell::new(false);
     let mut emit = |e: Emit| -> bool {
         if same_terminal {
             eprint!("\r\x1b[2K");
+            cleared.set(true);
         }
         #[cfg(feature = "otlp")]
         if let Some(s) = &sender {
@@ -306,9 +310,22 @@ pub fn follow(
             }
         }
     };
+    let mut shown = String::new();
     let mut status = |p: &Progress| {
-        if status_on {
-            eprint!("\r\x1b[2K{}", status_line(p));
+        if !args.quiet {
+            if status_on && !p.new_warnings.is_empty() {
+                eprint!("\r\x1b[2K");
+                shown.clear();
+            }
+            for w in &p.new_warnings {
+                eprintln!("podtrace follow: {}", escape::warning(w, c));
+            }
+        }
+        // Redrawn when it changes (a pod line printed on the same terminal cleared it).
+        let line = status_line(p);
+        if status_on && (line != shown || cleared.replace(false)) {
+            eprint!("\r\x1b[2K{line}");
+            shown = line;
         }
     };
     let ended = podtrace::follow::run(&args.paths, &o, &stop, &mut emit, &mut status);
@@ -322,11 +339,6 @@ pub fn follow(
             return Ok(Status::Ok);
         }
         return Err(e.into());
-    }
-    if !args.quiet {
-        for w in &ended.first_warnings {
-            writeln!(err, "podtrace follow: {}", escape::warning(w, c))?;
-        }
     }
     match args.output {
         Output::Json => {

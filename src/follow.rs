@@ -3,7 +3,8 @@
 //! Every tick the [`Tailer`] reads what was appended; the events still held are analysed as
 //! `analyze` would analyse them ([`crate::analyze_reports`]), and each pod is emitted once it is
 //! complete (ready, and programmed by the kube-proxy of every node seen) or has settled (no new
-//! milestone for `settle`, in wall time or in log time). A pod emitted once is remembered by its
+//! milestone for `settle` of wall time: how long a line may lag behind the others is a matter of
+//! wall time, whatever the logs' own times say). A pod emitted once is remembered by its
 //! milestone names: a later line that gives it a new milestone produces an update, never a
 //! silent drop, and never a second pod record.
 //!
@@ -102,13 +103,27 @@ struct Flight {
     keys: usize,
 }
 
-/// An emitted pod: its milestone names, to tell what a late line adds.
+/// An emitted pod: its milestone names (hashed: 8 bytes each, for memory that stays flat over
+/// hours of pods remembered), to tell what a late line adds.
 struct Emitted {
     namespace: String,
     name: String,
     uid: Option<String>,
-    keys: BTreeSet<String>,
+    keys: Vec<u64>,
     at: Instant,
+}
+
+fn hashed(keys: &BTreeSet<String>) -> Vec<u64> {
+    let mut v: Vec<u64> = keys.iter().map(|k| key_hash(k)).collect();
+    v.sort_unstable();
+    v
+}
+
+fn key_hash(k: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    k.hash(&mut h);
+    h.finish()
 }
 
 /// Counts for the status line and the summary.
@@ -159,15 +174,6 @@ pub fn milestone_keys(p: &PodTimeline) -> BTreeSet<String> {
         }
     }
     k
-}
-
-/// The last time in the pod's timeline (log time).
-fn last_time(p: &PodTimeline) -> Option<i64> {
-    p.milestones
-        .values()
-        .chain(p.programmed.values())
-        .map(|m| m.t)
-        .max()
 }
 
 impl Engine {
@@ -249,9 +255,7 @@ impl Engine {
             .totals
             .get(&Component::Audit)
             .is_some_and(|c| c.recognised > 0);
-        let log_now = a.pods.iter().filter_map(last_time).max();
         let warm = now.duration_since(self.started) < self.settle;
-        let settle_ns = self.settle.as_nanos().min(i64::MAX as u128) as i64;
         let mut out = Vec::new();
         let mut seen: BTreeSet<String> = BTreeSet::new();
         let mut ready: Vec<(PodTimeline, Reason)> = Vec::new();
@@ -259,10 +263,17 @@ impl Engine {
             let keys = milestone_keys(&p);
             if let Some(i) = self.find_emitted(&p) {
                 let e = &mut self.emitted[i];
-                let added: Vec<String> = keys.difference(&e.keys).cloned().collect();
+                let added: Vec<String> = keys
+                    .iter()
+                    .filter(|k| e.keys.binary_search(&key_hash(k)).is_err())
+                    .cloned()
+                    .collect();
                 if !added.is_empty() {
-                    let whole = keys.is_superset(&e.keys);
-                    e.keys.extend(added.iter().cloned());
+                    let mine = hashed(&keys);
+                    let whole = e.keys.iter().all(|k| mine.binary_search(k).is_ok());
+                    e.keys.extend(added.iter().map(|k| key_hash(k)));
+                    e.keys.sort_unstable();
+                    e.keys.dedup();
                     self.tally.updates += 1;
                     if !whole {
                         self.tally.partial_updates += 1;
@@ -292,7 +303,6 @@ impl Engine {
             } else if now.duration_since(f.changed) >= self.settle
                 // Stuck for ten settle times while still gaining milestones: said as it is.
                 || now.duration_since(f.first_seen) >= self.settle * 10
-                || matches!((log_now, last_time(&p)), (Some(n), Some(l)) if n - l >= settle_ns)
             {
                 Some(Reason::Settled)
             } else if end {
@@ -339,7 +349,7 @@ impl Engine {
                 namespace: p.namespace.clone(),
                 name: p.name.clone(),
                 uid: p.uid.clone(),
-                keys: milestone_keys(&p),
+                keys: hashed(&milestone_keys(&p)),
                 at: now,
             });
             out.push(Emit::Pod {
@@ -406,6 +416,8 @@ pub struct Progress {
     pub held_events: usize,
     pub streams: usize,
     pub tally: Tally,
+    /// Warnings read since the last report (`path:line: why`), the first few of each stream.
+    pub new_warnings: Vec<crate::input::Warning>,
 }
 
 /// The end of a run, for the summary.
@@ -442,6 +454,8 @@ pub fn run(
     let mut analysis_cost = Duration::ZERO;
     let mut dirty = true;
     let mut said = 0usize;
+    // Warnings of each stream passed on so far.
+    let mut warned: Vec<usize> = Vec::new();
     let mut lines_before = 0u64;
     let mut rate_at = Instant::now();
     let mut progress = Progress::default();
@@ -449,7 +463,12 @@ pub fn run(
     loop {
         tick += 1;
         let started = Instant::now();
+        let held: usize = tailer.streams.iter().map(|s| s.held()).sum();
         let got = tailer.poll(tick);
+        // Lines held while a stream was sniffed become events without a new byte.
+        if tailer.streams.iter().map(|s| s.held()).sum::<usize>() != held {
+            dirty = true;
+        }
         for n in &tailer.notes[said..] {
             eprintln!("podtrace follow: {}", crate::export::escape::escape(n));
         }
@@ -507,6 +526,14 @@ pub fn run(
         progress.held_events = tailer.streams.iter().map(|s| s.held()).sum();
         progress.streams = tailer.streams.len();
         progress.tally = engine.tally.clone();
+        progress.new_warnings.clear();
+        warned.resize(tailer.streams.len(), 0);
+        for (s, w) in tailer.streams.iter().zip(&mut warned) {
+            progress
+                .new_warnings
+                .extend(s.rep.warnings.iter().skip(*w).cloned());
+            *w = s.rep.warnings.len();
+        }
         status(&progress);
         if end {
             stopped = if interrupted {

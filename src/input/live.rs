@@ -635,9 +635,13 @@ impl<'o> Tailer<'o> {
             }
             let t = &mut self.tailed[i];
             let mut got = 0u64;
+            let mut at_end = false;
             while got < READ_PER_TICK {
                 match t.file.read(&mut buf) {
-                    Ok(0) => break,
+                    Ok(0) => {
+                        at_end = true;
+                        break;
+                    }
                     Ok(n) => {
                         got += n as u64;
                         self.streams[t.stream].feed(&buf[..n], tick);
@@ -650,9 +654,12 @@ impl<'o> Tailer<'o> {
             self.bytes += got;
             if got == 0 {
                 t.quiet += 1;
-                self.streams[t.stream].idle(tick);
             } else {
                 t.quiet = 0;
+            }
+            // All there is for now: a stream still sniffing decides on the lines it has.
+            if at_end {
+                self.streams[t.stream].idle(tick);
             }
             // Rotated away (or deleted) and drained: the stream ends.
             if t.seen < self.scans && t.quiet >= CLOSE_AFTER_QUIET {

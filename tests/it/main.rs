@@ -8,6 +8,7 @@ mod cli;
 mod demo;
 #[cfg(feature = "report")]
 mod emit;
+mod follow;
 mod formats;
 mod golden;
 mod honest;
