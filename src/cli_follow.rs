@@ -36,9 +36,19 @@ pub struct FollowArgs {
     /// stdin closes, or Ctrl-C).
     #[arg(long, value_name = "DURATION", value_parser = podtrace::units::parse_duration)]
     pub exit_when_idle: Option<Duration>,
-    /// Start at the end of the files that exist now (only what is written from now on is read).
+    /// Start at the end of the files that exist now: only what is written from now on is read,
+    /// and pods already running then (no create or "SyncLoop ADD" read) are not shown.
     #[arg(long)]
     pub from_end: bool,
+    /// Only pods in this namespace.
+    #[arg(short = 'n', long)]
+    pub namespace: Option<String>,
+    /// Only pods on this node.
+    #[arg(long)]
+    pub node: Option<String>,
+    /// Only pods of this owner: `Kind/name` (`ReplicaSet/web-7d4b9c6f5`) or the name alone.
+    #[arg(long)]
+    pub owner: Option<String>,
     /// Name stdin as this path: it is shown in evidence, and its folder and file name give the
     /// hints a file's would (`kind-worker/kubelet.log`).
     #[arg(long, value_name = "PATH")]
@@ -290,7 +300,17 @@ pub fn follow(
     let mut write_err: Option<std::io::Error> = None;
     // Set when a pod line printed on the terminal cleared the status line.
     let cleared = std::cell::Cell::new(false);
+    let filter = podtrace::export::select::Filter {
+        pods: Vec::new(),
+        namespace: args.namespace.clone(),
+        node: args.node.clone(),
+        owner: args.owner.clone(),
+    };
     let mut emit = |e: Emit| -> bool {
+        let (Emit::Pod { pod, .. } | Emit::Update { pod, .. }) = &e;
+        if !filter.keeps(pod) {
+            return true;
+        }
         if same_terminal {
             eprint!("\r\x1b[2K");
             cleared.set(true);
@@ -394,11 +414,19 @@ fn summary_text(e: &Ended) -> String {
         .map(|(_, n)| n.unparsed)
         .sum();
     format!(
-        "{} pod(s): {} complete, {} settled, {} still in flight at the end; {} update(s) ({} from late lines alone); {} line(s) in {} stream(s), {unparsed} unparsed, {} warning(s); stopped: {}",
+        "{} pod(s): {} complete, {} settled, {} still in flight at the end{}; {} update(s) ({} from late lines alone); {} line(s) in {} stream(s), {unparsed} unparsed, {} warning(s); stopped: {}",
         e.pods,
         t.complete,
         t.settled,
         t.at_end,
+        if t.started_before > 0 {
+            format!(
+                "; {} running before the run began, not shown",
+                t.started_before
+            )
+        } else {
+            String::new()
+        },
         t.updates,
         t.partial_updates,
         e.lines,

@@ -111,6 +111,8 @@ struct Emitted {
     uid: Option<String>,
     keys: Vec<u64>,
     at: Instant,
+    /// Not shown (it started before a run read from the end): its updates are not either.
+    hidden: bool,
 }
 
 fn hashed(keys: &BTreeSet<String>) -> Vec<u64> {
@@ -136,6 +138,9 @@ pub struct Tally {
     /// Updates rebuilt from late lines alone (the pod's first lines were no longer held).
     pub partial_updates: u64,
     pub in_flight: usize,
+    /// With `from_end`: pods whose start was before the run (no pod create in the audit log, no
+    /// "SyncLoop ADD"), not emitted.
+    pub started_before: u64,
     /// The slowest `time_to_ready` emitted so far: (seconds, pod).
     pub slowest: Option<(f64, String)>,
 }
@@ -148,6 +153,7 @@ pub struct Engine {
     flights: HashMap<String, Flight>,
     emitted: Vec<Emitted>,
     started: Instant,
+    only_new: bool,
     /// uid → index in `emitted`; `namespace/name` → indices.
     by_uid: HashMap<String, usize>,
     by_name: HashMap<String, Vec<usize>>,
@@ -186,6 +192,7 @@ impl Engine {
             flights: HashMap::new(),
             emitted: Vec::new(),
             started: Instant::now(),
+            only_new: o.from_end,
             by_uid: HashMap::new(),
             by_name: HashMap::new(),
             tally: Tally::default(),
@@ -274,6 +281,9 @@ impl Engine {
                     e.keys.extend(added.iter().map(|k| key_hash(k)));
                     e.keys.sort_unstable();
                     e.keys.dedup();
+                    if e.hidden {
+                        continue;
+                    }
                     self.tally.updates += 1;
                     if !whole {
                         self.tally.partial_updates += 1;
@@ -326,12 +336,24 @@ impl Engine {
         });
         for (p, reason) in ready {
             self.flights.remove(&key(&p));
+            // Read from the end: a pod already running when the run began shows only its later
+            // lines (probes, status); it is remembered, so that it never shows, and counted.
+            let began_in_view = p.milestones.contains_key(&Ms::Requested)
+                || p.milestones
+                    .get(&Ms::KubeletSeen)
+                    .is_some_and(|m| m.derived.is_none());
+            let shown = !self.only_new || began_in_view;
             match reason {
+                _ if !shown => self.tally.started_before += 1,
                 Reason::Complete => self.tally.complete += 1,
                 Reason::Settled => self.tally.settled += 1,
                 Reason::End => self.tally.at_end += 1,
             }
-            if let Some(v) = p.phases.get(&crate::timeline::Phase::TimeToReady) {
+            if let Some(v) = p
+                .phases
+                .get(&crate::timeline::Phase::TimeToReady)
+                .filter(|_| shown)
+            {
                 let s = *v as f64 / 1e9;
                 if self.tally.slowest.as_ref().is_none_or(|(x, _)| s > *x) {
                     self.tally.slowest = Some((s, format!("{}/{}", p.namespace, p.name)));
@@ -351,11 +373,14 @@ impl Engine {
                 uid: p.uid.clone(),
                 keys: hashed(&milestone_keys(&p)),
                 at: now,
+                hidden: !shown,
             });
-            out.push(Emit::Pod {
-                pod: Box::new(p),
-                reason,
-            });
+            if shown {
+                out.push(Emit::Pod {
+                    pod: Box::new(p),
+                    reason,
+                });
+            }
         }
         self.tally.in_flight = self.flights.len();
         self.forget(now);

@@ -91,6 +91,18 @@ pub struct Filter {
 }
 
 impl Filter {
+    /// Whether the pod passes the namespace, node and owner filters and, when pods are named,
+    /// is one of them.
+    pub fn keeps(&self, p: &PodTimeline) -> bool {
+        (self.pods.is_empty() || self.pods.iter().any(|s| names(p, s)))
+            && self.namespace.as_ref().is_none_or(|ns| *ns == p.namespace)
+            && self
+                .node
+                .as_ref()
+                .is_none_or(|n| p.node.as_ref() == Some(n))
+            && self.owner.as_ref().is_none_or(|o| owned_by(p, o))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.pods.is_empty()
             && self.namespace.is_none()
@@ -132,13 +144,7 @@ pub fn select<'a>(
     if !unmatched.is_empty() {
         return Err(unmatched);
     }
-    Ok(pods
-        .iter()
-        .filter(|p| f.pods.is_empty() || f.pods.iter().any(|s| names(p, s)))
-        .filter(|p| f.namespace.as_ref().is_none_or(|ns| *ns == p.namespace))
-        .filter(|p| f.node.as_ref().is_none_or(|n| p.node.as_ref() == Some(n)))
-        .filter(|p| f.owner.as_ref().is_none_or(|o| owned_by(p, o)))
-        .collect())
+    Ok(pods.iter().filter(|p| f.keeps(p)).collect())
 }
 
 /// Largest value first (longest phase, latest milestone); pods without one last, in their order.

@@ -434,3 +434,51 @@ fn follow_sends_each_pod_as_a_trace_once() {
     want_ids.sort();
     assert_eq!(ids, want_ids);
 }
+
+#[test]
+fn from_the_end_only_new_lines_are_read_and_pods_already_running_are_not_shown() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("demo");
+    let (proxy, proxy_bytes) = demo_without_worker_proxy(&dir);
+    std::fs::write(&proxy, &proxy_bytes).unwrap();
+    let kubelet = dir.join("kind-worker/kubelet.log");
+    let child = bin()
+        .args([
+            "follow",
+            dir.to_str().unwrap(),
+            "--from-end",
+            "-o",
+            "json",
+            "--settle",
+            "1s",
+            "--poll",
+            "50ms",
+            "--exit-when-idle",
+            "2s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    // The pod's last kubelet lines written again: a pod seen only from its later lines.
+    let text = std::fs::read_to_string(&kubelet).unwrap();
+    let tail: Vec<&str> = text.lines().rev().take(4).collect();
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(&kubelet)
+        .unwrap();
+    for l in tail.iter().rev() {
+        writeln!(f, "{l}").unwrap();
+    }
+    drop(f);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let f = parse_follow(&String::from_utf8(out.stdout).unwrap());
+    assert!(f.pods.is_empty());
+    assert!(f.updates.is_empty());
+    // Only the four lines written after the start were read.
+    assert_eq!(f.summary["lines"], 4);
+    assert_eq!(f.summary["tally"]["started_before"], 1);
+    assert_eq!(f.summary["pods"], 0);
+}
