@@ -482,3 +482,65 @@ fn from_the_end_only_new_lines_are_read_and_pods_already_running_are_not_shown()
     assert_eq!(f.summary["tally"]["started_before"], 1);
     assert_eq!(f.summary["pods"], 0);
 }
+
+/// Every plain sample file (the demo and the real samples), fed to a live stream in pieces of
+/// several sizes, gives the events, counts and warnings that reading it at once gives. With
+/// `idle`, the stream is told after each piece that no more bytes have come (a slow writer):
+/// it then sniffs on the lines it has, and must still read the same.
+fn pieces_equal_whole(idle: bool) {
+    let opts = ReadOptions::default();
+    let mut files = crate::util::files_under(&repo().join("samples/seed-demo"));
+    files.extend(crate::util::files_under(&repo().join("samples/real")));
+    let mut checked = 0;
+    for f in files {
+        let bytes = std::fs::read(&f).unwrap();
+        let compressed = bytes.starts_with(&[0x1f, 0x8b])
+            || bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd])
+            || bytes.starts_with(b"PK")
+            || (bytes.len() > 262 && &bytes[257..262] == b"ustar");
+        if compressed {
+            continue;
+        }
+        let display = f.display().to_string();
+        let whole = podtrace::input::read::read_stream(
+            0,
+            &display,
+            &f,
+            Box::new(std::io::Cursor::new(bytes.clone())),
+            &opts,
+        );
+        for size in [1usize, 7, 4096, 1 << 20] {
+            if size == 1 && bytes.len() > 200_000 {
+                continue; // a byte at a time: the small files say enough
+            }
+            let mut s = podtrace::input::live::LiveStream::new(0, &display, &f, &opts);
+            for (i, piece) in bytes.chunks(size).enumerate() {
+                s.feed(piece, i as u64);
+                if idle && size >= 4096 {
+                    s.idle(i as u64);
+                }
+            }
+            s.finish(u64::MAX);
+            let r = &s.rep;
+            let what = format!("{display} in pieces of {size} (idle: {idle})");
+            assert_eq!(r.format, whole.format, "{what}");
+            assert_eq!(r.skipped, whole.skipped, "{what}");
+            assert_eq!(r.counts, whole.counts, "{what}");
+            assert_eq!(r.warning_count, whole.warning_count, "{what}");
+            assert_eq!(r.events.len(), whole.events.len(), "{what}");
+            assert!(r.events == whole.events, "{what}: events differ");
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked}");
+}
+
+#[test]
+fn a_stream_read_in_pieces_reads_what_it_reads_at_once() {
+    pieces_equal_whole(false);
+}
+
+#[test]
+fn a_slow_writers_stream_sniffed_early_reads_what_it_reads_at_once() {
+    pieces_equal_whole(true);
+}
