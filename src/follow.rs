@@ -111,6 +111,8 @@ struct Emitted {
     uid: Option<String>,
     keys: Vec<u64>,
     at: Instant,
+    /// The tick it was emitted in.
+    tick: u64,
     /// Not shown (it started before a run read from the end): its updates are not either.
     hidden: bool,
 }
@@ -165,6 +167,18 @@ fn key(p: &PodTimeline) -> String {
         Some(u) => u.clone(),
         None => format!("{}/{}", p.namespace, p.name),
     }
+}
+
+/// The milestone a name of [`milestone_keys`] stands for.
+fn milestone_by_key<'a>(p: &'a PodTimeline, k: &str) -> Option<&'a crate::timeline::Milestone> {
+    if let Some(node) = k.strip_prefix("programmed:") {
+        return p.programmed.get(node);
+    }
+    if let Some((c, m)) = k.split_once('/') {
+        let c = p.containers.iter().find(|x| x.name == c)?;
+        return c.milestones.iter().find(|(ms, _)| ms.as_str() == m).map(|x| x.1);
+    }
+    p.milestones.iter().find(|(ms, _)| ms.as_str() == k).map(|x| x.1)
 }
 
 /// The names of everything a pod's timeline holds: its milestones, each node's programming,
@@ -256,7 +270,19 @@ impl Engine {
     }
 
     /// One analysis: what to emit now. `end`: the run stops, every pod in flight goes.
-    pub fn step(&mut self, a: Analysis, tick: u64, now: Instant, end: bool) -> Vec<Emit> {
+    /// `read_at` says in which tick a line (file as named in evidence, line) was read: an
+    /// emitted pod is updated only by milestones read after it was emitted. (A rebuild can also
+    /// differ because lines it shared with pods emitted long ago were dropped: an image pull
+    /// joined by node and time to another pod once its owner's sandbox lines are gone. That is
+    /// no news, and is not said.)
+    pub fn step(
+        &mut self,
+        a: Analysis,
+        tick: u64,
+        now: Instant,
+        end: bool,
+        read_at: &dyn Fn(&str, u32) -> Option<u64>,
+    ) -> Vec<Emit> {
         let proxies = Self::proxy_nodes(&a);
         let audit = a
             .totals
@@ -270,9 +296,14 @@ impl Engine {
             let keys = milestone_keys(&p);
             if let Some(i) = self.find_emitted(&p) {
                 let e = &mut self.emitted[i];
+                let late = |k: &str| {
+                    milestone_by_key(&p, k).is_some_and(|m| {
+                        read_at(&m.evidence.file, m.evidence.line).is_some_and(|t| t > e.tick)
+                    })
+                };
                 let added: Vec<String> = keys
                     .iter()
-                    .filter(|k| e.keys.binary_search(&key_hash(k)).is_err())
+                    .filter(|k| e.keys.binary_search(&key_hash(k)).is_err() && late(k))
                     .cloned()
                     .collect();
                 if !added.is_empty() {
@@ -373,6 +404,7 @@ impl Engine {
                 uid: p.uid.clone(),
                 keys: hashed(&milestone_keys(&p)),
                 at: now,
+                tick,
                 hidden: !shown,
             });
             if shown {
@@ -519,7 +551,8 @@ pub fn run(
             let a0 = Instant::now();
             let reports: Vec<_> = tailer.streams.iter().map(|s| s.snapshot()).collect();
             let analysis = crate::analyze_reports(reports, Vec::new(), &o.analyze);
-            let emits = engine.step(analysis, tick, Instant::now(), end);
+            let read_at = |file: &str, line: u32| tailer.read_at(file, line);
+            let emits = engine.step(analysis, tick, Instant::now(), end, &read_at);
             analysis_cost = a0.elapsed();
             last_analysis = Some(a0);
             dirty = false;

@@ -53,6 +53,10 @@ pub struct LiveStream<'o> {
     started: bool,
     /// Lines fed since the stream began.
     pub lines: u64,
+    /// (first line, tick): from that line on, lines were read in that tick (see [`Self::read_at`]).
+    marks: Vec<(u32, u64)>,
+    /// The first line not marked yet.
+    next_mark: u32,
 }
 
 impl<'o> LiveStream<'o> {
@@ -74,7 +78,27 @@ impl<'o> LiveStream<'o> {
             line_no: 0,
             started: false,
             lines: 0,
+            marks: Vec::new(),
+            next_mark: 1,
         }
+    }
+
+    /// Notes that the lines numbered since the last mark were read in `tick`.
+    pub fn mark(&mut self, tick: u64) {
+        if self.line_no >= self.next_mark {
+            self.marks.push((self.next_mark, tick));
+            self.next_mark = self.line_no.saturating_add(1);
+        }
+    }
+
+    /// The tick in which line `line` of this stream was read (None: not read yet, or so long
+    /// ago that its mark was pruned).
+    pub fn read_at(&self, line: u32) -> Option<u64> {
+        if line >= self.next_mark {
+            return None;
+        }
+        let i = self.marks.partition_point(|m| m.0 <= line);
+        (i > 0).then(|| self.marks[i - 1].1)
     }
 
     /// Whether the stream is finished or not read at all.
@@ -192,10 +216,13 @@ impl<'o> LiveStream<'o> {
                 );
                 self.rep = rep;
                 self.arrived = vec![tick; self.rep.events.len()];
+                // Its lines are numbered by the document reader: all read now.
+                self.line_no = u32::MAX - 1;
             }
             Stage::Skipped => self.stage = Stage::Skipped,
             Stage::Sniffing(_) | Stage::Done => {}
         }
+        self.mark(tick);
     }
 
     /// Drops the events read before tick `keep_from` (their pods are done with). Counts,
@@ -205,6 +232,10 @@ impl<'o> LiveStream<'o> {
         if cut > 0 {
             self.rep.events.drain(..cut);
             self.arrived.drain(..cut);
+        }
+        let old = self.marks.partition_point(|m| m.1 < keep_from);
+        if old > 0 {
+            self.marks.drain(..old);
         }
         // Clock observations only need to be recent: a node's offset does not drift by the
         // hour, and an unbounded list would grow with every kubelet line.
@@ -661,6 +692,7 @@ impl<'o> Tailer<'o> {
             if at_end {
                 self.streams[t.stream].idle(tick);
             }
+            self.streams[t.stream].mark(tick);
             // Rotated away (or deleted) and drained: the stream ends.
             if t.seen < self.scans && t.quiet >= CLOSE_AFTER_QUIET {
                 let s = t.stream;
@@ -697,5 +729,16 @@ impl<'o> Tailer<'o> {
         if !got {
             self.streams[s].idle(tick);
         }
+        self.streams[s].mark(tick);
+    }
+
+    /// The tick in which a line named in evidence (`display`, line) was read: the newest stream
+    /// of that name that has read that far.
+    pub fn read_at(&self, display: &str, line: u32) -> Option<u64> {
+        self.streams
+            .iter()
+            .rev()
+            .filter(|s| s.display == display)
+            .find_map(|s| s.read_at(line))
     }
 }
