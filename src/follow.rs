@@ -176,9 +176,16 @@ fn milestone_by_key<'a>(p: &'a PodTimeline, k: &str) -> Option<&'a crate::timeli
     }
     if let Some((c, m)) = k.split_once('/') {
         let c = p.containers.iter().find(|x| x.name == c)?;
-        return c.milestones.iter().find(|(ms, _)| ms.as_str() == m).map(|x| x.1);
+        return c
+            .milestones
+            .iter()
+            .find(|(ms, _)| ms.as_str() == m)
+            .map(|x| x.1);
     }
-    p.milestones.iter().find(|(ms, _)| ms.as_str() == k).map(|x| x.1)
+    p.milestones
+        .iter()
+        .find(|(ms, _)| ms.as_str() == k)
+        .map(|x| x.1)
 }
 
 /// The names of everything a pod's timeline holds: its milestones, each node's programming,

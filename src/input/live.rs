@@ -19,8 +19,8 @@ use super::warning::{SkipReason, WarningKind};
 /// Where a live stream is in its life.
 enum Stage<'o> {
     /// Lines held until the stream's format is known.
-    /// An over-long line is held as `None`.
-    Sniffing(Vec<Option<Vec<u8>>>),
+    /// The stream's bytes so far (a byte-order mark dropped).
+    Sniffing(Vec<u8>),
     /// Read line by line.
     Lines(Box<FileState<'o>>),
     /// A document (an object list, a store's page): its bytes are held and read whole at its
@@ -53,6 +53,10 @@ pub struct LiveStream<'o> {
     started: bool,
     /// Lines fed since the stream began.
     pub lines: u64,
+    /// Newlines in the bytes held while sniffing.
+    raw_lines: usize,
+    /// Keep a `\r` before `\n` and NULs at a line's start (journald's export format).
+    keep_cr: bool,
     /// (first line, tick): from that line on, lines were read in that tick (see [`Self::read_at`]).
     marks: Vec<(u32, u64)>,
     /// The first line not marked yet.
@@ -78,6 +82,8 @@ impl<'o> LiveStream<'o> {
             line_no: 0,
             started: false,
             lines: 0,
+            raw_lines: 0,
+            keep_cr: false,
             marks: Vec::new(),
             next_mark: 1,
         }
@@ -136,10 +142,43 @@ impl<'o> LiveStream<'o> {
                 }
                 return;
             }
-            _ => {}
+            Stage::Sniffing(raw) => {
+                raw.extend_from_slice(bytes);
+                self.raw_lines += memchr::memchr_iter(b'\n', bytes).count();
+                // As `read_stream` decides: on the first 32 lines and the first 64 KiB (a
+                // compact document is told by the latter); a first line longer than any log
+                // line kept is not waited for.
+                let enough = self.raw_lines >= SNIFF_LINES && raw.len() >= read::COMPACT_SNIFF;
+                if enough || raw.len() > self.sniff_budget() {
+                    self.sniff(tick, false);
+                }
+                return;
+            }
+            Stage::Lines(_) => {}
         }
+        self.lines_of(bytes, tick);
+    }
+
+    /// Bytes held while sniffing at most.
+    fn sniff_budget(&self) -> usize {
+        self.opts.max_line.max(1024) * 2 + read::COMPACT_SNIFF
+    }
+
+    /// Frames `bytes` into lines as [`super::lines::LineReader`] does (`\n` ends a line; a
+    /// `\r` before it and NULs where it starts are dropped, but for journald's export format; a
+    /// line over the cap is skipped and counted) and reads each.
+    fn lines_of(&mut self, mut bytes: &[u8], tick: u64) {
         let max_line = self.opts.max_line.max(1024);
         while !bytes.is_empty() {
+            // NULs where a line starts are not part of it (nor of its length).
+            if self.pending.is_empty() && !self.overlong && !self.keep_cr {
+                let run = super::lines::nul_run(bytes);
+                self.rep.nuls += run as u64;
+                bytes = &bytes[run..];
+                if bytes.is_empty() {
+                    break;
+                }
+            }
             match memchr::memchr(b'\n', bytes) {
                 Some(k) => {
                     let (piece, rest) = (&bytes[..k], &bytes[k + 1..]);
@@ -171,40 +210,38 @@ impl<'o> LiveStream<'o> {
                 }
             }
         }
-        if let Stage::Sniffing(head) = &self.stage {
-            if head.len() >= SNIFF_LINES {
-                self.sniff(tick);
-            }
-        }
     }
 
     /// No more bytes for now: a stream still being sniffed is sniffed on the lines it has (a
     /// slow writer's first line is not held back for 31 more).
     pub fn idle(&mut self, tick: u64) {
-        if let Stage::Sniffing(head) = &self.stage {
-            if !head.is_empty() {
-                self.sniff(tick);
-            }
+        if matches!(self.stage, Stage::Sniffing(_)) && self.raw_lines > 0 {
+            self.sniff(tick, false);
         }
     }
 
     /// The stream ended (stdin closed, a rotated file drained, the run stopped): a last line
     /// without its `\n` is read, and what waits for a next line is settled.
     pub fn finish(&mut self, tick: u64) {
-        if !self.pending.is_empty() && !self.overlong {
-            let last = std::mem::take(&mut self.pending);
-            self.one_line(&last, tick);
-        } else if self.overlong {
-            self.too_long_line(tick);
-            self.overlong = false;
-        }
         if matches!(self.stage, Stage::Sniffing(_)) {
-            self.sniff(tick);
+            self.sniff(tick, true);
+        }
+        if matches!(self.stage, Stage::Lines(_)) {
+            if self.overlong {
+                self.too_long_line(tick);
+                self.overlong = false;
+            } else if !self.pending.is_empty() {
+                let last = std::mem::take(&mut self.pending);
+                self.one_line(&last, tick);
+            }
         }
         match std::mem::replace(&mut self.stage, Stage::Done) {
             Stage::Lines(mut st) => {
                 st.finish(&mut self.rep, self.line_no);
                 self.arrived.resize(self.rep.events.len(), tick);
+                // Said once, at the stream's end, as the file reader says it.
+                let nuls = self.rep.nuls;
+                self.rep.nuls_skipped(nuls, self.opts);
             }
             Stage::Whole(buf) => {
                 let rep = read::read_stream(
@@ -222,6 +259,7 @@ impl<'o> LiveStream<'o> {
             Stage::Skipped => self.stage = Stage::Skipped,
             Stage::Sniffing(_) | Stage::Done => {}
         }
+        self.pending = Vec::new();
         self.mark(tick);
     }
 
@@ -276,87 +314,89 @@ impl<'o> LiveStream<'o> {
         self.pending = Vec::new();
     }
 
+    /// One line (without its `\n`, NULs at its start already dropped).
     fn one_line(&mut self, line: &[u8], tick: u64) {
         self.lines += 1;
-        let keep_cr =
-            matches!(&self.stage, Stage::Lines(st) if st.envelope() == Envelope::JournalExport);
-        let line = if keep_cr {
+        let line = if self.keep_cr {
             line
         } else {
             line.strip_suffix(b"\r").unwrap_or(line)
         };
-        let run = if keep_cr {
-            0
-        } else {
-            super::lines::nul_run(line)
-        };
-        self.rep.nuls += run as u64;
-        let line = &line[run..];
-        match &mut self.stage {
-            Stage::Sniffing(head) => head.push(Some(line.to_vec())),
-            Stage::Lines(st) => {
-                self.line_no += 1;
-                st.line(&mut self.rep, self.line_no, line);
-                let n = self.rep.events.len();
-                self.arrived.resize(n, tick);
-            }
-            Stage::Whole(buf) => {
-                buf.extend_from_slice(line);
-                buf.push(b'\n');
-            }
-            Stage::Skipped | Stage::Done => {}
+        if let Stage::Lines(st) = &mut self.stage {
+            self.line_no += 1;
+            st.line(&mut self.rep, self.line_no, line);
+            self.arrived.resize(self.rep.events.len(), tick);
         }
     }
 
     fn too_long_line(&mut self, tick: u64) {
         self.lines += 1;
-        match &mut self.stage {
-            Stage::Lines(st) => {
-                self.line_no += 1;
-                st.too_long(&mut self.rep, self.line_no);
-                self.arrived.resize(self.rep.events.len(), tick);
-            }
-            Stage::Sniffing(head) => head.push(None),
-            _ => {}
+        if let Stage::Lines(st) = &mut self.stage {
+            self.line_no += 1;
+            st.too_long(&mut self.rep, self.line_no);
+            self.arrived.resize(self.rep.events.len(), tick);
         }
     }
 
-    /// Decides the stream's format from the lines held and reads them.
-    fn sniff(&mut self, tick: u64) {
-        let Stage::Sniffing(head) = std::mem::replace(&mut self.stage, Stage::Done) else {
+    /// Decides the stream's format from the bytes held (as [`read::read_stream`] does from a
+    /// file's start) and reads their lines; `eof`: nothing follows them.
+    fn sniff(&mut self, tick: u64, eof: bool) {
+        let Stage::Sniffing(raw) = std::mem::replace(&mut self.stage, Stage::Done) else {
             return;
         };
-        let mut start = Vec::new();
-        for l in head.iter().flatten() {
-            if start.len() > 64 * 1024 {
-                break;
-            }
-            start.extend_from_slice(l);
-            start.push(b'\n');
-        }
-        if head.len() <= 1 && !self.pending.is_empty() {
-            start.extend_from_slice(&self.pending);
-        }
-        let whole = |head: &[Option<Vec<u8>>]| {
-            let mut buf = Vec::new();
-            for l in head.iter().flatten() {
-                buf.extend_from_slice(l);
-                buf.push(b'\n');
-            }
-            Stage::Whole(buf)
-        };
-        if read::starts_document(&start) {
-            self.stage = whole(&head);
+        self.raw_lines = 0;
+        let start = &raw[..raw.len().min(read::COMPACT_SNIFF)];
+        if read::starts_document(start) {
+            self.stage = Stage::Whole(raw);
             return;
         }
-        let sniffed = read::sniff(head.iter().flatten().map(Vec::as_slice));
+        self.keep_cr = podtrace_parsers::journald::looks_like_export(start.split(|b| *b == b'\n'));
+        // The first lines, framed as the line reader frames them, for the sniffer.
+        let max_line = self.opts.max_line.max(1024);
+        let complete = if eof {
+            raw.len()
+        } else {
+            memchr::memrchr(b'\n', &raw).map_or(0, |k| k + 1)
+        };
+        let mut head: Vec<Option<&[u8]>> = Vec::new();
+        let mut head_bytes = 0usize;
+        let mut head_nuls = 0usize;
+        let mut rest = &raw[..complete];
+        while head.len() < SNIFF_LINES && !rest.is_empty() {
+            if !self.keep_cr {
+                let run = super::lines::nul_run(rest);
+                head_nuls += run;
+                rest = &rest[run..];
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            let (line, next) = match memchr::memchr(b'\n', rest) {
+                Some(k) => (&rest[..k], &rest[k + 1..]),
+                None => (rest, &rest[rest.len()..]),
+            };
+            rest = next;
+            let line = if self.keep_cr {
+                line
+            } else {
+                line.strip_suffix(b"\r").unwrap_or(line)
+            };
+            if line.len() > max_line || head_bytes + line.len() > read::MAX_DOCUMENT {
+                head.push(None);
+            } else {
+                head_bytes += line.len();
+                head.push(Some(line));
+            }
+        }
+        let sniffed = read::sniff(head.iter().flatten().copied());
         let (envelope, is_audit) = match &sniffed {
-            Sniffed::Skip(SkipReason::NotALog) if self.rep.nuls > 0 => {
+            // NULs skipped and still no log: a binary after all.
+            Sniffed::Skip(SkipReason::NotALog) if head_nuls > 0 => {
                 return self.skip(SkipReason::Binary);
             }
             Sniffed::Skip(why) => return self.skip(why.clone()),
             Sniffed::Document { .. } => {
-                self.stage = whole(&head);
+                self.stage = Stage::Whole(raw);
                 return;
             }
             Sniffed::Audit => (Envelope::Raw, true),
@@ -370,7 +410,7 @@ impl<'o> LiveStream<'o> {
             "sections"
         } else if envelope == Envelope::StoreJson {
             let first = head.iter().flatten().find(|l| !l.trim_ascii().is_empty());
-            logstore::kind(first.map_or(&[][..], Vec::as_slice))
+            logstore::kind(first.copied().unwrap_or(&[]))
         } else {
             envelope.as_str()
         };
@@ -384,17 +424,9 @@ impl<'o> LiveStream<'o> {
         );
         st.sections = sections;
         self.stage = Stage::Lines(Box::new(st));
-        // Replay the held lines under their numbers.
-        if let Stage::Lines(st) = &mut self.stage {
-            for l in head {
-                self.line_no += 1;
-                match l {
-                    Some(l) => st.line(&mut self.rep, self.line_no, &l),
-                    None => st.too_long(&mut self.rep, self.line_no),
-                }
-            }
-        }
-        self.arrived.resize(self.rep.events.len(), tick);
+        // Every byte held, read as lines from the start; a last line without `\n` waits (or,
+        // at the end, is read by `finish`).
+        self.lines_of(&raw, tick);
     }
 }
 

@@ -98,28 +98,27 @@ pub struct FileReport {
 
 pub(super) const SNIFF_LINES: usize = 32;
 /// Bytes looked at for a compact (one-line) object document.
-const COMPACT_SNIFF: usize = 64 * 1024;
+pub(super) const COMPACT_SNIFF: usize = 64 * 1024;
 /// Bytes at a stream's start that tell an object document from a log.
 const DOCUMENT_SNIFF: usize = 4096;
 
 /// Whether a stream starting with these bytes is one document read whole (an object list, a
 /// log store's page, an AKS Periscope blob), not lines: the same tests as [`read_stream`]'s.
 pub(super) fn starts_document(start: &[u8]) -> bool {
-    let start = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
     let start = &start[..start.len().min(COMPACT_SNIFF)];
-    if audit::looks_like(start) || journald::looks_like_json(start) {
-        return false;
-    }
-    let text = String::from_utf8_lossy(&start[..start.len().min(DOCUMENT_SNIFF)]);
+    let log = audit::looks_like(start) || journald::looks_like_json(start);
     let compact = memchr::memchr(b'\n', start).is_none()
         && start.trim_ascii_start().first() == Some(&b'{')
+        && !log
         && sources::objects::sniff(&String::from_utf8_lossy(start)) == Some(false);
     let blob = start.trim_ascii_start().starts_with(b"{\"name\":")
-        && memchr::memmem::find(start, b"\"containerLog\":").is_some();
-    compact
-        || blob
-        || logstore::sniff(start.split(|b| *b == b'\n')) == Some(logstore::Shape::Document)
-        || sources::objects::sniff(&text).is_some()
+        && memchr::memmem::find(start, b"\"containerLog\":").is_some()
+        && !log;
+    // A store's page is told whatever lines it quotes (no audit or journald test first).
+    let store = logstore::sniff(start.split(|b| *b == b'\n')) == Some(logstore::Shape::Document);
+    let lead = &start[..start.len().min(DOCUMENT_SNIFF)];
+    let document = !log && sources::objects::sniff(&String::from_utf8_lossy(lead)).is_some();
+    compact || blob || store || document
 }
 
 /// Reads one log stream completely: a plain file, a decompressed file, an archive member.
@@ -1142,10 +1141,6 @@ impl<'o> FileState<'o> {
             export_first: 0,
             export_lines: 0,
         }
-    }
-
-    pub(super) fn envelope(&self) -> Envelope {
-        self.envelope
     }
 
     /// Lines the prefilter must not skip whatever they hold: journal markers (years), logs.txt

@@ -483,7 +483,7 @@ fn from_the_end_only_new_lines_are_read_and_pods_already_running_are_not_shown()
     assert_eq!(f.summary["pods"], 0);
 }
 
-/// Every plain sample file (the demo and the real samples), fed to a live stream in pieces of
+/// Every plain sample file (the demo, the real samples, the fuzz seeds), fed to a live stream in pieces of
 /// several sizes, gives the events, counts and warnings that reading it at once gives. With
 /// `idle`, the stream is told after each piece that no more bytes have come (a slow writer):
 /// it then sniffs on the lines it has, and must still read the same.
@@ -491,6 +491,9 @@ fn pieces_equal_whole(idle: bool) {
     let opts = ReadOptions::default();
     let mut files = crate::util::files_under(&repo().join("samples/seed-demo"));
     files.extend(crate::util::files_under(&repo().join("samples/real")));
+    // The fuzz seeds: hostile shapes, and inputs where the live reader once differed (a Loki
+    // page quoting audit lines).
+    files.extend(crate::util::files_under(&repo().join("fuzz/seeds")));
     let mut checked = 0;
     for f in files {
         let bytes = std::fs::read(&f).unwrap();
