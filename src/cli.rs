@@ -101,6 +101,15 @@ pub enum Command {
     /// OTLP; late lines give updates.
     #[command(after_help = crate::help::FOLLOW)]
     Follow(crate::cli_follow::FollowArgs),
+    #[cfg(feature = "report")]
+    /// Read logs into an events file (Parquet, schema docs/events.md): the map of a run split
+    /// across machines; `build`, `analyze`, `report` and `trace` read it back.
+    Extract(crate::cli_events::ExtractArgs),
+    #[cfg(feature = "report")]
+    /// Build timelines from events files (`podtrace extract`'s): what `analyze` gives on the
+    /// logs they were read from.
+    #[command(after_help = crate::help::BUILD)]
+    Build(AnalyzeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = crate::help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -781,7 +790,7 @@ fn shown_paths(input: &InputArgs) -> String {
 
 /// Text from outside (paths, archive member names) as it may be shown on a terminal: control
 /// characters escaped, so that no name can forge a line or send an escape sequence.
-fn printable(s: &str) -> String {
+pub(crate) fn printable(s: &str) -> String {
     escape::escape(s).into_owned()
 }
 
@@ -1152,7 +1161,7 @@ impl<W: Write> Write for Recorded<W> {
 /// Writes an output file with `write`; an error names the file, with the OS error that caused it
 /// when there was one (`writing /dev/full: No space left on device (os error 28)`).
 #[cfg(feature = "report")]
-fn write_file(
+pub(crate) fn write_file(
     p: &Path,
     write: impl FnOnce(&mut dyn Write) -> anyhow::Result<()>,
 ) -> anyhow::Result<()> {
@@ -1165,13 +1174,16 @@ fn write_file(
 }
 
 /// A path for messages, control characters escaped.
-fn shown_path(p: &Path) -> String {
+pub(crate) fn shown_path(p: &Path) -> String {
     printable(&p.display().to_string())
 }
 
 /// Every path given on the command line must exist: a missing one is a bad argument (exit 2),
 /// named, before any work — not a run over the other paths that ends well, nor "no pods found".
-fn missing_inputs(paths: &[PathBuf], err: &mut dyn Write) -> anyhow::Result<Option<Status>> {
+pub(crate) fn missing_inputs(
+    paths: &[PathBuf],
+    err: &mut dyn Write,
+) -> anyhow::Result<Option<Status>> {
     let mut missing = false;
     for p in paths {
         if let Err(e) = std::fs::metadata(p) {
@@ -1491,15 +1503,35 @@ fn pods_said(n: usize) -> String {
 /// The inputs as given (the embedded demo's root without any: its files keep their
 /// repository names): evidence is shown relative to them.
 fn shown_roots(input: &InputArgs) -> Vec<String> {
-    if input.paths.is_empty() {
-        vec![podtrace::input::demo::ROOT.to_owned()]
-    } else {
-        input
-            .paths
-            .iter()
-            .map(|p| p.display().to_string())
-            .collect()
+    roots_of(&input.paths)
+}
+
+/// The input roots that evidence paths are shown relative to: the paths given, an events
+/// file standing for the paths it was extracted from (so that `build` names files as
+/// `analyze` on those paths does).
+pub(crate) fn roots_of(paths: &[PathBuf]) -> Vec<String> {
+    if paths.is_empty() {
+        return vec![podtrace::input::demo::ROOT.to_owned()];
     }
+    let mut roots: Vec<String> = Vec::new();
+    for p in paths {
+        #[cfg(feature = "report")]
+        if p.is_file() && podtrace::interchange::is_parquet(p) {
+            if let Some(r) = podtrace::interchange::roots(p) {
+                roots.extend(
+                    r.into_iter()
+                        .filter(|r| !roots.contains(r))
+                        .collect::<Vec<_>>(),
+                );
+                continue;
+            }
+        }
+        let r = p.display().to_string();
+        if !roots.contains(&r) {
+            roots.push(r);
+        }
+    }
+    roots
 }
 
 /// The name the binary was invoked as decides how usage reads: `kubectl-podtrace` (kubectl

@@ -6,7 +6,7 @@
 use std::sync::Arc;
 
 use podtrace_parsers::time::{Civil, Instant, Precision};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Offsets seen for one clock in one file: 15-minute-rounded offset (seconds) → (lines, first
 /// evidence).
@@ -14,11 +14,13 @@ pub type OffsetVotes = std::collections::BTreeMap<i32, (u64, Evidence)>;
 
 /// What one file says about clocks, years and hosts, beside its events: the input layer
 /// gathers it while reading, the timeline resolves every clock from all files' facts.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ClockFacts {
     /// A component's own local stamp next to an absolute one on the same line: offsets.
+    #[serde(with = "pairs")]
     pub direct: std::collections::BTreeMap<ClockKey, OffsetVotes>,
     /// A component's local stamp next to a local journal prefix: offsets relative to it.
+    #[serde(with = "pairs")]
     pub vs_prefix: std::collections::BTreeMap<ClockKey, OffsetVotes>,
     /// Lines whose local and absolute stamps were not a whole number of quarter hours apart.
     pub inconsistent_stamps: u64,
@@ -30,11 +32,34 @@ pub struct ClockFacts {
     pub first_abs: Option<i64>,
 }
 
+/// A map with structured keys as a list of pairs (JSON keys are strings).
+mod pairs {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer, K: Serialize, V: Serialize>(
+        m: &BTreeMap<K, V>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(m.iter())
+    }
+
+    pub fn deserialize<'de, D, K, V>(d: D) -> Result<BTreeMap<K, V>, D::Error>
+    where
+        D: Deserializer<'de>,
+        K: Deserialize<'de> + Ord,
+        V: Deserialize<'de>,
+    {
+        Ok(Vec::<(K, V)>::deserialize(d)?.into_iter().collect())
+    }
+}
+
 /// Index of an input file in the run's file table.
 pub type FileId = u32;
 
 /// The component that wrote a line (docs/phases.md#milestone-fields `source`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Component {
     Audit,
@@ -76,14 +101,14 @@ impl Component {
 }
 
 /// Where a line came from: the file and the 1-based line number.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct Evidence {
     pub file: FileId,
     pub line: u32,
 }
 
 /// A time as read from a line, before clocks are resolved.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RawTime {
     /// Written with its zone: exact.
     Abs(Instant),
@@ -108,7 +133,7 @@ impl RawTime {
 }
 
 /// A pod as a line names it: namespace and name, and the UID where the line carries one.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct PodRef {
     pub namespace: String,
     pub name: String,
@@ -143,7 +168,7 @@ impl PodRef {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SyncOp {
     Add,
     Update,
@@ -153,7 +178,7 @@ pub enum SyncOp {
 }
 
 /// The times the kubelet embeds in "Observed pod startup duration" (`+0000 UTC` values).
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KubeletStartup {
     pub slo_seconds: Option<f64>,
     pub e2e_nanos: Option<i64>,
@@ -188,7 +213,7 @@ impl KubeletStartup {
 }
 
 /// What a line told us.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum EventKind {
     // --- apiserver audit ---
     /// `create pods` answered 201: the event time is `stageTimestamp`.
@@ -400,7 +425,8 @@ pub enum EventKind {
     /// A CNI plugin's line about one sandbox's ADD (Calico, Cilium, AWS VPC CNI, the runtime's
     /// own "Adding pod … to CNI network").
     Cni {
-        plugin: &'static str,
+        #[serde(deserialize_with = "crate::intern::de")]
+        plugin: crate::intern::StaticStr,
         sandbox_id: Option<String>,
         pod: Option<PodRef>,
         step: CniStep,
@@ -408,7 +434,7 @@ pub enum EventKind {
 }
 
 /// What a stored Pod object says about its start (all times UTC ns, whole seconds).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PodObject {
     pub pod: PodRef,
     pub node: Option<String>,
@@ -422,11 +448,12 @@ pub struct PodObject {
     /// `Kind/name` of the controller owner reference.
     pub owner: Option<String>,
     /// A mirror pod (the API copy of a static pod): which sign showed it.
-    pub mirror: Option<&'static str>,
+    #[serde(deserialize_with = "crate::intern::de_opt")]
+    pub mirror: Option<crate::intern::StaticStr>,
 }
 
 /// One address of an EndpointSlice/Endpoints object.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EndpointAddr {
     pub ip: String,
     /// `conditions.ready` (EndpointSlice; absent means ready) or addresses vs notReadyAddresses.
@@ -435,7 +462,7 @@ pub struct EndpointAddr {
     pub node: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum IngressStep {
     ReloadRequired,
@@ -444,7 +471,7 @@ pub enum IngressStep {
     DynamicReconfigurationFailed,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CniStep {
     /// Any line of the ADD naming the sandbox.
     Progress,
@@ -455,7 +482,7 @@ pub enum CniStep {
 }
 
 /// One event with where and when it was written.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Event {
     pub raw_time: RawTime,
     /// UTC nanoseconds in the run's frame, filled in when clocks are resolved.
@@ -468,7 +495,7 @@ pub struct Event {
 }
 
 /// Which local clock a stamp was read from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClockKind {
     /// The journald/syslog line prefix (the zone of whoever ran `journalctl`).
@@ -478,7 +505,7 @@ pub enum ClockKind {
 }
 
 /// A local clock: whose host, which component, which kind of stamp.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ClockKey {
     pub host: Option<Arc<str>>,
     /// `Other` for journal prefixes (they belong to the host, not to a component).
@@ -488,7 +515,7 @@ pub struct ClockKey {
 
 /// The kubelet's embedded `+0000 UTC` `watchObservedRunningTime` next to its own klog header:
 /// compared once the header's clock is resolved (`timeline::clock`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EmbeddedObs {
     pub key: ClockKey,
     pub header: Civil,

@@ -25,6 +25,18 @@ Examples:
   podtrace follow ./kind-logs --endpoint http://localhost:4317
                                               each pod's trace sent once it is emitted";
 
+pub const EXTRACT: &str = "\
+Examples:
+  podtrace extract ./bundle -o events.parquet     every file's events, one file
+  podtrace extract ./bundle/worker-1 -o w1.parquet   a shard: any subset of the files
+  podtrace extract ./bundle -o - | duckdb -c \"select kind, count(*) from read_parquet('/dev/stdin') group by 1\"";
+
+pub const BUILD: &str = "\
+Examples:
+  podtrace build w1.parquet w2.parquet cp.parquet   what analyze gives on the three shards' logs
+  podtrace build ./events -o json           every events file in a folder, JSON Lines
+  podtrace report ./events --slo upstream   report and trace read events files too";
+
 pub const ANALYZE: &str = "\
 Examples:
   podtrace analyze                          the bundled demo
@@ -104,6 +116,8 @@ mod tests {
             super::COMPLETIONS,
             super::MAN,
             super::FOLLOW,
+            super::EXTRACT,
+            super::BUILD,
         ] {
             // `journalctl -f … | podtrace follow -`: podtrace's part of a pipeline.
             let lines = text.lines().filter_map(|l| {
@@ -129,6 +143,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 45);
+        assert_eq!(checked, 51);
     }
 }

@@ -8,6 +8,9 @@ pub mod export;
 pub mod follow;
 pub mod input;
 #[cfg(feature = "report")]
+pub mod interchange;
+pub mod intern;
+#[cfg(feature = "report")]
 pub mod report;
 pub mod simulate;
 pub mod sources;
@@ -197,7 +200,7 @@ pub fn analyze_demo(opts: &AnalyzeOptions) -> Analysis {
 /// Reads the files found (and says what could not be walked) and rebuilds every pod's timeline.
 pub fn analyze_files(
     files: Vec<input::InputFile>,
-    skipped: Vec<input::Skipped>,
+    mut skipped: Vec<input::Skipped>,
     opts: &AnalyzeOptions,
 ) -> Analysis {
     // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.
@@ -209,7 +212,8 @@ pub fn analyze_files(
         }
         clock = std::time::Instant::now();
     };
-    let reports = input::read_all(&files, &opts.read);
+    let (reports, walked) = input::read_inputs(&files, &opts.read);
+    skipped.extend(walked);
     stage("read");
     analyze_reports(reports, skipped, opts)
 }

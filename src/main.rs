@@ -3,6 +3,8 @@ use std::process::ExitCode;
 
 use clap::FromArgMatches;
 mod cli;
+#[cfg(feature = "report")]
+mod cli_events;
 mod cli_follow;
 mod help;
 
@@ -30,6 +32,10 @@ fn main() -> ExitCode {
         #[cfg(feature = "report")]
         Command::Diff(args) => cli::diff(args, cli.color.style(), &mut out, &mut err),
         Command::Follow(args) => cli_follow::follow(args, &mut out, &mut err),
+        #[cfg(feature = "report")]
+        Command::Extract(args) => cli_events::extract(args, &mut out, &mut err),
+        #[cfg(feature = "report")]
+        Command::Build(args) => cli_events::build(args, cli.color.style(), &mut out, &mut err),
         Command::Completions(args) => cli::completions(args, &mut out),
         Command::Man(args) => cli::man(args, &mut out, &mut err),
     };

@@ -38,7 +38,7 @@ pub fn nearest_year(c: &Civil, anchor: i64) -> i32 {
     best
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct YearTracker {
     /// Relative year of the chain's latest stamp, and its position in that year.
     last: Option<(i32, i64)>,

@@ -7,8 +7,10 @@
 //!   Calico CNI stamp): returned as a [`Civil`] and resolved later, once the year and the writer's
 //!   UTC offset are known. A parser never reads the wall clock (see STYLE.md, "pass in the year").
 
+use serde::{Deserialize, Serialize};
+
 /// How fine a timestamp is, as written (docs/phases.md#milestone-fields `precision`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub enum Precision {
     Ns,
     Us,
@@ -38,7 +40,7 @@ impl Precision {
 }
 
 /// A wall-clock reading without a zone; `year` is absent where the format has none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Civil {
     pub year: Option<i32>,
     pub month: u8,
@@ -84,7 +86,7 @@ pub fn days_in_month(year: i32, month: u8) -> u8 {
 pub const YEARS: std::ops::RangeInclusive<i32> = 1970..=2261;
 
 /// An absolute instant: UTC nanoseconds since the epoch, plus the offset the writer printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Instant {
     pub unix_nanos: i64,
     pub precision: Precision,
@@ -263,7 +265,7 @@ pub fn parse_rfc3339(b: &[u8]) -> Option<(Instant, usize)> {
 }
 
 /// A Go `time.Time` as printed: an instant, or Go's zero time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GoTime {
     /// `0001-01-01 00:00:00 +0000 UTC`: the kubelet's "never happened".
     Zero,

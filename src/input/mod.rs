@@ -126,6 +126,13 @@ fn walk(
 /// result keeps the input order, so output is deterministic; report ids and evidence are
 /// renumbered to count the streams of all inputs in order.
 pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
+    read_inputs(files, opts).0
+}
+
+/// [`read_all`], and what the events files among the inputs (`podtrace extract`'s output) say
+/// could not be walked when they were written: a build from events reports what `analyze` on
+/// the logs would have.
+pub fn read_inputs(files: &[InputFile], opts: &ReadOptions) -> (Vec<FileReport>, Vec<Skipped>) {
     // Progress goes to stderr only, and only for people (never into stdout or a pipe).
     let bar = if opts.progress {
         let total: u64 = files.iter().map(unit_len).sum();
@@ -142,12 +149,12 @@ pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let per_unit: Vec<Vec<FileReport>> = files
+    let per_unit: Vec<(Vec<FileReport>, Vec<Skipped>)> = files
         .par_iter()
         .map(|f| {
             let r = match f.embedded {
-                Some(bytes) => archive::read_embedded(bytes, &f.display, opts),
-                None => archive::read_unit(&f.path, &f.display, opts),
+                Some(bytes) => (archive::read_embedded(bytes, &f.display, opts), Vec::new()),
+                None => read_unit(f, opts),
             };
             bar.inc(unit_len(f));
             r
@@ -155,14 +162,35 @@ pub fn read_all(files: &[InputFile], opts: &ReadOptions) -> Vec<FileReport> {
         .collect();
     bar.finish_and_clear();
     let mut out = Vec::new();
-    for mut unit in per_unit {
+    let mut skipped = Vec::new();
+    for (mut unit, mut s) in per_unit {
         let base = out.len() as u32;
         for r in &mut unit {
             renumber(r, base);
         }
         out.append(&mut unit);
+        skipped.append(&mut s);
     }
-    out
+    (out, skipped)
+}
+
+/// One file on disk: an events file read back, or logs (plain, compressed or an archive).
+fn read_unit(f: &InputFile, opts: &ReadOptions) -> (Vec<FileReport>, Vec<Skipped>) {
+    #[cfg(feature = "report")]
+    if crate::interchange::is_parquet(&f.path) {
+        return match crate::interchange::read(&f.path) {
+            Ok(e) => (e.reports, e.skipped),
+            Err(e) => {
+                let r = FileReport {
+                    display: f.display.clone(),
+                    skipped: Some(SkipReason::NotEvents(format!("{e:#}"))),
+                    ..Default::default()
+                };
+                (vec![r], Vec::new())
+            }
+        };
+    }
+    (archive::read_unit(&f.path, &f.display, opts), Vec::new())
 }
 
 /// A unit's size in bytes, for the progress bar.
@@ -173,7 +201,8 @@ fn unit_len(f: &InputFile) -> u64 {
     }
 }
 
-fn renumber(r: &mut FileReport, base: u32) {
+/// Moves a unit's streams (numbered from 0) to start at `base` in the run's file table.
+pub(crate) fn renumber(r: &mut FileReport, base: u32) {
     r.id += base;
     for e in &mut r.events {
         e.evidence.file += base;

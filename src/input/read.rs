@@ -57,7 +57,7 @@ impl Default for ReadOptions {
 }
 
 /// Line accounting for one component in one file.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Counts {
     pub lines: u64,
     pub recognised: u64,

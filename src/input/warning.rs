@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One warning about one line (or, with `line` 0, about a whole stream).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,14 +16,15 @@ pub struct Warning {
     pub kind: WarningKind,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum WarningKind {
     #[error("line longer than {max} bytes skipped")]
     LineTooLong { max: usize },
     /// A line that breaks the framing its file uses (journal, CRI, stamped).
     #[error("not a {envelope} line: {text}")]
     NotFramed {
-        envelope: &'static str,
+        #[serde(deserialize_with = "crate::intern::de")]
+        envelope: crate::intern::StaticStr,
         text: String,
     },
     /// A line of a recognised source that its extractor could not decode (the extractor's
@@ -63,7 +64,7 @@ pub enum WarningKind {
 }
 
 /// Why a file or stream was not read at all.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
 pub enum SkipReason {
     #[error("binary content (NUL bytes)")]
     Binary,
@@ -82,6 +83,9 @@ pub enum SkipReason {
     /// The walk could not look at a path (it does not exist, no permission…).
     #[error("{0}")]
     Unreachable(String),
+    /// A Parquet file that `podtrace extract` did not write, or of another schema version.
+    #[error("Parquet file but not podtrace events: {0}")]
+    NotEvents(String),
     #[error("not a regular file or directory")]
     NotAFile,
     #[error("symlink to a directory, not followed (give it on the command line to read it)")]

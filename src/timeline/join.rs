@@ -44,7 +44,7 @@ pub struct Joined {
 }
 
 /// The pods an event names (no allocation: this runs twice per event).
-fn pod_refs(k: &EventKind) -> &[PodRef] {
+pub(crate) fn pod_refs(k: &EventKind) -> &[PodRef] {
     use EventKind::*;
     match k {
         AuditPodCreate { pod, .. }

@@ -8,6 +8,8 @@ mod cli;
 mod demo;
 #[cfg(feature = "report")]
 mod emit;
+#[cfg(feature = "report")]
+mod events;
 mod follow;
 mod formats;
 mod golden;

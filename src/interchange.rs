@@ -1,0 +1,370 @@
+//! The events file: what `podtrace extract` writes and `build` (and `analyze`, `report`, `trace`)
+//! read back, so that reading logs (the map, parallel over any split of the files) and building
+//! timelines (the reduce) can run on different machines. Schema: docs/events.md.
+//!
+//! One Parquet file, one row per stream (a file or archive member read), followed by one row per
+//! event of that stream. Every row carries its stream's number and a `payload`: the stream's
+//! report (format, line counts, warnings, clock facts) or the event, as JSON, exactly as the
+//! reader made them, so that a build from events gives byte for byte what `analyze` gives. The
+//! other columns repeat what SQL engines (DuckDB, Spark SQL, polars) want to filter and group
+//! on: component, host, kind, time, pod.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
+
+use polars::prelude::*;
+use polars_io::SerReader;
+use serde::{Deserialize, Serialize};
+
+use crate::event::{ClockFacts, Component, Event, EventKind, RawTime};
+use crate::input::{Counts, FileReport, SkipReason, Skipped, Warning, WarningKind};
+
+/// The schema's version: written in every row (`version`) and in the file's key-value
+/// metadata (`podtrace.events.version`). A reader refuses a version it does not know.
+pub const VERSION: u32 = 1;
+
+/// The file's key-value metadata entry listing the paths `extract` was given, as a JSON array:
+/// text output names files relative to them, as `analyze` on those paths would.
+const ROOTS_KEY: &str = "podtrace.events.roots";
+
+/// The paths an events file was extracted from (`None`: not an events file, or none recorded).
+pub fn roots(path: &Path) -> Option<Vec<String>> {
+    use polars_io::SerReader;
+    let f = std::fs::File::open(path).ok()?;
+    let mut r = polars_io::prelude::ParquetReader::new(f);
+    let meta = r.get_metadata().ok()?;
+    let kv = meta.key_value_metadata.as_ref()?;
+    let v = kv.iter().find(|kv| kv.key == ROOTS_KEY)?.value.as_deref()?;
+    serde_json::from_str(v).ok()
+}
+
+/// What a stream's row holds besides its events.
+#[derive(Serialize, Deserialize)]
+struct StreamPayload {
+    format: String,
+    skipped: Option<SkipReason>,
+    error: Option<String>,
+    counts: BTreeMap<Component, Counts>,
+    warnings: Vec<WarningRow>,
+    warning_count: u64,
+    nuls: u64,
+    facts: ClockFacts,
+}
+
+#[derive(Serialize, Deserialize)]
+struct WarningRow {
+    file: String,
+    line: u32,
+    kind: WarningKind,
+}
+
+/// What `extract` wrote.
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+pub struct Written {
+    pub skipped: usize,
+    pub streams: usize,
+    pub events: usize,
+    pub bytes: u64,
+}
+
+/// The variant's name of an event (`AuditPodCreate`, `SyncLoop`, …).
+fn kind_name(k: &EventKind) -> String {
+    match serde_json::to_value(k) {
+        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+/// The first pod an event names, for the `namespace`, `pod` and `uid` columns.
+fn pod_of(k: &EventKind) -> Option<&crate::event::PodRef> {
+    crate::timeline::join::pod_refs(k).first()
+}
+
+/// Writes the streams read (in order) and what the walk skipped as one events file.
+pub fn write(
+    reports: &[FileReport],
+    skipped: &[Skipped],
+    roots: &[String],
+    out: impl Write,
+) -> anyhow::Result<Written> {
+    let mut record: Vec<&str> = Vec::new();
+    let mut stream: Vec<u32> = Vec::new();
+    let mut file: Vec<&str> = Vec::new();
+    let mut line: Vec<Option<u32>> = Vec::new();
+    let mut component: Vec<Option<&str>> = Vec::new();
+    let mut host: Vec<Option<&str>> = Vec::new();
+    let mut kind: Vec<Option<String>> = Vec::new();
+    let mut time_ns: Vec<Option<i64>> = Vec::new();
+    let mut local_time: Vec<Option<String>> = Vec::new();
+    let mut precision: Vec<Option<&str>> = Vec::new();
+    let mut namespace: Vec<Option<&str>> = Vec::new();
+    let mut pod: Vec<Option<&str>> = Vec::new();
+    let mut uid: Vec<Option<&str>> = Vec::new();
+    let mut payload: Vec<String> = Vec::new();
+    let mut written = Written::default();
+    // What the walk could not read comes first: `stream` counts skipped entries in their own
+    // sequence (0..), so the stream numbers stay those of the streams.
+    for (i, sk) in skipped.iter().enumerate() {
+        record.push("skipped");
+        stream.push(i as u32);
+        file.push(&sk.path);
+        line.push(None);
+        component.push(None);
+        host.push(None);
+        kind.push(None);
+        time_ns.push(None);
+        local_time.push(None);
+        precision.push(None);
+        namespace.push(None);
+        pod.push(None);
+        uid.push(None);
+        payload.push(serde_json::to_string(&sk.reason)?);
+        written.skipped += 1;
+    }
+    for (i, r) in reports.iter().enumerate() {
+        let i = i as u32;
+        let sp = StreamPayload {
+            format: r.format.to_owned(),
+            skipped: r.skipped.clone(),
+            error: r.error.clone(),
+            counts: r.counts.clone(),
+            warnings: r
+                .warnings
+                .iter()
+                .map(|w| WarningRow {
+                    file: w.file.to_string(),
+                    line: w.line,
+                    kind: w.kind.clone(),
+                })
+                .collect(),
+            warning_count: r.warning_count,
+            nuls: r.nuls,
+            facts: r.facts.clone(),
+        };
+        record.push("stream");
+        stream.push(i);
+        file.push(&r.display);
+        line.push(None);
+        component.push(None);
+        host.push(None);
+        kind.push(None);
+        time_ns.push(None);
+        local_time.push(None);
+        precision.push(None);
+        namespace.push(None);
+        pod.push(None);
+        uid.push(None);
+        payload.push(serde_json::to_string(&sp)?);
+        written.streams += 1;
+        for e in &r.events {
+            let mut e2 = e.clone();
+            // Numbered within this file: a build renumbers streams across files.
+            e2.evidence.file = i;
+            record.push("event");
+            stream.push(i);
+            file.push(&r.display);
+            line.push(Some(e.evidence.line));
+            component.push(Some(e.component.as_str()));
+            host.push(e.host.as_deref());
+            kind.push(Some(kind_name(&e.kind)));
+            match &e.raw_time {
+                RawTime::Abs(t) => {
+                    time_ns.push(Some(t.unix_nanos));
+                    local_time.push(None);
+                }
+                RawTime::Local { civil, .. } => {
+                    time_ns.push(None);
+                    // Zoneless and perhaps yearless, as written: `--11-29T10:15:00.912376`.
+                    let s = civil.sod;
+                    local_time.push(Some(format!(
+                        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}",
+                        civil
+                            .year
+                            .map_or_else(|| "-".to_owned(), |y| format!("{y:04}")),
+                        civil.month,
+                        civil.day,
+                        s / 3600,
+                        s / 60 % 60,
+                        s % 60,
+                        civil.nanos
+                    )));
+                }
+            }
+            precision.push(Some(e.raw_time.precision().as_str()));
+            let p = pod_of(&e.kind);
+            namespace.push(p.map(|p| p.namespace.as_str()));
+            pod.push(p.map(|p| p.name.as_str()));
+            uid.push(p.and_then(|p| p.uid.as_deref()));
+            payload.push(serde_json::to_string(&e2)?);
+            written.events += 1;
+        }
+    }
+    let n = record.len();
+    let cols = vec![
+        Column::new("version".into(), vec![VERSION; n]),
+        Column::new("record".into(), record),
+        Column::new("stream".into(), stream),
+        Column::new("file".into(), file),
+        Column::new("line".into(), line),
+        Column::new("component".into(), component),
+        Column::new("host".into(), host),
+        Column::new("kind".into(), kind),
+        Column::new("time_ns".into(), time_ns),
+        Column::new("local_time".into(), local_time),
+        Column::new("precision".into(), precision),
+        Column::new("namespace".into(), namespace),
+        Column::new("pod".into(), pod),
+        Column::new("uid".into(), uid),
+        Column::new("payload".into(), payload),
+    ];
+    let mut df = DataFrame::new(n, cols)?;
+    let meta = polars_io::parquet::write::KeyValueMetadata::from_static(vec![
+        ("podtrace.events.version".to_owned(), VERSION.to_string()),
+        (ROOTS_KEY.to_owned(), serde_json::to_string(roots)?),
+    ]);
+    let mut counted = Counted { inner: out, n: 0 };
+    polars_io::parquet::write::ParquetWriter::new(&mut counted)
+        .with_key_value_metadata(Some(meta))
+        .finish(&mut df)?;
+    written.bytes = counted.n;
+    Ok(written)
+}
+
+/// Counts the bytes written through it.
+struct Counted<W> {
+    inner: W,
+    n: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let k = self.inner.write(buf)?;
+        self.n += k as u64;
+        Ok(k)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Whether a file looks like a Parquet file (its first and last four bytes), so that the input
+/// layer hands it to [`read`] instead of reading it as a log.
+pub fn is_parquet(path: &Path) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut head = [0u8; 4];
+    let mut tail = [0u8; 4];
+    f.read_exact(&mut head).is_ok()
+        && f.seek(SeekFrom::End(-4)).is_ok()
+        && f.read_exact(&mut tail).is_ok()
+        && &head == b"PAR1"
+        && &tail == b"PAR1"
+}
+
+/// What an events file holds: its streams (numbered from 0, as one input's are before
+/// [`crate::input::read_inputs`] places them) and the paths its walk could not read.
+pub struct Events {
+    pub reports: Vec<FileReport>,
+    pub skipped: Vec<Skipped>,
+}
+
+/// Reads an events file back into the streams it was written from.
+pub fn read(path: &Path) -> anyhow::Result<Events> {
+    let f = std::fs::File::open(path)?;
+    let df = polars_io::prelude::ParquetReader::new(f)
+        .with_columns(Some(vec![
+            "version".into(),
+            "record".into(),
+            "stream".into(),
+            "file".into(),
+            "payload".into(),
+        ]))
+        .finish()
+        .map_err(|e| anyhow::anyhow!("no podtrace events columns ({e})"))?;
+    let version = df.column("version")?.u32()?;
+    let record = df.column("record")?.str()?;
+    let stream = df.column("stream")?.u32()?;
+    let file = df.column("file")?.str()?;
+    let payload = df.column("payload")?.str()?;
+    let mut out: Vec<FileReport> = Vec::new();
+    let mut skipped = Vec::new();
+    for i in 0..df.height() {
+        let row = i + 1;
+        let v = version.get(i).unwrap_or(0);
+        if v != VERSION {
+            anyhow::bail!("events file version {v}; this podtrace reads version {VERSION}");
+        }
+        let s = stream.get(i).unwrap_or(0);
+        let p = payload.get(i).unwrap_or("");
+        match record.get(i).unwrap_or("") {
+            "skipped" => {
+                let reason: SkipReason = serde_json::from_str(p)
+                    .map_err(|e| anyhow::anyhow!("row {row}: skipped payload: {e}"))?;
+                skipped.push(Skipped {
+                    path: file.get(i).unwrap_or("").to_owned(),
+                    reason,
+                });
+            }
+            "stream" => {
+                if s as usize != out.len() {
+                    anyhow::bail!("row {row}: stream {s} out of order");
+                }
+                let sp: StreamPayload = serde_json::from_str(p)
+                    .map_err(|e| anyhow::anyhow!("row {row}: stream payload: {e}"))?;
+                out.push(FileReport {
+                    id: s,
+                    format: crate::intern::intern(&sp.format),
+                    skipped: sp.skipped,
+                    error: sp.error,
+                    counts: sp.counts,
+                    warnings: sp
+                        .warnings
+                        .into_iter()
+                        .map(|w| Warning {
+                            file: Arc::from(w.file),
+                            line: w.line,
+                            kind: w.kind,
+                        })
+                        .collect(),
+                    warning_count: sp.warning_count,
+                    nuls: sp.nuls,
+                    events: Vec::new(),
+                    facts: renumber_facts(sp.facts, s),
+                    display: file.get(i).unwrap_or("").to_owned(),
+                });
+            }
+            "event" => {
+                let Some(r) = out.get_mut(s as usize) else {
+                    anyhow::bail!("row {row}: an event of stream {s} before its stream");
+                };
+                let mut e: Event = serde_json::from_str(p)
+                    .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                e.evidence.file = s;
+                r.events.push(e);
+            }
+            other => anyhow::bail!("row {row}: unknown record {other:?}"),
+        }
+    }
+    Ok(Events {
+        reports: out,
+        skipped,
+    })
+}
+
+/// The facts' evidence points at the stream's number (whatever the writer's was).
+fn renumber_facts(mut f: ClockFacts, id: u32) -> ClockFacts {
+    for votes in f.direct.values_mut().chain(f.vs_prefix.values_mut()) {
+        for (_, ev) in votes.values_mut() {
+            ev.file = id;
+        }
+    }
+    for o in &mut f.embedded {
+        o.evidence.file = id;
+    }
+    f
+}

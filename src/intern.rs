@@ -1,0 +1,40 @@
+//! Strings that live for the whole run, for the few `&'static str` fields of events and
+//! warnings (a CNI plugin's name, a framing envelope's) when they are read back from an events
+//! file (`podtrace build`): each distinct value is leaked once, so memory grows with the
+//! distinct names (a handful), not with the events.
+
+use std::collections::HashSet;
+use std::sync::{Mutex, OnceLock};
+
+use serde::{Deserialize, Deserializer};
+
+/// `&'static str` under another name: serde's derive borrows a field written `&str` from its
+/// input, which an events file read into memory cannot lend for `'static`.
+pub type StaticStr = &'static str;
+
+/// The one `&'static str` equal to `s`.
+pub fn intern(s: &str) -> &'static str {
+    static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
+    let mut seen = SEEN
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(k) = seen.get(s) {
+        return k;
+    }
+    let k: &'static str = Box::leak(s.to_owned().into_boxed_str());
+    seen.insert(k);
+    k
+}
+
+/// `#[serde(deserialize_with = "crate::intern::de")]` for a `&'static str` field.
+pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+    Ok(intern(&s))
+}
+
+/// [`de`] for an `Option<&'static str>` field.
+pub fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
+    let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
+    Ok(s.map(|s| intern(&s)))
+}

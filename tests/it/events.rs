@@ -1,0 +1,319 @@
+//! `podtrace extract` and `podtrace build` (issue 15): a run split into a map over any subset of
+//! the files and a reduce over the events files gives what one `analyze` gives, byte for byte.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::util::*;
+
+fn podtrace(args: &[&dyn AsRef<std::ffi::OsStr>]) -> (i32, Vec<u8>, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_podtrace"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// `podtrace extract PATHS -o OUT`, which must succeed.
+fn extract(paths: &[PathBuf], out: &Path) -> String {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"extract"];
+    for p in paths {
+        args.push(p);
+    }
+    args.push(&"-o");
+    args.push(&out);
+    let (code, _, err) = podtrace(&args);
+    assert_eq!(code, 0, "{err}");
+    err
+}
+
+/// stdout of a command that must exit 0.
+fn stdout(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Vec<u8> {
+    let (code, out, err) = podtrace(args);
+    assert_eq!(code, 0, "{err}");
+    out
+}
+
+/// A simulated bundle with everything that crosses files: clocks skewed ±300 ms and in UTC+2
+/// (votes gathered per file, resolved in the build), failures, init containers, restarts.
+fn simulated(dir: &Path) -> PathBuf {
+    let b = dir.join("bundle");
+    stdout(&[
+        &"simulate",
+        &b,
+        &"--pods",
+        &"240",
+        &"--nodes",
+        &"4",
+        &"--skew-ms",
+        &"300",
+        &"--timezone",
+        &"2",
+        &"--failures",
+        &"--init-containers",
+        &"--restarts",
+        &"--noise",
+        &"2",
+    ]);
+    b
+}
+
+#[test]
+fn a_build_from_the_demo_s_events_is_its_analysis() {
+    let t = tempfile::tempdir().unwrap();
+    let ev = t.path().join("demo.parquet");
+    let said = extract(&[PathBuf::from("samples/seed-demo")], &ev);
+    assert!(
+        said.contains("35 events from 6 streams (0 skipped"),
+        "{said}"
+    );
+    let a = stdout(&[&"analyze", &"samples/seed-demo", &"-o", &"json"]);
+    let b = stdout(&[&"build", &ev, &"-o", &"json"]);
+    assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(a).unwrap());
+    // Text too (the evidence legend names the logs, not the events file).
+    let a = stdout(&[&"analyze", &"samples/seed-demo"]);
+    let b = stdout(&[&"build", &ev]);
+    assert_eq!(String::from_utf8(b).unwrap(), String::from_utf8(a).unwrap());
+}
+
+#[test]
+fn shards_per_node_build_what_one_analysis_of_everything_gives() {
+    let t = tempfile::tempdir().unwrap();
+    let b = simulated(t.path());
+    // One shard per node folder, the top-level files with the control plane, in the walk's
+    // order: the build numbers files as one walk over the bundle would.
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&b)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let (top, dirs): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_file());
+    assert_eq!(dirs.len(), 5);
+    let mut shards = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let mut paths = if i == 0 { top.clone() } else { Vec::new() };
+        paths.push(d.clone());
+        let ev = t.path().join(format!("shard-{i}.parquet"));
+        extract(&paths, &ev);
+        shards.push(ev);
+    }
+    let a = stdout(&[&"analyze", &b, &"-o", &"json"]);
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"build"];
+    for s in &shards {
+        args.push(s);
+    }
+    args.push(&"-o");
+    args.push(&"json");
+    let built = stdout(&args);
+    let a = String::from_utf8(a).unwrap();
+    assert_eq!(
+        a.lines().count(),
+        253,
+        "240 pods, 12 kube-system pods and the summary"
+    );
+    assert_eq!(String::from_utf8(built).unwrap(), a);
+    // The clocks were resolved in the build from every shard's facts: UTC+2 found, skew
+    // corrected (the summary says so the same way in both).
+    assert!(a.contains("\"offset_secs\":7200"), "no UTC+2 clock");
+
+    // `report` and `trace` read events files as they read logs.
+    let ra = stdout(&[&"report", &b, &"-o", &"json", &"-q"]);
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"report"];
+    for s in &shards {
+        args.push(s);
+    }
+    args.extend([&"-o" as &dyn AsRef<std::ffi::OsStr>, &"json", &"-q"]);
+    assert_eq!(
+        String::from_utf8(stdout(&args)).unwrap(),
+        String::from_utf8(ra).unwrap()
+    );
+    let (fa, fb) = (t.path().join("a.otlp.jsonl"), t.path().join("b.otlp.jsonl"));
+    stdout(&[&"trace", &b, &"--otlp-file", &fa, &"-q"]);
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"trace"];
+    for s in &shards {
+        args.push(s);
+    }
+    args.extend([&"--otlp-file" as &dyn AsRef<std::ffi::OsStr>, &fb, &"-q"]);
+    stdout(&args);
+    let (sa, sb) = (std::fs::read(&fa).unwrap(), std::fs::read(&fb).unwrap());
+    assert!(sa.len() > 100_000, "{} bytes of spans", sa.len());
+    assert!(sa == sb, "trace from shards differs from trace of the logs");
+
+    // Events files merge: extract over events files gives one file that builds the same.
+    let merged = t.path().join("merged.parquet");
+    extract(&shards, &merged);
+    let m = stdout(&[&"build", &merged, &"-o", &"json"]);
+    assert_eq!(String::from_utf8(m).unwrap(), a);
+}
+
+#[test]
+fn real_samples_through_events_equal_their_analysis() {
+    // Every real sample folder (rotated, gzip'd, archives, journal exports, store pages, the
+    // kubelet in another zone…), each as one extract and one build.
+    let t = tempfile::tempdir().unwrap();
+    let mut n = 0;
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo().join("samples/real"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for d in dirs {
+        let ev = t.path().join("e.parquet");
+        // A folder of layouts alone holds no log: extract says so (2) and still writes the file.
+        let (code, _, err) = podtrace(&[&"extract", &d, &"-o", &ev, &"-q"]);
+        assert!(
+            code == 0 || (code == 2 && err.contains("no log read")),
+            "{}: {err}",
+            d.display()
+        );
+        let (ca, a, ea) = podtrace(&[&"analyze", &d, &"-o", &"json", &"-v"]);
+        let (cb, b, eb) = podtrace(&[&"build", &ev, &"-o", &"json", &"-v"]);
+        // Messages name the inputs as given: the folder, or the events file.
+        let eb = eb.replace(&ev.display().to_string(), &d.display().to_string());
+        assert_eq!((ca, &ea), (cb, &eb), "{}: exit and warnings", d.display());
+        assert!(
+            a == b,
+            "{}: build differs from analyze\n{}\n{}",
+            d.display(),
+            String::from_utf8_lossy(&a),
+            String::from_utf8_lossy(&b)
+        );
+        n += 1;
+    }
+    assert!(n >= 18, "{n} sample folders");
+}
+
+#[test]
+fn events_are_parquet_with_a_version_and_sql_columns() {
+    use polars_io::SerReader;
+    let t = tempfile::tempdir().unwrap();
+    let ev = t.path().join("demo.parquet");
+    extract(&[repo().join("samples/seed-demo")], &ev);
+    let df = polars_io::prelude::ParquetReader::new(std::fs::File::open(&ev).unwrap())
+        .finish()
+        .unwrap();
+    let names: Vec<&str> = df.get_column_names().iter().map(|s| s.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "version",
+            "record",
+            "stream",
+            "file",
+            "line",
+            "component",
+            "host",
+            "kind",
+            "time_ns",
+            "local_time",
+            "precision",
+            "namespace",
+            "pod",
+            "uid",
+            "payload"
+        ]
+    );
+    // 6 streams and 35 events.
+    let strs = |name: &str| -> Vec<Option<String>> {
+        let c = df.column(name).unwrap().str().unwrap();
+        (0..c.len()).map(|i| c.get(i).map(str::to_owned)).collect()
+    };
+    let record = strs("record");
+    let count = |w: &str| record.iter().filter(|r| r.as_deref() == Some(w)).count();
+    assert_eq!((count("stream"), count("event")), (6, 35));
+    // The audit create of pod-demo: its stageTimestamp to the microsecond, in UTC ns.
+    let i = strs("kind")
+        .iter()
+        .position(|k| k.as_deref() == Some("AuditPodCreate"))
+        .unwrap();
+    assert_eq!(
+        df.column("time_ns").unwrap().i64().unwrap().get(i),
+        Some(1_732_875_300_131_877_000)
+    );
+    assert_eq!(
+        df.column("pod").unwrap().str().unwrap().get(i),
+        Some("pod-demo")
+    );
+    assert_eq!(
+        df.column("precision").unwrap().str().unwrap().get(i),
+        Some("us")
+    );
+    assert_eq!(
+        df.column("component").unwrap().str().unwrap().get(i),
+        Some("audit")
+    );
+    // A kubelet line: a local stamp, kept as written (the year comes from elsewhere).
+    let j = strs("component")
+        .iter()
+        .position(|c| c.as_deref() == Some("kubelet"))
+        .unwrap();
+    assert_eq!(df.column("time_ns").unwrap().i64().unwrap().get(j), None);
+    let lt = df
+        .column("local_time")
+        .unwrap()
+        .str()
+        .unwrap()
+        .get(j)
+        .unwrap();
+    assert!(lt.starts_with("--11-29T10:15:0"), "{lt}");
+    // `-o -`: the same bytes on stdout.
+    let bytes = stdout(&[
+        &"extract",
+        &repo().join("samples/seed-demo"),
+        &"-o",
+        &"-",
+        &"-q",
+    ]);
+    assert!(
+        bytes == std::fs::read(&ev).unwrap(),
+        "-o - differs from the file"
+    );
+}
+
+#[test]
+fn a_foreign_or_newer_parquet_file_is_skipped_and_said() {
+    use polars::prelude::*;
+    let t = tempfile::tempdir().unwrap();
+    // Someone's Parquet file in the bundle: not ours, skipped with the reason.
+    let mut df = df!("a" => [1i64, 2]).unwrap();
+    let mut f = std::fs::File::create(t.path().join("other.parquet")).unwrap();
+    polars_io::parquet::write::ParquetWriter::new(&mut f)
+        .finish(&mut df)
+        .unwrap();
+    // An events file of a later schema version.
+    let mut df = df!(
+        "version" => [2u32], "record" => ["stream"], "stream" => [0u32], "file" => ["x"],
+        "payload" => ["{}"]
+    )
+    .unwrap();
+    let mut f = std::fs::File::create(t.path().join("v2.parquet")).unwrap();
+    polars_io::parquet::write::ParquetWriter::new(&mut f)
+        .finish(&mut df)
+        .unwrap();
+    std::fs::copy(
+        repo().join("samples/seed-demo/kind-worker/kubelet.log"),
+        t.path().join("kubelet.log"),
+    )
+    .unwrap();
+    let (code, out, err) = podtrace(&[&"inspect", &t.path(), &"-o", &"json"]);
+    assert_eq!(code, 0, "{err}");
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("Parquet file but not podtrace events: no podtrace events columns"),
+        "{out}"
+    );
+    assert!(
+        out.contains("events file version 2; this podtrace reads version 1"),
+        "{out}"
+    );
+    // `build` takes events files only, and names a log given by mistake.
+    let (code, _, err) = podtrace(&[&"build", &t.path()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("kubelet.log: not an events file"), "{err}");
+}
