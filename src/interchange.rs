@@ -273,8 +273,24 @@ pub struct Events {
     pub skipped: Vec<Skipped>,
 }
 
-/// Reads an events file back into the streams it was written from.
+/// Reads an events file back into the streams it was written from. A file that is damaged
+/// (cut, bytes changed) is an error, never a panic: the Parquet decoder is a third party's, so a
+/// panic inside it is caught and said as an error too.
 pub fn read(path: &Path) -> anyhow::Result<Events> {
+    match std::panic::catch_unwind(|| read_unguarded(path)) {
+        Ok(r) => r,
+        Err(p) => {
+            let why = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            anyhow::bail!("damaged Parquet file (the decoder failed: {why})")
+        }
+    }
+}
+
+fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     let f = std::fs::File::open(path)?;
     let df = polars_io::prelude::ParquetReader::new(f)
         .with_columns(Some(vec![

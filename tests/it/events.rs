@@ -317,3 +317,33 @@ fn a_foreign_or_newer_parquet_file_is_skipped_and_said() {
     assert_eq!(code, 2);
     assert!(err.contains("kubelet.log: not an events file"), "{err}");
 }
+
+#[test]
+fn a_damaged_events_file_is_skipped_with_its_reason_never_a_panic() {
+    let t = tempfile::tempdir().unwrap();
+    let ev = t.path().join("good.parquet");
+    extract(&[PathBuf::from("samples/seed-demo")], &ev);
+    let good = std::fs::read(&ev).unwrap();
+    let dir = t.path().join("damaged");
+    std::fs::create_dir(&dir).unwrap();
+    // Cut in the middle (the magic kept at both ends), and bytes changed at many places.
+    let mut cut = good[..good.len() / 2].to_vec();
+    cut.extend_from_slice(&good[good.len() - 8..]);
+    std::fs::write(dir.join("cut.parquet"), &cut).unwrap();
+    for step in [7usize, 61, 331] {
+        let mut bad = good.clone();
+        for i in (8..bad.len() - 8).step_by(step) {
+            bad[i] ^= 0x5a;
+        }
+        std::fs::write(dir.join(format!("flipped-{step}.parquet")), &bad).unwrap();
+    }
+    let (code, out, err) = podtrace(&[&"inspect", &dir, &"-o", &"json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    let out = String::from_utf8(out).unwrap();
+    assert_eq!(
+        out.matches("Parquet file but not podtrace events").count(),
+        4,
+        "{out}"
+    );
+}
