@@ -302,9 +302,13 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
         ]))
         .finish()
         .map_err(|e| anyhow::anyhow!("no podtrace events columns ({e})"))?;
-    let version = df.column("version")?.u32()?;
+    // Spark and most SQL engines have no unsigned integers: a file they wrote back holds
+    // `version` and `stream` as signed integers; one that does not fit is an error.
+    let version = df.column("version")?.strict_cast(&DataType::UInt32)?;
+    let version = version.u32()?;
     let record = df.column("record")?.str()?;
-    let stream = df.column("stream")?.u32()?;
+    let stream = df.column("stream")?.strict_cast(&DataType::UInt32)?;
+    let stream = stream.u32()?;
     let file = df.column("file")?.str()?;
     let payload = df.column("payload")?.str()?;
     let mut out: Vec<FileReport> = Vec::new();
@@ -315,7 +319,9 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
         if v != VERSION {
             anyhow::bail!("events file version {v}; this podtrace reads version {VERSION}");
         }
-        let s = stream.get(i).unwrap_or(0);
+        let Some(s) = stream.get(i) else {
+            anyhow::bail!("row {row}: no stream number");
+        };
         let p = payload.get(i).unwrap_or("");
         match record.get(i).unwrap_or("") {
             "skipped" => {

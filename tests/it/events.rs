@@ -347,3 +347,126 @@ fn a_damaged_events_file_is_skipped_with_its_reason_never_a_panic() {
         "{out}"
     );
 }
+
+/// Every span a receiver got, by (trace id, span id), with its resource's attributes: what a
+/// trace store keeps.
+#[cfg(feature = "otlp")]
+fn stored(
+    rx: &crate::receiver::Receiver,
+) -> std::collections::BTreeMap<(Vec<u8>, Vec<u8>), Vec<opentelemetry_proto::tonic::trace::v1::Span>>
+{
+    let mut out: std::collections::BTreeMap<_, Vec<_>> = Default::default();
+    for r in rx.received() {
+        for rs in &r.request.resource_spans {
+            for ss in &rs.scope_spans {
+                for s in &ss.spans {
+                    out.entry((s.trace_id.clone(), s.span_id.clone()))
+                        .or_default()
+                        .push(s.clone());
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(feature = "otlp")]
+#[test]
+fn per_node_runs_meet_in_one_receiver() {
+    use crate::receiver::Receiver;
+    let t = tempfile::tempdir().unwrap();
+    let b = simulated(t.path());
+    let cp = b.join("kind-control-plane");
+    let workers: Vec<PathBuf> = (1..=4)
+        .map(|i| {
+            b.join(if i == 1 {
+                "kind-worker".to_owned()
+            } else {
+                format!("kind-worker{i}")
+            })
+        })
+        .collect();
+    let send = |rx: &Receiver, paths: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let endpoint = format!("http://{}", rx.addr);
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"trace", &"-q", &"--endpoint"];
+        args.push(&endpoint);
+        args.extend_from_slice(paths);
+        stdout(&args);
+    };
+    // One run over everything.
+    let whole = Receiver::grpc(true);
+    send(&whole, &[&b]);
+    let whole = stored(&whole);
+    assert!(whole.len() > 5_000, "{} spans", whole.len());
+    assert!(whole.values().all(|v| v.len() == 1));
+
+    // The map on each node (its folder, the control plane's with the first), events files
+    // gathered, one trace run over them: the same spans, field for field.
+    let gathered = Receiver::grpc(true);
+    let mut shards = Vec::new();
+    for (i, w) in workers.iter().enumerate() {
+        let ev = t.path().join(format!("{i}.parquet"));
+        let mut paths = if i == 0 {
+            vec![b.join("ground-truth.json"), cp.clone()]
+        } else {
+            Vec::new()
+        };
+        paths.push(w.clone());
+        extract(&paths, &ev);
+        shards.push(ev);
+    }
+    let shard_args: Vec<&dyn AsRef<std::ffi::OsStr>> = shards
+        .iter()
+        .map(|s| s as &dyn AsRef<std::ffi::OsStr>)
+        .collect();
+    send(&gathered, &shard_args);
+    assert!(
+        stored(&gathered) == whole,
+        "spans from gathered events differ"
+    );
+
+    // `trace` run on each node with the control plane's files, all sent to one receiver: every
+    // span id of the whole run arrives, and none other. A span that only one node's logs make
+    // (a pod's phases on its node, each node's programming) arrives exactly as the whole run
+    // sends it; the three spans per pod that need every node (the pod's root, `programming`
+    // first to last node, `time_to_serving`) arrive once per run, each run's knowing only its
+    // node: that is why a split is extracted and built, not traced per node.
+    let split = Receiver::grpc(true);
+    for w in &workers {
+        send(&split, &[&cp, w]);
+    }
+    let split = stored(&split);
+    assert_eq!(
+        split.keys().collect::<Vec<_>>(),
+        whole.keys().collect::<Vec<_>>(),
+        "the span ids of the per-node runs"
+    );
+    let mut cross_node = std::collections::BTreeMap::<String, usize>::new();
+    for (k, got) in &split {
+        let want = &whole[k][0];
+        if got.iter().any(|s| s == want) {
+            continue;
+        }
+        let name = if want.parent_span_id.is_empty() {
+            "root"
+        } else {
+            want.name.as_str()
+        };
+        *cross_node.entry(name.to_owned()).or_default() += 1;
+    }
+    let pods = whole
+        .values()
+        .filter(|v| v[0].parent_span_id.is_empty())
+        .count();
+    assert!(pods >= 240, "{pods} pods");
+    for (name, n) in &cross_node {
+        assert!(
+            ["root", "programming", "time_to_serving"].contains(&name.as_str()) && *n <= pods,
+            "{name}: {n} spans differ in every per-node run"
+        );
+    }
+    assert!(
+        cross_node.get("root").copied().unwrap_or(0) > pods / 2,
+        "{cross_node:?}"
+    );
+}

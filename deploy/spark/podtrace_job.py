@@ -1,0 +1,178 @@
+#!/usr/bin/env python3
+"""podtrace on Apache Spark: the map (`podtrace extract`) in parallel tasks, the reduce
+(`podtrace build`) over every shard's events.
+
+    spark-submit --master MASTER --files /path/to/podtrace deploy/spark/podtrace_job.py \\
+        --input s3a://bucket/bundles/2026-11-30 --output s3a://bucket/podtrace/2026-11-30
+
+1. Lists the bundle's files with Spark's own file sources (`binaryFile`, recursive: local paths,
+   HDFS, s3a://, gs://, abfss://, whatever the cluster's Hadoop reads).
+2. Groups them by their first path component under the input (a node's folder, or a top-level
+   file): each group is one task that writes its files into a scratch folder and runs
+   `podtrace extract` on them (`applyInArrow`: the events come back as Arrow record batches).
+3. The events of every group are one DataFrame, written as Parquet (`OUTPUT/events/`) for Spark
+   SQL, DuckDB or polars (schema: docs/events.md, plus `shard` and `seq`).
+4. The reduce: the events are brought together in one task, each shard's rows in their order,
+   and `podtrace build` gives the timelines (`OUTPUT/timelines/`, JSON Lines, and
+   `OUTPUT/pods/`, Parquet) and `podtrace report` the report (`OUTPUT/report/`, JSON).
+
+The result is `podtrace analyze --format json` on the same files, byte for byte: the shards are
+given to the build in the order of analyze's walk (top-level names sorted), and each shard's
+files are named as analyze names them (`--display-root`, default: the input's last component).
+
+Limits (docs/scale.md): the reduce is one task. Clock offsets, node skew and the summary's
+percentiles are computed over every pod, so a build split by pod key would not give analyze's
+output without first computing those globally; until then the reduce needs the memory of one
+`podtrace build` over all events (about 1 KiB per pod). Hadoop's listing skips names starting
+with `_` or `.`, which analyze would read.
+"""
+
+import argparse
+import io
+import os
+import subprocess
+import tempfile
+import time
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from pyspark import SparkFiles
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+
+# docs/events.md, as Spark types (no unsigned integers), plus where each row came from.
+EVENTS = (
+    "shard string, seq long, version long, record string, stream long, file string, "
+    "line long, component string, host string, kind string, time_ns long, "
+    "local_time string, precision string, namespace string, pod string, uid string, "
+    "payload string"
+)
+OUTPUTS = "output string, seq long, text string"
+
+
+def podtrace_binary(name: str) -> str:
+    """The binary shipped with `--files` (SparkFiles), or a path that exists on every node."""
+    if os.path.isabs(name) and os.path.exists(name):
+        return name
+    path = SparkFiles.get(os.path.basename(name))
+    os.chmod(path, 0o755)
+    return path
+
+
+def extract_task(binary: str, display_root: str):
+    def extract(key, table):
+        shard = key[0].as_py()
+        with tempfile.TemporaryDirectory(prefix="podtrace-extract-") as tmp:
+            for rel, content in zip(table.column("rel").to_pylist(),
+                                    table.column("content").to_pylist()):
+                dest = os.path.join(tmp, display_root, rel)
+                os.makedirs(os.path.dirname(dest), exist_ok=True)
+                with open(dest, "wb") as f:
+                    f.write(content)
+            run = subprocess.run(
+                [podtrace_binary(binary), "extract", "-q", "-o", "-",
+                 os.path.join(display_root, shard)],
+                cwd=tmp, capture_output=True)
+        # 2: no log in this group (its walk's findings are still in the file).
+        if run.returncode not in (0, 2):
+            raise RuntimeError(f"podtrace extract {shard}: {run.stderr.decode(errors='replace')}")
+        t = pq.read_table(io.BytesIO(run.stdout))
+        n = t.num_rows
+        cols = {"shard": pa.array([shard] * n, pa.string()),
+                "seq": pa.array(range(n), pa.int64())}
+        for name in t.column_names:
+            c = t.column(name)
+            if pa.types.is_unsigned_integer(c.type):
+                c = c.cast(pa.int64())
+            elif pa.types.is_string_view(c.type):
+                # polars writes Arrow's string views; Spark's Arrow reader takes plain strings.
+                c = c.cast(pa.string())
+            cols[name] = c
+        return pa.table(cols)
+
+    return extract
+
+
+def build_task(binary: str, shards: list):
+    def build(batches):
+        tables = [pa.Table.from_batches([b]) for b in batches if b.num_rows]
+        if not tables:
+            return
+        t = pa.concat_tables(tables)
+        with tempfile.TemporaryDirectory(prefix="podtrace-build-") as tmp:
+            files = []
+            for i, shard in enumerate(shards):
+                part = t.filter(pc.equal(t.column("shard"), shard))
+                part = part.sort_by("seq").drop_columns(["shard", "seq"])
+                path = os.path.join(tmp, f"{i:06}.parquet")
+                pq.write_table(part, path)
+                files.append(path)
+            exe = podtrace_binary(binary)
+            outputs = {
+                "timelines": [exe, "build", *files, "--format", "json", "-q"],
+                "report": [exe, "report", *files, "--format", "json", "-q"],
+            }
+            for name, argv in outputs.items():
+                run = subprocess.run(argv, capture_output=True)
+                # analyze's statuses: 0, or 1 when no pod was found or a gate failed.
+                if run.returncode not in (0, 1):
+                    raise RuntimeError(f"podtrace {name}: {run.stderr.decode(errors='replace')}")
+                lines = run.stdout.decode().splitlines()
+                yield pa.RecordBatch.from_pydict({
+                    "output": [name] * len(lines),
+                    "seq": list(range(len(lines))),
+                    "text": lines,
+                })
+
+    return build
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--input", required=True, help="the bundle's folder (any Hadoop path)")
+    ap.add_argument("--output", required=True, help="where to write events/, timelines/, …")
+    ap.add_argument("--podtrace", default="podtrace",
+                    help="the binary: shipped with --files (its name), or an absolute path")
+    ap.add_argument("--display-root", default=None,
+                    help="how file names start (default: the input's last component)")
+    args = ap.parse_args()
+    root = args.input.rstrip("/")
+    display_root = args.display_root or root.rsplit("/", 1)[-1]
+
+    spark = SparkSession.builder.appName("podtrace").getOrCreate()
+    spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
+    started = time.monotonic()
+    files = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
+             .select("path", "content"))
+    # The path under the input: the listing writes paths qualified as Hadoop qualifies the
+    # input (`file:/…`, `s3a://bucket/…`).
+    jpath = spark._jvm.org.apache.hadoop.fs.Path(root)
+    fs = jpath.getFileSystem(spark._jsc.hadoopConfiguration())
+    qualified = fs.makeQualified(jpath).toString().rstrip("/")
+    files = (files
+             .withColumn("rel", F.expr(f"substring(path, {len(qualified) + 2})"))
+             .withColumn("shard", F.substring_index(F.col("rel"), "/", 1)))
+    shards = sorted(r.shard for r in files.select("shard").distinct().collect())
+    events = (files.groupBy("shard")
+              .applyInArrow(extract_task(args.podtrace, display_root), schema=EVENTS))
+    events.write.mode("overwrite").parquet(f"{args.output}/events")
+    mapped = time.monotonic()
+
+    events = spark.read.parquet(f"{args.output}/events")
+    out = (events.repartition(1)
+           .mapInArrow(build_task(args.podtrace, shards), schema=OUTPUTS)
+           .cache())
+    for name in ("timelines", "report"):
+        (out.filter(F.col("output") == name).repartition(1).sortWithinPartitions("seq")
+         .select("text").write.mode("overwrite").text(f"{args.output}/{name}"))
+    pods = spark.read.json(f"{args.output}/timelines").filter(F.col("type") == "pod")
+    pods.write.mode("overwrite").parquet(f"{args.output}/pods")
+    done = time.monotonic()
+    print(f"podtrace-spark: {len(shards)} shards, map {mapped - started:.1f} s, "
+          f"reduce {done - mapped:.1f} s")
+    spark.stop()
+
+
+if __name__ == "__main__":
+    main()
