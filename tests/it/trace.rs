@@ -628,3 +628,36 @@ fn https_with_a_private_ca() {
     }));
     check_every_field(&spans, &flatten(&got));
 }
+
+#[test]
+fn the_direct_encoder_is_the_sdk_conversion_field_for_field() {
+    // What is sent is built straight from the planned spans; the SDK's SpanData path is the
+    // reference. Every pod of the demo and of a generated bundle with failures (error
+    // statuses, array attributes), with and without a cluster name, in batches of every size.
+    let dir = tempfile::tempdir().unwrap();
+    simulated(dir.path(), 200, true);
+    let mut checked = 0;
+    for paths in [vec![demo()], vec![dir.path().to_path_buf()]] {
+        let a = analyze(&paths);
+        for cluster in [None, Some("prod")] {
+            let o = TraceOptions {
+                cluster: cluster.map(str::to_owned),
+            };
+            let spans = trace::plan_all(&a.pods, &o);
+            assert!(spans.iter().any(|s| s.error.is_some()) || paths[0] == demo());
+            for batch in [1, 7, 1000, usize::MAX] {
+                for chunk in spans.chunks(batch.min(spans.len())) {
+                    let direct = otlp::request(chunk, cluster);
+                    let sdk = otlp::request_via_sdk(chunk, cluster);
+                    assert!(direct == sdk, "batch of {batch}: {direct:#?}\n{sdk:#?}");
+                    assert_eq!(
+                        prost::Message::encode_to_vec(&direct),
+                        prost::Message::encode_to_vec(&sdk)
+                    );
+                    checked += chunk.len();
+                }
+            }
+        }
+    }
+    assert!(checked > 30_000, "{checked} spans");
+}
