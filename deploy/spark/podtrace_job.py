@@ -7,9 +7,11 @@
 
 1. Lists the bundle's files with Spark's own file sources (`binaryFile`, recursive: local paths,
    HDFS, s3a://, gs://, abfss://, whatever the cluster's Hadoop reads).
-2. Groups them by their first path component under the input (a node's folder, or a top-level
-   file): each group is one task that writes its files into a scratch folder and runs
-   `podtrace extract` on them (`applyInArrow`: the events come back as Arrow record batches).
+2. Groups the paths (not the contents) by their first path component under the input (a
+   node's folder, or a top-level file): each group is one task that links (local files) or
+   streams (object storage, through pyarrow's file systems) its files into a scratch folder and
+   runs `podtrace extract` on them with one thread (`applyInArrow`: the events come back as
+   Arrow record batches).
 3. The events of every group are one DataFrame, written as Parquet (`OUTPUT/events/`) for Spark
    SQL, DuckDB or polars (schema: docs/events.md, plus `shard` and `seq`).
 4. The reduce: the events are brought together in one task, each shard's rows in their order,
@@ -60,20 +62,41 @@ def podtrace_binary(name: str) -> str:
     return path
 
 
+def open_uri(uri: str):
+    """A listed file as (local path, None) or (None, readable stream) for other file systems.
+
+    Local files (`file:`) are linked where extract reads them, never copied; others (s3a://,
+    gs://, abfss://, hdfs://) are streamed through pyarrow's file systems.
+    """
+    if uri.startswith("file:"):
+        return "/" + uri[len("file:"):].lstrip("/"), None
+    from pyarrow import fs as pafs
+    uri = uri.replace("s3a://", "s3://", 1).replace("abfss://", "abfs://", 1)
+    filesystem, path = pafs.FileSystem.from_uri(uri)
+    return None, filesystem.open_input_stream(path)
+
+
 def extract_task(binary: str, display_root: str):
     def extract(key, table):
         shard = key[0].as_py()
+        env = dict(os.environ, RAYON_NUM_THREADS="1")  # one task, one core
         with tempfile.TemporaryDirectory(prefix="podtrace-extract-") as tmp:
-            for rel, content in zip(table.column("rel").to_pylist(),
-                                    table.column("content").to_pylist()):
+            # The group's files, named under `display_root` as analyze names them.
+            for uri, rel in zip(table.column("path").to_pylist(),
+                                table.column("rel").to_pylist()):
                 dest = os.path.join(tmp, display_root, rel)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
-                with open(dest, "wb") as f:
-                    f.write(content)
+                local, stream = open_uri(uri)
+                if local is not None:
+                    os.symlink(local, dest)
+                    continue
+                with stream, open(dest, "wb") as f:
+                    while chunk := stream.read(8 << 20):
+                        f.write(chunk)
             run = subprocess.run(
                 [podtrace_binary(binary), "extract", "-q", "-o", "-",
                  os.path.join(display_root, shard)],
-                cwd=tmp, capture_output=True)
+                cwd=tmp, capture_output=True, env=env)
         # 2: no log in this group (its walk's findings are still in the file).
         if run.returncode not in (0, 2):
             raise RuntimeError(f"podtrace extract {shard}: {run.stderr.decode(errors='replace')}")
@@ -143,8 +166,9 @@ def main() -> None:
     spark = SparkSession.builder.appName("podtrace").getOrCreate()
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
     started = time.monotonic()
+    # Paths only: the source reads no content unless asked, and each task reads its own files.
     files = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
-             .select("path", "content"))
+             .select("path"))
     # The path under the input: the listing writes paths qualified as Hadoop qualifies the
     # input (`file:/…`, `s3a://bucket/…`).
     jpath = spark._jvm.org.apache.hadoop.fs.Path(root)
