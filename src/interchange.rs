@@ -292,7 +292,22 @@ pub fn read(path: &Path) -> anyhow::Result<Events> {
 
 fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     let f = std::fs::File::open(path)?;
-    let df = polars_io::prelude::ParquetReader::new(f)
+    let size = f.metadata().map_or(0, |m| m.len());
+    let mut reader = polars_io::prelude::ParquetReader::new(f);
+    // The decompression budget of every input (`ReadOptions::max_decompressed`'s default):
+    // what the row groups say they hold decompressed, before any is decompressed.
+    let budget = (4u64 << 30).max(size.saturating_mul(200));
+    let holds: u64 = reader
+        .get_metadata()
+        .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
+        .row_groups
+        .iter()
+        .map(|g| g.total_byte_size() as u64)
+        .sum();
+    if holds > budget {
+        anyhow::bail!("would decompress to {holds} bytes, over the budget of {budget} bytes");
+    }
+    let df = reader
         .with_columns(Some(vec![
             "version".into(),
             "record".into(),
@@ -336,7 +351,10 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
                 if s as usize != out.len() {
                     anyhow::bail!("row {row}: stream {s} out of order");
                 }
-                let sp: StreamPayload = serde_json::from_str(p)
+                let v: serde_json::Value = serde_json::from_str(p)
+                    .map_err(|e| anyhow::anyhow!("row {row}: stream payload: {e}"))?;
+                plausible(&v).map_err(|e| anyhow::anyhow!("row {row}: stream payload: {e}"))?;
+                let sp: StreamPayload = serde_json::from_value(v)
                     .map_err(|e| anyhow::anyhow!("row {row}: stream payload: {e}"))?;
                 out.push(FileReport {
                     id: s,
@@ -364,7 +382,10 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
                 let Some(r) = out.get_mut(s as usize) else {
                     anyhow::bail!("row {row}: an event of stream {s} before its stream");
                 };
-                let mut e: Event = serde_json::from_str(p)
+                let v: serde_json::Value = serde_json::from_str(p)
+                    .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                plausible(&v).map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                let mut e: Event = serde_json::from_value(v)
                     .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
                 e.evidence.file = s;
                 r.events.push(e);
@@ -389,4 +410,62 @@ fn renumber_facts(mut f: ClockFacts, id: u32) -> ClockFacts {
         o.evidence.file = id;
     }
     f
+}
+
+/// UTC ns at 2262-01-01, the end of the years a log stamp may carry (`time::YEARS`).
+const END_NS: i64 = 9_183_300_000_000_000_000;
+
+/// What the readers guarantee of every event and clock fact they make, checked again for one
+/// read back from a file that anyone could have written: instants within the years a stamp may
+/// carry, calendar fields that exist, offsets (also as map keys) under a day, and no other
+/// number outside what a log can give (below 2262 in ns, above -2^53 ns: about -104 days), so
+/// the timeline's arithmetic cannot overflow on them.
+fn plausible(v: &serde_json::Value) -> Result<(), String> {
+    use serde_json::Value;
+    if let Value::Object(m) = v {
+        if let Some(k) = m
+            .keys()
+            .find(|k| k.parse::<i64>().is_ok_and(|n| n.abs() >= 86_400))
+        {
+            return Err(format!("offset {k} s cannot come from a log"));
+        }
+    }
+    let int = |x: &Value| {
+        x.as_i64()
+            .or_else(|| x.as_u64().map(|u| i64::try_from(u).unwrap_or(i64::MAX)))
+    };
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if let Some(n) = int(x) {
+                    let ok = match k.as_str() {
+                        "unix_nanos" => (0..END_NS).contains(&n),
+                        "year" => {
+                            podtrace_parsers::time::YEARS.contains(&(n as i32))
+                                && n == n as i32 as i64
+                        }
+                        "month" => (1..=12).contains(&n),
+                        "day" => (1..=31).contains(&n),
+                        "sod" => (0..86_400).contains(&n),
+                        "nanos" => (0..1_000_000_000).contains(&n),
+                        "offset_secs" => n.abs() < 86_400,
+                        "year_rel" => n.abs() <= 300,
+                        _ => n > -(1 << 53) && n < END_NS,
+                    };
+                    if !ok {
+                        return Err(format!("{k} = {n} cannot come from a log"));
+                    }
+                } else if let Some(f) = x.as_f64().filter(|_| x.is_f64()) {
+                    if !f.is_finite() || f.abs() >= 4.6e18 {
+                        return Err(format!("{k} = {f} cannot come from a log"));
+                    }
+                } else {
+                    plausible(x)?;
+                }
+            }
+            Ok(())
+        }
+        Value::Array(a) => a.iter().try_for_each(plausible),
+        _ => Ok(()),
+    }
 }

@@ -470,3 +470,69 @@ fn per_node_runs_meet_in_one_receiver() {
         "{cross_node:?}"
     );
 }
+
+#[test]
+fn numbers_no_log_can_give_are_refused_before_the_timeline_sees_them() {
+    use polars::prelude::*;
+    use polars_io::SerReader;
+    let t = tempfile::tempdir().unwrap();
+    let good = t.path().join("good.parquet");
+    extract(&[PathBuf::from("samples/seed-demo")], &good);
+    let dir = t.path().join("crafted");
+    std::fs::create_dir(&dir).unwrap();
+    // The demo's events file with one payload changed by `edit` (first row it applies to).
+    let craft = |name: &str, edit: &dyn Fn(&str) -> Option<String>| {
+        let mut df = polars_io::prelude::ParquetReader::new(std::fs::File::open(&good).unwrap())
+            .finish()
+            .unwrap();
+        let col = df.column("payload").unwrap().str().unwrap();
+        let mut done = false;
+        let payloads: Vec<String> = (0..col.len())
+            .map(|i| {
+                let p = col.get(i).unwrap();
+                match (done, edit(p)) {
+                    (false, Some(q)) => {
+                        done = true;
+                        q
+                    }
+                    _ => p.to_owned(),
+                }
+            })
+            .collect();
+        assert!(done, "{name}: nothing to edit");
+        df.replace("payload", Column::new("payload".into(), payloads))
+            .unwrap();
+        let mut f = std::fs::File::create(dir.join(name)).unwrap();
+        polars_io::parquet::write::ParquetWriter::new(&mut f)
+            .finish(&mut df)
+            .unwrap();
+    };
+    // An audit instant at i64::MAX - 807 ns (year 2262), a kubelet stamp in month 13, a clock
+    // vote for an offset of 11 days.
+    craft("instant.parquet", &|p| {
+        p.contains("\"unix_nanos\":1732875300131877000")
+            .then(|| p.replace("1732875300131877000", "9223372036854775000"))
+    });
+    craft("month.parquet", &|p| {
+        p.contains("\"month\":11,\"day\":29,\"sod\"")
+            .then(|| p.replacen("\"month\":11", "\"month\":13", 1))
+    });
+    craft("offset.parquet", &|p| {
+        p.contains("\"direct\":[[")
+            .then(|| p.replacen("{\"0\":[", "{\"999999\":[", 1))
+    });
+    let (code, out, err) = podtrace(&[&"inspect", &dir, &"-o", &"json"]);
+    assert_eq!(code, 2, "{err}");
+    let out = String::from_utf8(out).unwrap();
+    for said in [
+        "unix_nanos = 9223372036854775000 cannot come from a log",
+        "month = 13 cannot come from a log",
+        "offset 999999 s cannot come from a log",
+    ] {
+        assert!(out.contains(said), "{said}: {out}");
+    }
+    // The same file unchanged is read (the edit, not the writer, is refused).
+    craft("same.parquet", &|p| Some(p.to_owned()));
+    let (code, _, err) = podtrace(&[&"build", &dir.join("same.parquet"), &"-o", &"json"]);
+    assert_eq!(code, 0, "{err}");
+}
