@@ -40,11 +40,16 @@ pub fn extract(
         ..Default::default()
     };
     opts.split_large = !args.no_mmap;
-    let (files, mut skipped) = if args.paths.is_empty() {
+    let (mut files, mut skipped) = if args.paths.is_empty() {
         (podtrace::input::demo::files(), Vec::new())
     } else {
         podtrace::input::discover(&args.paths)
     };
+    // The file being written is not an input: an earlier run's output inside a folder given
+    // again would otherwise be read back, every stream twice.
+    if let Ok(out) = std::fs::canonicalize(&args.output) {
+        files.retain(|f| std::fs::canonicalize(&f.path).map_or(true, |p| p != out));
+    }
     let roots = crate::cli::roots_of(&args.paths);
     let (reports, walked) = podtrace::input::read_inputs(&files, &opts);
     skipped.extend(walked);

@@ -55,6 +55,41 @@ mod pairs {
     }
 }
 
+/// An `Option<f64>` that keeps NaN and the infinities through JSON (as the strings `NaN`,
+/// `inf`, `-inf`; JSON has no such numbers and would write them as null).
+mod non_finite {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr {
+        Number(f64),
+        Text(String),
+    }
+
+    pub fn serialize<S: Serializer>(v: &Option<f64>, s: S) -> Result<S::Ok, S::Error> {
+        match v {
+            Some(f) if f.is_nan() => s.serialize_some("NaN"),
+            Some(f) if f.is_infinite() => s.serialize_some(if *f > 0.0 { "inf" } else { "-inf" }),
+            Some(f) => s.serialize_some(f),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+        Ok(match Option::<Repr>::deserialize(d)? {
+            None => None,
+            Some(Repr::Number(f)) => Some(f),
+            Some(Repr::Text(t)) => Some(match t.as_str() {
+                "NaN" => f64::NAN,
+                "inf" => f64::INFINITY,
+                "-inf" => f64::NEG_INFINITY,
+                _ => return Err(serde::de::Error::custom(format!("not a number: {t:?}"))),
+            }),
+        })
+    }
+}
+
 /// Index of an input file in the run's file table.
 pub type FileId = u32;
 
@@ -180,6 +215,8 @@ pub enum SyncOp {
 /// The times the kubelet embeds in "Observed pod startup duration" (`+0000 UTC` values).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KubeletStartup {
+    /// Go prints `NaN` and `±Inf` too: kept as they are through an events file.
+    #[serde(with = "non_finite")]
     pub slo_seconds: Option<f64>,
     pub e2e_nanos: Option<i64>,
     pub creation: Option<Instant>,
@@ -522,4 +559,43 @@ pub struct EmbeddedObs {
     pub year_rel: i32,
     pub embedded: Instant,
     pub evidence: Evidence,
+}
+
+#[cfg(test)]
+mod interchange_tests {
+    use super::KubeletStartup;
+
+    /// What the kubelet printed comes back from an events file as it was: Go's 17-digit
+    /// floats to the last bit, and NaN and the infinities (which JSON has no numbers for).
+    #[test]
+    fn kubelet_figures_survive_json_exactly() {
+        for f in [
+            3.8207744740000003,
+            0.1 + 0.2,
+            5e-324,
+            f64::MAX,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let k = KubeletStartup {
+                slo_seconds: Some(f),
+                ..Default::default()
+            };
+            let back: KubeletStartup =
+                serde_json::from_str(&serde_json::to_string(&k).unwrap()).unwrap();
+            assert_eq!(back.slo_seconds.map(f64::to_bits), Some(f.to_bits()), "{f}");
+        }
+        let nan = KubeletStartup {
+            slo_seconds: Some(f64::NAN),
+            ..Default::default()
+        };
+        let s = serde_json::to_string(&nan).unwrap();
+        assert!(s.contains("\"slo_seconds\":\"NaN\""), "{s}");
+        let back: KubeletStartup = serde_json::from_str(&s).unwrap();
+        assert!(back.slo_seconds.unwrap().is_nan());
+        let none: KubeletStartup =
+            serde_json::from_str(&serde_json::to_string(&KubeletStartup::default()).unwrap())
+                .unwrap();
+        assert_eq!(none.slo_seconds, None);
+    }
 }

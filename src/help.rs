@@ -29,7 +29,7 @@ pub const EXTRACT: &str = "\
 Examples:
   podtrace extract ./bundle -o events.parquet     every file's events, one file
   podtrace extract ./bundle/worker-1 -o w1.parquet   a shard: any subset of the files
-  podtrace extract ./bundle -o - | duckdb -c \"select kind, count(*) from read_parquet('/dev/stdin') group by 1\"";
+  podtrace extract ./bundle -o - > events.parquet  the same through stdout (a pipe step)";
 
 pub const BUILD: &str = "\
 Examples:

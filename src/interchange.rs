@@ -31,6 +31,13 @@ const ROOTS_KEY: &str = "podtrace.events.roots";
 
 /// The paths an events file was extracted from (`None`: not an events file, or none recorded).
 pub fn roots(path: &Path) -> Option<Vec<String>> {
+    // The footer is decoded by a third party's code: a panic in it is a file without roots.
+    std::panic::catch_unwind(|| roots_unguarded(path))
+        .ok()
+        .flatten()
+}
+
+fn roots_unguarded(path: &Path) -> Option<Vec<String>> {
     use polars_io::SerReader;
     let f = std::fs::File::open(path).ok()?;
     let mut r = polars_io::prelude::ParquetReader::new(f);
@@ -450,22 +457,40 @@ fn plausible(v: &serde_json::Value) -> Result<(), String> {
                         "nanos" => (0..1_000_000_000).contains(&n),
                         "offset_secs" => n.abs() < 86_400,
                         "year_rel" => n.abs() <= 300,
+                        // base + relative year = calendar year (year.rs).
+                        "base" => (1670..=2561).contains(&n),
                         _ => n > -(1 << 53) && n < END_NS,
                     };
                     if !ok {
                         return Err(format!("{k} = {n} cannot come from a log"));
                     }
-                } else if let Some(f) = x.as_f64().filter(|_| x.is_f64()) {
-                    if !f.is_finite() || f.abs() >= 4.6e18 {
-                        return Err(format!("{k} = {f} cannot come from a log"));
+                } else if let (Some(a), true) =
+                    (x.as_array(), matches!(k.as_str(), "first_local" | "last"))
+                {
+                    // The year chain's (stamp, relative year) and (relative year, position).
+                    let rel = if k == "first_local" {
+                        a.get(1)
+                    } else {
+                        a.first()
+                    };
+                    if rel.and_then(int).is_some_and(|r| r.abs() > 300) {
+                        return Err(format!("{k}: a relative year no log can give"));
                     }
+                    plausible(x)?;
                 } else {
                     plausible(x)?;
                 }
             }
             Ok(())
         }
-        Value::Array(a) => a.iter().try_for_each(plausible),
+        Value::Array(a) => a.iter().try_for_each(|x| match int(x) {
+            // Relative years and positions in a year (year.rs), line counts.
+            Some(n) if !(n > -(1 << 53) && n < END_NS) => {
+                Err(format!("{n} cannot come from a log"))
+            }
+            Some(_) => Ok(()),
+            None => plausible(x),
+        }),
         _ => Ok(()),
     }
 }

@@ -1,7 +1,7 @@
 //! Strings that live for the whole run, for the few `&'static str` fields of events and
 //! warnings (a CNI plugin's name, a framing envelope's) when they are read back from an events
 //! file (`podtrace build`): each distinct value is leaked once, so memory grows with the
-//! distinct names (a handful), not with the events.
+//! distinct names (a handful, at most 4096), not with the events.
 
 use std::collections::HashSet;
 use std::sync::{Mutex, OnceLock};
@@ -12,7 +12,10 @@ use serde::{Deserialize, Deserializer};
 /// input, which an events file read into memory cannot lend for `'static`.
 pub type StaticStr = &'static str;
 
-/// The one `&'static str` equal to `s`.
+/// Distinct names kept at most (formats, CNI plugins, envelopes, mirror signs).
+const MAX_NAMES: usize = 4096;
+
+/// The one `&'static str` equal to `s` (or `(other)` once [`MAX_NAMES`] are kept).
 pub fn intern(s: &str) -> &'static str {
     static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let mut seen = SEEN
@@ -21,6 +24,11 @@ pub fn intern(s: &str) -> &'static str {
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(k) = seen.get(s) {
         return k;
+    }
+    // The names a run meets are a handful; an events file that anyone could have written
+    // could hold millions: past this many, others are one name, not more memory.
+    if seen.len() >= MAX_NAMES {
+        return "(other)";
     }
     let k: &'static str = Box::leak(s.to_owned().into_boxed_str());
     seen.insert(k);

@@ -22,11 +22,18 @@ The result is `podtrace analyze --format json` on the same files, byte for byte:
 given to the build in the order of analyze's walk (top-level names sorted), and each shard's
 files are named as analyze names them (`--display-root`, default: the input's last component).
 
+Remote files are read through pyarrow's file systems (s3://, gs://, abfs://; `s3a://` and
+`abfss://` are read as those), which take their credentials from the environment, not from the
+cluster's Hadoop settings; hdfs:// needs libhdfs on the executors. `OUTPUT/events` is a dataset
+for SQL (its `shard` and `seq` columns say where each row came from; `podtrace build` needs one
+file per shard, as the reduce writes them).
+
 Limits (docs/scale.md): the reduce is one task. Clock offsets, node skew and the summary's
 percentiles are computed over every pod, so a build split by pod key would not give analyze's
 output without first computing those globally; until then the reduce needs the memory of one
-`podtrace build` over all events (about 1 KiB per pod). Hadoop's listing skips names starting
-with `_` or `.`, which analyze would read.
+`podtrace build` over all events (about 1 KiB per event). Hadoop's listing skips names
+starting with `_` or `.`, which analyze would read, and follows directory symlinks, which
+analyze does not: a bundle with either gives another file table.
 """
 
 import argparse
@@ -141,7 +148,10 @@ def build_task(binary: str, shards: list):
                 # analyze's statuses: 0, or 1 when no pod was found or a gate failed.
                 if run.returncode not in (0, 1):
                     raise RuntimeError(f"podtrace {name}: {run.stderr.decode(errors='replace')}")
-                lines = run.stdout.decode().splitlines()
+                # Lines end at "\n" only: JSON leaves U+2028 and friends unescaped in names.
+                lines = run.stdout.decode().split("\n")
+                if lines and lines[-1] == "":
+                    lines.pop()
                 yield pa.RecordBatch.from_pydict({
                     "output": [name] * len(lines),
                     "seq": list(range(len(lines))),
@@ -162,6 +172,11 @@ def main() -> None:
     args = ap.parse_args()
     root = args.input.rstrip("/")
     display_root = args.display_root or root.rsplit("/", 1)[-1]
+    # File names are made under a scratch folder: a relative path that stays inside it.
+    parts = display_root.split("/")
+    if display_root.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        ap.error(f"--display-root {display_root!r}: a relative path without '.' or '..' "
+                 "(run analyze from the bundle's parent folder to compare)")
 
     spark = SparkSession.builder.appName("podtrace").getOrCreate()
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
