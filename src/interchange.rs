@@ -97,38 +97,26 @@ pub fn write(
     roots: &[String],
     out: impl Write,
 ) -> anyhow::Result<Written> {
-    let mut record: Vec<&str> = Vec::new();
-    let mut stream: Vec<u32> = Vec::new();
-    let mut file: Vec<&str> = Vec::new();
-    let mut line: Vec<Option<u32>> = Vec::new();
-    let mut component: Vec<Option<&str>> = Vec::new();
-    let mut host: Vec<Option<&str>> = Vec::new();
-    let mut kind: Vec<Option<String>> = Vec::new();
-    let mut time_ns: Vec<Option<i64>> = Vec::new();
-    let mut local_time: Vec<Option<String>> = Vec::new();
-    let mut precision: Vec<Option<&str>> = Vec::new();
-    let mut namespace: Vec<Option<&str>> = Vec::new();
-    let mut pod: Vec<Option<&str>> = Vec::new();
-    let mut uid: Vec<Option<&str>> = Vec::new();
-    let mut payload: Vec<String> = Vec::new();
+    let meta = polars_io::parquet::write::KeyValueMetadata::from_static(vec![
+        ("podtrace.events.version".to_owned(), VERSION.to_string()),
+        (ROOTS_KEY.to_owned(), serde_json::to_string(roots)?),
+    ]);
+    let mut counted = Counted { inner: out, n: 0 };
+    let mut rows = Rows::default();
+    // Row groups are written as they fill: memory holds one group's payloads, not the file's.
+    let mut writer = polars_io::parquet::write::ParquetWriter::new(&mut counted)
+        .with_key_value_metadata(Some(meta))
+        .batched(Rows::default().frame()?.schema())?;
     let mut written = Written::default();
     // What the walk could not read comes first: `stream` counts skipped entries in their own
     // sequence (0..), so the stream numbers stay those of the streams.
     for (i, sk) in skipped.iter().enumerate() {
-        record.push("skipped");
-        stream.push(i as u32);
-        file.push(&sk.path);
-        line.push(None);
-        component.push(None);
-        host.push(None);
-        kind.push(None);
-        time_ns.push(None);
-        local_time.push(None);
-        precision.push(None);
-        namespace.push(None);
-        pod.push(None);
-        uid.push(None);
-        payload.push(serde_json::to_string(&sk.reason)?);
+        rows.other(
+            "skipped",
+            i as u32,
+            &sk.path,
+            serde_json::to_string(&sk.reason)?,
+        );
         written.skipped += 1;
     }
     for (i, r) in reports.iter().enumerate() {
@@ -151,93 +139,132 @@ pub fn write(
             nuls: r.nuls,
             facts: r.facts.clone(),
         };
-        record.push("stream");
-        stream.push(i);
-        file.push(&r.display);
-        line.push(None);
-        component.push(None);
-        host.push(None);
-        kind.push(None);
-        time_ns.push(None);
-        local_time.push(None);
-        precision.push(None);
-        namespace.push(None);
-        pod.push(None);
-        uid.push(None);
-        payload.push(serde_json::to_string(&sp)?);
+        rows.other("stream", i, &r.display, serde_json::to_string(&sp)?);
         written.streams += 1;
         for e in &r.events {
-            let mut e2 = e.clone();
-            // Numbered within this file: a build renumbers streams across files.
-            e2.evidence.file = i;
-            record.push("event");
-            stream.push(i);
-            file.push(&r.display);
-            line.push(Some(e.evidence.line));
-            component.push(Some(e.component.as_str()));
-            host.push(e.host.as_deref());
-            kind.push(Some(kind_name(&e.kind)));
-            match &e.raw_time {
-                RawTime::Abs(t) => {
-                    time_ns.push(Some(t.unix_nanos));
-                    local_time.push(None);
-                }
-                RawTime::Local { civil, .. } => {
-                    time_ns.push(None);
-                    // Zoneless and perhaps yearless, as written: `--11-29T10:15:00.912376`.
-                    let s = civil.sod;
-                    local_time.push(Some(format!(
-                        "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}",
-                        civil
-                            .year
-                            .map_or_else(|| "-".to_owned(), |y| format!("{y:04}")),
-                        civil.month,
-                        civil.day,
-                        s / 3600,
-                        s / 60 % 60,
-                        s % 60,
-                        civil.nanos
-                    )));
-                }
-            }
-            precision.push(Some(e.raw_time.precision().as_str()));
-            let p = pod_of(&e.kind);
-            namespace.push(p.map(|p| p.namespace.as_str()));
-            pod.push(p.map(|p| p.name.as_str()));
-            uid.push(p.and_then(|p| p.uid.as_deref()));
-            payload.push(serde_json::to_string(&e2)?);
+            rows.event(i, &r.display, e)?;
             written.events += 1;
+            if rows.record.len() >= ROW_GROUP {
+                writer.write_batch(&rows.frame()?)?;
+            }
         }
     }
-    let n = record.len();
-    let cols = vec![
-        Column::new("version".into(), vec![VERSION; n]),
-        Column::new("record".into(), record),
-        Column::new("stream".into(), stream),
-        Column::new("file".into(), file),
-        Column::new("line".into(), line),
-        Column::new("component".into(), component),
-        Column::new("host".into(), host),
-        Column::new("kind".into(), kind),
-        Column::new("time_ns".into(), time_ns),
-        Column::new("local_time".into(), local_time),
-        Column::new("precision".into(), precision),
-        Column::new("namespace".into(), namespace),
-        Column::new("pod".into(), pod),
-        Column::new("uid".into(), uid),
-        Column::new("payload".into(), payload),
-    ];
-    let mut df = DataFrame::new(n, cols)?;
-    let meta = polars_io::parquet::write::KeyValueMetadata::from_static(vec![
-        ("podtrace.events.version".to_owned(), VERSION.to_string()),
-        (ROOTS_KEY.to_owned(), serde_json::to_string(roots)?),
-    ]);
-    let mut counted = Counted { inner: out, n: 0 };
-    polars_io::parquet::write::ParquetWriter::new(&mut counted)
-        .with_key_value_metadata(Some(meta))
-        .finish(&mut df)?;
+    if !rows.record.is_empty() {
+        writer.write_batch(&rows.frame()?)?;
+    }
+    writer.finish()?;
+    drop(writer);
     written.bytes = counted.n;
     Ok(written)
+}
+
+/// Rows per row group (and held in memory at once while writing).
+const ROW_GROUP: usize = 65_536;
+
+/// The rows of one row group, column by column.
+#[derive(Default)]
+struct Rows<'a> {
+    record: Vec<&'static str>,
+    stream: Vec<u32>,
+    file: Vec<&'a str>,
+    line: Vec<Option<u32>>,
+    component: Vec<Option<&'static str>>,
+    host: Vec<Option<&'a str>>,
+    kind: Vec<Option<String>>,
+    time_ns: Vec<Option<i64>>,
+    local_time: Vec<Option<String>>,
+    precision: Vec<Option<&'static str>>,
+    namespace: Vec<Option<&'a str>>,
+    pod: Vec<Option<&'a str>>,
+    uid: Vec<Option<&'a str>>,
+    payload: Vec<String>,
+}
+
+impl<'a> Rows<'a> {
+    /// A `skipped` or `stream` row: no event columns.
+    fn other(&mut self, record: &'static str, stream: u32, file: &'a str, payload: String) {
+        self.record.push(record);
+        self.stream.push(stream);
+        self.file.push(file);
+        self.line.push(None);
+        self.component.push(None);
+        self.host.push(None);
+        self.kind.push(None);
+        self.time_ns.push(None);
+        self.local_time.push(None);
+        self.precision.push(None);
+        self.namespace.push(None);
+        self.pod.push(None);
+        self.uid.push(None);
+        self.payload.push(payload);
+    }
+
+    fn event(&mut self, stream: u32, file: &'a str, e: &'a Event) -> anyhow::Result<()> {
+        self.record.push("event");
+        self.stream.push(stream);
+        self.file.push(file);
+        self.line.push(Some(e.evidence.line));
+        self.component.push(Some(e.component.as_str()));
+        self.host.push(e.host.as_deref());
+        self.kind.push(Some(kind_name(&e.kind)));
+        match &e.raw_time {
+            RawTime::Abs(t) => {
+                self.time_ns.push(Some(t.unix_nanos));
+                self.local_time.push(None);
+            }
+            RawTime::Local { civil, .. } => {
+                self.time_ns.push(None);
+                // Zoneless and perhaps yearless, as written: `--11-29T10:15:00.912376`.
+                let s = civil.sod;
+                self.local_time.push(Some(format!(
+                    "{}-{:02}-{:02}T{:02}:{:02}:{:02}.{:09}",
+                    civil
+                        .year
+                        .map_or_else(|| "-".to_owned(), |y| format!("{y:04}")),
+                    civil.month,
+                    civil.day,
+                    s / 3600,
+                    s / 60 % 60,
+                    s % 60,
+                    civil.nanos
+                )));
+            }
+        }
+        self.precision.push(Some(e.raw_time.precision().as_str()));
+        let p = pod_of(&e.kind);
+        self.namespace.push(p.map(|p| p.namespace.as_str()));
+        self.pod.push(p.map(|p| p.name.as_str()));
+        self.uid.push(p.and_then(|p| p.uid.as_deref()));
+        // Numbered within this file: a build renumbers streams across files.
+        let mut e2 = e.clone();
+        e2.evidence.file = stream;
+        self.payload.push(serde_json::to_string(&e2)?);
+        Ok(())
+    }
+
+    /// The rows so far as a frame, and this builder emptied for the next group.
+    fn frame(&mut self) -> anyhow::Result<DataFrame> {
+        let n = self.record.len();
+        let r = std::mem::take(self);
+        let cols = vec![
+            Column::new("version".into(), vec![VERSION; n]),
+            Column::new("record".into(), r.record),
+            Column::new("stream".into(), r.stream),
+            Column::new("file".into(), r.file),
+            Column::new("line".into(), r.line),
+            Column::new("component".into(), r.component),
+            Column::new("host".into(), r.host),
+            Column::new("kind".into(), r.kind),
+            Column::new("time_ns".into(), r.time_ns),
+            Column::new("local_time".into(), r.local_time),
+            Column::new("precision".into(), r.precision),
+            Column::new("namespace".into(), r.namespace),
+            Column::new("pod".into(), r.pod),
+            Column::new("uid".into(), r.uid),
+            Column::new("payload".into(), r.payload),
+        ];
+        Ok(DataFrame::new(n, cols)?)
+    }
 }
 
 /// Counts the bytes written through it.
