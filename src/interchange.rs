@@ -76,13 +76,20 @@ pub struct Written {
     pub bytes: u64,
 }
 
-/// The variant's name of an event (`AuditPodCreate`, `SyncLoop`, …).
-fn kind_name(k: &EventKind) -> String {
-    match serde_json::to_value(k) {
-        Ok(serde_json::Value::Object(m)) => m.keys().next().cloned().unwrap_or_default(),
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
+/// The variant's name of an event (`AuditPodCreate`, `SyncLoop`, …), read from its payload
+/// (`"kind":{"Name":…}` or `"kind":"Name"`) instead of serializing the event a second time.
+fn kind_name(payload: &str) -> Option<String> {
+    #[derive(Deserialize)]
+    struct KindOnly<'a> {
+        #[serde(borrow)]
+        kind: &'a serde_json::value::RawValue,
     }
+    let k = serde_json::from_str::<KindOnly<'_>>(payload)
+        .ok()?
+        .kind
+        .get();
+    let name = k.trim_start_matches(['{', ' ']).strip_prefix('"')?;
+    Some(name[..name.find('"')?].to_owned())
 }
 
 /// The first pod an event names, for the `namespace`, `pod` and `uid` columns.
@@ -206,7 +213,7 @@ impl<'a> Rows<'a> {
         self.line.push(Some(e.evidence.line));
         self.component.push(Some(e.component.as_str()));
         self.host.push(e.host.as_deref());
-        self.kind.push(Some(kind_name(&e.kind)));
+
         match &e.raw_time {
             RawTime::Abs(t) => {
                 self.time_ns.push(Some(t.unix_nanos));
@@ -238,7 +245,9 @@ impl<'a> Rows<'a> {
         // Numbered within this file: a build renumbers streams across files.
         let mut e2 = e.clone();
         e2.evidence.file = stream;
-        self.payload.push(serde_json::to_string(&e2)?);
+        let payload = serde_json::to_string(&e2)?;
+        self.kind.push(kind_name(&payload));
+        self.payload.push(payload);
         Ok(())
     }
 

@@ -262,6 +262,22 @@ fn events_are_parquet_with_a_version_and_sql_columns() {
         .get(j)
         .unwrap();
     assert!(lt.starts_with("--11-29T10:15:0"), "{lt}");
+    // Every event's `kind` column is its payload's variant name.
+    let payloads = strs("payload");
+    let kinds = strs("kind");
+    let mut distinct = std::collections::BTreeSet::new();
+    for (p, k) in payloads.iter().zip(&kinds) {
+        let v: serde_json::Value = serde_json::from_str(p.as_deref().unwrap()).unwrap();
+        let Some(kind) = v.get("kind") else { continue };
+        let want = match kind {
+            serde_json::Value::String(s) => s.clone(),
+            serde_json::Value::Object(m) => m.keys().next().unwrap().clone(),
+            other => panic!("kind {other}"),
+        };
+        assert_eq!(k.as_deref(), Some(want.as_str()));
+        distinct.insert(want);
+    }
+    assert!(distinct.len() >= 10, "{distinct:?}");
     // `-o -`: the same bytes on stdout.
     let bytes = stdout(&[
         &"extract",
