@@ -369,9 +369,30 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     let stream = stream.u32()?;
     let file = df.column("file")?.str()?;
     let payload = df.column("payload")?.str()?;
+    // Event payloads are parsed and checked on every core (they are nearly all the work);
+    // rows are then placed in order.
+    let parsed: Vec<Option<anyhow::Result<Event>>> = {
+        use rayon::prelude::*;
+        (0..df.height())
+            .into_par_iter()
+            .map(|i| {
+                (record.get(i) == Some("event")).then(|| {
+                    let row = i + 1;
+                    let p = payload.get(i).unwrap_or("");
+                    let v: serde_json::Value = serde_json::from_str(p)
+                        .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                    plausible(&v).map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                    serde_json::from_value(v)
+                        .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))
+                })
+            })
+            .collect()
+    };
+    let mut parsed = parsed.into_iter();
     let mut out: Vec<FileReport> = Vec::new();
     let mut skipped = Vec::new();
     for i in 0..df.height() {
+        let event = parsed.next().flatten();
         let row = i + 1;
         let v = version.get(i).unwrap_or(0);
         if v != VERSION {
@@ -425,11 +446,10 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
                 let Some(r) = out.get_mut(s as usize) else {
                     anyhow::bail!("row {row}: an event of stream {s} before its stream");
                 };
-                let v: serde_json::Value = serde_json::from_str(p)
-                    .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
-                plausible(&v).map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
-                let mut e: Event = serde_json::from_value(v)
-                    .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                let Some(e) = event else {
+                    anyhow::bail!("row {row}: an event row without its payload");
+                };
+                let mut e = e?;
                 e.evidence.file = s;
                 r.events.push(e);
             }
