@@ -108,7 +108,9 @@ pub enum Command {
     #[cfg(feature = "report")]
     /// Build timelines from events files (`podtrace extract`'s): what `analyze` gives on the
     /// logs they were read from.
-    #[command(after_help = crate::help::BUILD)]
+    #[command(after_help = crate::help::BUILD, mut_arg("paths", |a| a
+        .help("Events files (`podtrace extract` writes them), or folders of them")
+        .required(true)))]
     Build(AnalyzeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = crate::help::COMPLETIONS)]
