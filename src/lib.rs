@@ -197,21 +197,26 @@ pub fn analyze_demo(opts: &AnalyzeOptions) -> Analysis {
     analyze_files(input::demo::files(), Vec::new(), opts)
 }
 
+/// The stage timer: each call prints how long since the last (stderr) when PODTRACE_TIMINGS=1
+/// is set, for profiling; otherwise it does nothing.
+fn stages() -> impl FnMut(&str) {
+    let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
+    let mut clock = std::time::Instant::now();
+    move |name: &str| {
+        if timings {
+            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
+        }
+        clock = std::time::Instant::now();
+    }
+}
+
 /// Reads the files found (and says what could not be walked) and rebuilds every pod's timeline.
 pub fn analyze_files(
     files: Vec<input::InputFile>,
     mut skipped: Vec<input::Skipped>,
     opts: &AnalyzeOptions,
 ) -> Analysis {
-    // PODTRACE_TIMINGS=1 prints how long each stage took (stderr), for profiling.
-    let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
-    let mut clock = std::time::Instant::now();
-    let mut stage = |name: &str| {
-        if timings {
-            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
-        }
-        clock = std::time::Instant::now();
-    };
+    let mut stage = stages();
     let (reports, walked) = input::read_inputs(&files, &opts.read);
     skipped.extend(walked);
     stage("read");
@@ -226,14 +231,7 @@ pub fn analyze_reports(
     skipped: Vec<input::Skipped>,
     opts: &AnalyzeOptions,
 ) -> Analysis {
-    let timings = std::env::var_os("PODTRACE_TIMINGS").is_some();
-    let mut clock = std::time::Instant::now();
-    let mut stage = |name: &str| {
-        if timings {
-            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
-        }
-        clock = std::time::Instant::now();
-    };
+    let mut stage = stages();
     // Streams (files and archive members) in id order.
     let names: Vec<std::sync::Arc<str>> =
         reports.iter().map(|r| r.display.as_str().into()).collect();
