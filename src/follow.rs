@@ -397,14 +397,6 @@ impl Engine {
                     self.tally.slowest = Some((s, format!("{}/{}", p.namespace, p.name)));
                 }
             }
-            let i = self.emitted.len();
-            if let Some(u) = &p.uid {
-                self.by_uid.insert(u.clone(), i);
-            }
-            self.by_name
-                .entry(format!("{}/{}", p.namespace, p.name))
-                .or_default()
-                .push(i);
             self.emitted.push(Emitted {
                 namespace: p.namespace.clone(),
                 name: p.name.clone(),
@@ -414,6 +406,7 @@ impl Engine {
                 tick,
                 hidden: !shown,
             });
+            self.index(self.emitted.len() - 1);
             if shown {
                 out.push(Emit::Pod {
                     pod: Box::new(p),
@@ -441,15 +434,21 @@ impl Engine {
         self.emitted.drain(..old);
         self.by_uid.clear();
         self.by_name.clear();
-        for (i, e) in self.emitted.iter().enumerate() {
-            if let Some(u) = &e.uid {
-                self.by_uid.insert(u.clone(), i);
-            }
-            self.by_name
-                .entry(format!("{}/{}", e.namespace, e.name))
-                .or_default()
-                .push(i);
+        for i in 0..self.emitted.len() {
+            self.index(i);
         }
+    }
+
+    /// Makes the emitted pod at `i` findable by uid and by `namespace/name`.
+    fn index(&mut self, i: usize) {
+        let e = &self.emitted[i];
+        if let Some(u) = &e.uid {
+            self.by_uid.insert(u.clone(), i);
+        }
+        self.by_name
+            .entry(format!("{}/{}", e.namespace, e.name))
+            .or_default()
+            .push(i);
     }
 
     /// Events read before this tick can be dropped: every pod in flight started later, by more
