@@ -21,6 +21,29 @@ fn bin() -> Command {
     c
 }
 
+/// `podtrace follow DIR … -o json` as a child with piped output, quick to settle, poll and end
+/// (a 1 s settle, 50 ms polls, done after 2 s idle).
+fn follow_json(dir: &std::path::Path, extra: &[&str]) -> std::process::Child {
+    bin()
+        .arg("follow")
+        .arg(dir)
+        .args(extra)
+        .args([
+            "-o",
+            "json",
+            "--settle",
+            "1s",
+            "--poll",
+            "50ms",
+            "--exit-when-idle",
+            "2s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn json_lines(s: &str) -> Vec<Value> {
     s.lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}")))
@@ -271,23 +294,7 @@ fn a_late_line_gives_an_update_record_not_a_second_pod() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("demo");
     let (proxy, proxy_bytes) = demo_without_worker_proxy(&dir);
-    let mut child = bin()
-        .args([
-            "follow",
-            dir.to_str().unwrap(),
-            "-o",
-            "json",
-            "--settle",
-            "1s",
-            "--poll",
-            "50ms",
-            "--exit-when-idle",
-            "2s",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = follow_json(&dir, &[]);
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     // The pod is complete for the one kube-proxy seen (the control plane's)...
     let first: Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
@@ -442,24 +449,7 @@ fn from_the_end_only_new_lines_are_read_and_pods_already_running_are_not_shown()
     let (proxy, proxy_bytes) = demo_without_worker_proxy(&dir);
     std::fs::write(&proxy, &proxy_bytes).unwrap();
     let kubelet = dir.join("kind-worker/kubelet.log");
-    let child = bin()
-        .args([
-            "follow",
-            dir.to_str().unwrap(),
-            "--from-end",
-            "-o",
-            "json",
-            "--settle",
-            "1s",
-            "--poll",
-            "50ms",
-            "--exit-when-idle",
-            "2s",
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = follow_json(&dir, &["--from-end"]);
     std::thread::sleep(Duration::from_millis(500));
     // The pod's last kubelet lines written again: a pod seen only from its later lines.
     let text = std::fs::read_to_string(&kubelet).unwrap();
