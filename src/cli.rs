@@ -392,14 +392,9 @@ fn strict(
     Ok(Status::Failed)
 }
 
-#[derive(Debug, clap::Args)]
-pub struct AnalyzeArgs {
-    #[command(flatten)]
-    pub input: InputArgs,
-    /// Output format (`--format` is an alias).
-    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
-        default_value_t = Output::Text)]
-    pub output: Output,
+/// The pod filters `analyze`, `build` and `follow` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct PodFilters {
     /// Only pods in this namespace.
     #[arg(short = 'n', long)]
     pub namespace: Option<String>,
@@ -409,6 +404,30 @@ pub struct AnalyzeArgs {
     /// Only pods of this owner: `Kind/name` (`ReplicaSet/web-7d4b9c6f5`) or the name alone.
     #[arg(long)]
     pub owner: Option<String>,
+}
+
+impl PodFilters {
+    /// These filters, and the pods named, as the selection's filter.
+    pub fn filter(&self, pods: Vec<String>) -> podtrace::export::select::Filter {
+        podtrace::export::select::Filter {
+            pods,
+            namespace: self.namespace.clone(),
+            node: self.node.clone(),
+            owner: self.owner.clone(),
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format (`--format` is an alias).
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT",
+        default_value_t = Output::Text)]
+    pub output: Output,
+    #[command(flatten)]
+    pub filters: PodFilters,
     /// Order pods by this phase (longest first) or milestone (latest first), names as in
     /// docs/phases.md [default: startup_e2e, or the end-to-end phase most pods have].
     #[arg(long, value_name = "PHASE", value_parser = clap::value_parser!(podtrace::export::select::SortKey))]
@@ -1376,7 +1395,7 @@ pub fn analyze(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
-    use podtrace::export::select::{self, Filter, SortKey};
+    use podtrace::export::select::{self, SortKey};
     // An argument that exists is an input; one that could be a pod (`name`, `namespace/name`,
     // a uid prefix) is a pod to show (kubectl's habit of `get pods NAME…`), named as neither a
     // file nor a pod when it matches nothing; any other (`/…`, `./…`, `a/b/c`) is a path that
@@ -1391,15 +1410,11 @@ pub fn analyze(
         paths,
         ..args.input.clone()
     };
-    let filter = Filter {
-        pods: pods
-            .iter()
+    let filter = args.filters.filter(
+        pods.iter()
             .map(|p| p.to_string_lossy().into_owned())
             .collect(),
-        namespace: args.namespace.clone(),
-        node: args.node.clone(),
-        owner: args.owner.clone(),
-    };
+    );
     let c = args.shown.controls();
     let a = run(&input);
     print_warnings_as(&a, input.quiet, input.verbose, c, err)?;
@@ -1482,9 +1497,9 @@ fn could_be_pod(p: &Path) -> bool {
 fn filters_said(args: &AnalyzeArgs) -> String {
     let mut said = Vec::new();
     for (flag, v) in [
-        ("-n", &args.namespace),
-        ("--node", &args.node),
-        ("--owner", &args.owner),
+        ("-n", &args.filters.namespace),
+        ("--node", &args.filters.node),
+        ("--owner", &args.filters.owner),
     ] {
         if let Some(v) = v {
             said.push(format!("{flag} {}", printable(v)));

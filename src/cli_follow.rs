@@ -40,15 +40,8 @@ pub struct FollowArgs {
     /// and pods already running then (no create or "SyncLoop ADD" read) are not shown.
     #[arg(long)]
     pub from_end: bool,
-    /// Only pods in this namespace.
-    #[arg(short = 'n', long)]
-    pub namespace: Option<String>,
-    /// Only pods on this node.
-    #[arg(long)]
-    pub node: Option<String>,
-    /// Only pods of this owner: `Kind/name` (`ReplicaSet/web-7d4b9c6f5`) or the name alone.
-    #[arg(long)]
-    pub owner: Option<String>,
+    #[command(flatten)]
+    pub filters: crate::cli::PodFilters,
     /// Name stdin as this path: it is shown in evidence, and its folder and file name give the
     /// hints a file's would (`kind-worker/kubelet.log`).
     #[arg(long, value_name = "PATH")]
@@ -300,12 +293,7 @@ pub fn follow(
     let mut write_err: Option<std::io::Error> = None;
     // Set when a pod line printed on the terminal cleared the status line.
     let cleared = std::cell::Cell::new(false);
-    let filter = podtrace::export::select::Filter {
-        pods: Vec::new(),
-        namespace: args.namespace.clone(),
-        node: args.node.clone(),
-        owner: args.owner.clone(),
-    };
+    let filter = args.filters.filter(Vec::new());
     let mut emit = |e: Emit| -> bool {
         let (Emit::Pod { pod, .. } | Emit::Update { pod, .. }) = &e;
         if !filter.keeps(pod) {
