@@ -167,21 +167,97 @@ impl RawTime {
     }
 }
 
+// The variants below are boxed because they are the largest and among the rarest: an event is as
+// large as its largest variant, and most events of a large cluster are kube-proxy syncs of a few
+// bytes (docs/scale.md). Serialized as struct variants were (`{"CreateDone":{…}}`), so events
+// files are unchanged.
+
+/// [`EventKind::EndpointsWrite`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EndpointsWriteData {
+    /// `namespace/service`.
+    pub service: String,
+    /// `EndpointSlice/<name>` or `Endpoints/<name>`.
+    pub object: String,
+    pub verb: String,
+    pub endpoints: Vec<EndpointAddr>,
+    /// `endpoints.kubernetes.io/last-change-trigger-time`, UTC ns.
+    pub trigger_time: Option<i64>,
+}
+
+/// [`EventKind::K8sEvent`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct K8sEventData {
+    pub pod: PodRef,
+    /// From `fieldPath` `spec.containers{name}` / `spec.initContainers{name}`.
+    pub container: Option<String>,
+    pub init_container: bool,
+    pub reason: String,
+    pub message: String,
+    pub warning: bool,
+}
+
+/// [`EventKind::CreateStart`], [`EventKind::CreateDone`] and [`EventKind::CreateFailed`]:
+/// `container_id` only when done, `error` only when failed (neither written otherwise).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreateData {
+    pub pod: Option<PodRef>,
+    pub sandbox_id: String,
+    pub container: String,
+    pub attempt: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 /// A pod as a line names it: namespace and name, and the UID where the line carries one.
+///
+/// Boxed: nearly every event names a pod, and three strings inline (72 bytes) would make every
+/// event, a kube-proxy sync included, that much larger. Fields are read and written through
+/// `Deref` (`r.name`, `r.uid = …`); serialized as the fields themselves.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PodRef(Box<PodName>);
+
+/// What a [`PodRef`] holds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-pub struct PodRef {
+pub struct PodName {
     pub namespace: String,
     pub name: String,
     pub uid: Option<String>,
 }
 
+impl std::ops::Deref for PodRef {
+    type Target = PodName;
+    fn deref(&self) -> &PodName {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for PodRef {
+    fn deref_mut(&mut self) -> &mut PodName {
+        &mut self.0
+    }
+}
+
+impl std::fmt::Debug for PodRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PodRef")
+            .field("namespace", &self.namespace)
+            .field("name", &self.name)
+            .field("uid", &self.uid)
+            .finish()
+    }
+}
+
 impl PodRef {
     pub fn new(namespace: &str, name: &str) -> Self {
-        PodRef {
+        PodRef(Box::new(PodName {
             namespace: namespace.to_owned(),
             name: name.to_owned(),
             uid: None,
-        }
+        }))
     }
 
     /// From a klog `ns/name` reference (a bare `name` has no namespace).
@@ -269,32 +345,16 @@ pub enum EventKind {
     /// `patch pods/status` answered 2xx.
     AuditStatusPatch {
         pod: PodRef,
-        user: Option<String>,
+        /// A boxed `str` (16 bytes, not 24): this variant would otherwise set every event's size.
+        user: Option<Box<str>>,
         ready: Option<bool>,
         pod_ip: Option<String>,
     },
     /// An EndpointSlice (or legacy Endpoints) write stored by the apiserver.
-    EndpointsWrite {
-        /// `namespace/service`.
-        service: String,
-        /// `EndpointSlice/<name>` or `Endpoints/<name>`.
-        object: String,
-        verb: String,
-        endpoints: Vec<EndpointAddr>,
-        /// `endpoints.kubernetes.io/last-change-trigger-time`, UTC ns.
-        trigger_time: Option<i64>,
-    },
+    EndpointsWrite(Box<EndpointsWriteData>),
     /// A Kubernetes Event about a pod (audit `create events`, the kubelet's "Event occurred",
     /// an events.json file).
-    K8sEvent {
-        pod: PodRef,
-        /// From `fieldPath` `spec.containers{name}` / `spec.initContainers{name}`.
-        container: Option<String>,
-        init_container: bool,
-        reason: String,
-        message: String,
-        warning: bool,
-    },
+    K8sEvent(Box<K8sEventData>),
     /// A Pod object from a bundle (`pods.json`, `pods.yaml`): second-precision status times,
     /// used where no log line shows the milestone. The event time is `creationTimestamp`.
     PodObject(Box<PodObject>),
@@ -403,26 +463,11 @@ pub enum EventKind {
         duration_nanos: Option<i64>,
     },
     /// CreateContainer begins. containerd names the sandbox; CRI-O names the pod instead.
-    CreateStart {
-        pod: Option<PodRef>,
-        sandbox_id: String,
-        container: String,
-        attempt: u32,
-    },
-    CreateDone {
-        pod: Option<PodRef>,
-        sandbox_id: String,
-        container: String,
-        attempt: u32,
-        container_id: String,
-    },
-    CreateFailed {
-        pod: Option<PodRef>,
-        sandbox_id: String,
-        container: String,
-        attempt: u32,
-        error: String,
-    },
+    CreateStart(Box<CreateData>),
+    /// CreateContainer returned its container id.
+    CreateDone(Box<CreateData>),
+    /// CreateContainer failed.
+    CreateFailed(Box<CreateData>),
     StartStart {
         container_id: String,
     },

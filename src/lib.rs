@@ -204,7 +204,14 @@ fn stages() -> impl FnMut(&str) {
     let mut clock = std::time::Instant::now();
     move |name: &str| {
         if timings {
-            eprintln!("podtrace: {name}: {:.3} s", clock.elapsed().as_secs_f64());
+            // The peak so far says which stage sets the run's peak memory.
+            let peak = peak_rss_kib().map_or(String::new(), |k| {
+                format!(" (peak RSS so far {} MiB)", k / 1024)
+            });
+            eprintln!(
+                "podtrace: {name}: {:.3} s{peak}",
+                clock.elapsed().as_secs_f64()
+            );
         }
         clock = std::time::Instant::now();
     }
@@ -272,7 +279,9 @@ pub fn analyze_reports(
     let mut warnings = Vec::new();
     let mut warning_count = 0;
     let mut summaries = Vec::with_capacity(reports.len());
-    let mut events = Vec::new();
+    // Sized once: growing by doubling would hold up to twice the events at the peak (each is
+    // about 200 bytes, and they are most of the run's memory).
+    let mut events = Vec::with_capacity(reports.iter().map(|r| r.events.len()).sum::<usize>());
     for r in &mut reports {
         for (c, n) in &r.counts {
             totals.entry(*c).or_default().add(n);
@@ -311,21 +320,29 @@ pub fn analyze_reports(
     stage("dedupe");
     let mut joined = timeline::join::join(&events);
     stage("join");
-    let mut pods = timeline::build::build_all(&events, &joined, &names);
-    stage("build");
     // One clock: each node's skew from causal pairs, its events moved onto the apiserver's
-    // clock, and the pods built again.
-    let skew = if opts.no_skew_correction {
-        Vec::new()
+    // clock and joined again, before the one build.
+    let (skew, shifts) = if opts.no_skew_correction {
+        Default::default()
     } else {
-        timeline::skew::correct(&mut events, &mut joined, &mut pods, &names)
+        // The estimate reads four events per pod instead of building every pod first: in
+        // debug builds (every test run) it is held equal to the estimate from built pods.
+        debug_assert_eq!(
+            timeline::skew::estimate_joined(&events, &joined),
+            timeline::skew::estimate(&timeline::build::build_all(&events, &joined, &names)),
+            "skew estimate from joined events differs from the built pods'"
+        );
+        timeline::skew::correct(&mut events, &mut joined)
     };
+    stage("skew");
+    let mut pods = timeline::build::build_all(&events, &joined, &names);
+    timeline::skew::mark(&mut pods, &shifts);
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
         timeline::build::explain_kubelet_e2e(p);
         timeline::crosscheck::kubelet_figures(p);
     }
-    stage("skew");
+    stage("build");
     let services = timeline::build::services(&events, &joined, &display);
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
@@ -367,9 +384,16 @@ pub fn analyze_reports(
 /// different file (kind's `journal.log` holds every line of `kubelet.log` and `containerd.log`;
 /// rotated files overlap). The copy from the first file in input order is kept.
 fn dedupe(events: &mut Vec<event::Event>) -> usize {
-    events.sort_by(|a, b| {
-        (a.t, a.component, &a.host, a.evidence).cmp(&(b.t, b.component, &b.host, b.evidence))
+    // A stable sort of the events themselves would allocate scratch for half of them (tens of
+    // MB); their positions are sorted instead and the events moved once, in place.
+    // Ties (several events of one line) keep their order: the position breaks them, which is
+    // the stable sort's order without its scratch.
+    let mut order: Vec<usize> = (0..events.len()).collect();
+    order.sort_unstable_by(|&i, &j| {
+        let (a, b) = (&events[i], &events[j]);
+        (a.t, a.component, &a.host, a.evidence, i).cmp(&(b.t, b.component, &b.host, b.evidence, j))
     });
+    timeline::build::permute(events, order);
     let before = events.len();
     // In place (kept events are compacted to the front), so no second copy of every event.
     let mut w = 0;

@@ -152,10 +152,15 @@ pub fn read_inputs(files: &[InputFile], opts: &ReadOptions) -> (Vec<FileReport>,
     let per_unit: Vec<(Vec<FileReport>, Vec<Skipped>)> = files
         .par_iter()
         .map(|f| {
-            let r = match f.embedded {
+            let mut r = match f.embedded {
                 Some(bytes) => (archive::read_embedded(bytes, &f.display, opts), Vec::new()),
                 None => read_unit(f, opts),
             };
+            // The events grew by doubling while read: up to half of each vector is slack, and
+            // every file's are held until all are read (most of the run's peak memory).
+            for report in &mut r.0 {
+                report.events.shrink_to_fit();
+            }
             bar.inc(unit_len(f));
             r
         })

@@ -254,7 +254,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 .or(oref.uid.as_deref());
             EventKind::AuditStatusPatch {
                 pod: PodRef::new(ns, name).with_uid(uid),
-                user,
+                user: user.map(Into::into),
                 ready,
                 pod_ip,
             }
@@ -425,13 +425,13 @@ fn endpoints(
         .map(|(i, _)| i.unix_nanos);
     let mut e = ctx.event(
         Component::Audit,
-        EventKind::EndpointsWrite {
+        EventKind::EndpointsWrite(Box::new(crate::event::EndpointsWriteData {
             service: format!("{ns}/{service}"),
             object,
             verb: verb.to_owned(),
             endpoints: eps,
             trigger_time,
-        },
+        })),
     );
     e.raw_time = RawTime::Abs(stage);
     out.push(e);
@@ -488,7 +488,7 @@ pub fn event_kind(obj: &EventObject<'_>) -> Option<EventKind> {
         Some(fp) => container_of(fp),
         None => (None, false),
     };
-    Some(EventKind::K8sEvent {
+    Some(EventKind::K8sEvent(Box::new(crate::event::K8sEventData {
         pod,
         container,
         init_container,
@@ -500,7 +500,7 @@ pub fn event_kind(obj: &EventObject<'_>) -> Option<EventKind> {
             .unwrap_or("")
             .to_owned(),
         warning: obj.type_.as_deref() == Some("Warning"),
-    })
+    })))
 }
 
 /// `spec.containers{web}` → (Some("web"), false); `spec.initContainers{init}` → (…, true).

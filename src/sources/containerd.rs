@@ -153,31 +153,35 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         };
         let (sandbox_id, container, attempt) = (sandbox.to_owned(), name.to_owned(), meta.attempt);
         if tail.is_empty() {
-            EventKind::CreateStart {
+            EventKind::CreateStart(Box::new(crate::event::CreateData {
                 pod: None,
                 sandbox_id,
                 container,
                 attempt,
-            }
+                container_id: None,
+                error: None,
+            }))
         } else if let Some(r) = tail.strip_prefix("returns container id ") {
             match first_quoted(r) {
-                Some((id, _)) => EventKind::CreateDone {
+                Some((id, _)) => EventKind::CreateDone(Box::new(crate::event::CreateData {
                     pod: None,
                     sandbox_id,
                     container,
                     attempt,
-                    container_id: id.to_owned(),
-                },
+                    container_id: Some(id.to_owned()),
+                    error: None,
+                })),
                 None => return Outcome::Unparsed("CreateContainer returns without an id".into()),
             }
         } else if tail.starts_with("failed") {
-            EventKind::CreateFailed {
+            EventKind::CreateFailed(Box::new(crate::event::CreateData {
                 pod: None,
                 sandbox_id,
                 container,
                 attempt,
-                error: error(),
-            }
+                error: Some(error()),
+                container_id: None,
+            }))
         } else {
             return Outcome::Ignored;
         }

@@ -123,12 +123,14 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let Some((pod, c)) = description(r) else {
             return unparsed("Creating container");
         };
-        EventKind::CreateStart {
+        EventKind::CreateStart(Box::new(crate::event::CreateData {
             pod: Some(pod),
             sandbox_id: String::new(),
             container: c,
             attempt: 0,
-        }
+            container_id: None,
+            error: None,
+        }))
     } else if let Some(r) = msg.strip_prefix("Created container ") {
         let Some((id, desc)) = r.split_once(": ") else {
             return unparsed("Created container");
@@ -136,13 +138,14 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let Some((pod, c)) = description(desc) else {
             return unparsed("Created container");
         };
-        EventKind::CreateDone {
+        EventKind::CreateDone(Box::new(crate::event::CreateData {
             pod: Some(pod),
             sandbox_id: String::new(),
             container: c,
             attempt: 0,
-            container_id: id.to_owned(),
-        }
+            container_id: Some(id.to_owned()),
+            error: None,
+        }))
     } else if let Some(r) = msg.strip_prefix("Starting container: ") {
         EventKind::StartStart {
             container_id: r.trim().to_owned(),

@@ -82,14 +82,14 @@ pub fn extract(
             pod,
             volume: pending.volume,
         },
-        Some(err) => EventKind::K8sEvent {
+        Some(err) => EventKind::K8sEvent(Box::new(crate::event::K8sEventData {
             pod,
             container: None,
             init_container: false,
             reason: "FailedMount".into(),
             message: format!("CSI NodePublishVolume {}: {}", pending.volume, err.trim()),
             warning: true,
-        },
+        })),
     };
     out.push(ctx.event(Component::Csi, kind));
     Some(Outcome::Recognised(1))

@@ -372,14 +372,14 @@ fn event_occurred(fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> O
     };
     out.push(ctx.event(
         Component::Events,
-        EventKind::K8sEvent {
+        EventKind::K8sEvent(Box::new(crate::event::K8sEventData {
             pod,
             container,
             init_container,
             reason: text("reason").unwrap_or_default(),
             message: text("message").unwrap_or_default(),
             warning: text("type").as_deref() == Some("Warning"),
-        },
+        })),
     ));
     Outcome::Recognised(1)
 }

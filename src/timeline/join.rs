@@ -67,8 +67,8 @@ pub(crate) fn pod_refs(k: &EventKind) -> &[PodRef] {
         | KubeletStatus { pod, .. }
         | SandboxStart { pod, .. }
         | SandboxReady { pod, .. }
-        | SandboxRunFailed { pod, .. }
-        | K8sEvent { pod, .. } => std::slice::from_ref(pod),
+        | SandboxRunFailed { pod, .. } => std::slice::from_ref(pod),
+        K8sEvent(k) => std::slice::from_ref(&k.pod),
         PodObject(o) => std::slice::from_ref(&o.pod),
         SyncLoop { pods, .. } => pods,
         // Joined by id or not per pod (step 3 of `join`): listed one by one so that a new
@@ -240,30 +240,20 @@ pub fn join(events: &[Event]) -> Joined {
     for &i in &order {
         let e = &events[i];
         let p = match &e.kind {
-            EventKind::CreateStart {
-                sandbox_id, pod, ..
-            }
-            | EventKind::CreateFailed {
-                sandbox_id, pod, ..
-            } => ix
+            EventKind::CreateStart(c) | EventKind::CreateFailed(c) => ix
                 .by_sandbox
-                .get(sandbox_id)
+                .get(&c.sandbox_id)
                 .copied()
-                .or_else(|| pod.as_ref().map(|r| ix.by_name(r, e.t))),
+                .or_else(|| c.pod.as_ref().map(|r| ix.by_name(r, e.t))),
             EventKind::CniBegin { sandbox_id } => ix.by_sandbox.get(sandbox_id).copied(),
-            EventKind::CreateDone {
-                sandbox_id,
-                container_id,
-                pod,
-                ..
-            } => {
+            EventKind::CreateDone(c) => {
                 let p = ix
                     .by_sandbox
-                    .get(sandbox_id)
+                    .get(&c.sandbox_id)
                     .copied()
-                    .or_else(|| pod.as_ref().map(|r| ix.by_name(r, e.t)));
-                if let Some(p) = p {
-                    ix.by_container.insert(container_id.clone(), p);
+                    .or_else(|| c.pod.as_ref().map(|r| ix.by_name(r, e.t)));
+                if let (Some(p), Some(id)) = (p, &c.container_id) {
+                    ix.by_container.insert(id.clone(), p);
                 }
                 p
             }

@@ -12,12 +12,13 @@
 //! offsets (whole quarter hours, `clock.rs`) are applied before and stay separate. Unlike tools
 //! that clamp negative latencies to zero, nothing is clamped: an empty interval is reported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
+use super::join::Joined;
 use super::{Milestone, Ms, PodTimeline};
-use crate::event::Component;
+use crate::event::{Component, Event, EventKind, SyncOp};
 
 /// One node's estimated offset from the reference clock.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -41,8 +42,18 @@ fn primary(p: &PodTimeline, name: Ms, source: Component) -> Option<&Milestone> {
         .filter(|m| m.derived.is_none() && m.source == source)
 }
 
-/// Estimates every node's offset from the first-pass timelines.
-pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
+/// One pod's four instants that bound its node's clock (each `(t, host)`, primary sources
+/// only): scheduled (audit), kubelet_seen (kubelet), ready (kubelet), ready_reported (audit).
+#[derive(Default)]
+struct Pairs<'a> {
+    scheduled: Option<i64>,
+    seen: Option<(i64, Option<&'a str>)>,
+    ready: Option<(i64, Option<&'a str>)>,
+    reported: Option<i64>,
+}
+
+/// Each node's bounds from every pod's pairs, and the estimate they give.
+fn from_pairs<'a>(pods: impl Iterator<Item = Pairs<'a>>) -> Vec<HostSkew> {
     #[derive(Default)]
     struct B {
         lo: Option<i64>,
@@ -50,25 +61,19 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
         nlo: usize,
         nhi: usize,
     }
-    let mut per: BTreeMap<String, B> = BTreeMap::new();
+    let mut per: BTreeMap<&str, B> = BTreeMap::new();
     for p in pods {
-        let scheduled = primary(p, Ms::Scheduled, Component::Audit);
-        let reported = primary(p, Ms::ReadyReported, Component::Audit);
-        if let (Some(s), Some(k)) = (scheduled, primary(p, Ms::KubeletSeen, Component::Kubelet)) {
-            if let Some(h) = &k.host {
-                let b = per.entry(h.to_string()).or_default();
-                let v = k.t - s.t;
-                b.hi = Some(b.hi.map_or(v, |x| x.min(v)));
-                b.nhi += 1;
-            }
+        if let (Some(s), Some((k, Some(h)))) = (p.scheduled, p.seen) {
+            let b = per.entry(h).or_default();
+            let v = k - s;
+            b.hi = Some(b.hi.map_or(v, |x| x.min(v)));
+            b.nhi += 1;
         }
-        if let (Some(r), Some(k)) = (reported, primary(p, Ms::Ready, Component::Kubelet)) {
-            if let Some(h) = &k.host {
-                let b = per.entry(h.to_string()).or_default();
-                let v = k.t - r.t;
-                b.lo = Some(b.lo.map_or(v, |x| x.max(v)));
-                b.nlo += 1;
-            }
+        if let (Some(r), Some((k, Some(h)))) = (p.reported, p.ready) {
+            let b = per.entry(h).or_default();
+            let v = k - r;
+            b.lo = Some(b.lo.map_or(v, |x| x.max(v)));
+            b.nlo += 1;
         }
     }
     per.into_iter()
@@ -84,7 +89,7 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
                 (None, None) => (0, false),
             };
             HostSkew {
-                host,
+                host: host.to_owned(),
                 offset_nanos: offset,
                 lower_nanos: b.lo,
                 upper_nanos: b.hi,
@@ -97,18 +102,94 @@ pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
         .collect()
 }
 
-/// Estimates each node's skew from the pods built on the clocks as written, moves the events of
-/// every consistently skewed node onto the apiserver's clock, and joins and builds again. Each
-/// milestone read on a moved clock says by how much (`clock_offset`). Returns the estimates
-/// (with `applied` set on those used).
-pub fn correct(
-    events: &mut [crate::event::Event],
-    joined: &mut super::join::Joined,
-    pods: &mut Vec<PodTimeline>,
-    names: &[std::sync::Arc<str>],
-) -> Vec<HostSkew> {
-    let mut skew = estimate(pods);
-    let shifts: std::collections::HashMap<String, i64> = skew
+/// Estimates every node's offset from built timelines (what [`estimate_joined`] must equal).
+pub fn estimate(pods: &[PodTimeline]) -> Vec<HostSkew> {
+    fn at(m: Option<&Milestone>) -> Option<i64> {
+        m.map(|m| m.t)
+    }
+    fn on(m: Option<&Milestone>) -> Option<(i64, Option<&str>)> {
+        m.map(|m| (m.t, m.host.as_deref()))
+    }
+    from_pairs(pods.iter().map(|p| Pairs {
+        scheduled: at(primary(p, Ms::Scheduled, Component::Audit)),
+        seen: on(primary(p, Ms::KubeletSeen, Component::Kubelet)),
+        ready: on(primary(p, Ms::Ready, Component::Kubelet)),
+        reported: at(primary(p, Ms::ReadyReported, Component::Audit)),
+    }))
+}
+
+/// Estimates every node's offset straight from the joined events, without building any
+/// timeline: the four milestones the pairs use are each one event picked by the build's own
+/// first rule (`build::api`, `build::kubelet`, `build::readiness`), kept only when that event
+/// comes from the primary source (a fallback is `derived`, and never a pair). Equal to
+/// [`estimate`] of the built pods (a test holds them equal on generated and real bundles), at
+/// the cost of one walk over each pod's events instead of a whole build.
+pub fn estimate_joined(events: &[Event], joined: &Joined) -> Vec<HostSkew> {
+    let from = |i: Option<usize>, c: Component| {
+        i.map(|i| &events[i])
+            .filter(|e| e.component == c)
+            .map(|e| (e.t, e.host.as_deref()))
+    };
+    from_pairs(joined.pods.iter().map(|g| {
+        let first = |f: &dyn Fn(&EventKind) -> bool| {
+            g.events.iter().copied().find(|&i| f(&events[i].kind))
+        };
+        let add = |e: &EventKind, from_api: bool| match e {
+            EventKind::SyncLoop {
+                op: SyncOp::Add,
+                source,
+                ..
+            } => {
+                if from_api {
+                    source == "api"
+                } else {
+                    source == "file" || source == "http"
+                }
+            }
+            _ => false,
+        };
+        // kubelet_seen: an ADD from a manifest first, else from the API (build::kubelet).
+        let seen = first(&|e| add(e, false)).or_else(|| first(&|e| add(e, true)));
+        Pairs {
+            scheduled: from(
+                first(&|e| matches!(e, EventKind::AuditBinding { .. })),
+                Component::Audit,
+            )
+            .map(|(t, _)| t),
+            seen: from(seen, Component::Kubelet),
+            ready: from(
+                first(&|e| {
+                    matches!(e, EventKind::Probe { probe, status, .. } if probe == "readiness" && status == "ready")
+                }),
+                Component::Kubelet,
+            ),
+            reported: from(
+                first(&|e| {
+                    matches!(
+                        e,
+                        EventKind::AuditStatusPatch {
+                            ready: Some(true),
+                            ..
+                        }
+                    )
+                }),
+                Component::Audit,
+            )
+            .map(|(t, _)| t),
+        }
+    }))
+}
+
+/// Each moved node's offset (nanoseconds subtracted from its times), by host.
+pub type Shifts = HashMap<String, i64>;
+
+/// Estimates each node's skew from the joined events on the clocks as written, moves the events
+/// of every consistently skewed node onto the apiserver's clock, and joins again (a pod matched
+/// by name takes the one nearest in time, which the move may change). Returns the estimates
+/// (with `applied` set on those used) and the shifts, for [`mark`] once the pods are built.
+pub fn correct(events: &mut [Event], joined: &mut Joined) -> (Vec<HostSkew>, Shifts) {
+    let mut skew = estimate_joined(events, joined);
+    let shifts: Shifts = skew
         .iter_mut()
         .filter(|s| !s.inconsistent && s.offset_nanos != 0)
         .map(|s| {
@@ -117,12 +198,12 @@ pub fn correct(
         })
         .collect();
     if shifts.is_empty() {
-        return skew;
+        return (skew, shifts);
     }
     for e in events.iter_mut() {
         if let Some(d) = e.host.as_deref().and_then(|h| shifts.get(h)) {
             e.t -= d;
-            if let crate::event::EventKind::Startup { startup, .. } = &mut e.kind {
+            if let EventKind::Startup { startup, .. } = &mut e.kind {
                 for i in startup.node_clock_times_mut() {
                     i.unix_nanos -= d;
                 }
@@ -130,7 +211,14 @@ pub fn correct(
         }
     }
     *joined = super::join::join(events);
-    *pods = super::build::build_all(events, joined, names);
+    (skew, shifts)
+}
+
+/// Says on each milestone read on a moved clock by how much it was moved (`clock_offset`).
+pub fn mark(pods: &mut [PodTimeline], shifts: &Shifts) {
+    if shifts.is_empty() {
+        return;
+    }
     for p in pods.iter_mut() {
         let mark = |m: &mut Milestone| {
             if let Some(d) = m.host.as_deref().and_then(|h| shifts.get(h)) {
@@ -143,7 +231,6 @@ pub fn correct(
             c.milestones.values_mut().for_each(mark);
         }
     }
-    skew
 }
 
 #[cfg(test)]
@@ -163,6 +250,141 @@ mod tests {
             derived: None,
             clock_offset: None,
         }
+    }
+
+    /// The estimate from joined events equals the estimate from built pods where the first
+    /// event of a kind is not the one a naive reading would pick: a static pod (manifest ADD
+    /// before an API ADD), an ADD from another source (derived), a first readiness probe that
+    /// failed, a status patch without Ready, a binding only the scheduler logged (derived), and a
+    /// kubelet line on another host.
+    #[test]
+    fn estimate_from_joined_events_equals_the_built_pods() {
+        use crate::event::{Event, EventKind, Evidence, PodRef, RawTime, SyncOp};
+        use podtrace_parsers::time::{Instant, Precision};
+        let at = |ms: i64| 1_700_000_000_123_456_789 + ms * 1_000_000;
+        let ev = |t: i64, line: u32, host: &str, component, kind| Event {
+            raw_time: RawTime::Abs(Instant {
+                unix_nanos: t,
+                precision: Precision::Ns,
+                offset_secs: 0,
+            }),
+            t,
+            evidence: Evidence { file: 0, line },
+            host: Some(std::sync::Arc::from(host)),
+            component,
+            kind,
+        };
+        let audit = |t, line, kind| ev(t, line, "control-plane", Component::Audit, kind);
+        let pod = |name: &str| {
+            PodRef::new("default", name)
+                .with_uid(Some(&format!("00000000-0000-4000-8000-{name:0>12}")))
+        };
+        let add = |t, line, host: &str, p: &PodRef, source: &str| {
+            ev(
+                t,
+                line,
+                host,
+                Component::Kubelet,
+                EventKind::SyncLoop {
+                    op: SyncOp::Add,
+                    source: source.into(),
+                    pods: vec![p.clone()],
+                },
+            )
+        };
+        let probe = |t, line, host: &str, p: &PodRef, status: &str| {
+            ev(
+                t,
+                line,
+                host,
+                Component::Kubelet,
+                EventKind::Probe {
+                    pod: p.clone(),
+                    probe: "readiness".into(),
+                    status: status.into(),
+                },
+            )
+        };
+        let bind = |t, line, p: &PodRef| {
+            audit(
+                t,
+                line,
+                EventKind::AuditBinding {
+                    pod: p.clone(),
+                    node: Some("a".into()),
+                },
+            )
+        };
+        let patch = |t, line, p: &PodRef, ready| {
+            audit(
+                t,
+                line,
+                EventKind::AuditStatusPatch {
+                    pod: p.clone(),
+                    user: None,
+                    ready,
+                    pod_ip: None,
+                },
+            )
+        };
+        let (web, stat, other, sched) = (pod("web"), pod("static"), pod("other"), pod("sched"));
+        let mut events = vec![
+            // web on a: binding, ADD 40 ms later, a failed then a passed probe, a patch without
+            // Ready, then Ready stored 5 ms after the pass.
+            bind(at(0), 1, &web),
+            add(at(40), 2, "a", &web, "api"),
+            probe(at(100), 3, "a", &web, "not ready"),
+            probe(at(200), 4, "a", &web, "ready"),
+            patch(at(150), 5, &web, Some(false)),
+            patch(at(205), 6, &web, Some(true)),
+            // static on b: the manifest ADD comes before the API ADD of its mirror pod.
+            bind(at(0), 7, &stat),
+            add(at(-30), 8, "b", &stat, "file"),
+            add(at(60), 9, "b", &stat, "api"),
+            // other on c: an ADD from another source only (derived: no pair).
+            bind(at(0), 10, &other),
+            add(at(20), 11, "c", &other, "http-other"),
+            probe(at(300), 12, "c", &other, "ready"),
+            patch(at(290), 13, &other, Some(true)),
+            // sched: bound by the scheduler only (derived), seen on a.
+            ev(
+                at(0),
+                14,
+                "control-plane",
+                Component::Scheduler,
+                EventKind::SchedBound {
+                    pod: sched.clone(),
+                    node: Some("a".into()),
+                },
+            ),
+            add(at(10), 15, "a", &sched, "api"),
+        ];
+        events.sort_by_key(|e| (e.t, e.evidence));
+        let joined = crate::timeline::join::join(&events);
+        let names = [std::sync::Arc::from("t.log")];
+        let built = estimate(&crate::timeline::build::build_all(&events, &joined, &names));
+        let fast = estimate_joined(&events, &joined);
+        assert_eq!(fast, built);
+        let bounds: Vec<_> = fast
+            .iter()
+            .map(|s| {
+                (
+                    s.host.as_str(),
+                    s.lower_nanos,
+                    s.upper_nanos,
+                    s.lower_pairs,
+                    s.upper_pairs,
+                )
+            })
+            .collect();
+        assert_eq!(
+            bounds,
+            [
+                ("a", Some(-5_000_000), Some(40_000_000), 1, 1),
+                ("b", None, Some(-30_000_000), 0, 1),
+                ("c", Some(10_000_000), None, 1, 0),
+            ]
+        );
     }
 
     #[test]

@@ -43,38 +43,31 @@ pub(super) fn milestones(
     let mut by_id: BTreeMap<String, (String, u32)> = BTreeMap::new();
     for i in g.events.iter().copied() {
         match &ev[i].kind {
-            EventKind::CreateStart {
-                container, attempt, ..
-            } => {
+            EventKind::CreateStart(c) => {
                 conts
-                    .entry(container.clone())
+                    .entry(c.container.clone())
                     .or_default()
-                    .entry(*attempt)
+                    .entry(c.attempt)
                     .or_default()
                     .create_start
                     .get_or_insert(i);
             }
-            EventKind::CreateDone {
-                container,
-                attempt,
-                container_id,
-                ..
-            } => {
+            EventKind::CreateDone(c) => {
                 let a = conts
-                    .entry(container.clone())
+                    .entry(c.container.clone())
                     .or_default()
-                    .entry(*attempt)
+                    .entry(c.attempt)
                     .or_default();
                 a.create_done.get_or_insert(i);
-                a.id = Some(container_id.clone());
-                by_id.insert(container_id.clone(), (container.clone(), *attempt));
+                if let Some(id) = &c.container_id {
+                    a.id = Some(id.clone());
+                    by_id.insert(id.clone(), (c.container.clone(), c.attempt));
+                }
             }
-            EventKind::CreateFailed {
-                container, error, ..
-            } => add_failure(
+            EventKind::CreateFailed(c) => add_failure(
                 &mut tl.failures,
-                &format!("create {container} failed"),
-                error,
+                &format!("create {} failed", c.container),
+                c.error.as_deref().unwrap_or(""),
                 cx,
                 i,
             ),
@@ -223,12 +216,14 @@ mod tests {
         containerd(
             t,
             line,
-            EventKind::CreateStart {
+            EventKind::CreateStart(Box::new(crate::event::CreateData {
                 pod: None,
                 sandbox_id: "sb1".into(),
                 container: container.into(),
                 attempt,
-            },
+                container_id: None,
+                error: None,
+            })),
         )
     }
 
@@ -236,13 +231,14 @@ mod tests {
         containerd(
             t,
             line,
-            EventKind::CreateDone {
+            EventKind::CreateDone(Box::new(crate::event::CreateData {
                 pod: None,
                 sandbox_id: "sb1".into(),
                 container: container.into(),
                 attempt,
-                container_id: id.into(),
-            },
+                container_id: Some(id.into()),
+                error: None,
+            })),
         )
     }
 
@@ -344,13 +340,14 @@ mod tests {
             containerd(
                 at(40),
                 5,
-                EventKind::CreateFailed {
+                EventKind::CreateFailed(Box::new(crate::event::CreateData {
                     pod: None,
                     sandbox_id: "sb1".into(),
                     container: "app".into(),
                     attempt: 0,
-                    error: "no space left".into(),
-                },
+                    error: Some("no space left".into()),
+                    container_id: None,
+                })),
             ),
             create(at(45), 6, "app", 1),
             created(at(46), 7, "app", 1, "c1"),

@@ -132,16 +132,16 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
     let mut by_service: BTreeMap<String, Vec<ServiceChange>> = BTreeMap::new();
     for &i in &joined.endpoint_writes {
         let e = &events[i];
-        let EventKind::EndpointsWrite {
+        let EventKind::EndpointsWrite(w) = &e.kind else {
+            continue;
+        };
+        let crate::event::EndpointsWriteData {
             service,
             object,
             verb,
             endpoints,
             trigger_time,
-        } = &e.kind
-        else {
-            continue;
-        };
+        } = &**w;
         let mut ready: Vec<String> = endpoints
             .iter()
             .filter(|a| a.ready)
@@ -191,7 +191,7 @@ mod tests {
         audit(
             t,
             line,
-            EventKind::EndpointsWrite {
+            EventKind::EndpointsWrite(Box::new(crate::event::EndpointsWriteData {
                 service: "default/web".into(),
                 object: object.into(),
                 verb: "update".into(),
@@ -202,7 +202,7 @@ mod tests {
                     node: Some(NODE.into()),
                 }],
                 trigger_time: None,
-            },
+            })),
         )
     }
 

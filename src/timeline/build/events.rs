@@ -19,17 +19,17 @@ use crate::timeline::{Ms, PodTimeline};
 pub(super) fn merge(p: &Pod<'_>, tl: &mut PodTimeline) {
     let (cx, g, ev) = (&p.cx, p.g, p.cx.events);
     for i in g.events.iter().copied() {
-        let EventKind::K8sEvent {
+        let EventKind::K8sEvent(k) = &ev[i].kind else {
+            continue;
+        };
+        let crate::event::K8sEventData {
             container,
             init_container,
             reason,
             message,
             warning,
             ..
-        } = &ev[i].kind
-        else {
-            continue;
-        };
+        } = &**k;
         let why = |what: &str| format!("{what} Event");
         match reason.as_str() {
             "Scheduled" if !tl.milestones.contains_key(&Ms::Scheduled) => {
@@ -95,14 +95,14 @@ mod tests {
             line,
             "control-plane",
             Component::Events,
-            EventKind::K8sEvent {
+            EventKind::K8sEvent(Box::new(crate::event::K8sEventData {
                 pod: pod_by_name(),
                 container: container.map(str::to_owned),
                 init_container: container == Some("init"),
                 reason: reason.into(),
                 message: message.into(),
                 warning: reason == "BackOff",
-            },
+            })),
         )
     }
 

@@ -93,15 +93,15 @@ impl EndpointIndex {
     pub(super) fn new(ev: &[Event], writes: &[usize]) -> Self {
         let mut ix = EndpointIndex::default();
         for &i in writes {
-            let EventKind::EndpointsWrite {
+            let EventKind::EndpointsWrite(w) = &ev[i].kind else {
+                continue;
+            };
+            let crate::event::EndpointsWriteData {
                 service,
                 object,
                 endpoints,
                 ..
-            } = &ev[i].kind
-            else {
-                continue;
-            };
+            } = &**w;
             let slice = object.starts_with("EndpointSlice/");
             for a in endpoints.iter().filter(|a| a.ready) {
                 ix.by_ip

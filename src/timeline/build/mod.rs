@@ -180,7 +180,7 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
 
 /// Reorders `v` in place so that `v[k]` becomes the old `v[order[k]]` (`order` is a
 /// permutation), by following its cycles: no second copy of the elements.
-fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
+pub(crate) fn permute<T>(v: &mut [T], mut order: Vec<usize>) {
     const DONE: usize = usize::MAX;
     for start in 0..v.len() {
         let mut k = start;
@@ -386,13 +386,14 @@ mod build_tests {
             containerd(
                 at(46),
                 3,
-                EventKind::CreateDone {
+                EventKind::CreateDone(Box::new(crate::event::CreateData {
                     pod: None,
                     sandbox_id: "sb1".into(),
                     container: "app".into(),
                     attempt: 0,
-                    container_id: "c1".into(),
-                },
+                    container_id: Some("c1".into()),
+                    error: None,
+                })),
             ),
             containerd(
                 at(47),
