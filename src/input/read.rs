@@ -1151,10 +1151,14 @@ impl<'o> FileState<'o> {
             || b.starts_with(b"==== ")
             || (self.sections && (b.starts_with(b"==> ") || b.starts_with(b"* ")))
             // A journald JSON message written as bytes (ANSI colours) hides its literals.
-            || (self.envelope == Envelope::JournalJson
-                && memchr::memmem::find(b, b"\"MESSAGE\":[").is_some())
+            || (self.envelope == Envelope::JournalJson && finders().message_bytes.find(b).is_some())
+            // Every line of a CRI file comes here, noise included: the searcher is built once and
+            // only the first 50 bytes are searched (a hit before byte 48 ends by byte 50).
             || (self.envelope == Envelope::Cri
-                && memchr::memmem::find(b, b" P ").is_some_and(|k| k < 48))
+                && finders()
+                    .cri_partial
+                    .find(&b[..b.len().min(50)])
+                    .is_some_and(|k| k < 48))
             || !self.partial.is_empty()
     }
 
@@ -1635,9 +1639,7 @@ impl<'o> FileState<'o> {
         // Searched in the raw bytes (the text may hold replacement characters, longer than the
         // bytes they replace); the part before the first marker holds none, so this recurses
         // once at most.
-        if let Some(k) =
-            memchr::memmem::find(bytes, b"==== END logs for container ").filter(|k| *k > 0)
-        {
+        if let Some(k) = finders().end_marker.find(bytes).filter(|k| *k > 0) {
             self.line(rep, line_no, &bytes[..k]);
             self.hint = self.file_hint;
             return;
@@ -1970,7 +1972,7 @@ impl<'o> FileState<'o> {
                 }
                 None => outcome = Outcome::Unparsed("JSON log line that is not valid JSON".into()),
             }
-        } else if logrus::looks_like(body) || memchr::memmem::find(b, b"time=\"").is_some() {
+        } else if logrus::looks_like(body) || finders().logrus_time.find(b).is_some() {
             if let Some(rec) = logrus::parse(body) {
                 if let Some(t) = rec.time {
                     rep.facts.year.anchor(t);
@@ -2113,6 +2115,24 @@ impl<'o> FileState<'o> {
             );
         }
     }
+}
+
+/// Searchers used on every line of a file, built once (`memmem::find` builds one per call).
+struct Finders {
+    message_bytes: memchr::memmem::Finder<'static>,
+    cri_partial: memchr::memmem::Finder<'static>,
+    end_marker: memchr::memmem::Finder<'static>,
+    logrus_time: memchr::memmem::Finder<'static>,
+}
+
+fn finders() -> &'static Finders {
+    static F: std::sync::OnceLock<Finders> = std::sync::OnceLock::new();
+    F.get_or_init(|| Finders {
+        message_bytes: memchr::memmem::Finder::new(b"\"MESSAGE\":["),
+        cri_partial: memchr::memmem::Finder::new(b" P "),
+        end_marker: memchr::memmem::Finder::new(b"==== END logs for container "),
+        logrus_time: memchr::memmem::Finder::new(b"time=\""),
+    })
 }
 
 /// The first 200 bytes of a line as text (an envelope lives there), cut at the last whole

@@ -52,7 +52,7 @@ pub(super) fn propagate(
     // sync that *started* after the write carries it (one already running read the old state);
     // where starts are not logged, the first completion after the write.
     for (node, n) in &proxy.nodes {
-        match n.sync_carrying(ev, t0) {
+        match n.sync_carrying(t0) {
             Ok(Some(i)) => {
                 tl.programmed.insert(node.clone(), cx.milestone(i, None));
             }
@@ -164,7 +164,7 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
             not_programmed: Vec::new(),
         };
         for (node, n) in &proxy.nodes {
-            match n.sync_carrying(events, e.t) {
+            match n.sync_carrying(e.t) {
                 Ok(Some(d)) => {
                     change.programmed.insert(node.clone(), events[d].t - e.t);
                 }

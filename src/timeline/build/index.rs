@@ -152,7 +152,9 @@ const UNCOVERED: i64 = 1_000_000_000;
 #[derive(Default)]
 pub(super) struct NodeSyncs {
     starts: Vec<i64>,
-    dones: Vec<usize>,
+    /// Each completion's time beside its event: every pod and every write searches these, and
+    /// a search through the events themselves would touch a cache line per probe.
+    dones: Vec<(i64, usize)>,
     /// The node's first kube-proxy line: before it, its logs say nothing.
     first_seen: i64,
 }
@@ -161,11 +163,7 @@ impl NodeSyncs {
     /// The completion of the first sync that *started* at or after `t` (one already running read
     /// the old state); where starts are not logged, the first completion after `t`.
     /// `Err`: this node's logs begin too long after `t` to say.
-    pub(super) fn sync_carrying(
-        &self,
-        ev: &[Event],
-        t: i64,
-    ) -> Result<Option<usize>, &'static str> {
+    pub(super) fn sync_carrying(&self, t: i64) -> Result<Option<usize>, &'static str> {
         if self.first_seen > t + UNCOVERED {
             return Err("its kube-proxy logs start after the write");
         }
@@ -178,8 +176,8 @@ impl NodeSyncs {
         };
         Ok(from.and_then(|f| {
             self.dones
-                .get(self.dones.partition_point(|&d| ev[d].t < f))
-                .copied()
+                .get(self.dones.partition_point(|&(t, _)| t < f))
+                .map(|&(_, i)| i)
         }))
     }
 }
@@ -191,13 +189,20 @@ impl ProxyIndex {
             let Some(h) = ev[i].host.as_deref() else {
                 continue;
             };
-            let n = ix.nodes.entry(h.to_owned()).or_insert_with(|| NodeSyncs {
-                first_seen: ev[i].t,
-                ..Default::default()
-            });
+            // Looked up by `&str` first: a key is allocated once per node, not per sync.
+            if !ix.nodes.contains_key(h) {
+                let first = NodeSyncs {
+                    first_seen: ev[i].t,
+                    ..Default::default()
+                };
+                ix.nodes.insert(h.to_owned(), first);
+            }
+            let Some(n) = ix.nodes.get_mut(h) else {
+                continue;
+            };
             match ev[i].kind {
                 EventKind::ProxySync { done: false, .. } => n.starts.push(ev[i].t),
-                EventKind::ProxySync { done: true, .. } => n.dones.push(i),
+                EventKind::ProxySync { done: true, .. } => n.dones.push((ev[i].t, i)),
                 _ => {}
             }
         }
