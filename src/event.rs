@@ -213,12 +213,14 @@ pub struct CreateData {
 
 /// A pod as a line names it: namespace and name, and the UID where the line carries one.
 ///
-/// Boxed: nearly every event names a pod, and three strings inline (72 bytes) would make every
-/// event, a kube-proxy sync included, that much larger. Fields are read and written through
-/// `Deref` (`r.name`, `r.uid = …`); serialized as the fields themselves.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Shared: nearly every event names a pod, most pods are named by dozens of lines, and three
+/// strings inline (72 bytes) would make every event, a kube-proxy sync included, that much
+/// larger. Each thread keeps the pods it named recently ([`PodRef::new`]), so the lines of one
+/// pod share one allocation. Fields are read through `Deref` (`r.name`) and written through
+/// `DerefMut` (copy on write); serialized as the fields themselves.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(transparent)]
-pub struct PodRef(Box<PodName>);
+pub struct PodRef(Arc<PodName>);
 
 /// What a [`PodRef`] holds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -237,7 +239,7 @@ impl std::ops::Deref for PodRef {
 
 impl std::ops::DerefMut for PodRef {
     fn deref_mut(&mut self) -> &mut PodName {
-        &mut self.0
+        Arc::make_mut(&mut self.0)
     }
 }
 
@@ -251,13 +253,50 @@ impl std::fmt::Debug for PodRef {
     }
 }
 
+impl<'de> Deserialize<'de> for PodRef {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = PodName::deserialize(d)?;
+        Ok(PodRef::shared(&p.namespace, &p.name, p.uid.as_deref()))
+    }
+}
+
+/// Pods a thread named recently, at most this many (then forgotten all at once): the lines of
+/// one pod come close together in every log, so a small memory finds nearly all repeats.
+const RECENT_PODS: usize = 8192;
+
 impl PodRef {
     pub fn new(namespace: &str, name: &str) -> Self {
-        PodRef(Box::new(PodName {
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            uid: None,
-        }))
+        PodRef::shared(namespace, name, None)
+    }
+
+    /// The pod this thread named last with these fields, or a new one (looked up by a hash of
+    /// the fields and compared, so a look-up allocates nothing).
+    fn shared(namespace: &str, name: &str, uid: Option<&str>) -> Self {
+        use std::hash::{Hash, Hasher};
+        thread_local! {
+            static RECENT: std::cell::RefCell<std::collections::HashMap<u64, PodRef>> =
+                Default::default();
+        }
+        let mut h = std::hash::DefaultHasher::new();
+        (namespace, name, uid).hash(&mut h);
+        let key = h.finish();
+        let same =
+            |p: &PodRef| p.namespace == namespace && p.name == name && p.uid.as_deref() == uid;
+        RECENT.with_borrow_mut(|recent| {
+            if let Some(p) = recent.get(&key).filter(|p| same(p)) {
+                return p.clone();
+            }
+            if recent.len() >= RECENT_PODS {
+                recent.clear();
+            }
+            let p = PodRef(Arc::new(PodName {
+                namespace: namespace.to_owned(),
+                name: name.to_owned(),
+                uid: uid.map(str::to_owned),
+            }));
+            recent.insert(key, p.clone());
+            p
+        })
     }
 
     /// From a klog `ns/name` reference (a bare `name` has no namespace).
@@ -273,9 +312,12 @@ impl PodRef {
         Some(PodRef::new(ns, name))
     }
 
-    pub fn with_uid(mut self, uid: Option<&str>) -> Self {
-        self.uid = uid.filter(|u| !u.is_empty()).map(str::to_owned);
-        self
+    pub fn with_uid(self, uid: Option<&str>) -> Self {
+        let uid = uid.filter(|u| !u.is_empty());
+        if self.uid.as_deref() == uid {
+            return self;
+        }
+        PodRef::shared(&self.namespace, &self.name, uid)
     }
 }
 
@@ -642,5 +684,34 @@ mod interchange_tests {
             serde_json::from_str(&serde_json::to_string(&KubeletStartup::default()).unwrap())
                 .unwrap();
         assert_eq!(none.slo_seconds, None);
+    }
+}
+
+#[cfg(test)]
+mod pod_ref_tests {
+    use super::*;
+
+    /// Lines naming one pod share one allocation; writing through one copy leaves the others as
+    /// they were; a different UID is a different pod; read back from JSON, the same sharing.
+    #[test]
+    fn pod_refs_are_shared_and_copied_on_write() {
+        let a = PodRef::new("default", "web").with_uid(Some("u-1"));
+        let b = PodRef::new("default", "web").with_uid(Some("u-1"));
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        let c = PodRef::new("default", "web").with_uid(Some("u-2"));
+        assert!(!Arc::ptr_eq(&a.0, &c.0));
+        assert_eq!(c.uid.as_deref(), Some("u-2"));
+        let mut d = b.clone();
+        d.name = "api".into();
+        assert_eq!(
+            (a.name.as_str(), b.name.as_str(), d.name.as_str()),
+            ("web", "web", "api")
+        );
+        let json = serde_json::to_string(&a).unwrap();
+        assert_eq!(json, r#"{"namespace":"default","name":"web","uid":"u-1"}"#);
+        let back: PodRef = serde_json::from_str(&json).unwrap();
+        assert!(Arc::ptr_eq(&a.0, &back.0));
+        // An empty UID is none.
+        assert_eq!(PodRef::new("default", "web").with_uid(Some("")).uid, None);
     }
 }
