@@ -32,6 +32,22 @@ pub struct ClockFacts {
     pub first_abs: Option<i64>,
 }
 
+impl ClockFacts {
+    /// Points every fact's evidence at another stream number: `f` maps the old one (an offset
+    /// when reports are numbered for a run, a constant when an events file's stream is read and
+    /// its writer's numbers are not trusted).
+    pub fn map_evidence_files(&mut self, f: impl Fn(FileId) -> FileId) {
+        for votes in self.direct.values_mut().chain(self.vs_prefix.values_mut()) {
+            for (_, ev) in votes.values_mut() {
+                ev.file = f(ev.file);
+            }
+        }
+        for o in &mut self.embedded {
+            o.evidence.file = f(o.evidence.file);
+        }
+    }
+}
+
 /// A map with structured keys as a list of pairs (JSON keys are strings).
 mod pairs {
     use std::collections::BTreeMap;

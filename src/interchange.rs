@@ -438,7 +438,13 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
                     warning_count: sp.warning_count,
                     nuls: sp.nuls,
                     events: Vec::new(),
-                    facts: renumber_facts(sp.facts, s),
+                    facts: {
+                        // The facts' evidence points at this stream's number, whatever the
+                        // writer's was.
+                        let mut facts = sp.facts;
+                        facts.map_evidence_files(|_| s);
+                        facts
+                    },
                     display: file.get(i).unwrap_or("").to_owned(),
                 });
             }
@@ -460,19 +466,6 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
         reports: out,
         skipped,
     })
-}
-
-/// The facts' evidence points at the stream's number (whatever the writer's was).
-fn renumber_facts(mut f: ClockFacts, id: u32) -> ClockFacts {
-    for votes in f.direct.values_mut().chain(f.vs_prefix.values_mut()) {
-        for (_, ev) in votes.values_mut() {
-            ev.file = id;
-        }
-    }
-    for o in &mut f.embedded {
-        o.evidence.file = id;
-    }
-    f
 }
 
 /// UTC ns at 2262-01-01, the end of the years a log stamp may carry (`time::YEARS`).

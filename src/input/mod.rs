@@ -212,17 +212,5 @@ pub(crate) fn renumber(r: &mut FileReport, base: u32) {
     for e in &mut r.events {
         e.evidence.file += base;
     }
-    for votes in r
-        .facts
-        .direct
-        .values_mut()
-        .chain(r.facts.vs_prefix.values_mut())
-    {
-        for (_, ev) in votes.values_mut() {
-            ev.file += base;
-        }
-    }
-    for o in &mut r.facts.embedded {
-        o.evidence.file += base;
-    }
+    r.facts.map_evidence_files(|f| f + base);
 }
