@@ -336,9 +336,26 @@ pub fn write(a: &Analysis, w: &mut dyn Write) -> io::Result<()> {
 /// that list one of them, and the summary of the whole run, whose `selected` says how many pod
 /// records came before it (`pods` counts every pod read).
 pub fn write_selected(a: &Analysis, pods: &[&PodTimeline], w: &mut dyn Write) -> io::Result<()> {
-    for p in pods {
-        super::escape::json(&mut *w, &pod(p))?;
-        w.write_all(b"\n")?;
+    use rayon::prelude::*;
+    // Pod records are made on every core, a window at a time (memory holds one window's text,
+    // not the output's), and written in order: the same bytes as one record after another.
+    const CHUNK: usize = 64;
+    let window = CHUNK * 4 * rayon::current_num_threads().max(1);
+    for win in pods.chunks(window) {
+        let texts: Vec<serde_json::Result<Vec<u8>>> = win
+            .par_chunks(CHUNK)
+            .map(|chunk| {
+                let mut text = Vec::new();
+                for p in chunk {
+                    super::escape::json(&mut text, &pod(p))?;
+                    text.push(b'\n');
+                }
+                Ok(text)
+            })
+            .collect();
+        for text in texts {
+            w.write_all(&text?)?;
+        }
     }
     let every = pods.len() == a.pods.len();
     let wanted: std::collections::BTreeSet<&str> = pods
