@@ -350,6 +350,15 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     if holds > budget {
         anyhow::bail!("would decompress to {holds} bytes, over the budget of {budget} bytes");
     }
+    // The decoder sizes each page from its own header, which need not agree with the footer.
+    let chunks: Vec<std::ops::Range<u64>> = reader
+        .get_metadata()
+        .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
+        .row_groups
+        .iter()
+        .flat_map(|g| g.byte_ranges_iter())
+        .collect();
+    check_pages(path, &chunks, size, budget)?;
     let df = reader
         .with_columns(Some(vec![
             "version".into(),
@@ -468,6 +477,61 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     })
 }
 
+/// Every page header of every column chunk (`chunks`: their byte ranges), read before polars
+/// decodes any page (it sizes each page's buffer from the header, with no limit of its own):
+/// what all pages say they hold decompressed must stay within `budget`, as the footer's totals
+/// had to. Reads the compressed bytes once more and decompresses nothing; counts every page
+/// the chunk holds, so never fewer than the decoder would read.
+fn check_pages(
+    path: &Path,
+    chunks: &[std::ops::Range<u64>],
+    size: u64,
+    budget: u64,
+) -> anyhow::Result<u64> {
+    use polars_parquet_format::PageHeader;
+    use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
+    use std::io::{Read, Seek, SeekFrom};
+    let mut f = std::fs::File::open(path)?;
+    let mut total: u64 = 0;
+    for range in chunks {
+        if range.start > range.end || range.end > size {
+            anyhow::bail!("a column chunk lies outside the file ({range:?})");
+        }
+        let mut bytes = vec![0u8; (range.end - range.start) as usize];
+        f.seek(SeekFrom::Start(range.start))?;
+        f.read_exact(&mut bytes)?;
+        let mut at = 0usize;
+        while at < bytes.len() {
+            let mut cursor = std::io::Cursor::new(&bytes[at..]);
+            let header = {
+                // A header's strings and lists (statistics) cannot be longer than the chunk.
+                let mut prot = TCompactInputProtocol::new(&mut cursor, bytes.len() - at);
+                PageHeader::read_from_in_protocol(&mut prot)
+                    .map_err(|e| anyhow::anyhow!("unreadable page header ({e})"))?
+            };
+            let (Ok(holds), Ok(stored)) = (
+                u64::try_from(header.uncompressed_page_size),
+                usize::try_from(header.compressed_page_size),
+            ) else {
+                anyhow::bail!("a page header gives a negative size");
+            };
+            total = total.saturating_add(holds);
+            if total > budget {
+                anyhow::bail!(
+                    "its pages would decompress to more than {total} bytes, over the budget of {budget} bytes"
+                );
+            }
+            at = at
+                .saturating_add(cursor.position() as usize)
+                .saturating_add(stored);
+        }
+        if at > bytes.len() {
+            anyhow::bail!("a page runs past the end of its column chunk");
+        }
+    }
+    Ok(total)
+}
+
 /// UTC ns at 2262-01-01, the end of the years a log stamp may carry (`time::YEARS`).
 const END_NS: i64 = 9_183_300_000_000_000_000;
 
@@ -541,5 +605,68 @@ fn plausible(v: &serde_json::Value) -> Result<(), String> {
             None => plausible(x),
         }),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The column chunks' byte ranges from the footer, as `read` takes them.
+    fn chunks(path: &Path) -> Vec<std::ops::Range<u64>> {
+        let f = std::fs::File::open(path).unwrap();
+        let mut reader = polars_io::prelude::ParquetReader::new(f);
+        let meta = reader.get_metadata().unwrap();
+        meta.row_groups
+            .iter()
+            .flat_map(|g| g.byte_ranges_iter())
+            .collect()
+    }
+
+    /// The page headers of a real events file are read one after another to the end of every
+    /// chunk; their total is what the budget is held against, and a page past the budget, a
+    /// chunk outside the file or a range that does not start at a header are refused.
+    #[test]
+    fn page_headers_are_read_and_held_to_the_budget() {
+        let (reports, _) = crate::input::read_inputs(
+            &crate::input::demo::files(),
+            &crate::input::ReadOptions::default(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.parquet");
+        write(&reports, &[], &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let size = std::fs::metadata(&path).unwrap().len();
+        let ranges = chunks(&path);
+        assert!(ranges.len() >= 5, "{ranges:?}");
+        let total = check_pages(&path, &ranges, size, u64::MAX).unwrap();
+        // The pages hold what the footer says the row group holds decompressed, less the page
+        // headers themselves (a few dozen bytes each).
+        let footer: u64 = {
+            let f = std::fs::File::open(&path).unwrap();
+            let mut reader = polars_io::prelude::ParquetReader::new(f);
+            let meta = reader.get_metadata().unwrap();
+            meta.row_groups
+                .iter()
+                .map(|g| g.total_byte_size() as u64)
+                .sum()
+        };
+        assert!(
+            total <= footer && total + 100 * ranges.len() as u64 >= footer,
+            "{total} {footer}"
+        );
+        assert!(check_pages(&path, &ranges, size, total).is_ok());
+        let over = check_pages(&path, &ranges, size, total - 1).unwrap_err();
+        assert!(over.to_string().contains("over the budget"), "{over}");
+        let outside = vec![std::ops::Range {
+            start: 0,
+            end: size + 1,
+        }];
+        let e = check_pages(&path, &outside, size, u64::MAX).unwrap_err();
+        assert!(e.to_string().contains("outside the file"), "{e}");
+        // One byte into a chunk is not a page header.
+        let shifted: Vec<_> = ranges.iter().map(|r| r.start + 1..r.end).collect();
+        assert!(check_pages(&path, &shifted, size, u64::MAX).is_err());
+        // And the whole file reads back.
+        assert!(read(&path).is_ok());
     }
 }
