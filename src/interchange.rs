@@ -391,8 +391,11 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
                     let v: serde_json::Value = serde_json::from_str(p)
                         .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
                     plausible(&v).map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
-                    serde_json::from_value(v)
-                        .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))
+                    let e: Event = serde_json::from_value(v)
+                        .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                    well_formed(&e)
+                        .map_err(|e| anyhow::anyhow!("row {row}: event payload: {e}"))?;
+                    Ok(e)
                 })
             })
             .collect()
@@ -477,11 +480,31 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     })
 }
 
+/// What the readers guarantee of an event's shape and serde's types do not: CreateContainer's
+/// three events share one payload type, whose container id only a completion carries and whose
+/// error only a failure carries (as the readers make them).
+fn well_formed(e: &Event) -> Result<(), String> {
+    match &e.kind {
+        EventKind::CreateStart(c) if c.container_id.is_some() || c.error.is_some() => {
+            Err("a CreateStart with a container id or an error".into())
+        }
+        EventKind::CreateDone(c) if c.container_id.is_none() || c.error.is_some() => {
+            Err("a CreateDone without a container id".into())
+        }
+        EventKind::CreateFailed(c) if c.error.is_none() || c.container_id.is_some() => {
+            Err("a CreateFailed without an error".into())
+        }
+        _ => Ok(()),
+    }
+}
+
 /// Every page header of every column chunk (`chunks`: their byte ranges), read before polars
 /// decodes any page (it sizes each page's buffer from the header, with no limit of its own):
 /// what all pages say they hold decompressed must stay within `budget`, as the footer's totals
-/// had to. Reads the compressed bytes once more and decompresses nothing; counts every page
-/// the chunk holds, so never fewer than the decoder would read.
+/// had to. Counts every page a chunk holds, so never fewer than the decoder would read, and
+/// decompresses nothing. Only headers are read (the reader skips from one to the next), and
+/// chunks may not overlap (a footer listing the file many times over would otherwise make this
+/// walk cost many times the file).
 fn check_pages(
     path: &Path,
     chunks: &[std::ops::Range<u64>],
@@ -491,27 +514,50 @@ fn check_pages(
     use polars_parquet_format::PageHeader;
     use polars_parquet_format::thrift::protocol::TCompactInputProtocol;
     use std::io::{Read, Seek, SeekFrom};
-    let mut f = std::fs::File::open(path)?;
+
+    /// Counts the bytes a header takes.
+    struct Counting<R> {
+        inner: R,
+        n: u64,
+    }
+    impl<R: Read> Read for Counting<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let k = self.inner.read(buf)?;
+            self.n += k as u64;
+            Ok(k)
+        }
+    }
+
+    let mut sorted = chunks.to_vec();
+    sorted.sort_by_key(|r| (r.start, r.end));
+    for w in sorted.windows(2) {
+        if w[1].start < w[0].end {
+            anyhow::bail!("column chunks overlap ({:?} and {:?})", w[0], w[1]);
+        }
+    }
+    let mut file = std::io::BufReader::new(std::fs::File::open(path)?);
     let mut total: u64 = 0;
     for range in chunks {
         if range.start > range.end || range.end > size {
             anyhow::bail!("a column chunk lies outside the file ({range:?})");
         }
-        let mut bytes = vec![0u8; (range.end - range.start) as usize];
-        f.seek(SeekFrom::Start(range.start))?;
-        f.read_exact(&mut bytes)?;
-        let mut at = 0usize;
-        while at < bytes.len() {
-            let mut cursor = std::io::Cursor::new(&bytes[at..]);
+        let mut at = range.start;
+        file.seek(SeekFrom::Start(at))?;
+        while at < range.end {
+            let mut counting = Counting {
+                inner: &mut file,
+                n: 0,
+            };
             let header = {
                 // A header's strings and lists (statistics) cannot be longer than the chunk.
-                let mut prot = TCompactInputProtocol::new(&mut cursor, bytes.len() - at);
+                let mut prot = TCompactInputProtocol::new(&mut counting, (range.end - at) as usize);
                 PageHeader::read_from_in_protocol(&mut prot)
                     .map_err(|e| anyhow::anyhow!("unreadable page header ({e})"))?
             };
+            let header_len = counting.n;
             let (Ok(holds), Ok(stored)) = (
                 u64::try_from(header.uncompressed_page_size),
-                usize::try_from(header.compressed_page_size),
+                u64::try_from(header.compressed_page_size),
             ) else {
                 anyhow::bail!("a page header gives a negative size");
             };
@@ -521,12 +567,11 @@ fn check_pages(
                     "its pages would decompress to more than {total} bytes, over the budget of {budget} bytes"
                 );
             }
-            at = at
-                .saturating_add(cursor.position() as usize)
-                .saturating_add(stored);
-        }
-        if at > bytes.len() {
-            anyhow::bail!("a page runs past the end of its column chunk");
+            at = at.saturating_add(header_len).saturating_add(stored);
+            if at > range.end {
+                anyhow::bail!("a page runs past the end of its column chunk");
+            }
+            file.seek_relative(stored as i64)?;
         }
     }
     Ok(total)
@@ -666,7 +711,46 @@ mod tests {
         // One byte into a chunk is not a page header.
         let shifted: Vec<_> = ranges.iter().map(|r| r.start + 1..r.end).collect();
         assert!(check_pages(&path, &shifted, size, u64::MAX).is_err());
+        // A footer listing one chunk twice (each walk would read the file again) is refused.
+        let twice: Vec<_> = ranges.iter().chain(&ranges[..1]).cloned().collect();
+        let e = check_pages(&path, &twice, size, u64::MAX).unwrap_err();
+        assert!(e.to_string().contains("overlap"), "{e}");
         // And the whole file reads back.
         assert!(read(&path).is_ok());
+    }
+
+    /// CreateContainer's events share a payload type: a completion without its container id, a
+    /// failure without its error or a start with either cannot come from a reader.
+    #[test]
+    fn create_events_are_refused_unless_shaped_as_read() {
+        let event = |kind| Event {
+            raw_time: RawTime::Abs(podtrace_parsers::time::Instant {
+                unix_nanos: 1,
+                precision: podtrace_parsers::time::Precision::Ns,
+                offset_secs: 0,
+            }),
+            t: 1,
+            evidence: crate::event::Evidence { file: 0, line: 1 },
+            host: None,
+            component: Component::Containerd,
+            kind,
+        };
+        let data = |id: Option<&str>, error: Option<&str>| {
+            Box::new(crate::event::CreateData {
+                pod: None,
+                sandbox_id: "s".into(),
+                container: "c".into(),
+                attempt: 0,
+                container_id: id.map(Into::into),
+                error: error.map(Into::into),
+            })
+        };
+        let ok = |k| well_formed(&event(k)).is_ok();
+        assert!(ok(EventKind::CreateStart(data(None, None))));
+        assert!(!ok(EventKind::CreateStart(data(Some("x"), None))));
+        assert!(ok(EventKind::CreateDone(data(Some("x"), None))));
+        assert!(!ok(EventKind::CreateDone(data(None, None))));
+        assert!(ok(EventKind::CreateFailed(data(None, Some("e")))));
+        assert!(!ok(EventKind::CreateFailed(data(None, None))));
     }
 }

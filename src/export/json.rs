@@ -342,19 +342,26 @@ pub fn write_selected(a: &Analysis, pods: &[&PodTimeline], w: &mut dyn Write) ->
     const CHUNK: usize = 64;
     let window = CHUNK * 4 * rayon::current_num_threads().max(1);
     for win in pods.chunks(window) {
-        let texts: Vec<serde_json::Result<Vec<u8>>> = win
+        // A record that cannot be written stops the output where it stood, as when records
+        // were written one by one: what came before it is written first.
+        let texts: Vec<(Vec<u8>, Option<serde_json::Error>)> = win
             .par_chunks(CHUNK)
             .map(|chunk| {
                 let mut text = Vec::new();
                 for p in chunk {
-                    super::escape::json(&mut text, &pod(p))?;
+                    if let Err(e) = super::escape::json(&mut text, &pod(p)) {
+                        return (text, Some(e));
+                    }
                     text.push(b'\n');
                 }
-                Ok(text)
+                (text, None)
             })
             .collect();
-        for text in texts {
-            w.write_all(&text?)?;
+        for (text, error) in texts {
+            w.write_all(&text)?;
+            if let Some(e) = error {
+                return Err(e.into());
+            }
         }
     }
     let every = pods.len() == a.pods.len();
