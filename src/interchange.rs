@@ -719,6 +719,48 @@ mod tests {
         assert!(read(&path).is_ok());
     }
 
+    /// Every byte of every chunk's first page header changed to values that make sizes huge,
+    /// negative or zero, fields unknown, or structs cut: reading the file is an error or a whole
+    /// read, never a panic, an abort or a page decoded past the budget.
+    #[test]
+    fn damaged_page_headers_are_errors_or_whole_reads() {
+        let (reports, _) = crate::input::read_inputs(
+            &crate::input::demo::files(),
+            &crate::input::ReadOptions::default(),
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("demo.parquet");
+        write(&reports, &[], &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let good = std::fs::read(&path).unwrap();
+        let events = |e: &Events| e.reports.iter().map(|r| r.events.len()).sum::<usize>();
+        let whole = events(&read(&path).unwrap());
+        let (mut refused, mut read_whole) = (0, 0);
+        for range in chunks(&path) {
+            for k in 0..16u64 {
+                for v in [0x00, 0xff, 0x7f, 0x15, 0x19] {
+                    let at = (range.start + k) as usize;
+                    if at >= good.len() || good[at] == v {
+                        continue;
+                    }
+                    let mut bad = good.clone();
+                    bad[at] = v;
+                    let p = dir.path().join("bad.parquet");
+                    std::fs::write(&p, &bad).unwrap();
+                    match read(&p) {
+                        Err(_) => refused += 1,
+                        Ok(e) => {
+                            // A change the decoder does not see (a statistic, a CRC) reads
+                            // whole; a half-read file is never returned.
+                            assert_eq!(events(&e), whole, "byte {at} set to {v:#x}");
+                            read_whole += 1;
+                        }
+                    }
+                }
+            }
+        }
+        assert!(refused > 500, "{refused} refused, {read_whole} read whole");
+    }
+
     /// CreateContainer's events share a payload type: a completion without its container id, a
     /// failure without its error or a start with either cannot come from a reader.
     #[test]
