@@ -285,6 +285,12 @@ impl PodRef {
         PodRef::shared(namespace, name, None)
     }
 
+    /// A pod named with its UID where the line carries one (an empty UID is none): one look-up,
+    /// where `new(…).with_uid(…)` would make two and remember the UID-less name too.
+    pub fn of(namespace: &str, name: &str, uid: Option<&str>) -> Self {
+        PodRef::shared(namespace, name, uid.filter(|u| !u.is_empty()))
+    }
+
     /// The pod this thread named last with these fields, or a new one (looked up by a hash of
     /// the fields and compared, so a look-up allocates nothing).
     fn shared(namespace: &str, name: &str, uid: Option<&str>) -> Self {
@@ -329,11 +335,10 @@ impl PodRef {
     }
 
     pub fn with_uid(self, uid: Option<&str>) -> Self {
-        let uid = uid.filter(|u| !u.is_empty());
-        if self.uid.as_deref() == uid {
+        if self.uid.as_deref() == uid.filter(|u| !u.is_empty()) {
             return self;
         }
-        PodRef::shared(&self.namespace, &self.name, uid)
+        PodRef::of(&self.namespace, &self.name, uid)
     }
 }
 
@@ -712,9 +717,9 @@ mod pod_ref_tests {
     #[test]
     fn pod_refs_are_shared_and_copied_on_write() {
         let a = PodRef::new("default", "web").with_uid(Some("u-1"));
-        let b = PodRef::new("default", "web").with_uid(Some("u-1"));
+        let b = PodRef::of("default", "web", Some("u-1"));
         assert!(Arc::ptr_eq(&a.0, &b.0));
-        let c = PodRef::new("default", "web").with_uid(Some("u-2"));
+        let c = PodRef::of("default", "web", Some("u-2"));
         assert!(!Arc::ptr_eq(&a.0, &c.0));
         assert_eq!(c.uid.as_deref(), Some("u-2"));
         let mut d = b.clone();
@@ -728,6 +733,6 @@ mod pod_ref_tests {
         let back: PodRef = serde_json::from_str(&json).unwrap();
         assert!(Arc::ptr_eq(&a.0, &back.0));
         // An empty UID is none.
-        assert_eq!(PodRef::new("default", "web").with_uid(Some("")).uid, None);
+        assert_eq!(PodRef::of("default", "web", Some("")).uid, None);
     }
 }

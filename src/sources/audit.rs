@@ -177,7 +177,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
             // Without it (a log that keeps one time per entry) `created` still stands.
             let requested = instant(ev.request_received.as_deref());
             EventKind::AuditPodCreate {
-                pod: PodRef::new(ns, name).with_uid(uid),
+                pod: PodRef::of(ns, name, uid),
                 requested,
                 user,
             }
@@ -198,7 +198,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                     .and_then(|m| m.uid.as_deref())
             });
             EventKind::AuditBinding {
-                pod: PodRef::new(ns, name).with_uid(uid),
+                pod: PodRef::of(ns, name, uid),
                 node,
             }
         }
@@ -239,7 +239,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 let mut e = ctx.event(
                     Component::Audit,
                     EventKind::SchedUnschedulable {
-                        pod: PodRef::new(ns, name).with_uid(uid),
+                        pod: PodRef::of(ns, name, uid),
                         reason,
                     },
                 );
@@ -253,7 +253,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 .and_then(|m| m.uid.as_deref())
                 .or(oref.uid.as_deref());
             EventKind::AuditStatusPatch {
-                pod: PodRef::new(ns, name).with_uid(uid),
+                pod: PodRef::of(ns, name, uid),
                 user: user.map(Into::into),
                 ready,
                 pod_ip,

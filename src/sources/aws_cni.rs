@@ -65,7 +65,7 @@ pub fn extract(
     let (sandbox, pod, step) = if let Some(r) = msg.strip_prefix("Received CNI add request: ") {
         let args = between(r, "Args(", ')').unwrap_or("");
         let pod = match (arg(args, "K8S_POD_NAMESPACE"), arg(args, "K8S_POD_NAME")) {
-            (Some(ns), Some(n)) => Some(PodRef::new(ns, n).with_uid(arg(args, "K8S_POD_UID"))),
+            (Some(ns), Some(n)) => Some(PodRef::of(ns, n, arg(args, "K8S_POD_UID"))),
             _ => None,
         };
         let sandbox =

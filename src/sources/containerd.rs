@@ -54,7 +54,7 @@ pub fn wants(raw_msg: &str) -> bool {
 }
 
 fn pod_of(m: &Meta<'_>) -> Option<PodRef> {
-    Some(PodRef::new(m.namespace?, m.name?).with_uid(m.uid))
+    Some(PodRef::of(m.namespace?, m.name?, m.uid))
 }
 
 /// Handles a containerd record whose message passed [`wants`].

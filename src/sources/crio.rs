@@ -91,7 +91,7 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
             go_field(r, "UID"),
         ) {
             (Some(n), Some(ns), Some(id), uid) => EventKind::CreatedSandbox {
-                pod: PodRef::new(ns, n).with_uid(uid),
+                pod: PodRef::of(ns, n, uid),
                 sandbox_id: id.to_owned(),
             },
             _ => return unparsed("Got pod network"),

@@ -76,7 +76,7 @@ pub fn extract(
     let Some(uid) = pending.pod_uid else {
         return Some(Outcome::Ignored); // the request line (V5) was not logged: no pod to name
     };
-    let pod = PodRef::new("", "").with_uid(Some(&uid));
+    let pod = PodRef::of("", "", Some(&uid));
     let kind = match failed {
         None => EventKind::CsiPublished {
             pod,

@@ -351,7 +351,7 @@ fn printf_pods(s: &str) -> Option<(Vec<PodRef>, &str)> {
         if !label(name) || !label(ns) {
             return None;
         }
-        pods.push(PodRef::new(ns, name).with_uid(uid.filter(|u| !u.is_empty())));
+        pods.push(PodRef::of(ns, name, uid));
     }
     Some((pods, rest))
 }

@@ -31,7 +31,7 @@ pub fn instant(t: i64, precision: Precision) -> Instant {
 
 /// The pod every test is about, with its UID.
 pub fn pod() -> PodRef {
-    PodRef::new("default", "web").with_uid(Some(UID))
+    PodRef::of("default", "web", Some(UID))
 }
 
 /// The pod named without its UID (as scheduler lines and Events do).
