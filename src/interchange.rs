@@ -340,24 +340,17 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
     // The decompression budget of every input (`ReadOptions::max_decompressed`'s default):
     // what the row groups say they hold decompressed, before any is decompressed.
     let budget = (4u64 << 30).max(size.saturating_mul(200));
-    let holds: u64 = reader
+    let groups = &reader
         .get_metadata()
         .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
-        .row_groups
-        .iter()
-        .map(|g| g.total_byte_size() as u64)
-        .sum();
+        .row_groups;
+    let holds: u64 = groups.iter().map(|g| g.total_byte_size() as u64).sum();
     if holds > budget {
         anyhow::bail!("would decompress to {holds} bytes, over the budget of {budget} bytes");
     }
     // The decoder sizes each page from its own header, which need not agree with the footer.
-    let chunks: Vec<std::ops::Range<u64>> = reader
-        .get_metadata()
-        .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
-        .row_groups
-        .iter()
-        .flat_map(|g| g.byte_ranges_iter())
-        .collect();
+    let chunks: Vec<std::ops::Range<u64>> =
+        groups.iter().flat_map(|g| g.byte_ranges_iter()).collect();
     check_pages(path, &chunks, size, budget)?;
     let df = reader
         .with_columns(Some(vec![
@@ -489,10 +482,10 @@ fn well_formed(e: &Event) -> Result<(), String> {
             Err("a CreateStart with a container id or an error".into())
         }
         EventKind::CreateDone(c) if c.container_id.is_none() || c.error.is_some() => {
-            Err("a CreateDone without a container id".into())
+            Err("a CreateDone without its container id, or with an error".into())
         }
         EventKind::CreateFailed(c) if c.error.is_none() || c.container_id.is_some() => {
-            Err("a CreateFailed without an error".into())
+            Err("a CreateFailed without its error, or with a container id".into())
         }
         _ => Ok(()),
     }
@@ -657,15 +650,26 @@ fn plausible(v: &serde_json::Value) -> Result<(), String> {
 mod tests {
     use super::*;
 
-    /// The column chunks' byte ranges from the footer, as `read` takes them.
-    fn chunks(path: &Path) -> Vec<std::ops::Range<u64>> {
+    /// The demo's events written to `dir/demo.parquet`.
+    fn demo_events(dir: &Path) -> std::path::PathBuf {
+        let (reports, _) = crate::input::read_inputs(
+            &crate::input::demo::files(),
+            &crate::input::ReadOptions::default(),
+        );
+        let path = dir.join("demo.parquet");
+        write(&reports, &[], &[], std::fs::File::create(&path).unwrap()).unwrap();
+        path
+    }
+
+    /// From the footer, as `read` takes them: the column chunks' byte ranges, and what the row
+    /// groups say they hold decompressed.
+    fn footer(path: &Path) -> (Vec<std::ops::Range<u64>>, u64) {
         let f = std::fs::File::open(path).unwrap();
         let mut reader = polars_io::prelude::ParquetReader::new(f);
-        let meta = reader.get_metadata().unwrap();
-        meta.row_groups
-            .iter()
-            .flat_map(|g| g.byte_ranges_iter())
-            .collect()
+        let groups = &reader.get_metadata().unwrap().row_groups;
+        let chunks = groups.iter().flat_map(|g| g.byte_ranges_iter()).collect();
+        let holds = groups.iter().map(|g| g.total_byte_size() as u64).sum();
+        (chunks, holds)
     }
 
     /// The page headers of a real events file are read one after another to the end of every
@@ -673,28 +677,14 @@ mod tests {
     /// chunk outside the file or a range that does not start at a header are refused.
     #[test]
     fn page_headers_are_read_and_held_to_the_budget() {
-        let (reports, _) = crate::input::read_inputs(
-            &crate::input::demo::files(),
-            &crate::input::ReadOptions::default(),
-        );
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.parquet");
-        write(&reports, &[], &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let path = demo_events(dir.path());
         let size = std::fs::metadata(&path).unwrap().len();
-        let ranges = chunks(&path);
+        let (ranges, footer) = footer(&path);
         assert!(ranges.len() >= 5, "{ranges:?}");
         let total = check_pages(&path, &ranges, size, u64::MAX).unwrap();
         // The pages hold what the footer says the row group holds decompressed, less the page
         // headers themselves (a few dozen bytes each).
-        let footer: u64 = {
-            let f = std::fs::File::open(&path).unwrap();
-            let mut reader = polars_io::prelude::ParquetReader::new(f);
-            let meta = reader.get_metadata().unwrap();
-            meta.row_groups
-                .iter()
-                .map(|g| g.total_byte_size() as u64)
-                .sum()
-        };
         assert!(
             total <= footer && total + 100 * ranges.len() as u64 >= footer,
             "{total} {footer}"
@@ -724,18 +714,13 @@ mod tests {
     /// read, never a panic, an abort or a page decoded past the budget.
     #[test]
     fn damaged_page_headers_are_errors_or_whole_reads() {
-        let (reports, _) = crate::input::read_inputs(
-            &crate::input::demo::files(),
-            &crate::input::ReadOptions::default(),
-        );
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.parquet");
-        write(&reports, &[], &[], std::fs::File::create(&path).unwrap()).unwrap();
+        let path = demo_events(dir.path());
         let good = std::fs::read(&path).unwrap();
         let events = |e: &Events| e.reports.iter().map(|r| r.events.len()).sum::<usize>();
         let whole = events(&read(&path).unwrap());
         let (mut refused, mut read_whole) = (0, 0);
-        for range in chunks(&path) {
+        for range in footer(&path).0 {
             for k in 0..16u64 {
                 for v in [0x00, 0xff, 0x7f, 0x15, 0x19] {
                     let at = (range.start + k) as usize;
