@@ -134,22 +134,13 @@ pub fn estimate_joined(events: &[Event], joined: &Joined) -> Vec<HostSkew> {
         let first = |f: &dyn Fn(&EventKind) -> bool| {
             g.events.iter().copied().find(|&i| f(&events[i].kind))
         };
-        let add = |e: &EventKind, from_api: bool| match e {
-            EventKind::SyncLoop {
-                op: SyncOp::Add,
-                source,
-                ..
-            } => {
-                if from_api {
-                    source == "api"
-                } else {
-                    source == "file" || source == "http"
-                }
+        let add_from = |sources: &'static [&'static str]| {
+            move |e: &EventKind| {
+                matches!(e, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if sources.contains(&source.as_str()))
             }
-            _ => false,
         };
         // kubelet_seen: an ADD from a manifest first, else from the API (build::kubelet).
-        let seen = first(&|e| add(e, false)).or_else(|| first(&|e| add(e, true)));
+        let seen = first(&add_from(&["file", "http"])).or_else(|| first(&add_from(&["api"])));
         Pairs {
             scheduled: from(
                 first(&|e| matches!(e, EventKind::AuditBinding { .. })),
@@ -255,8 +246,7 @@ mod tests {
     /// The estimate from joined events equals the estimate from built pods where the first
     /// event of a kind is not the one a naive reading would pick: a static pod (manifest ADD
     /// before an API ADD), an ADD from another source (derived), a first readiness probe that
-    /// failed, a status patch without Ready, a binding only the scheduler logged (derived), and a
-    /// kubelet line on another host.
+    /// failed, a status patch without Ready, and a binding only the scheduler logged (derived).
     #[test]
     fn estimate_from_joined_events_equals_the_built_pods() {
         use crate::event::{Event, EventKind, Evidence, PodRef, RawTime, SyncOp};
