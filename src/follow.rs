@@ -273,7 +273,9 @@ impl Engine {
             return true;
         }
         p.milestones.contains_key(&Ms::EndpointsUpdated)
-            && proxies.iter().all(|n| p.programmed.contains_key(n))
+            && proxies
+                .iter()
+                .all(|n| p.programmed.contains_key(n.as_str()))
     }
 
     /// One analysis: what to emit now. `end`: the run stops, every pod in flight goes.

@@ -28,6 +28,16 @@ impl Precision {
         }
     }
 
+    /// One unit of this precision, in nanoseconds.
+    pub fn nanos(self) -> i64 {
+        match self {
+            Precision::Ns => 1,
+            Precision::Us => 1_000,
+            Precision::Ms => 1_000_000,
+            Precision::S => 1_000_000_000,
+        }
+    }
+
     /// Precision implied by the number of fractional digits written.
     pub fn from_digits(n: usize) -> Precision {
         match n {
@@ -36,6 +46,14 @@ impl Precision {
             4..=6 => Precision::Us,
             _ => Precision::Ns,
         }
+    }
+}
+
+/// Its public name (`ns`, `us`, `ms`, `s`), as every output writes it.
+impl std::fmt::Display for Precision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `pad`: a table's `{:<5}` applies.
+        f.pad(self.as_str())
     }
 }
 
@@ -483,6 +501,24 @@ fn parse_cjk_syslog_time(b: &[u8]) -> Option<(Civil, usize)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A precision prints as its public name (padded in tables) and is one unit of its digits.
+    #[test]
+    fn precision_names_and_units() {
+        let all = [Precision::Ns, Precision::Us, Precision::Ms, Precision::S];
+        let shown: Vec<String> = all.iter().map(|p| format!("[{p:<3}]")).collect();
+        assert_eq!(shown, ["[ns ]", "[us ]", "[ms ]", "[s  ]"]);
+        let units: Vec<i64> = all.iter().map(|p| p.nanos()).collect();
+        assert_eq!(units, [1, 1_000, 1_000_000, 1_000_000_000]);
+        for (digits, p) in [
+            (0, Precision::S),
+            (3, Precision::Ms),
+            (6, Precision::Us),
+            (9, Precision::Ns),
+        ] {
+            assert_eq!(Precision::from_digits(digits), p);
+        }
+    }
 
     #[test]
     fn cjk_locale_journal_stamps() {

@@ -11,7 +11,9 @@ use serde::ser::{SerializeMap, Serializer};
 use serde_json::{Map, Value, json};
 
 use crate::Analysis;
-use crate::timeline::{CONTAINER_MILESTONES, MILESTONES, Milestone, Ms, Phase, PodTimeline};
+use crate::timeline::{
+    CONTAINER_MILESTONES, MILESTONES, Map as TimelineMap, Milestone, Ms, Phase, PodTimeline,
+};
 
 /// A UTC instant written as RFC 3339 with 9 fractional digits, formatted straight into the
 /// output (no intermediate `String`).
@@ -59,7 +61,7 @@ fn ms(m: &Milestone) -> MsRecord<'_> {
         t: Rfc(m.t),
         source: m.source.as_str(),
         evidence: &m.evidence,
-        precision: m.precision,
+        precision: m.precision.as_str(),
         host: m.host.as_deref(),
         derived: m.derived.as_deref(),
         t_raw: m.clock_offset.map(|off| Rfc(m.t + off)),
@@ -70,7 +72,7 @@ fn ms(m: &Milestone) -> MsRecord<'_> {
 /// Milestones in the contract's order (docs/phases.md#milestones), present ones only.
 struct Ordered<'a> {
     order: &'static [Ms],
-    map: &'a BTreeMap<Ms, Milestone>,
+    map: &'a TimelineMap<Ms, Milestone>,
 }
 
 impl Serialize for Ordered<'_> {
@@ -86,19 +88,19 @@ impl Serialize for Ordered<'_> {
 }
 
 /// Node (or consumer) → milestone.
-struct Keyed<'a>(&'a BTreeMap<String, Milestone>);
+struct Keyed<'a, K>(&'a TimelineMap<K, Milestone>);
 
-impl Serialize for Keyed<'_> {
+impl<K: AsRef<str>> Serialize for Keyed<'_, K> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut m = s.serialize_map(Some(self.0.len()))?;
         for (k, v) in self.0 {
-            m.serialize_entry(k, &ms(v))?;
+            m.serialize_entry(k.as_ref(), &ms(v))?;
         }
         m.end()
     }
 }
 
-fn seconds(map: &BTreeMap<Phase, i64>) -> BTreeMap<&'static str, f64> {
+fn seconds(map: &TimelineMap<Phase, i64>) -> BTreeMap<&'static str, f64> {
     map.iter()
         .map(|(k, v)| (k.as_str(), super::secs(*v)))
         .collect()
@@ -106,7 +108,7 @@ fn seconds(map: &BTreeMap<Phase, i64>) -> BTreeMap<&'static str, f64> {
 
 /// Phase-keyed objects list their keys by name (alphabetically), as they always have: the
 /// output is a contract, and `Phase` orders by the path instead.
-fn by_name<V>(map: &BTreeMap<Phase, V>) -> BTreeMap<&'static str, &V> {
+fn by_name<V>(map: &TimelineMap<Phase, V>) -> BTreeMap<&'static str, &V> {
     map.iter().map(|(k, v)| (k.as_str(), v)).collect()
 }
 
@@ -169,10 +171,10 @@ struct PodRecord<'a> {
     phases: BTreeMap<&'static str, f64>,
     containers: Vec<ContainerRecord<'a>>,
     services: &'a [String],
-    programmed: Keyed<'a>,
+    programmed: Keyed<'a, std::sync::Arc<str>>,
     programmed_nodes: usize,
     programmed_missing: &'a [String],
-    consumers: Keyed<'a>,
+    consumers: Keyed<'a, String>,
     config_hash: &'a Option<String>,
     owner: &'a Option<String>,
     failures: Vec<FailureRecord<'a>>,

@@ -655,12 +655,12 @@ fn clock_time(t: i64, digits: usize) -> String {
 }
 
 /// Fractional digits a milestone's precision warrants.
-fn digits(precision: &str) -> usize {
+fn digits(precision: crate::timeline::Precision) -> usize {
     match precision {
-        "s" => 0,
-        "ms" => 3,
-        "us" => 6,
-        _ => 9,
+        crate::timeline::Precision::S => 0,
+        crate::timeline::Precision::Ms => 3,
+        crate::timeline::Precision::Us => 6,
+        crate::timeline::Precision::Ns => 9,
     }
 }
 
@@ -818,7 +818,8 @@ fn write_pod_compact(
         let width = p
             .programmed
             .keys()
-            .chain(&p.programmed_missing)
+            .map(|n| &**n)
+            .chain(p.programmed_missing.iter().map(String::as_str))
             .map(|n| c.show(n).chars().count())
             .max()
             .unwrap_or(0);

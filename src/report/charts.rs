@@ -1006,15 +1006,15 @@ fn fanout<DB: DrawingBackend>(
         .get(&Ms::EndpointsUpdated)
         .map(|m| m.t)
         .unwrap_or(0);
-    let mut nodes: Vec<(&String, f64)> = pod
+    let mut nodes: Vec<(&str, f64)> = pod
         .programmed
         .iter()
-        .map(|(n, m)| (n, ms(m.t - ep)))
+        .map(|(n, m)| (&**n, ms(m.t - ep)))
         .collect();
     nodes.sort_by(|a, b| a.1.total_cmp(&b.1));
     let n = nodes.len().max(1) as u32;
     let (per, sym) = unit(nodes.iter().map(|x| x.1).fold(1.0, f64::max));
-    let nodes: Vec<(&String, f64)> = nodes.into_iter().map(|(n, x)| (n, x / per)).collect();
+    let nodes: Vec<(&str, f64)> = nodes.into_iter().map(|(n, x)| (n, x / per)).collect();
     let xmax = nodes.iter().map(|x| x.1).fold(1.0 / per, f64::max) * 1.1;
     let names: Vec<String> = nodes.iter().map(|(n, _)| short(n, 28)).collect();
     let show_labels = nodes.len() <= 60;

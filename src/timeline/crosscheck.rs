@@ -151,7 +151,7 @@ mod tests {
                 file: "x".into(),
                 line: 1,
             },
-            precision: "ns",
+            precision: crate::timeline::Precision::Ns,
             host: None,
             derived: None,
             clock_offset: None,

@@ -38,19 +38,9 @@ pub const MAX_PLAUSIBLE_NANOS: i64 = 24 * 3600 * 1_000_000_000;
 /// Slack around the logs' time range for Pod-object times, which are whole seconds.
 const OBJECT_SLACK_NANOS: i64 = 1_000_000_000;
 
-/// A precision (`s`, `ms`, `us`, `ns`) in nanoseconds.
-pub fn precision_nanos(p: &str) -> i64 {
-    match p {
-        "s" => 1_000_000_000,
-        "ms" => 1_000_000,
-        "us" => 1_000,
-        _ => 1,
-    }
-}
-
 /// `a` then `b` are in order once the finer time is truncated to the coarser one's precision.
 pub fn in_order_within_precision(a: &Milestone, b: &Milestone) -> bool {
-    let q = precision_nanos(a.precision).max(precision_nanos(b.precision));
+    let q = a.precision.nanos().max(b.precision.nanos());
     b.t.div_euclid(q) >= a.t.div_euclid(q)
 }
 
@@ -85,7 +75,7 @@ pub fn review(tl: &mut PodTimeline, logs: Option<(i64, i64)>) {
         if let Some(why) = outside_logs(a, x, b, y, logs) {
             tl.excluded.insert(name, why);
         } else if d < 0 && in_order_within_precision(x, y) {
-            let coarse = if precision_nanos(y.precision) >= precision_nanos(x.precision) {
+            let coarse = if y.precision.nanos() >= x.precision.nanos() {
                 (b, y.precision)
             } else {
                 (a, x.precision)
@@ -232,11 +222,11 @@ fn not_applicable(tl: &mut PodTimeline) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::timeline::Place;
+    use crate::timeline::{Place, Precision};
 
     const S: i64 = 1_000_000_000;
 
-    fn m(t: i64, precision: &'static str, source: Component, derived: Option<&str>) -> Milestone {
+    fn m(t: i64, precision: Precision, source: Component, derived: Option<&str>) -> Milestone {
         Milestone {
             t,
             source,
@@ -246,7 +236,7 @@ mod tests {
             },
             precision,
             host: None,
-            derived: derived.map(str::to_owned),
+            derived: derived.map(Into::into),
             clock_offset: None,
         }
     }
@@ -275,13 +265,18 @@ mod tests {
         let mut p = tl(&[
             (
                 Ms::Running,
-                m(10 * S + 312_000_000, "ns", Component::Containerd, None),
+                m(
+                    10 * S + 312_000_000,
+                    Precision::Ns,
+                    Component::Containerd,
+                    None,
+                ),
             ),
             (
                 Ms::Ready,
                 m(
                     10 * S,
-                    "s",
+                    Precision::S,
                     Component::Apiserver,
                     Some("pod object Ready condition"),
                 ),
@@ -304,9 +299,14 @@ mod tests {
         let mut p = tl(&[
             (
                 Ms::Running,
-                m(10 * S + 312_000_000, "ns", Component::Containerd, None),
+                m(
+                    10 * S + 312_000_000,
+                    Precision::Ns,
+                    Component::Containerd,
+                    None,
+                ),
             ),
-            (Ms::Ready, m(9 * S, "s", Component::Kubelet, None)),
+            (Ms::Ready, m(9 * S, Precision::S, Component::Kubelet, None)),
         ]);
         review(&mut p, None);
         assert_eq!(
@@ -326,8 +326,11 @@ mod tests {
         );
         // Two ns times 1 ns apart in the wrong order: a finding too.
         let mut p = tl(&[
-            (Ms::Running, m(10, "ns", Component::Containerd, None)),
-            (Ms::Ready, m(9, "ns", Component::Kubelet, None)),
+            (
+                Ms::Running,
+                m(10, Precision::Ns, Component::Containerd, None),
+            ),
+            (Ms::Ready, m(9, Precision::Ns, Component::Kubelet, None)),
         ]);
         review(&mut p, None);
         assert_eq!(p.findings.len(), 1);
@@ -341,20 +344,26 @@ mod tests {
         let mut p = tl(&[
             (
                 Ms::Requested,
-                m(5 * S - 2_000, "us", Component::Audit, None),
+                m(5 * S - 2_000, Precision::Us, Component::Audit, None),
             ),
-            (Ms::Created, m(5 * S, "us", Component::Audit, None)),
-            (Ms::KubeletSeen, m(S, "ns", Component::Kubelet, None)),
+            (Ms::Created, m(5 * S, Precision::Us, Component::Audit, None)),
+            (
+                Ms::KubeletSeen,
+                m(S, Precision::Ns, Component::Kubelet, None),
+            ),
             (
                 Ms::SandboxStarted,
-                m(2 * S, "ns", Component::Containerd, None),
+                m(2 * S, Precision::Ns, Component::Containerd, None),
             ),
-            (Ms::Running, m(3 * S, "ns", Component::Containerd, None)),
+            (
+                Ms::Running,
+                m(3 * S, Precision::Ns, Component::Containerd, None),
+            ),
             (
                 Ms::RunningObserved,
-                m(3 * S + 5, "ns", Component::Kubelet, None),
+                m(3 * S + 5, Precision::Ns, Component::Kubelet, None),
             ),
-            (Ms::Ready, m(4 * S, "ns", Component::Kubelet, None)),
+            (Ms::Ready, m(4 * S, Precision::Ns, Component::Kubelet, None)),
         ]);
         p.static_pod = Some(StaticPod {
             basis: "test".into(),
@@ -421,19 +430,22 @@ mod tests {
                 Ms::Created,
                 m(
                     0,
-                    "s",
+                    Precision::S,
                     Component::Apiserver,
                     Some("pod object creationTimestamp"),
                 ),
             ),
-            (Ms::KubeletSeen, m(17 * day, "ns", Component::Kubelet, None)),
+            (
+                Ms::KubeletSeen,
+                m(17 * day, Precision::Ns, Component::Kubelet, None),
+            ),
             (
                 Ms::Running,
-                m(17 * day + S, "ns", Component::Containerd, None),
+                m(17 * day + S, Precision::Ns, Component::Containerd, None),
             ),
             (
                 Ms::Ready,
-                m(17 * day + 2 * S, "ns", Component::Kubelet, None),
+                m(17 * day + 2 * S, Precision::Ns, Component::Kubelet, None),
             ),
         ]);
         p.milestones
@@ -458,12 +470,15 @@ mod tests {
                 Ms::Created,
                 m(
                     0,
-                    "s",
+                    Precision::S,
                     Component::Apiserver,
                     Some("pod object creationTimestamp"),
                 ),
             ),
-            (Ms::Ready, m(day + 1, "ns", Component::Kubelet, None)),
+            (
+                Ms::Ready,
+                m(day + 1, Precision::Ns, Component::Kubelet, None),
+            ),
         ]);
         review(&mut q, None);
         assert_eq!(
@@ -472,8 +487,8 @@ mod tests {
         );
         // Exactly a day is still a value.
         let mut r = tl(&[
-            (Ms::Created, m(0, "us", Component::Audit, None)),
-            (Ms::Ready, m(day, "ns", Component::Kubelet, None)),
+            (Ms::Created, m(0, Precision::Us, Component::Audit, None)),
+            (Ms::Ready, m(day, Precision::Ns, Component::Kubelet, None)),
         ]);
         review(&mut r, None);
         assert!(r.excluded.is_empty());

@@ -15,10 +15,13 @@ pub mod join;
 pub mod skew;
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
+use litemap::LiteMap;
 use serde::Serialize;
 
 use crate::event::Component;
+pub use podtrace_parsers::time::Precision;
 
 /// Declares a name enum of the contract: variants in contract order (their `Ord`), each with
 /// its public name, which is also how it serializes, displays and debug-prints (so that any
@@ -86,14 +89,38 @@ pub trait Named: Copy {
     fn name(self) -> &'static str;
 }
 
+/// A timeline's map: a vector sorted by key, with `BTreeMap`'s interface and order. A pod holds
+/// a few dozen milestones and phases and a container a handful: in a tree each map took at least
+/// one node sized for eleven entries (issue 16: ~11 KB per pod); here each holds its entries
+/// alone once [`PodTimeline::shrink`] has run.
+pub type Map<K, V> = LiteMap<K, V>;
+
 /// Serializes a map keyed by milestones or phases with its keys in name order, the order these
 /// maps always had in every output (the enums order by the path instead).
-pub fn by_name<K: Named, V: Serialize, S: serde::Serializer>(
-    map: &BTreeMap<K, V>,
+pub fn by_name<'a, M, K, V, S>(map: &'a M, s: S) -> Result<S::Ok, S::Error>
+where
+    &'a M: IntoIterator<Item = (&'a K, &'a V)>,
+    K: Named + 'a,
+    V: Serialize + 'a,
+    S: serde::Serializer,
+{
+    let sorted: BTreeMap<&'static str, &V> = map.into_iter().map(|(k, v)| (k.name(), v)).collect();
+    sorted.serialize(s)
+}
+
+/// Serializes a map keyed by strings as a JSON object, in key order.
+pub fn by_key<K: AsRef<str>, V: Serialize, S: serde::Serializer>(
+    map: &Map<K, V>,
     s: S,
 ) -> Result<S::Ok, S::Error> {
-    let sorted: BTreeMap<&'static str, &V> = map.iter().map(|(k, v)| (k.name(), v)).collect();
-    sorted.serialize(s)
+    s.collect_map(map.iter().map(|(k, v)| (k.as_ref(), v)))
+}
+
+/// Frees a map's spare capacity (a vector grown by doubling holds up to twice its entries).
+fn shrink<K, V>(map: &mut Map<K, V>) {
+    let mut v = std::mem::take(map).into_tuple_vec();
+    v.shrink_to_fit();
+    *map = Map::from_sorted_store_unchecked(v);
 }
 
 names! {
@@ -241,6 +268,10 @@ impl Serialize for Place {
     }
 }
 
+fn precision_name<S: serde::Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(p.as_str())
+}
+
 /// An instant in one pod's life, read from one line.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Milestone {
@@ -249,11 +280,12 @@ pub struct Milestone {
     pub source: Component,
     /// `path:line`.
     pub evidence: Place,
-    pub precision: &'static str,
+    #[serde(serialize_with = "precision_name")]
+    pub precision: Precision,
     /// Whose clock wrote it (shared with the events of that host).
     pub host: Option<std::sync::Arc<str>>,
     /// Set when taken from a weaker source than the primary one: which.
-    pub derived: Option<String>,
+    pub derived: Option<Box<str>>,
     /// Nanoseconds subtracted to bring this host's clock onto the apiserver's (skew correction);
     /// the time as written is `t + clock_offset`.
     pub clock_offset: Option<i64>,
@@ -272,10 +304,10 @@ pub struct ContainerTimeline {
     /// An init container (known from Events' `fieldPath`).
     pub init: bool,
     #[serde(serialize_with = "by_name")]
-    pub milestones: BTreeMap<Ms, Milestone>,
+    pub milestones: Map<Ms, Milestone>,
     /// image_pull, create, start (nanoseconds).
     #[serde(serialize_with = "by_name")]
-    pub phases: BTreeMap<Phase, i64>,
+    pub phases: Map<Phase, i64>,
 }
 
 /// The kubelet's own figures from "Observed pod startup duration".
@@ -321,19 +353,22 @@ pub struct PodTimeline {
     /// the kubelet's mount lines and CSI drivers' NodePublishVolume.
     pub volumes: BTreeMap<String, String>,
     #[serde(serialize_with = "by_name")]
-    pub milestones: BTreeMap<Ms, Milestone>,
+    pub milestones: Map<Ms, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
     #[serde(serialize_with = "by_name")]
-    pub phases: BTreeMap<Phase, i64>,
+    pub phases: Map<Phase, i64>,
     pub containers: Vec<ContainerTimeline>,
     /// Services whose EndpointSlices listed the pod (`namespace/name`).
     pub services: Vec<String>,
-    /// Per node: when that node's kube-proxy had programmed the endpoint.
-    pub programmed: BTreeMap<String, Milestone>,
+    /// Per node: when that node's kube-proxy had programmed the endpoint (the node's name shared
+    /// with every pod's entry).
+    #[serde(serialize_with = "by_key")]
+    pub programmed: Map<Arc<str>, Milestone>,
     /// Nodes whose kube-proxy logs show no sync after `endpoints_updated`.
     pub programmed_missing: Vec<String>,
     /// Other endpoint consumers that reconfigured after `endpoints_updated` (`ingress-nginx@node`).
-    pub consumers: BTreeMap<String, Milestone>,
+    #[serde(serialize_with = "by_key")]
+    pub consumers: Map<String, Milestone>,
     pub kubelet: Option<KubeletFigures>,
     /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
     pub dominant: Option<(Phase, i64, f64)>,
@@ -346,14 +381,14 @@ pub struct PodTimeline {
     /// Phases that do not apply to this pod (absent from `phases`), and why: a static pod's
     /// API-to-node phases.
     #[serde(serialize_with = "by_name")]
-    pub not_applicable: BTreeMap<Phase, String>,
+    pub not_applicable: Map<Phase, String>,
     /// Phases negative by less than the precision of their coarser end: `phases` holds 0, this
     /// holds the value as computed and why it is not a finding ([`honest`]).
     #[serde(serialize_with = "by_name")]
-    pub below_precision: BTreeMap<Phase, BelowPrecision>,
+    pub below_precision: Map<Phase, BelowPrecision>,
     /// Phases kept in `phases` as computed but left out of every statistic, and why.
     #[serde(serialize_with = "by_name")]
-    pub excluded: BTreeMap<Phase, String>,
+    pub excluded: Map<Phase, String>,
 }
 
 /// How a pod is known to be static (PHASES.md "Static pods").
@@ -377,6 +412,25 @@ impl PodTimeline {
     /// Sort key: first milestone time, then name.
     pub fn first_time(&self) -> Option<i64> {
         self.milestones.values().map(|m| m.t).min()
+    }
+
+    /// Frees the spare capacity of every map and list, once the timeline is complete: the
+    /// timelines of a run are held to its end.
+    pub fn shrink(&mut self) {
+        shrink(&mut self.milestones);
+        shrink(&mut self.phases);
+        shrink(&mut self.programmed);
+        shrink(&mut self.consumers);
+        shrink(&mut self.not_applicable);
+        shrink(&mut self.below_precision);
+        shrink(&mut self.excluded);
+        self.programmed_missing.shrink_to_fit();
+        self.sandbox_ids.shrink_to_fit();
+        self.containers.shrink_to_fit();
+        for c in &mut self.containers {
+            shrink(&mut c.milestones);
+            shrink(&mut c.phases);
+        }
     }
 }
 
@@ -455,6 +509,67 @@ mod tests {
             .collect();
         assert_eq!(phases, Phase::ALL);
         assert!(Ms::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// A timeline's maps iterate in key order whatever the insertion order, serialize in the
+    /// order every output had (milestone names alphabetically, nodes by name), and hold no spare
+    /// room once shrunk. A milestone stays at most 88 bytes (issue 16: 112 with a `&str`
+    /// precision and a `String` note).
+    #[test]
+    fn maps_keep_order_and_shrink() {
+        let m = |t: i64| Milestone {
+            t,
+            source: Component::KubeProxy,
+            evidence: Place {
+                file: "p.log".into(),
+                line: 1,
+            },
+            precision: Precision::Us,
+            host: None,
+            derived: None,
+            clock_offset: None,
+        };
+        let mut tl = PodTimeline::default();
+        for (i, ms) in [
+            Ms::Ready,
+            Ms::Created,
+            Ms::Running,
+            Ms::Requested,
+            Ms::Scheduled,
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            tl.milestones.insert(ms, m(i as i64));
+        }
+        for node in ["w2", "cp", "w10"] {
+            tl.programmed.insert(node.into(), m(5));
+        }
+        tl.shrink();
+        let order: Vec<Ms> = tl.milestones.keys().copied().collect();
+        assert_eq!(
+            order,
+            [
+                Ms::Requested,
+                Ms::Created,
+                Ms::Scheduled,
+                Ms::Running,
+                Ms::Ready
+            ]
+        );
+        let json = serde_json::to_value(&tl).unwrap();
+        let names: Vec<&String> = json["milestones"].as_object().unwrap().keys().collect();
+        assert_eq!(
+            names,
+            ["created", "ready", "requested", "running", "scheduled"]
+        );
+        let nodes: Vec<&String> = json["programmed"].as_object().unwrap().keys().collect();
+        assert_eq!(nodes, ["cp", "w10", "w2"]);
+        assert_eq!(json["milestones"]["running"]["precision"], "us");
+        // Taken, not cloned: a clone's capacity is its length whatever the original's.
+        let v = std::mem::take(&mut tl.milestones).into_tuple_vec();
+        assert_eq!((v.len(), v.capacity()), (5, 5));
+        assert!(std::mem::size_of::<Milestone>() <= 88);
     }
 
     /// Maps keyed by name serialize alphabetically, whatever the enum's order.

@@ -216,10 +216,10 @@ pub fn mark(pods: &mut [PodTimeline], shifts: &Shifts) {
                 m.clock_offset = Some(*d);
             }
         };
-        p.milestones.values_mut().for_each(mark);
-        p.programmed.values_mut().for_each(mark);
+        p.milestones.iter_mut().for_each(|(_, m)| mark(m));
+        p.programmed.iter_mut().for_each(|(_, m)| mark(m));
         for c in &mut p.containers {
-            c.milestones.values_mut().for_each(mark);
+            c.milestones.iter_mut().for_each(|(_, m)| mark(m));
         }
     }
 }
@@ -236,7 +236,7 @@ mod tests {
                 file: "test".into(),
                 line: 1,
             },
-            precision: "us",
+            precision: crate::timeline::Precision::Us,
             host: host.map(Into::into),
             derived: None,
             clock_offset: None,

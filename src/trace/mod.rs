@@ -17,7 +17,9 @@ pub mod perfetto;
 use sha2::{Digest, Sha256};
 
 use crate::event::Component;
-use crate::timeline::{CONTAINER_PHASES, MILESTONES, Milestone, Ms, PHASES, Phase, PodTimeline};
+use crate::timeline::{
+    CONTAINER_PHASES, MILESTONES, Milestone, Ms, PHASES, Phase, PodTimeline, Precision,
+};
 
 /// An attribute value (the subset of OpenTelemetry's `Value` that podtrace writes).
 #[derive(Debug, Clone, PartialEq)]
@@ -184,11 +186,8 @@ pub fn span_id(
     id
 }
 
-const PRECISION_ORDER: [&str; 4] = ["ns", "us", "ms", "s"];
-
-fn coarsest(a: &'static str, b: &'static str) -> &'static str {
-    let rank = |p: &str| PRECISION_ORDER.iter().position(|q| *q == p).unwrap_or(4);
-    if rank(a) >= rank(b) { a } else { b }
+fn coarsest(a: Precision, b: Precision) -> &'static str {
+    if a.nanos() >= b.nanos() { a } else { b }.as_str()
 }
 
 /// Attributes every span of a pod carries (semantic conventions).
@@ -235,10 +234,10 @@ fn milestone_attrs(m: &Milestone) -> Attrs {
     let mut a: Attrs = vec![
         ("podtrace.evidence", m.evidence.to_string().into()),
         ("podtrace.source", m.source.as_str().into()),
-        ("podtrace.precision", m.precision.into()),
+        ("podtrace.precision", m.precision.as_str().into()),
     ];
     if let Some(d) = &m.derived {
-        a.push(("podtrace.derived", d.as_str().into()));
+        a.push(("podtrace.derived", (**d).into()));
     }
     if let Some(o) = m.clock_offset {
         a.push(("podtrace.clock_offset_ms", AttrValue::F64(o as f64 / 1e6)));
@@ -260,7 +259,7 @@ fn end_attrs(a: &mut Attrs, from: &Milestone, to: &Milestone) {
         (to, "podtrace.to.derived", "podtrace.to.clock_offset_ms"),
     ] {
         if let Some(d) = &m.derived {
-            a.push((der, d.as_str().into()));
+            a.push((der, (**d).into()));
         }
         if let Some(o) = m.clock_offset {
             a.push((off, AttrValue::F64(o as f64 / 1e6)));
@@ -551,7 +550,7 @@ pub fn plan(pod: &PodTimeline, opts: &TraceOptions) -> Vec<PlannedSpan> {
                 &base,
             );
             // The pod's node is not where this happened: name the node that programmed.
-            set_attr(&mut s.attributes, "k8s.node.name", node.as_str().into());
+            set_attr(&mut s.attributes, "k8s.node.name", (**node).into());
             s.service = "kube-proxy";
             spans.push(s);
         }
@@ -827,9 +826,11 @@ mod tests {
 
     #[test]
     fn precision_order() {
-        assert_eq!(coarsest("ns", "us"), "us");
-        assert_eq!(coarsest("s", "us"), "s");
-        assert_eq!(coarsest("ms", "ms"), "ms");
+        use Precision::*;
+        assert_eq!(coarsest(Ns, Us), "us");
+        assert_eq!(coarsest(S, Us), "s");
+        assert_eq!(coarsest(Us, S), "s");
+        assert_eq!(coarsest(Ms, Ms), "ms");
     }
 
     #[test]

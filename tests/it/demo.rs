@@ -83,7 +83,7 @@ fn pod_demo_timeline() {
         let m = ms(p, name);
         assert_eq!(t(p, name), time, "{name}");
         assert_eq!(m.source.as_str(), source, "{name}");
-        assert_eq!(m.precision, precision, "{name}");
+        assert_eq!(m.precision.as_str(), precision, "{name}");
     }
     assert_eq!(ms(p, "kubelet_seen").host.as_deref(), Some("kind-worker"));
     assert_eq!(
@@ -99,7 +99,7 @@ fn pod_demo_timeline() {
         "no readiness probe: ready is derived from running"
     );
     assert_eq!(p.services, ["default/my-service"]);
-    let nodes: Vec<_> = p.programmed.keys().map(String::as_str).collect();
+    let nodes: Vec<_> = p.programmed.keys().map(|n| &**n).collect();
     assert_eq!(nodes, ["kind-control-plane", "kind-worker"]);
     assert!(p.programmed_missing.is_empty());
     assert_eq!(phase(p, "status_report"), 900_268_991);

@@ -117,7 +117,7 @@ fn usernetes_v1_27_whole_journal() {
     assert_eq!(t(p, "sandbox_ready"), "2023-09-01T23:35:22.251890381Z");
     assert_eq!(t(p, "running"), "2023-09-01T23:35:22.369959110Z");
     assert_eq!(t(p, "created"), "2023-09-01T23:35:21.000000000Z");
-    assert_eq!(ms(p, "created").precision, "s");
+    assert_eq!(ms(p, "created").precision.as_str(), "s");
     assert!(ms(p, "created").derived.is_some());
     assert_eq!(t(p, "running_observed"), "2023-09-01T23:35:23.444661251Z");
     // 1.27 logs no podStartE2EDuration: kubelet_e2e is not logged, ours stands alone.
@@ -186,7 +186,10 @@ fn kind_kueue_scheduler_cri_and_kubelet_status() {
     let p = pod(&a, "lws-e2e-bt54c", "lws-0-2");
     let s = ms(p, "scheduled");
     assert_eq!(t(p, "scheduled"), "2025-03-17T10:12:23.146947000Z");
-    assert_eq!((s.source, s.precision), (Component::Scheduler, "us"));
+    assert_eq!(
+        (s.source, s.precision.as_str()),
+        (Component::Scheduler, "us")
+    );
     assert!(
         s.derived.is_some(),
         "scheduler log is the fallback for the audit binding"

@@ -680,7 +680,7 @@ fn failures_by_kind_and_the_verdict() {
                     file: "kubelet.log".into(),
                     line: 1,
                 },
-                precision: "µs",
+                precision: podtrace::timeline::Precision::Us,
                 host: None,
                 derived: None,
                 clock_offset: None,

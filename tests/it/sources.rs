@@ -70,7 +70,7 @@ fn cilium_logrus_and_slog_real() {
     assert_eq!(
         (
             t(p, "network_started").as_str(),
-            ms(p, "network_started").precision
+            ms(p, "network_started").precision.as_str()
         ),
         ("2026-01-20T05:30:46.000000000Z", "s")
     );
@@ -494,7 +494,7 @@ fn ingress_nginx_reconfigures_after_the_slice_write() {
     std::fs::write(p, ing).unwrap();
     let a = analyze(&path(&d));
     let p = pod(&a, "default", "pod-demo");
-    let c = &p.consumers["ingress-nginx@kind-worker"];
+    let c = p.consumers.get("ingress-nginx@kind-worker").unwrap();
     assert_eq!(t(p, "endpoints_updated"), "2024-11-29T10:15:05.951396000Z");
     assert_eq!(
         podtrace_parsers::time::format_rfc3339_nanos(c.t),

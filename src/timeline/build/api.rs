@@ -2,7 +2,7 @@
 
 use super::{Pod, add_failure, first};
 use crate::event::EventKind;
-use crate::timeline::{Ms, PodTimeline};
+use crate::timeline::{Ms, PodTimeline, Precision};
 
 /// requested, created, schedule_attempted and scheduled, the node, and unschedulable failures.
 ///
@@ -28,7 +28,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
         {
             m.insert(
                 Ms::Requested,
-                cx.milestone_at(i, requested.unix_nanos, "us", None),
+                cx.milestone_at(i, requested.unix_nanos, Precision::Us, None),
             );
         }
         m.insert(Ms::Created, cx.milestone(i, None));
@@ -43,7 +43,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
             cx.milestone_at(
                 i,
                 c.unix_nanos,
-                c.precision.as_str(),
+                c.precision,
                 Some("kubelet podCreationTimestamp"),
             ),
         );
@@ -122,9 +122,9 @@ mod tests {
             ms(&tl, Ms::Requested),
             want(requested, Component::Audit, 1, None)
         );
-        assert_eq!(tl.milestones[&Ms::Requested].precision, "us");
+        assert_eq!(tl.milestones[&Ms::Requested].precision.as_str(), "us");
         assert_eq!(ms(&tl, Ms::Created), want(at(3), Component::Audit, 1, None));
-        assert_eq!(tl.milestones[&Ms::Created].precision, "ns");
+        assert_eq!(tl.milestones[&Ms::Created].precision.as_str(), "ns");
         assert_eq!(
             ms(&tl, Ms::ScheduleAttempted),
             want(at(5), Component::Scheduler, 2, None)
@@ -191,7 +191,7 @@ mod tests {
                 Some("kubelet podCreationTimestamp")
             )
         );
-        assert_eq!(tl.milestones[&Ms::Created].precision, "s");
+        assert_eq!(tl.milestones[&Ms::Created].precision.as_str(), "s");
         assert_eq!(
             ms(&tl, Ms::Scheduled),
             want(

@@ -56,7 +56,7 @@ pub(super) fn propagate(
             Ok(Some(i)) => {
                 tl.programmed.insert(node.clone(), cx.milestone(i, None));
             }
-            Ok(None) => tl.programmed_missing.push(node.clone()),
+            Ok(None) => tl.programmed_missing.push(node.to_string()),
             Err(why) => tl.programmed_missing.push(format!("{node} ({why})")),
         }
     }
@@ -166,9 +166,11 @@ pub fn services(events: &[Event], joined: &Joined, display: Display<'_>) -> Vec<
         for (node, n) in &proxy.nodes {
             match n.sync_carrying(e.t) {
                 Ok(Some(d)) => {
-                    change.programmed.insert(node.clone(), events[d].t - e.t);
+                    change
+                        .programmed
+                        .insert(node.to_string(), events[d].t - e.t);
                 }
-                Ok(None) => change.not_programmed.push(node.clone()),
+                Ok(None) => change.not_programmed.push(node.to_string()),
                 Err(why) => change.not_programmed.push(format!("{node} ({why})")),
             }
         }
@@ -281,7 +283,7 @@ mod tests {
         let programmed: Vec<(&str, i64, String)> = tl
             .programmed
             .iter()
-            .map(|(n, m)| (n.as_str(), m.t, m.evidence.to_string()))
+            .map(|(n, m)| (&**n, m.t, m.evidence.to_string()))
             .collect();
         assert_eq!(
             programmed,
@@ -303,7 +305,7 @@ mod tests {
         assert_eq!(tl.phases[&Phase::Programming], 20_000_000);
         assert_eq!(tl.phases[&Phase::TimeToServing], 120_000_000);
         assert_eq!(
-            seen(&tl.consumers["ingress-nginx@ingress-0"]),
+            seen(tl.consumers.get("ingress-nginx@ingress-0").unwrap()),
             want(
                 at(130),
                 Component::IngressNginx,
@@ -336,8 +338,11 @@ mod tests {
                 Some("legacy Endpoints write (no EndpointSlice write seen)")
             )
         );
-        assert_eq!(tl.programmed.keys().collect::<Vec<_>>(), [&NODE.to_owned()]);
-        assert_eq!(tl.programmed[NODE].t, at(105));
+        assert_eq!(
+            tl.programmed.keys().map(|n| &**n).collect::<Vec<_>>(),
+            [NODE]
+        );
+        assert_eq!(tl.programmed.get(NODE).unwrap().t, at(105));
         assert_eq!(
             tl.programmed_missing,
             [

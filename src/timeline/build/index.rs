@@ -142,7 +142,8 @@ impl EndpointIndex {
 /// kube-proxy syncs per node, in time order.
 #[derive(Default)]
 pub(super) struct ProxyIndex {
-    pub(super) nodes: BTreeMap<String, NodeSyncs>,
+    /// Keyed by the node's name, shared with every pod's `programmed` entry for the node.
+    pub(super) nodes: BTreeMap<std::sync::Arc<str>, NodeSyncs>,
 }
 
 /// kube-proxy syncs at most this long after a change (its default `minSyncPeriod`, 1 s): a node
@@ -186,16 +187,18 @@ impl ProxyIndex {
     pub(super) fn new(ev: &[Event], proxy: &[usize]) -> Self {
         let mut ix = ProxyIndex::default();
         for &i in proxy {
-            let Some(h) = ev[i].host.as_deref() else {
+            let Some(host) = &ev[i].host else {
                 continue;
             };
-            // Looked up by `&str` first: a key is allocated once per node, not per sync.
+            let h: &str = host;
+            // Looked up by `&str` first: a key is made once per node (the event's shared name),
+            // not per sync.
             if !ix.nodes.contains_key(h) {
                 let first = NodeSyncs {
                     first_seen: ev[i].t,
                     ..Default::default()
                 };
-                ix.nodes.insert(h.to_owned(), first);
+                ix.nodes.insert(host.clone(), first);
             }
             let Some(n) = ix.nodes.get_mut(h) else {
                 continue;

@@ -62,9 +62,9 @@ impl Ctx<'_> {
             t: e.t,
             source: e.component,
             evidence: place(self.names, e.evidence),
-            precision: e.raw_time.precision().as_str(),
+            precision: e.raw_time.precision(),
             host: e.host.clone(),
-            derived: derived.map(str::to_owned),
+            derived: derived.map(Into::into),
             clock_offset: None,
         }
     }
@@ -74,7 +74,7 @@ impl Ctx<'_> {
         &self,
         i: usize,
         t: i64,
-        precision: &'static str,
+        precision: super::Precision,
         derived: Option<&str>,
     ) -> Milestone {
         Milestone {
@@ -161,6 +161,8 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
                     endpoints::consumers(&cx, &joined.ingress, &mut tl);
                     close_failures(&mut tl);
                     super::honest::review(&mut tl, logs);
+                    // Complete: held to the end of the run without its maps' spare room.
+                    tl.shrink();
                     tl
                 })
                 .collect::<Vec<_>>()

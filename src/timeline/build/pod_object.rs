@@ -2,7 +2,7 @@
 
 use super::{Pod, container_named};
 use crate::event::EventKind;
-use crate::timeline::{Ms, PodTimeline, StaticPod};
+use crate::timeline::{Ms, PodTimeline, Precision, StaticPod};
 
 /// A stored Pod object (bundles): second-precision fallbacks (derived) for what no log line
 /// showed, from the last object stored for the pod.
@@ -27,7 +27,7 @@ pub(super) fn merge(p: &Pod<'_>, tl: &mut PodTimeline) {
     let EventKind::PodObject(o) = &ev[i].kind else {
         return;
     };
-    let at = |t: i64, why: &str| cx.milestone_at(i, t, "s", Some(why));
+    let at = |t: i64, why: &str| cx.milestone_at(i, t, Precision::S, Some(why));
     m.entry(Ms::Created)
         .or_insert_with(|| at(ev[i].t, "pod object creationTimestamp"));
     if let (false, Some(t)) = (m.contains_key(&Ms::Scheduled), o.scheduled) {
@@ -131,7 +131,7 @@ mod tests {
         let tl = f.run(super::merge);
         let o = |t, why: &str| want(t, Component::Apiserver, 1, Some(why));
         assert_eq!(ms(&tl, Ms::Created), o(C, "pod object creationTimestamp"));
-        assert_eq!(tl.milestones[&Ms::Created].precision, "s");
+        assert_eq!(tl.milestones[&Ms::Created].precision.as_str(), "s");
         assert_eq!(
             ms(&tl, Ms::Scheduled),
             o(C + S, "pod object PodScheduled condition")

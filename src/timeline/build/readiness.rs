@@ -7,9 +7,8 @@ use crate::timeline::{Milestone, Ms, PodTimeline};
 /// Is `fine` a finer time that lies within `coarse`'s precision (`coarse` is `fine` truncated to
 /// its precision)?
 fn within_precision(coarse: &Milestone, fine: &Milestone) -> bool {
-    let unit = crate::timeline::honest::precision_nanos(coarse.precision);
-    unit > crate::timeline::honest::precision_nanos(fine.precision)
-        && fine.t.div_euclid(unit) * unit == coarse.t
+    let unit = coarse.precision.nanos();
+    unit > fine.precision.nanos() && fine.t.div_euclid(unit) * unit == coarse.t
 }
 
 /// ready, ready_reported, and the pod IP from status writes.
@@ -62,7 +61,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
                     m.insert(
                         Ms::Ready,
                         Milestone {
-                            derived: Some(why),
+                            derived: Some(why.into()),
                             ..r
                         },
                     );
@@ -136,7 +135,7 @@ mod tests {
     fn a_coarser_ready_never_overrides_a_finer_running_within_its_precision() {
         let f = Fixture::new(vec![probe(at(60), 1, "liveness", "success")]);
         let condition = |t| crate::timeline::Milestone {
-            precision: "s",
+            precision: crate::timeline::Precision::S,
             ..milestone(
                 t,
                 Component::Apiserver,

@@ -37,7 +37,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
                     cx.milestone_at(
                         i,
                         o.unix_nanos,
-                        o.precision.as_str(),
+                        o.precision,
                         Some("kubelet observedRunningTime"),
                     ),
                 );
@@ -49,7 +49,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
             if let Some(w) = s.watch_observed_running {
                 m.insert(
                     Ms::RunningObserved,
-                    cx.milestone_at(i, w.unix_nanos, w.precision.as_str(), None),
+                    cx.milestone_at(i, w.unix_nanos, w.precision, None),
                 );
             }
             tl.kubelet = Some(KubeletFigures {
@@ -150,7 +150,7 @@ mod tests {
             ms(&tl, Ms::RunningObserved),
             want(us(at(160)), Component::Kubelet, 1, None)
         );
-        assert_eq!(tl.milestones[&Ms::RunningObserved].precision, "us");
+        assert_eq!(tl.milestones[&Ms::RunningObserved].precision.as_str(), "us");
         let k = tl.kubelet.as_ref().expect("figures");
         assert_eq!(k.e2e_nanos, Some(2_345_678_000));
         assert_eq!(k.slo_seconds, Some(1.5));

@@ -137,7 +137,12 @@ impl Fixture {
 pub type Seen = (i64, Component, String, Option<String>);
 
 pub fn seen(m: &Milestone) -> Seen {
-    (m.t, m.source, m.evidence.to_string(), m.derived.clone())
+    (
+        m.t,
+        m.source,
+        m.evidence.to_string(),
+        m.derived.as_deref().map(str::to_owned),
+    )
 }
 
 /// The main-path milestone `k` of `tl`, as [`seen`]; panics when missing.
@@ -168,9 +173,9 @@ pub fn milestone(t: i64, source: Component, line: u32, derived: Option<&str>) ->
             file: Arc::from("t.log"),
             line,
         },
-        precision: "ns",
+        precision: crate::timeline::Precision::Ns,
         host: Some(Arc::from(NODE)),
-        derived: derived.map(str::to_owned),
+        derived: derived.map(Into::into),
         clock_offset: None,
     }
 }
