@@ -351,7 +351,8 @@ pub struct PodTimeline {
     pub sandbox_ids: Vec<String>,
     /// Volume name → plugin (`kubernetes.io/configmap`, `kubernetes.io/csi/<driver>`…), from
     /// the kubelet's mount lines and CSI drivers' NodePublishVolume.
-    pub volumes: BTreeMap<String, String>,
+    #[serde(serialize_with = "by_key")]
+    pub volumes: Map<String, String>,
     #[serde(serialize_with = "by_name")]
     pub milestones: Map<Ms, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
@@ -417,6 +418,7 @@ impl PodTimeline {
     /// Frees the spare capacity of every map and list, once the timeline is complete: the
     /// timelines of a run are held to its end.
     pub fn shrink(&mut self) {
+        shrink(&mut self.volumes);
         shrink(&mut self.milestones);
         shrink(&mut self.phases);
         shrink(&mut self.programmed);
