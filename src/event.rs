@@ -549,7 +549,10 @@ pub enum EventKind {
     /// "Syncing iptables rules" (`done: false`) / "SyncProxyRules complete" (`done: true`).
     ProxySync {
         done: bool,
-        mode: String,
+        /// `iptables`, `nftables`, `ipvs`, or empty where the line does not say: one of four
+        /// names, not a string per sync (a large cluster's most frequent event).
+        #[serde(deserialize_with = "crate::intern::de")]
+        mode: crate::intern::StaticStr,
         elapsed_nanos: Option<i64>,
     },
     /// V4 "Network programming": a Service's change reached this node's rules.

@@ -34,24 +34,21 @@ pub fn extract(
     ctx: &LineCtx,
     out: &mut Vec<Event>,
 ) -> Option<Outcome> {
+    let syncing = |mode| EventKind::ProxySync {
+        done: false,
+        mode,
+        elapsed_nanos: None,
+    };
     let kind = match msg {
-        "Syncing iptables rules" | "Syncing nftables rules" | "Syncing ipvs rules" => {
-            EventKind::ProxySync {
-                done: false,
-                mode: msg.split(' ').nth(1).unwrap_or("").to_owned(),
-                elapsed_nanos: None,
-            }
-        }
+        "Syncing iptables rules" => syncing("iptables"),
+        "Syncing nftables rules" => syncing("nftables"),
+        "Syncing ipvs rules" => syncing("ipvs"),
         // iptables and nftables: "SyncProxyRules complete"; ipvs: "syncProxyRules complete" (V4).
         "SyncProxyRules complete" | "syncProxyRules complete" => {
             let p = fields.pairs();
             EventKind::ProxySync {
                 done: true,
-                mode: if msg.starts_with('s') {
-                    "ipvs".into()
-                } else {
-                    String::new()
-                },
+                mode: if msg.starts_with('s') { "ipvs" } else { "" },
                 elapsed_nanos: find(&p, "elapsed").and_then(|v| parse_go_duration(&v.text())),
             }
         }

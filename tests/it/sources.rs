@@ -156,12 +156,12 @@ fn kube_proxy_modes_and_network_programming() {
         vec![
             EventKind::ProxySync {
                 done: false,
-                mode: "nftables".into(),
+                mode: "nftables",
                 elapsed_nanos: None
             },
             EventKind::ProxySync {
                 done: true,
-                mode: String::new(),
+                mode: "",
                 elapsed_nanos: Some(21_400_000)
             },
             EventKind::NetworkProgramming {
@@ -170,7 +170,7 @@ fn kube_proxy_modes_and_network_programming() {
             },
             EventKind::ProxySync {
                 done: true,
-                mode: "ipvs".into(),
+                mode: "ipvs",
                 elapsed_nanos: Some(5_200_000)
             },
         ]

@@ -216,7 +216,7 @@ mod tests {
             Component::KubeProxy,
             EventKind::ProxySync {
                 done,
-                mode: "iptables".into(),
+                mode: "iptables",
                 elapsed_nanos: None,
             },
         )
