@@ -6,7 +6,9 @@
         --input s3a://bucket/bundles/2026-11-30 --output s3a://bucket/podtrace/2026-11-30
 
 1. Lists the bundle's files with Spark's own file sources (`binaryFile`, recursive: local paths,
-   HDFS, s3a://, gs://, abfss://, whatever the cluster's Hadoop reads).
+   HDFS, s3a://, gs://, abfss://, whatever the cluster's Hadoop reads), or with pyarrow's file
+   systems (`--list-with arrow`: s3://, gs://, abfs:// on a cluster without Hadoop's connectors
+   for them; names starting with `_` or `.` are listed, as analyze reads them).
 2. Groups the paths (not the contents) by their first path component under the input (a
    node's folder, or a top-level file): each group is one task that links (local files) or
    streams (object storage, through pyarrow's file systems) its files into a scratch folder and
@@ -60,6 +62,36 @@ EVENTS = (
 OUTPUTS = "output string, seq long, text string"
 
 
+def arrow_uri(uri: str) -> str:
+    """The URI as pyarrow's file systems name it (`s3a://` is s3://, `abfss://` abfs://)."""
+    return uri.replace("s3a://", "s3://", 1).replace("abfss://", "abfs://", 1)
+
+
+def list_arrow(root: str) -> list:
+    """Every file under `root` as (uri, path under root, shard), through pyarrow's file systems.
+
+    A file's URI keeps the root's scheme and query (an S3 `endpoint_override`, say), so each
+    task opens it as the driver listed it.
+    """
+    from pyarrow import fs as pafs
+    if "://" not in root:
+        root = os.path.abspath(root)
+    filesystem, base = pafs.FileSystem.from_uri(arrow_uri(root))
+    base = base.rstrip("/")
+    scheme, _, rest = arrow_uri(root).partition("://")
+    query = ("?" + rest.split("?", 1)[1]) if "?" in rest else ""
+    infos = filesystem.get_file_info(pafs.FileSelector(base, recursive=True))
+    rows = []
+    for info in sorted(infos, key=lambda i: i.path):
+        if info.type != pafs.FileType.File:
+            continue
+        rel = info.path[len(base) + 1:]
+        # Local files stay `file:` paths, linked where extract reads them.
+        uri = f"{scheme}://{info.path}{query}" if rest else "file:" + info.path
+        rows.append((uri, rel, rel.split("/", 1)[0]))
+    return rows
+
+
 def podtrace_binary(name: str) -> str:
     """The binary shipped with `--files` (SparkFiles), or a path that exists on every node."""
     if os.path.isabs(name) and os.path.exists(name):
@@ -78,8 +110,7 @@ def open_uri(uri: str):
     if uri.startswith("file:"):
         return "/" + uri[len("file:"):].lstrip("/"), None
     from pyarrow import fs as pafs
-    uri = uri.replace("s3a://", "s3://", 1).replace("abfss://", "abfs://", 1)
-    filesystem, path = pafs.FileSystem.from_uri(uri)
+    filesystem, path = pafs.FileSystem.from_uri(arrow_uri(uri))
     return None, filesystem.open_input_stream(path)
 
 
@@ -167,10 +198,14 @@ def main() -> None:
     ap.add_argument("--output", required=True, help="where to write events/, timelines/, …")
     ap.add_argument("--podtrace", default="podtrace",
                     help="the binary: shipped with --files (its name), or an absolute path")
+    ap.add_argument("--list-with", choices=("hadoop", "arrow"), default="hadoop",
+                    help="list the input with Spark's Hadoop file systems (default) or "
+                         "pyarrow's (s3://, gs://, abfs:// without Hadoop connectors)")
     ap.add_argument("--display-root", default=None,
                     help="how file names start (default: the input's last component)")
     args = ap.parse_args()
-    root = args.input.rstrip("/")
+    # A query (`?endpoint_override=…`) belongs to pyarrow's URI, not to the files' names.
+    root = args.input.split("?", 1)[0].rstrip("/")
     display_root = args.display_root or root.rsplit("/", 1)[-1]
     # File names are made under a scratch folder: a relative path that stays inside it.
     parts = display_root.split("/")
@@ -181,17 +216,23 @@ def main() -> None:
     spark = SparkSession.builder.appName("podtrace").getOrCreate()
     spark.conf.set("spark.sql.execution.arrow.maxRecordsPerBatch", "100000")
     started = time.monotonic()
-    # Paths only: the source reads no content unless asked, and each task reads its own files.
-    files = (spark.read.format("binaryFile").option("recursiveFileLookup", "true").load(root)
-             .select("path"))
-    # The path under the input: the listing writes paths qualified as Hadoop qualifies the
-    # input (`file:/…`, `s3a://bucket/…`).
-    jpath = spark._jvm.org.apache.hadoop.fs.Path(root)
-    fs = jpath.getFileSystem(spark._jsc.hadoopConfiguration())
-    qualified = fs.makeQualified(jpath).toString().rstrip("/")
-    files = (files
-             .withColumn("rel", F.expr(f"substring(path, {len(qualified) + 2})"))
-             .withColumn("shard", F.substring_index(F.col("rel"), "/", 1)))
+    if args.list_with == "arrow":
+        # Listed on the driver (object stores list by prefix, a page of names at a time).
+        files = spark.createDataFrame(list_arrow(args.input), "path string, rel string, "
+                                                              "shard string")
+    else:
+        # Paths only: the source reads no content unless asked, and each task reads its own
+        # files.
+        files = (spark.read.format("binaryFile").option("recursiveFileLookup", "true")
+                 .load(root).select("path"))
+        # The path under the input: the listing writes paths qualified as Hadoop qualifies the
+        # input (`file:/…`, `s3a://bucket/…`).
+        jpath = spark._jvm.org.apache.hadoop.fs.Path(root)
+        fs = jpath.getFileSystem(spark._jsc.hadoopConfiguration())
+        qualified = fs.makeQualified(jpath).toString().rstrip("/")
+        files = (files
+                 .withColumn("rel", F.expr(f"substring(path, {len(qualified) + 2})"))
+                 .withColumn("shard", F.substring_index(F.col("rel"), "/", 1)))
     shards = sorted(r.shard for r in files.select("shard").distinct().collect())
     events = (files.groupBy("shard")
               .applyInArrow(extract_task(args.podtrace, display_root), schema=EVENTS))

@@ -7,6 +7,11 @@ timelines must equal `podtrace analyze --format json` on the same files (as sort
 fact in the same order), its report `podtrace report --format json`, its pods Parquet one row
 per pod, and its events dataset must be readable by Spark SQL with one creation per pod.
 
+Remote reads: a smaller bundle is uploaded to a local S3 server (moto, from PyPI) and the job
+runs in `local[2]` with `--input s3://…` and `--list-with arrow`, so every file is listed and
+streamed through pyarrow's S3 client over HTTP; its timelines must equal analyze on the same
+files read from disk.
+
 usage: spark_job.py PODTRACE_BIN WORKDIR [MASTER]
 Exit status 0 when every check passes.
 """
@@ -23,6 +28,56 @@ REPO = Path(__file__).resolve().parents[2]
 
 def run(*args: str, **kw) -> str:
     return subprocess.run(args, check=True, capture_output=True, text=True, **kw).stdout
+
+
+def remote(bin_: str, work: Path, env: dict, check) -> None:
+    """The job on a bundle in S3 (a local moto server), against analyze of the same files."""
+    import logging
+    import socket
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    try:
+        endpoint = f"http://127.0.0.1:{port}"
+        # pyarrow's S3 client (driver and executors) reads the endpoint from the environment.
+        s3_env = dict(env, AWS_ACCESS_KEY_ID="podtrace", AWS_SECRET_ACCESS_KEY="podtrace",
+                      AWS_DEFAULT_REGION="us-east-1", AWS_ENDPOINT_URL=endpoint)
+        here = work / "remote"
+        bundle = here / "bundle"
+        run(bin_, "simulate", str(bundle), "--pods", "150", "--nodes", "3", "--skew-ms", "150",
+            "--timezone", "1", "--failures", "--noise", "1", "--force")
+        s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
+                          aws_access_key_id="podtrace", aws_secret_access_key="podtrace")
+        s3.create_bucket(Bucket="logs")
+        files = sorted(f for f in bundle.rglob("*") if f.is_file())
+        for f in files:
+            s3.upload_file(str(f), "logs", f"2026-12-01/bundle/{f.relative_to(bundle)}")
+        out = here / "out"
+        job = subprocess.run(
+            [os.path.join(str(Path(sys.executable).parent), "spark-submit"),
+             "--master", "local[2]", "--conf", "spark.ui.enabled=false", "--files", bin_,
+             str(REPO / "deploy/spark/podtrace_job.py"), "--input", "s3://logs/2026-12-01/bundle",
+             "--list-with", "arrow", "--output", str(out), "--podtrace", Path(bin_).name],
+            capture_output=True, text=True, env=s3_env, cwd=here)
+        if job.returncode != 0:
+            print(job.stdout[-3000:], job.stderr[-6000:], sep="\n")
+        analyze = run(bin_, "analyze", "bundle", "--format", "json", cwd=here).splitlines()
+        parts = sorted((out / "timelines").glob("part-*"))
+        timelines = [line for p in parts for line in p.read_text().splitlines()]
+        pods = sum(1 for line in analyze if line.startswith('{"type":"pod"'))
+        check(f"remote: {len(files)} files listed and streamed from S3 (a local server), "
+              f"{pods} pods, timelines equal to analyze of the same files on disk",
+              job.returncode == 0 and timelines == analyze and pods >= 150,
+              f"exit {job.returncode}, {len(timelines)} vs {len(analyze)} lines")
+    finally:
+        server.stop()
 
 
 def main() -> int:
@@ -93,6 +148,7 @@ def main() -> int:
     check(f"{shards} shards extracted in parallel tasks (a top-level file, 5 node folders)",
           shards == 6)
     spark.stop()
+    remote(bin_, work, env, check)
 
     print(f"{len(failures)} failed" if failures else "all Spark checks passed")
     return 1 if failures else 0

@@ -12,7 +12,7 @@ A third bundle, the demo with its pod renamed to `x<!--<script>pod-demo` in ever
 (issue 17), must give a page that works and shows that name as text.
 Before that, the harness proves it can see console errors on a page that makes some.
 
-usage: html.py PODTRACE_BIN WORKDIR [PODS]
+usage: html_report.py PODTRACE_BIN WORKDIR [PODS]
 """
 
 import re
