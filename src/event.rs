@@ -398,7 +398,7 @@ pub enum EventKind {
         /// `requestReceivedTimestamp`; `None` where the log keeps one time per entry (Cloud
         /// Logging's AuditLog): requested is then missing, not the created time again.
         requested: Option<Instant>,
-        user: Option<String>,
+        user: Option<Box<str>>,
     },
     /// `create pods/binding` answered 201.
     AuditBinding {
@@ -411,7 +411,7 @@ pub enum EventKind {
         /// A boxed `str` (16 bytes, not 24): this variant would otherwise set every event's size.
         user: Option<Box<str>>,
         ready: Option<bool>,
-        pod_ip: Option<String>,
+        pod_ip: Option<Box<str>>,
     },
     /// An EndpointSlice (or legacy Endpoints) write stored by the apiserver.
     EndpointsWrite(Box<EndpointsWriteData>),
@@ -436,8 +436,8 @@ pub enum EventKind {
     // --- kubelet ---
     SyncLoop {
         op: SyncOp,
-        source: String,
-        pods: Vec<PodRef>,
+        source: Box<str>,
+        pods: Box<[PodRef]>,
     },
     /// Any kubelet line that links a pod name to its UID and says nothing else we use.
     PodUid {
@@ -459,20 +459,20 @@ pub enum EventKind {
     },
     Pleg {
         pod: PodRef,
-        kind: String,
-        data: String,
+        kind: Box<str>,
+        data: Box<str>,
     },
     Probe {
         pod: PodRef,
-        probe: String,
-        status: String,
+        probe: Box<str>,
+        status: Box<str>,
     },
     VolumeMounted {
         pod: PodRef,
-        volume: String,
+        volume: Box<str>,
         /// The volume plugin from the UniqueName (`kubernetes.io/projected`,
         /// `kubernetes.io/csi/ebs.csi.aws.com`…).
-        plugin: Option<String>,
+        plugin: Option<Box<str>>,
     },
     VolumesReady {
         pod: PodRef,
@@ -491,7 +491,7 @@ pub enum EventKind {
         pod: PodRef,
         patched: bool,
         ready: Option<bool>,
-        pod_ip: Option<String>,
+        pod_ip: Option<Box<str>>,
     },
     // --- container runtime ---
     SandboxStart {
@@ -509,22 +509,18 @@ pub enum EventKind {
         error: String,
     },
     PullStart {
-        image: String,
+        image: Box<str>,
     },
     PullDone {
-        image: String,
-        image_ref: String,
+        image: Box<str>,
+        image_ref: Box<str>,
     },
     PullFailed {
-        image: String,
-        error: String,
+        image: Box<str>,
+        error: Box<str>,
     },
     /// containerd ≥1.7 "Pulled image … size … in …".
-    PulledInfo {
-        image: String,
-        size_bytes: Option<u64>,
-        duration_nanos: Option<i64>,
-    },
+    PulledInfo(Box<PulledInfoData>),
     /// CreateContainer begins. containerd names the sandbox; CRI-O names the pod instead.
     CreateStart(Box<CreateData>),
     /// CreateContainer returned its container id.
@@ -532,14 +528,14 @@ pub enum EventKind {
     /// CreateContainer failed.
     CreateFailed(Box<CreateData>),
     StartStart {
-        container_id: String,
+        container_id: Box<str>,
     },
     StartDone {
-        container_id: String,
+        container_id: Box<str>,
     },
     StartFailed {
-        container_id: String,
-        error: String,
+        container_id: Box<str>,
+        error: Box<str>,
     },
     /// containerd debug "begin cni setup".
     CniBegin {
@@ -572,13 +568,26 @@ pub enum EventKind {
     // --- CNI plugins ---
     /// A CNI plugin's line about one sandbox's ADD (Calico, Cilium, AWS VPC CNI, the runtime's
     /// own "Adding pod … to CNI network").
-    Cni {
-        #[serde(deserialize_with = "crate::intern::de")]
-        plugin: crate::intern::StaticStr,
-        sandbox_id: Option<String>,
-        pod: Option<PodRef>,
-        step: CniStep,
-    },
+    Cni(Box<CniData>),
+}
+
+/// [`EventKind::Cni`]: one or a few lines per sandbox, boxed like the other rare large
+/// variants (its step can list IPs).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CniData {
+    #[serde(deserialize_with = "crate::intern::de")]
+    pub plugin: crate::intern::StaticStr,
+    pub sandbox_id: Option<Box<str>>,
+    pub pod: Option<PodRef>,
+    pub step: CniStep,
+}
+
+/// [`EventKind::PulledInfo`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PulledInfoData {
+    pub image: Box<str>,
+    pub size_bytes: Option<u64>,
+    pub duration_nanos: Option<i64>,
 }
 
 /// What a stored Pod object says about its start (all times UTC ns, whole seconds).
@@ -737,5 +746,17 @@ mod pod_ref_tests {
         assert!(Arc::ptr_eq(&a.0, &back.0));
         // An empty UID is none.
         assert_eq!(PodRef::of("default", "web", Some("")).uid, None);
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    /// An event's size is most of a large run's memory (docs/scale.md: hundreds of thousands of
+    /// kube-proxy syncs): its largest variants keep their text boxed (`Box<str>`, no spare
+    /// capacity word) so that the enum stays within 48 bytes and an event within 120.
+    #[test]
+    fn events_stay_small() {
+        assert!(std::mem::size_of::<super::EventKind>() <= 48);
+        assert!(std::mem::size_of::<super::Event>() <= 120);
     }
 }

@@ -179,7 +179,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
             EventKind::AuditPodCreate {
                 pod: PodRef::of(ns, name, uid),
                 requested,
-                user,
+                user: user.map(Into::into),
             }
         }
         ("create", "binding") => {
@@ -256,7 +256,7 @@ fn from_event(ev: &AuditEvent<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outco
                 pod: PodRef::of(ns, name, uid),
                 user: user.map(Into::into),
                 ready,
-                pod_ip,
+                pod_ip: pod_ip.map(Into::into),
             }
         }
         _ => return Outcome::Ignored,

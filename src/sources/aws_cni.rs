@@ -81,12 +81,12 @@ pub fn extract(
                 // The response is the end of the ADD as the plugin sees it; its IP comes with it.
                 out.push(ctx.event(
                     Component::Cni,
-                    EventKind::Cni {
+                    EventKind::Cni(Box::new(crate::event::CniData {
                         plugin: "aws-vpc-cni",
-                        sandbox_id: sandbox.clone(),
+                        sandbox_id: sandbox.clone().map(Into::into),
                         pod: None,
                         step: CniStep::Ips(vec![ip.to_owned()]),
-                    },
+                    })),
                 ));
                 CniStep::EndpointWritten
             }
@@ -107,22 +107,17 @@ pub fn extract(
     };
     let mut e = ctx.event(
         Component::Cni,
-        EventKind::Cni {
+        EventKind::Cni(Box::new(crate::event::CniData {
             plugin: "aws-vpc-cni",
-            sandbox_id: sandbox,
+            sandbox_id: sandbox.map(Into::into),
             pod,
             step,
-        },
+        })),
     );
     e.raw_time = time;
     if let Some(last) = out.last_mut() {
-        if matches!(
-            last.kind,
-            EventKind::Cni {
-                step: CniStep::Ips(_),
-                ..
-            }
-        ) && last.evidence == e.evidence
+        if matches!(&last.kind, EventKind::Cni(c) if matches!(c.step, CniStep::Ips(_)))
+            && last.evidence == e.evidence
         {
             last.raw_time = time;
         }

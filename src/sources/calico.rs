@@ -42,12 +42,12 @@ pub fn extract(rec: &calico::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
     };
     out.push(ctx.event(
         Component::Cni,
-        EventKind::Cni {
+        EventKind::Cni(Box::new(crate::event::CniData {
             plugin: "calico",
-            sandbox_id: Some(sandbox),
+            sandbox_id: Some(sandbox.into()),
             pod,
             step,
-        },
+        })),
     ));
     Outcome::Recognised(1)
 }

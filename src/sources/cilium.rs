@@ -52,12 +52,12 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
     };
     out.push(ctx.event(
         Component::Cilium,
-        EventKind::Cni {
+        EventKind::Cni(Box::new(crate::event::CniData {
             plugin: "cilium",
-            sandbox_id,
+            sandbox_id: sandbox_id.map(Into::into),
             pod,
             step,
-        },
+        })),
     ));
     Outcome::Recognised(1)
 }

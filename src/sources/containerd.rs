@@ -103,18 +103,18 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         };
         let image = image.to_owned();
         if rest.is_empty() {
-            EventKind::PullStart { image }
+            EventKind::PullStart {
+                image: image.into(),
+            }
         } else if let Some(r) = rest.strip_prefix(" returns image reference ") {
             EventKind::PullDone {
-                image,
-                image_ref: first_quoted(r)
-                    .map(|(s, _)| s.to_owned())
-                    .unwrap_or_default(),
+                image: image.into(),
+                image_ref: first_quoted(r).map(|(s, _)| s.into()).unwrap_or_default(),
             }
         } else if rest.starts_with(" failed") {
             EventKind::PullFailed {
-                image,
-                error: error(),
+                image: image.into(),
+                error: error().into(),
             }
         } else {
             // "PullImage %q with snapshotter …" and other debug forms.
@@ -131,11 +131,11 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let duration_nanos = rest
             .rfind("\" in ")
             .and_then(|k| parse_go_duration(rest[k + 5..].trim()));
-        EventKind::PulledInfo {
-            image: image.to_owned(),
+        EventKind::PulledInfo(Box::new(crate::event::PulledInfoData {
+            image: image.into(),
             size_bytes,
             duration_nanos,
-        }
+        }))
     } else if let Some(rest) = msg.strip_prefix("CreateContainer within sandbox ") {
         let Some((sandbox, rest)) = first_quoted(rest) else {
             return Outcome::Unparsed("CreateContainer without a sandbox id".into());
@@ -189,13 +189,13 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let Some((id, rest)) = first_quoted(rest) else {
             return Outcome::Unparsed("StartContainer without a container id".into());
         };
-        let container_id = id.to_owned();
+        let container_id: Box<str> = id.into();
         match rest {
             "" => EventKind::StartStart { container_id },
             " returns successfully" => EventKind::StartDone { container_id },
             r if r.starts_with(" failed") => EventKind::StartFailed {
                 container_id,
-                error: error(),
+                error: error().into(),
             },
             _ => return Outcome::Ignored,
         }

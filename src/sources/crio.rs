@@ -104,20 +104,20 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         let Some((ns, pod)) = who.split_once('_') else {
             return unparsed("Adding pod");
         };
-        EventKind::Cni {
+        EventKind::Cni(Box::new(crate::event::CniData {
             plugin: "crio",
             sandbox_id: None,
             pod: Some(PodRef::new(ns, pod)),
             step: CniStep::Progress,
-        }
+        }))
     } else if let Some(r) = msg.strip_prefix("Pulling image: ") {
         EventKind::PullStart {
-            image: r.trim().to_owned(),
+            image: r.trim().into(),
         }
     } else if let Some(r) = msg.strip_prefix("Pulled image: ") {
         EventKind::PullDone {
-            image: r.trim().to_owned(),
-            image_ref: r.trim().to_owned(),
+            image: r.trim().into(),
+            image_ref: r.trim().into(),
         }
     } else if let Some(r) = msg.strip_prefix("Creating container: ") {
         let Some((pod, c)) = description(r) else {
@@ -148,11 +148,13 @@ pub fn extract(rec: &logrus::Record<'_>, ctx: &LineCtx, out: &mut Vec<Event>) ->
         }))
     } else if let Some(r) = msg.strip_prefix("Starting container: ") {
         EventKind::StartStart {
-            container_id: r.trim().to_owned(),
+            container_id: r.trim().into(),
         }
     } else if msg == "Started container" {
         match field("containerID") {
-            Some(id) => EventKind::StartDone { container_id: id },
+            Some(id) => EventKind::StartDone {
+                container_id: id.into(),
+            },
             None => return unparsed("Started container"),
         }
     } else {

@@ -145,8 +145,8 @@ pub fn extract(
         "SyncLoop (PLEG): event for pod" => match find(&p, "event").and_then(pleg_event) {
             Some((uid, kind, data)) => EventKind::Pleg {
                 pod: pod.with_uid(Some(&uid)),
-                kind,
-                data,
+                kind: kind.into(),
+                data: data.into(),
             },
             None => {
                 return Some(Outcome::Unparsed(
@@ -156,8 +156,8 @@ pub fn extract(
         },
         "SyncLoop (probe)" => EventKind::Probe {
             pod,
-            probe: text("probe").unwrap_or_default(),
-            status: text("status").unwrap_or_default(),
+            probe: text("probe").unwrap_or_default().into(),
+            status: text("status").unwrap_or_default().into(),
         },
         "Observed pod startup duration" => match startup(&p) {
             Ok(s) => EventKind::Startup {
@@ -177,7 +177,7 @@ pub fn extract(
                 },
                 patched: true,
                 ready,
-                pod_ip: ip,
+                pod_ip: ip.map(Into::into),
             }
         }
         "Status for pod updated successfully" => {
@@ -189,7 +189,7 @@ pub fn extract(
                 pod,
                 patched: false,
                 ready,
-                pod_ip: ip,
+                pod_ip: ip.map(Into::into),
             }
         }
         "All volumes are attached and mounted for pod" => EventKind::VolumesReady { pod },
@@ -215,8 +215,8 @@ pub fn extract(
                 .map(|(u, _)| volume_plugin(u).to_owned());
             EventKind::VolumeMounted {
                 pod,
-                volume,
-                plugin,
+                volume: volume.into(),
+                plugin: plugin.map(Into::into),
             }
         }
         _ => {
@@ -277,8 +277,8 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
             Component::Kubelet,
             EventKind::Pleg {
                 pod: pod.with_uid(Some(uid)),
-                kind: kind.to_owned(),
-                data,
+                kind: kind.into(),
+                data: data.into(),
             },
         ));
         return Some(Outcome::Recognised(1));
@@ -305,8 +305,8 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
             Component::Kubelet,
             EventKind::SyncLoop {
                 op,
-                source: source.to_owned(),
-                pods,
+                source: source.into(),
+                pods: pods.into(),
             },
         ));
         return Some(Outcome::Recognised(1));
@@ -391,7 +391,14 @@ fn sync_loop(op: SyncOp, fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event
         .unwrap_or_default();
     match find(&p, "pods").and_then(pod_list) {
         Some(pods) => {
-            out.push(ctx.event(Component::Kubelet, EventKind::SyncLoop { op, source, pods }));
+            out.push(ctx.event(
+                Component::Kubelet,
+                EventKind::SyncLoop {
+                    op,
+                    source: source.into(),
+                    pods: pods.into(),
+                },
+            ));
             Outcome::Recognised(1)
         }
         None => Outcome::Unparsed("SyncLoop without a readable pods= list".into()),

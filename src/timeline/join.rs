@@ -260,14 +260,13 @@ pub fn join(events: &[Event]) -> Joined {
             EventKind::StartStart { container_id }
             | EventKind::StartDone { container_id }
             | EventKind::StartFailed { container_id, .. } => {
-                ix.by_container.get(container_id).copied()
+                ix.by_container.get(&**container_id).copied()
             }
-            EventKind::Cni {
-                sandbox_id, pod, ..
-            } => {
+            EventKind::Cni(c) => {
+                let (sandbox_id, pod) = (&c.sandbox_id, &c.pod);
                 let by_sb = sandbox_id
                     .as_ref()
-                    .and_then(|sb| ix.by_sandbox.get(sb).copied());
+                    .and_then(|sb| ix.by_sandbox.get(&**sb).copied());
                 let p = by_sb.or_else(|| {
                     pod.as_ref()
                         .filter(|r| !r.name.is_empty())
@@ -277,7 +276,7 @@ pub fn join(events: &[Event]) -> Joined {
                         })
                 });
                 if let (Some(p), Some(sb)) = (p, sandbox_id) {
-                    ix.by_sandbox.entry(sb.clone()).or_insert(p);
+                    ix.by_sandbox.entry(sb.to_string()).or_insert(p);
                 }
                 p
             }

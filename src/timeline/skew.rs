@@ -136,7 +136,7 @@ pub fn estimate_joined(events: &[Event], joined: &Joined) -> Vec<HostSkew> {
         };
         let add_from = |sources: &'static [&'static str]| {
             move |e: &EventKind| {
-                matches!(e, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if sources.contains(&source.as_str()))
+                matches!(e, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if sources.contains(&&**source))
             }
         };
         // kubelet_seen: an ADD from a manifest first, else from the API (build::kubelet).
@@ -150,7 +150,7 @@ pub fn estimate_joined(events: &[Event], joined: &Joined) -> Vec<HostSkew> {
             seen: from(seen, Component::Kubelet),
             ready: from(
                 first(&|e| {
-                    matches!(e, EventKind::Probe { probe, status, .. } if probe == "readiness" && status == "ready")
+                    matches!(e, EventKind::Probe { probe, status, .. } if &**probe == "readiness" && &**status == "ready")
                 }),
                 Component::Kubelet,
             ),
@@ -278,7 +278,7 @@ mod tests {
                 EventKind::SyncLoop {
                     op: SyncOp::Add,
                     source: source.into(),
-                    pods: vec![p.clone()],
+                    pods: Box::new([p.clone()]),
                 },
             )
         };

@@ -72,7 +72,7 @@ pub(super) fn milestones(
                 i,
             ),
             EventKind::StartDone { container_id } => {
-                if let Some((c, a)) = by_id.get(container_id) {
+                if let Some((c, a)) = by_id.get(&**container_id) {
                     conts
                         .entry(c.clone())
                         .or_default()
@@ -87,8 +87,8 @@ pub(super) fn milestones(
                 error,
             } => {
                 let name = by_id
-                    .get(container_id)
-                    .map_or(container_id.as_str(), |(c, _)| c.as_str());
+                    .get(&**container_id)
+                    .map_or(&**container_id, |(c, _)| c.as_str());
                 add_failure(
                     &mut tl.failures,
                     &format!("start {name} failed"),
@@ -149,7 +149,7 @@ pub(super) fn milestones(
                 let EventKind::PullDone { image, .. } = &ev[pd].kind else {
                     unreachable!()
                 };
-                c.image = Some(image.clone());
+                c.image = Some(image.to_string());
                 const D: &str = "joined by node and time (containerd's PullImage names no pod)";
                 c.milestones
                     .insert(Ms::PullFinished, cx.milestone(pd, Some(D)));
@@ -162,14 +162,9 @@ pub(super) fn milestones(
                 }
                 let info = PullIndex::last_before(ev, pulls.infos.get(&key), ev[pd].t);
                 if let Some(pi) = info {
-                    if let EventKind::PulledInfo {
-                        size_bytes,
-                        duration_nanos,
-                        ..
-                    } = &ev[pi].kind
-                    {
-                        c.image_size_bytes = *size_bytes;
-                        c.pull_logged_nanos = *duration_nanos;
+                    if let EventKind::PulledInfo(info) = &ev[pi].kind {
+                        c.image_size_bytes = info.size_bytes;
+                        c.pull_logged_nanos = info.duration_nanos;
                     }
                 }
             }
@@ -207,7 +202,7 @@ mod tests {
             line,
             EventKind::PullDone {
                 image: image.into(),
-                image_ref: format!("sha256:{line}"),
+                image_ref: format!("sha256:{line}").into(),
             },
         )
     }
@@ -266,11 +261,11 @@ mod tests {
             containerd(
                 at(43),
                 3,
-                EventKind::PulledInfo {
+                EventKind::PulledInfo(Box::new(crate::event::PulledInfoData {
                     image: img.into(),
                     size_bytes: Some(72_985_284),
                     duration_nanos: Some(1_999_999_999),
-                },
+                })),
             ),
             pull(at(43) + 7, 4, img),
             create(at(45), 5, "app", 0),
@@ -363,7 +358,7 @@ mod tests {
         let claimed = f
             .events
             .iter()
-            .position(|e| matches!(&e.kind, EventKind::PullDone { image, .. } if image == "claimed-by-another-pod"))
+            .position(|e| matches!(&e.kind, EventKind::PullDone { image, .. } if &**image == "claimed-by-another-pod"))
             .unwrap();
         let mut used = HashSet::from([claimed]);
         let tl = run(&f, (Ms::KubeletSeen, at(20)), &mut used);

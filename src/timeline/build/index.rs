@@ -6,14 +6,17 @@ use std::sync::Arc;
 
 use crate::event::{Event, EventKind};
 
+/// A node's pulls of one image: (host, image).
+pub(super) type NodeImage = (Option<Arc<str>>, Box<str>);
+
 /// Pulls per node, in time order, so that attaching one to a container is a binary search.
 pub(super) struct PullIndex {
     /// host → PullDone events.
     pub(super) dones: HashMap<Option<Arc<str>>, Vec<usize>>,
     /// (host, image) → PullStart events.
-    pub(super) starts: HashMap<(Option<Arc<str>>, String), Vec<usize>>,
+    pub(super) starts: HashMap<NodeImage, Vec<usize>>,
     /// (host, image) → PulledInfo events.
-    pub(super) infos: HashMap<(Option<Arc<str>>, String), Vec<usize>>,
+    pub(super) infos: HashMap<NodeImage, Vec<usize>>,
 }
 
 impl PullIndex {
@@ -30,8 +33,8 @@ impl PullIndex {
                 EventKind::PullStart { image } => {
                     ix.starts.entry((h, image.clone())).or_default().push(p)
                 }
-                EventKind::PulledInfo { image, .. } => {
-                    ix.infos.entry((h, image.clone())).or_default().push(p)
+                EventKind::PulledInfo(info) => {
+                    ix.infos.entry((h, info.image.clone())).or_default().push(p)
                 }
                 _ => {}
             }

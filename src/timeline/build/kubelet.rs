@@ -30,12 +30,12 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
     let manifest = first(
         g,
         ev,
-        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "file" || source == "http"),
+        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if &**source == "file" || &**source == "http"),
     );
     if let Some(i) = manifest {
         let seen = cx.milestone(i, None);
         let source = match &ev[i].kind {
-            EventKind::SyncLoop { source, .. } => source.as_str(),
+            EventKind::SyncLoop { source, .. } => &**source,
             _ => "file",
         };
         tl.static_pod = Some(StaticPod {
@@ -49,7 +49,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
     } else if let Some(i) = first(
         g,
         ev,
-        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if source == "api"),
+        |e| matches!(&e.kind, EventKind::SyncLoop { op: SyncOp::Add, source, .. } if &**source == "api"),
     ) {
         m.insert(Ms::KubeletSeen, cx.milestone(i, None));
     } else if let Some(i) = first(g, ev, |e| {
@@ -90,7 +90,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
                 plugin: Some(plugin),
                 ..
             } => {
-                tl.volumes.insert(volume.clone(), plugin.clone());
+                tl.volumes.insert(volume.to_string(), plugin.to_string());
             }
             EventKind::CsiPublished { volume, .. } => {
                 tl.volumes
@@ -132,7 +132,7 @@ mod tests {
             EventKind::SyncLoop {
                 op: SyncOp::Add,
                 source: source.into(),
-                pods: vec![pod()],
+                pods: Box::new([pod()]),
             },
         )
     }
@@ -144,7 +144,7 @@ mod tests {
             EventKind::VolumeMounted {
                 pod: pod(),
                 volume: volume.into(),
-                plugin: plugin.map(str::to_owned),
+                plugin: plugin.map(Into::into),
             },
         )
     }

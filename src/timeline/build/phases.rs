@@ -54,7 +54,7 @@ pub(super) fn compute(p: &Pod<'_>, tl: &mut PodTimeline) {
                         let id = c.id.as_deref()?;
                         let died = g.events.iter().find_map(|&i| match &ev[i].kind {
                             EventKind::Pleg { kind, data, .. }
-                                if kind == "ContainerDied" && data == id =>
+                                if &**kind == "ContainerDied" && &**data == id =>
                             {
                                 Some(ev[i].t)
                             }

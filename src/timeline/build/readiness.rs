@@ -29,13 +29,13 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
     if let Some(i) = first(
         g,
         ev,
-        |e| matches!(&e.kind, EventKind::Probe { probe, status, .. } if probe == "readiness" && status == "ready"),
+        |e| matches!(&e.kind, EventKind::Probe { probe, status, .. } if &**probe == "readiness" && &**status == "ready"),
     ) {
         m.insert(Ms::Ready, cx.milestone(i, None));
     } else if !g
         .events
         .iter()
-        .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if probe == "readiness"))
+        .any(|&i| matches!(&ev[i].kind, EventKind::Probe { probe, .. } if &**probe == "readiness"))
     {
         if let Some(r) = m.get(&Ms::Running).cloned() {
             match m.get(&Ms::Ready) {
@@ -104,7 +104,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
             }
             | EventKind::KubeletStatus {
                 pod_ip: Some(ip), ..
-            } if tl.pod_ip.is_none() => tl.pod_ip = Some(ip.clone()),
+            } if tl.pod_ip.is_none() => tl.pod_ip = Some(ip.to_string()),
             _ => {}
         }
     }

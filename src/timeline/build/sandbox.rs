@@ -36,7 +36,7 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
     } else if let Some(i) = first(
         g,
         ev,
-        |e| matches!(&e.kind, EventKind::Pleg { kind, data, .. } if kind == "ContainerStarted" && (g.sandbox_ids.is_empty() || g.sandbox_ids.contains(data))),
+        |e| matches!(&e.kind, EventKind::Pleg { kind, data, .. } if &**kind == "ContainerStarted" && (g.sandbox_ids.is_empty() || g.sandbox_ids.iter().any(|s| **s == **data))),
     ) {
         m.insert(
             Ms::SandboxReady,
@@ -50,23 +50,20 @@ pub(super) fn milestones(p: &Pod<'_>, tl: &mut PodTimeline) {
             .then_some("containerd \"begin cni setup\"");
         m.insert(Ms::NetworkStarted, cx.milestone(i, d));
     }
-    if let Some(i) = first(g, ev, |e| {
-        matches!(
-            &e.kind,
-            EventKind::Cni {
-                step: CniStep::EndpointWritten,
-                ..
-            }
-        )
-    }) {
+    if let Some(i) = first(
+        g,
+        ev,
+        |e| matches!(&e.kind, EventKind::Cni(c) if matches!(c.step, CniStep::EndpointWritten)),
+    ) {
         m.insert(Ms::NetworkReady, cx.milestone(i, None));
     }
     for i in g.events.iter().copied() {
         match &ev[i].kind {
-            EventKind::Cni {
-                step: CniStep::Ips(ips),
-                ..
-            } if tl.pod_ip.is_none() => tl.pod_ip = ips.first().cloned(),
+            EventKind::Cni(c) if tl.pod_ip.is_none() => {
+                if let CniStep::Ips(ips) = &c.step {
+                    tl.pod_ip = ips.first().cloned();
+                }
+            }
             EventKind::SandboxRunFailed { error, .. } => {
                 add_failure(&mut tl.failures, "sandbox failed", error, cx, i)
             }
@@ -87,12 +84,12 @@ mod tests {
             line,
             NODE,
             Component::Cni,
-            EventKind::Cni {
+            EventKind::Cni(Box::new(crate::event::CniData {
                 plugin: "calico",
                 sandbox_id: Some("sb1".into()),
                 pod: None,
                 step,
-            },
+            })),
         )
     }
 
