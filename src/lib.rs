@@ -280,7 +280,7 @@ pub fn analyze_reports(
     let mut warning_count = 0;
     let mut summaries = Vec::with_capacity(reports.len());
     // Sized once: growing by doubling would hold up to twice the events at the peak (each is
-    // 144 bytes, and they are most of the run's memory).
+    // 120 bytes, and they are most of the run's memory).
     let mut events = Vec::with_capacity(reports.iter().map(|r| r.events.len()).sum::<usize>());
     for r in &mut reports {
         for (c, n) in &r.counts {
