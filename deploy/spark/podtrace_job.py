@@ -67,28 +67,32 @@ def arrow_uri(uri: str) -> str:
     return uri.replace("s3a://", "s3://", 1).replace("abfss://", "abfs://", 1)
 
 
-def list_arrow(root: str) -> list:
-    """Every file under `root` as (uri, path under root, shard), through pyarrow's file systems.
-
-    A file's URI keeps the root's scheme and query (an S3 `endpoint_override`, say), so each
-    task opens it as the driver listed it.
-    """
+def arrow_root(root: str):
+    """pyarrow's file system for `root` and the root's path in it (local paths made absolute)."""
     from pyarrow import fs as pafs
     if "://" not in root:
         root = os.path.abspath(root)
     filesystem, base = pafs.FileSystem.from_uri(arrow_uri(root))
-    base = base.rstrip("/")
-    scheme, _, rest = arrow_uri(root).partition("://")
-    query = ("?" + rest.split("?", 1)[1]) if "?" in rest else ""
+    return filesystem, base.rstrip("/")
+
+
+def list_arrow(root: str) -> list:
+    """Every file under `root` as (path under root, path under root, shard), through pyarrow.
+
+    Only paths under the root travel to the tasks: each task opens the root URI itself (its
+    account, host, credentials or query kept as written) and joins the relative path to the
+    root's path in that file system, so no file's URI is ever rebuilt or re-parsed (names with
+    spaces, `%` or `#` stay names).
+    """
+    from pyarrow import fs as pafs
+    filesystem, base = arrow_root(root)
     infos = filesystem.get_file_info(pafs.FileSelector(base, recursive=True))
     rows = []
     for info in sorted(infos, key=lambda i: i.path):
         if info.type != pafs.FileType.File:
             continue
         rel = info.path[len(base) + 1:]
-        # Local files stay `file:` paths, linked where extract reads them.
-        uri = f"{scheme}://{info.path}{query}" if rest else "file:" + info.path
-        rows.append((uri, rel, rel.split("/", 1)[0]))
+        rows.append((rel, rel, rel.split("/", 1)[0]))
     return rows
 
 
@@ -114,19 +118,30 @@ def open_uri(uri: str):
     return None, filesystem.open_input_stream(path)
 
 
-def extract_task(binary: str, display_root: str):
+def extract_task(binary: str, display_root: str, listed_root=None):
+    """The map. `listed_root`: the input as given to `--list-with arrow` (paths are relative to
+    it); otherwise paths are the URIs Spark's listing wrote."""
     def extract(key, table):
         shard = key[0].as_py()
         env = dict(os.environ, RAYON_NUM_THREADS="1")  # one task, one core
+        if listed_root is not None:
+            from pyarrow import fs as pafs
+            filesystem, base = arrow_root(listed_root)
+            local = isinstance(filesystem, pafs.LocalFileSystem)
         with tempfile.TemporaryDirectory(prefix="podtrace-extract-") as tmp:
             # The group's files, named under `display_root` as analyze names them.
             for uri, rel in zip(table.column("path").to_pylist(),
                                 table.column("rel").to_pylist()):
                 dest = os.path.join(tmp, display_root, rel)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
-                local, stream = open_uri(uri)
-                if local is not None:
-                    os.symlink(local, dest)
+                if listed_root is None:
+                    path, stream = open_uri(uri)
+                elif local:
+                    path, stream = f"{base}/{rel}", None
+                else:
+                    path, stream = None, filesystem.open_input_stream(f"{base}/{rel}")
+                if path is not None:
+                    os.symlink(path, dest)
                     continue
                 with stream, open(dest, "wb") as f:
                     while chunk := stream.read(8 << 20):
@@ -235,7 +250,9 @@ def main() -> None:
                  .withColumn("shard", F.substring_index(F.col("rel"), "/", 1)))
     shards = sorted(r.shard for r in files.select("shard").distinct().collect())
     events = (files.groupBy("shard")
-              .applyInArrow(extract_task(args.podtrace, display_root), schema=EVENTS))
+              .applyInArrow(extract_task(args.podtrace, display_root,
+                                         args.input if args.list_with == "arrow" else None),
+                            schema=EVENTS))
     events.write.mode("overwrite").parquet(f"{args.output}/events")
     mapped = time.monotonic()
 

@@ -53,6 +53,11 @@ def remote(bin_: str, work: Path, env: dict, check) -> None:
         bundle = here / "bundle"
         run(bin_, "simulate", str(bundle), "--pods", "150", "--nodes", "3", "--skew-ms", "150",
             "--timezone", "1", "--failures", "--noise", "1", "--force")
+        # A name Hadoop's listing would skip (`_`) and that a URI would mangle (space, `%41`,
+        # `#`): a copy of a node's kubelet log, so that its lines count only if it is read.
+        node = sorted(p for p in bundle.iterdir() if p.is_dir() and "worker" in p.name)[0]
+        odd = node / "_kubelet copy %41 #1.log"
+        odd.write_bytes((node / "kubelet.log").read_bytes())
         s3 = boto3.client("s3", endpoint_url=endpoint, region_name="us-east-1",
                           aws_access_key_id="podtrace", aws_secret_access_key="podtrace")
         s3.create_bucket(Bucket="logs")
@@ -76,6 +81,11 @@ def remote(bin_: str, work: Path, env: dict, check) -> None:
               f"{pods} pods, timelines equal to analyze of the same files on disk",
               job.returncode == 0 and timelines == analyze and pods >= 150,
               f"exit {job.returncode}, {len(timelines)} vs {len(analyze)} lines")
+        summary = next((json.loads(line) for line in timelines
+                        if line.startswith('{"type":"summary"')), {})
+        read = [f for f in summary.get("files", []) if f.get("path", "").endswith(odd.name)]
+        check(f"remote: {odd.name!r} listed and read ({read[0]['events'] if read else 0} events)",
+              len(read) == 1 and read[0].get("events", 0) > 0)
     finally:
         server.stop()
 
