@@ -547,7 +547,7 @@ pub enum EventKind {
         done: bool,
         /// `iptables`, `nftables`, `ipvs`, or empty where the line does not say: one of four
         /// names, not a string per sync (a large cluster's most frequent event).
-        #[serde(deserialize_with = "crate::intern::de")]
+        #[serde(deserialize_with = "proxy_mode")]
         mode: crate::intern::StaticStr,
         elapsed_nanos: Option<i64>,
     },
@@ -636,6 +636,20 @@ pub enum CniStep {
     Ips(Vec<String>),
     /// "Wrote updated endpoint to datastore": the end of a successful ADD.
     EndpointWritten,
+}
+
+/// [`EventKind::ProxySync`]'s mode read back from an events file: the four names kube-proxy
+/// writes without a look-up (read on every core, this is the most frequent event), anything
+/// else through the shared intern table like other names.
+fn proxy_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
+    let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
+    Ok(match &*s {
+        "iptables" => "iptables",
+        "nftables" => "nftables",
+        "ipvs" => "ipvs",
+        "" => "",
+        other => crate::intern::intern(other),
+    })
 }
 
 /// One event with where and when it was written.
@@ -758,5 +772,68 @@ mod size_tests {
     fn events_stay_small() {
         assert!(std::mem::size_of::<super::EventKind>() <= 48);
         assert!(std::mem::size_of::<super::Event>() <= 120);
+    }
+
+    /// Boxing a variant or its strings changes no payload of an events file: each of the
+    /// variants this touched writes the JSON it wrote as a struct variant of `String`s, and
+    /// reads it back (field order free, as JSON objects are).
+    #[test]
+    fn changed_variants_keep_their_payloads() {
+        use super::*;
+        let pod = PodRef::of("ns", "web-1", Some("u-1"));
+        let cases = [
+            (
+                EventKind::Cni(Box::new(CniData {
+                    plugin: "calico",
+                    sandbox_id: Some("sb1".into()),
+                    pod: Some(pod.clone()),
+                    step: CniStep::Ips(vec!["10.0.0.7".into()]),
+                })),
+                r#"{"Cni":{"plugin":"calico","sandbox_id":"sb1","pod":{"namespace":"ns","name":"web-1","uid":"u-1"},"step":{"Ips":["10.0.0.7"]}}}"#,
+            ),
+            (
+                EventKind::PulledInfo(Box::new(PulledInfoData {
+                    image: "nginx:1".into(),
+                    size_bytes: Some(42),
+                    duration_nanos: None,
+                })),
+                r#"{"PulledInfo":{"image":"nginx:1","size_bytes":42,"duration_nanos":null}}"#,
+            ),
+            (
+                EventKind::SyncLoop {
+                    op: SyncOp::Add,
+                    source: "api".into(),
+                    pods: Box::new([pod.clone()]),
+                },
+                r#"{"SyncLoop":{"op":"Add","source":"api","pods":[{"namespace":"ns","name":"web-1","uid":"u-1"}]}}"#,
+            ),
+            (
+                EventKind::ProxySync {
+                    done: true,
+                    mode: "ipvs",
+                    elapsed_nanos: Some(5),
+                },
+                r#"{"ProxySync":{"done":true,"mode":"ipvs","elapsed_nanos":5}}"#,
+            ),
+            (
+                EventKind::Probe {
+                    pod,
+                    probe: "readiness".into(),
+                    status: "ready".into(),
+                },
+                r#"{"Probe":{"pod":{"namespace":"ns","name":"web-1","uid":"u-1"},"probe":"readiness","status":"ready"}}"#,
+            ),
+        ];
+        for (kind, json) in cases {
+            assert_eq!(serde_json::to_string(&kind).unwrap(), json);
+            assert_eq!(
+                serde_json::from_str::<EventKind>(json).unwrap(),
+                kind,
+                "{json}"
+            );
+        }
+        let reordered = r#"{"PulledInfo":{"duration_nanos":7,"image":"i","size_bytes":null}}"#;
+        let back: EventKind = serde_json::from_str(reordered).unwrap();
+        assert!(matches!(&back, EventKind::PulledInfo(p) if p.duration_nanos == Some(7)));
     }
 }
