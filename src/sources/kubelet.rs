@@ -301,14 +301,7 @@ pub fn extract_text(text: &str, ctx: &LineCtx, out: &mut Vec<Event>) -> Option<O
                 "printf SyncLoop without a readable pod list".into(),
             ));
         };
-        out.push(ctx.event(
-            Component::Kubelet,
-            EventKind::SyncLoop {
-                op,
-                source: source.into(),
-                pods: pods.into(),
-            },
-        ));
+        push_sync_loop(ctx, out, op, source, pods);
         return Some(Outcome::Recognised(1));
     }
     if let Some(rest) = text.strip_prefix("No sandbox for pod ") {
@@ -384,21 +377,30 @@ fn event_occurred(fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> O
     Outcome::Recognised(1)
 }
 
+/// A "SyncLoop" line's event, from its structured or its printf form.
+fn push_sync_loop(
+    ctx: &LineCtx,
+    out: &mut Vec<Event>,
+    op: SyncOp,
+    source: &str,
+    pods: Vec<PodRef>,
+) {
+    out.push(ctx.event(
+        Component::Kubelet,
+        EventKind::SyncLoop {
+            op,
+            source: source.into(),
+            pods: pods.into(),
+        },
+    ));
+}
+
 fn sync_loop(op: SyncOp, fields: &Fields<'_>, ctx: &LineCtx, out: &mut Vec<Event>) -> Outcome {
     let p = fields.pairs();
-    let source = find(&p, "source")
-        .map(|v| v.text().into_owned())
-        .unwrap_or_default();
+    let source = find(&p, "source").map(|v| v.text()).unwrap_or_default();
     match find(&p, "pods").and_then(pod_list) {
         Some(pods) => {
-            out.push(ctx.event(
-                Component::Kubelet,
-                EventKind::SyncLoop {
-                    op,
-                    source: source.into(),
-                    pods: pods.into(),
-                },
-            ));
+            push_sync_loop(ctx, out, op, &source, pods);
             Outcome::Recognised(1)
         }
         None => Outcome::Unparsed("SyncLoop without a readable pods= list".into()),
