@@ -38,6 +38,16 @@ impl Precision {
         }
     }
 
+    /// Fractional digits that show a time at this precision (the inverse of [`Self::from_digits`]).
+    pub fn digits(self) -> usize {
+        match self {
+            Precision::S => 0,
+            Precision::Ms => 3,
+            Precision::Us => 6,
+            Precision::Ns => 9,
+        }
+    }
+
     /// Precision implied by the number of fractional digits written.
     pub fn from_digits(n: usize) -> Precision {
         match n {
@@ -517,6 +527,7 @@ mod tests {
             (9, Precision::Ns),
         ] {
             assert_eq!(Precision::from_digits(digits), p);
+            assert_eq!(p.digits(), digits);
         }
     }
 

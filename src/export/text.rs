@@ -655,15 +655,6 @@ fn clock_time(t: i64, digits: usize) -> String {
 }
 
 /// Fractional digits a milestone's precision warrants.
-fn digits(precision: crate::timeline::Precision) -> usize {
-    match precision {
-        crate::timeline::Precision::S => 0,
-        crate::timeline::Precision::Ms => 3,
-        crate::timeline::Precision::Us => 6,
-        crate::timeline::Precision::Ns => 9,
-    }
-}
-
 /// One pod's timeline in 100 columns: times without their common date, to the milestone's
 /// precision; offsets from the first milestone in human units; evidence as file ids.
 fn write_pod_compact(
@@ -716,10 +707,10 @@ fn write_pod_compact(
             continue;
         };
         let time = match &common {
-            Some(_) => clock_time(m.t, digits(m.precision)),
+            Some(_) => clock_time(m.t, m.precision.digits()),
             None => {
                 let full = format_rfc3339_nanos(m.t);
-                format!("{} {}", &full[..10], clock_time(m.t, digits(m.precision)))
+                format!("{} {}", &full[..10], clock_time(m.t, m.precision.digits()))
             }
         };
         writeln!(
