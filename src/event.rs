@@ -547,7 +547,7 @@ pub enum EventKind {
         done: bool,
         /// `iptables`, `nftables`, `ipvs`, or empty where the line does not say: one of four
         /// names, not a string per sync (a large cluster's most frequent event).
-        #[serde(deserialize_with = "proxy_mode")]
+        #[serde(deserialize_with = "crate::intern::de")]
         mode: crate::intern::StaticStr,
         elapsed_nanos: Option<i64>,
     },
@@ -636,20 +636,6 @@ pub enum CniStep {
     Ips(Vec<String>),
     /// "Wrote updated endpoint to datastore": the end of a successful ADD.
     EndpointWritten,
-}
-
-/// [`EventKind::ProxySync`]'s mode read back from an events file: the four names kube-proxy
-/// writes without a look-up (read on every core, this is the most frequent event), anything
-/// else through the shared intern table like other names.
-fn proxy_mode<'de, D: serde::Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
-    let s = std::borrow::Cow::<'de, str>::deserialize(d)?;
-    Ok(match &*s {
-        "iptables" => "iptables",
-        "nftables" => "nftables",
-        "ipvs" => "ipvs",
-        "" => "",
-        other => crate::intern::intern(other),
-    })
 }
 
 /// One event with where and when it was written.

@@ -16,7 +16,26 @@ pub type StaticStr = &'static str;
 const MAX_NAMES: usize = 4096;
 
 /// The one `&'static str` equal to `s` (or `(other)` once [`MAX_NAMES`] are kept).
+///
+/// Each thread first looks in its own copy of the names it has met: reading an events file on
+/// every core interns a field of the most frequent events (a kube-proxy sync's mode), which
+/// would otherwise take the shared lock once per event.
 pub fn intern(s: &str) -> &'static str {
+    thread_local! {
+        static NEAR: std::cell::RefCell<HashSet<&'static str>> = Default::default();
+    }
+    if let Some(k) = NEAR.with(|n| n.borrow().get(s).copied()) {
+        return k;
+    }
+    let k = intern_shared(s);
+    // Only names kept for themselves: `(other)` stands for many.
+    if k == s {
+        NEAR.with(|n| n.borrow_mut().insert(k));
+    }
+    k
+}
+
+fn intern_shared(s: &str) -> &'static str {
     static SEEN: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
     let mut seen = SEEN
         .get_or_init(Default::default)
@@ -45,4 +64,19 @@ pub fn de<'de, D: Deserializer<'de>>(d: D) -> Result<&'static str, D::Error> {
 pub fn de_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<&'static str>, D::Error> {
     let s = Option::<std::borrow::Cow<'de, str>>::deserialize(d)?;
     Ok(s.map(|s| intern(&s)))
+}
+
+#[cfg(test)]
+mod tests {
+    /// One name is one allocation, whichever thread met it first and however often.
+    #[test]
+    fn a_name_is_kept_once_for_every_thread() {
+        let here = super::intern("podtrace-intern-test");
+        let there = std::thread::spawn(|| super::intern("podtrace-intern-test"))
+            .join()
+            .unwrap();
+        assert!(std::ptr::eq(here, there));
+        assert!(std::ptr::eq(here, super::intern("podtrace-intern-test")));
+        assert_eq!(here, "podtrace-intern-test");
+    }
 }
