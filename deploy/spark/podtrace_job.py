@@ -42,6 +42,7 @@ import argparse
 import io
 import os
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -76,6 +77,19 @@ def arrow_root(root: str):
     return filesystem, base.rstrip("/")
 
 
+def plain(rel: str) -> bool:
+    """A path under the input that stays under it: an object store's key can hold `..`."""
+    return not rel.startswith("/") and all(p not in ("", ".", "..") for p in rel.split("/"))
+
+
+def scratch_path(tmp: str, display_root: str, rel: str) -> str:
+    """Where a listed file goes in a task's scratch folder; a name that would leave it is an
+    error that names it."""
+    if not plain(rel):
+        raise ValueError(f"not a plain path under the input: {rel!r}")
+    return os.path.join(tmp, display_root, rel)
+
+
 def list_arrow(root: str) -> list:
     """Every file under `root` as (path under root, path under root, shard), through pyarrow.
 
@@ -88,11 +102,18 @@ def list_arrow(root: str) -> list:
     filesystem, base = arrow_root(root)
     infos = filesystem.get_file_info(pafs.FileSelector(base, recursive=True))
     rows = []
+    refused = []
     for info in sorted(infos, key=lambda i: i.path):
         if info.type != pafs.FileType.File:
             continue
         rel = info.path[len(base) + 1:]
+        if not plain(rel):
+            refused.append(rel)
+            continue
         rows.append((rel, rel, rel.split("/", 1)[0]))
+    if refused:
+        print(f"podtrace-spark: {len(refused)} names not read (not a plain path under the "
+              f"input: '', '.' or '..' parts): {refused[:5]!r}", file=sys.stderr)
     return rows
 
 
@@ -132,7 +153,7 @@ def extract_task(binary: str, display_root: str, listed_root=None):
             # The group's files, named under `display_root` as analyze names them.
             for uri, rel in zip(table.column("path").to_pylist(),
                                 table.column("rel").to_pylist()):
-                dest = os.path.join(tmp, display_root, rel)
+                dest = scratch_path(tmp, display_root, rel)
                 os.makedirs(os.path.dirname(dest), exist_ok=True)
                 if listed_root is None:
                     path, stream = open_uri(uri)

@@ -86,6 +86,17 @@ def remote(bin_: str, work: Path, env: dict, check) -> None:
         read = [f for f in summary.get("files", []) if f.get("path", "").endswith(odd.name)]
         check(f"remote: {odd.name!r} listed and read ({read[0]['events'] if read else 0} events)",
               len(read) == 1 and read[0].get("events", 0) > 0)
+        # A key holding `..` would write outside a task's scratch folder: refused by name.
+        sys.path.insert(0, str(REPO / "deploy/spark"))
+        from podtrace_job import scratch_path
+        try:
+            scratch_path("/scratch", "bundle", "node/../../../etc/cron.d/x")
+            refused = False
+        except ValueError as e:
+            refused = "../../../etc/cron.d/x" in str(e)
+        kept = scratch_path("/scratch", "bundle", "node/a b %41 #1.log")
+        check("remote: a name with '..' refused by name, an odd plain name kept",
+              refused and kept == "/scratch/bundle/node/a b %41 #1.log")
     finally:
         server.stop()
 
