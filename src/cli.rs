@@ -111,7 +111,12 @@ pub enum Command {
     #[command(after_help = crate::help::BUILD, mut_arg("paths", |a| a
         .help("Events files (`podtrace extract` writes them), or folders of them")
         .required(true)))]
-    Build(AnalyzeArgs),
+    Build(crate::cli_events::BuildArgs),
+    #[cfg(feature = "report")]
+    /// Split events files into partitions that build alone (`build --partition-facts`, then
+    /// `build --facts`) and give, together, exactly the pods one build gives.
+    #[command(after_help = crate::help::PARTITION)]
+    Partition(crate::cli_events::PartitionArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = crate::help::COMPLETIONS)]
     Completions(CompletionsArgs),
@@ -829,6 +834,16 @@ fn styled_sink<'a>(out: &'a mut dyn Write, c: Controls, style: Style) -> Box<dyn
 }
 
 fn run(args: &InputArgs) -> podtrace::Analysis {
+    let opts = options(args);
+    if args.paths.is_empty() {
+        // Compiled in: works from any directory and from an installed binary.
+        return podtrace::analyze_demo(&opts);
+    }
+    podtrace::analyze(&args.paths, &opts)
+}
+
+/// What the input flags ask of the analysis.
+pub(crate) fn options(args: &InputArgs) -> AnalyzeOptions {
     let mut opts = AnalyzeOptions::default();
     opts.read.progress = !args.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr());
     opts.clock.year = args.year;
@@ -836,11 +851,7 @@ fn run(args: &InputArgs) -> podtrace::Analysis {
     opts.clock.fallback_year = current_year();
     opts.no_skew_correction = args.no_skew_correction;
     opts.read.split_large = !args.no_mmap;
-    if args.paths.is_empty() {
-        // Compiled in: works from any directory and from an installed binary.
-        return podtrace::analyze_demo(&opts);
-    }
-    podtrace::analyze(&args.paths, &opts)
+    opts
 }
 
 /// [`print_warnings_as`] with control characters escaped (`trace` has no `--raw`).

@@ -90,13 +90,36 @@ pub fn extract(
     Ok(Status::Ok)
 }
 
+#[derive(Debug, clap::Args)]
+pub struct BuildArgs {
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+    /// One partition of a split build (docs/scale.md): print what this partition knows of the
+    /// run's global values (the skew of the nodes whose pods it holds, its events' time range
+    /// per host) as one JSON line, for every partition's `--facts`.
+    #[arg(long, conflicts_with = "facts")]
+    pub partition_facts: bool,
+    /// One partition of a split build: the lines every partition's `--partition-facts` printed
+    /// (a file, or `-` for stdin). Writes this partition's result (JSON): its pods, built with
+    /// the whole run's skew and time range, and what its events add to the summary. `analyze`,
+    /// `build`, `report` and `trace` given every partition's result merge them into what one
+    /// build of all the events gives.
+    #[arg(long, value_name = "FILE")]
+    pub facts: Option<PathBuf>,
+    /// Which partition these events are, `K/N` (K from 0), for events an engine split itself;
+    /// `podtrace partition` writes it into its files.
+    #[arg(long, value_name = "K/N")]
+    pub partition: Option<podtrace::timeline::partition::PartOf>,
+}
+
 /// Runs `build`: `analyze` over events files only (a log given by mistake is named, exit 2).
 pub fn build(
-    args: &AnalyzeArgs,
+    args: &BuildArgs,
     style: podtrace::export::style::Style,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
+    let (partition, args) = (args, &args.analyze);
     if args.input.paths.is_empty() {
         writeln!(
             err,
@@ -114,7 +137,9 @@ pub fn build(
     let (files, _) = podtrace::input::discover(&existing);
     let logs: Vec<_> = files
         .iter()
-        .filter(|f| !podtrace::interchange::is_parquet(&f.path))
+        .filter(|f| {
+            !podtrace::interchange::is_parquet(&f.path) && !podtrace::partial::is_partial(&f.path)
+        })
         .collect();
     if !logs.is_empty() {
         for f in logs.iter().take(5) {
@@ -129,5 +154,212 @@ pub fn build(
         }
         return Ok(Status::Unusable);
     }
+    if partition.partition_facts || partition.facts.is_some() {
+        return build_partition(partition, &existing, out, err);
+    }
     crate::cli::analyze(args, style, out, err)
+}
+
+/// `build --partition-facts` and `build --facts`: one partition of a split build.
+fn build_partition(
+    args: &BuildArgs,
+    paths: &[PathBuf],
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    let mut opts = crate::cli::options(&args.analyze.input);
+    // Files an engine split itself record no rules; `podtrace partition`'s say which.
+    for f in &podtrace::input::discover(paths).0 {
+        podtrace::interchange::same_routes(&f.path, false)?;
+    }
+    // Which partition: said, or written by `podtrace partition` into every file of it.
+    let part = match args.partition {
+        Some(p) => p,
+        None => {
+            let (files, _) = podtrace::input::discover(paths);
+            let said: std::collections::BTreeSet<_> = files
+                .iter()
+                .map(|f| podtrace::interchange::partition_of(&f.path))
+                .collect();
+            match (said.len(), said.first()) {
+                (1, Some(Some(p))) => *p,
+                _ => {
+                    writeln!(
+                        err,
+                        "podtrace: which partition are these events? Give --partition K/N (files written by `podtrace partition` say it; these say {})",
+                        if said.iter().all(Option::is_none) {
+                            "nothing".to_owned()
+                        } else {
+                            said.iter()
+                                .map(|p| p.map_or("nothing".to_owned(), |p| p.to_string()))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        }
+                    )?;
+                    return Ok(Status::Unusable);
+                }
+            }
+        }
+    };
+    if args.partition_facts {
+        let mut facts = podtrace::partition_facts_of(paths, &opts);
+        facts.part = part;
+        serde_json::to_writer(&mut *out, &facts)?;
+        writeln!(out)?;
+        return Ok(Status::Ok);
+    }
+    let file = args.facts.as_deref().unwrap_or(std::path::Path::new("-"));
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| {
+            anyhow::anyhow!(
+                "{}: {e}",
+                crate::cli::printable(&file.display().to_string())
+            )
+        })?
+    };
+    let mut parts = Vec::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        parts.push(
+            serde_json::from_str::<podtrace::timeline::partition::Facts>(line).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}:{}: not a line of `build --partition-facts` ({e})",
+                    crate::cli::printable(&file.display().to_string()),
+                    i + 1
+                )
+            })?,
+        );
+    }
+    if parts.iter().any(|f| f.part.of != part.of) {
+        anyhow::bail!(
+            "partition {part}: the facts given are of a split in another number of partitions"
+        );
+    }
+    let mut fixed = podtrace::timeline::partition::merge(&parts)?;
+    fixed.own = part.index;
+    opts.fixed = Some(fixed);
+    let mut partial = podtrace::partition_partial_of(paths, &opts);
+    partial.part = part;
+    serde_json::to_writer(&mut *out, &partial)?;
+    writeln!(out)?;
+    if !args.analyze.input.quiet {
+        writeln!(
+            err,
+            "podtrace: {} pods of this partition, built with {} partitions' facts",
+            partial.pods.len(),
+            parts.len()
+        )?;
+    }
+    Ok(Status::Ok)
+}
+
+#[derive(Debug, clap::Args)]
+pub struct PartitionArgs {
+    /// Events files (`podtrace extract` writes them), or folders of them.
+    #[arg(value_name = "EVENTS", required_unless_present = "plan")]
+    pub paths: Vec<PathBuf>,
+    /// How many partitions, at least 1.
+    #[arg(short = 'n', long = "partitions", value_name = "N",
+        value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
+    pub partitions: usize,
+    /// The folder to write partition K's events files into, as `DIR/K/`.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "DIR",
+        required_unless_present = "plan",
+        conflicts_with = "plan"
+    )]
+    pub output: Option<PathBuf>,
+    /// Print only the plan (JSON Lines `{"route","part"}`), from route rows an engine grouped
+    /// itself (JSON Lines `{"route","rows","links"}`: each route key, its rows, the keys its
+    /// rows link), a file or `-` for stdin.
+    #[arg(long, value_name = "ROUTES", conflicts_with = "paths")]
+    pub plan: Option<PathBuf>,
+    /// Say nothing on stderr unless something fails.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// Runs `partition`.
+pub fn partition(
+    args: &PartitionArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> anyhow::Result<Status> {
+    use podtrace::timeline::partition::{RouteRow, plan};
+    if let Some(file) = &args.plan {
+        let shown = crate::cli::printable(&file.display().to_string());
+        let text = if file.as_os_str() == "-" {
+            std::io::read_to_string(std::io::stdin())?
+        } else {
+            std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?
+        };
+        let mut rows = Vec::new();
+        for (i, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            rows.push(
+                serde_json::from_str::<RouteRow>(line)
+                    .map_err(|e| anyhow::anyhow!("{shown}:{}: not a route row ({e})", i + 1))?,
+            );
+        }
+        let p = plan(&rows, args.partitions);
+        for (route, part) in &p.parts {
+            serde_json::to_writer(
+                &mut *out,
+                &serde_json::json!({"route": route, "part": part}),
+            )?;
+            writeln!(out)?;
+        }
+        if !args.quiet {
+            writeln!(
+                err,
+                "podtrace: {} route keys in {} linked components, rows per partition {:?}",
+                p.parts.len(),
+                p.components,
+                p.rows
+            )?;
+        }
+        return Ok(Status::Ok);
+    }
+    if let Some(status) = crate::cli::missing_inputs(&args.paths, err)? {
+        return Ok(status);
+    }
+    let (files, _) = podtrace::input::discover(&args.paths);
+    let (events, logs): (Vec<_>, Vec<_>) = files
+        .into_iter()
+        .partition(|f| podtrace::interchange::is_parquet(&f.path));
+    if let Some(f) = logs.first() {
+        writeln!(
+            err,
+            "podtrace: {}: not an events file (`podtrace extract` writes them)",
+            crate::cli::printable(&f.display)
+        )?;
+        return Ok(Status::Unusable);
+    }
+    let paths: Vec<PathBuf> = events.into_iter().map(|f| f.path).collect();
+    let dir = args.output.as_deref().unwrap_or(std::path::Path::new("."));
+    let split = podtrace::interchange::split(&paths, args.partitions, dir)?;
+    if !args.quiet {
+        writeln!(
+            err,
+            "podtrace: {} events files into {} partitions under {}: events per partition {:?}, {} rows in every partition, {} route keys in {} linked components",
+            paths.len(),
+            args.partitions,
+            crate::cli::shown_path(dir),
+            split.events,
+            split.shared,
+            split.keys,
+            split.components
+        )?;
+    }
+    Ok(Status::Ok)
 }

@@ -35,7 +35,20 @@ pub const BUILD: &str = "\
 Examples:
   podtrace build w1.parquet w2.parquet cp.parquet   what analyze gives on the three shards' logs
   podtrace build ./events -o json           every events file in a folder, JSON Lines
-  podtrace report ./events --slo upstream   report and trace read events files too";
+  podtrace report ./events --slo upstream   report and trace read events files too
+
+A build split in partitions (docs/scale.md), each command on any machine:
+  podtrace partition ./events -n 4 -o parts
+  for k in 0 1 2 3; do podtrace build parts/$k --partition-facts; done > facts.jsonl
+  for k in 0 1 2 3; do podtrace build parts/$k --facts facts.jsonl > part-$k.json; done
+  podtrace build part-*.json -o json          what one build of ./events gives (report, trace too)";
+
+pub const PARTITION: &str = "\
+Examples:
+  podtrace partition ./events -n 4 -o parts  parts/0 … parts/3, each a folder of events files
+  podtrace partition --plan routes.jsonl -n 64
+                                            the plan only, for an engine that groups routes
+                                            itself (lines {\"route\",\"rows\",\"links\"})";
 
 pub const ANALYZE: &str = "\
 Examples:
@@ -118,6 +131,7 @@ mod tests {
             super::FOLLOW,
             super::EXTRACT,
             super::BUILD,
+            super::PARTITION,
         ] {
             // `journalctl -f … | podtrace follow -`: podtrace's part of a pipeline.
             let lines = text.lines().filter_map(|l| {
@@ -143,6 +157,6 @@ mod tests {
                 checked += 1;
             }
         }
-        assert_eq!(checked, 51);
+        assert_eq!(checked, 55);
     }
 }

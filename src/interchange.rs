@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{ClockFacts, Component, Event, EventKind, RawTime};
 use crate::input::{Counts, FileReport, SkipReason, Skipped, Warning, WarningKind};
+use crate::timeline::partition::RouteRow;
 
 /// The schema's version: written in every row (`version`) and in the file's key-value
 /// metadata (`podtrace.events.version`). A reader refuses a version it does not know.
@@ -38,13 +39,58 @@ pub fn roots(path: &Path) -> Option<Vec<String>> {
 }
 
 fn roots_unguarded(path: &Path) -> Option<Vec<String>> {
+    serde_json::from_str(&metadata(path, ROOTS_KEY)?).ok()
+}
+
+/// One entry of the file's key-value metadata.
+fn metadata(path: &Path, key: &str) -> Option<String> {
     use polars_io::SerReader;
     let f = std::fs::File::open(path).ok()?;
     let mut r = polars_io::prelude::ParquetReader::new(f);
     let meta = r.get_metadata().ok()?;
     let kv = meta.key_value_metadata.as_ref()?;
-    let v = kv.iter().find(|kv| kv.key == ROOTS_KEY)?.value.as_deref()?;
-    serde_json::from_str(v).ok()
+    kv.iter()
+        .find(|kv| kv.key == key)?
+        .value
+        .as_deref()
+        .map(str::to_owned)
+}
+
+/// The metadata entry naming the routing rules the `route` column was written by.
+const ROUTES_KEY: &str = "podtrace.events.routes";
+
+/// The routing rules' version an events file records (`None`: it records none).
+fn routes_version(path: &Path) -> Option<String> {
+    std::panic::catch_unwind(|| metadata(path, ROUTES_KEY))
+        .ok()
+        .flatten()
+}
+
+/// Refuses an events file whose routes another version of the rules wrote (`required`: or
+/// that records none, as files from before routes do).
+pub fn same_routes(path: &Path, required: bool) -> anyhow::Result<()> {
+    let ours = crate::timeline::partition::ROUTES.to_string();
+    match routes_version(path) {
+        Some(v) if v == ours => Ok(()),
+        None if !required => Ok(()),
+        said => anyhow::bail!(
+            "{}: its routes follow {} of the routing rules, this podtrace's version {ours}: extract it again with this podtrace (`podtrace extract` reads events files too)",
+            path.display(),
+            said.map_or_else(|| "no version".to_owned(), |v| format!("version {v}")),
+        ),
+    }
+}
+
+/// The metadata entry `podtrace partition` writes in each file of a partition: `K/N`.
+const PARTITION_KEY: &str = "podtrace.events.partition";
+
+/// Which partition of a split an events file belongs to, where `podtrace partition` wrote it.
+pub fn partition_of(path: &Path) -> Option<crate::timeline::partition::PartOf> {
+    std::panic::catch_unwind(|| metadata(path, PARTITION_KEY))
+        .ok()
+        .flatten()?
+        .parse()
+        .ok()
 }
 
 /// What a stream's row holds besides its events.
@@ -107,6 +153,10 @@ pub fn write(
     let meta = polars_io::parquet::write::KeyValueMetadata::from_static(vec![
         ("podtrace.events.version".to_owned(), VERSION.to_string()),
         (ROOTS_KEY.to_owned(), serde_json::to_string(roots)?),
+        (
+            ROUTES_KEY.to_owned(),
+            crate::timeline::partition::ROUTES.to_string(),
+        ),
     ]);
     let mut counted = Counted { inner: out, n: 0 };
     let mut rows = Rows::default();
@@ -184,6 +234,8 @@ struct Rows<'a> {
     namespace: Vec<Option<&'a str>>,
     pod: Vec<Option<&'a str>>,
     uid: Vec<Option<&'a str>>,
+    route: Vec<String>,
+    links: Vec<Option<String>>,
     payload: Vec<String>,
 }
 
@@ -203,6 +255,9 @@ impl<'a> Rows<'a> {
         self.namespace.push(None);
         self.pod.push(None);
         self.uid.push(None);
+        // Every partition of a split build reads every stream's facts.
+        self.route.push(crate::timeline::partition::ALL.to_owned());
+        self.links.push(None);
         self.payload.push(payload);
     }
 
@@ -242,6 +297,13 @@ impl<'a> Rows<'a> {
         self.namespace.push(p.map(|p| p.namespace.as_str()));
         self.pod.push(p.map(|p| p.name.as_str()));
         self.uid.push(p.and_then(|p| p.uid.as_deref()));
+        let route = crate::timeline::partition::route(e);
+        self.links.push(if route.links.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&route.links)?)
+        });
+        self.route.push(route.key);
         // Numbered within this file: a build renumbers streams across files.
         let mut e2 = e.clone();
         e2.evidence.file = stream;
@@ -270,6 +332,8 @@ impl<'a> Rows<'a> {
             Column::new("namespace".into(), r.namespace),
             Column::new("pod".into(), r.pod),
             Column::new("uid".into(), r.uid),
+            Column::new("route".into(), r.route),
+            Column::new("links".into(), r.links),
             Column::new("payload".into(), r.payload),
         ];
         Ok(DataFrame::new(n, cols)?)
@@ -320,48 +384,20 @@ pub struct Events {
 /// (cut, bytes changed) is an error, never a panic: the Parquet decoder is a third party's, so a
 /// panic inside it is caught and said as an error too.
 pub fn read(path: &Path) -> anyhow::Result<Events> {
-    match std::panic::catch_unwind(|| read_unguarded(path)) {
-        Ok(r) => r,
-        Err(p) => {
-            let why = p
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| p.downcast_ref::<&str>().copied())
-                .unwrap_or("a panic");
-            anyhow::bail!("damaged Parquet file (the decoder failed: {why})")
-        }
-    }
+    guarded(|| read_unguarded(path))
 }
 
 fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
-    let f = std::fs::File::open(path)?;
-    let size = f.metadata().map_or(0, |m| m.len());
-    let mut reader = polars_io::prelude::ParquetReader::new(f);
-    // The decompression budget of every input (`ReadOptions::max_decompressed`'s default):
-    // what the row groups say they hold decompressed, before any is decompressed.
-    let budget = (4u64 << 30).max(size.saturating_mul(200));
-    let groups = &reader
-        .get_metadata()
-        .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
-        .row_groups;
-    let holds: u64 = groups.iter().map(|g| g.total_byte_size() as u64).sum();
-    if holds > budget {
-        anyhow::bail!("would decompress to {holds} bytes, over the budget of {budget} bytes");
-    }
-    // The decoder sizes each page from its own header, which need not agree with the footer.
-    let chunks: Vec<std::ops::Range<u64>> =
-        groups.iter().flat_map(|g| g.byte_ranges_iter()).collect();
-    check_pages(path, &chunks, size, budget)?;
-    let df = reader
-        .with_columns(Some(vec![
+    let df = checked_frame(
+        path,
+        Some(vec![
             "version".into(),
             "record".into(),
             "stream".into(),
             "file".into(),
             "payload".into(),
-        ]))
-        .finish()
-        .map_err(|e| anyhow::anyhow!("no podtrace events columns ({e})"))?;
+        ]),
+    )?;
     // Spark and most SQL engines have no unsigned integers: a file they wrote back holds
     // `version` and `stream` as signed integers; one that does not fit is an error.
     let version = df.column("version")?.strict_cast(&DataType::UInt32)?;
@@ -471,6 +507,158 @@ fn read_unguarded(path: &Path) -> anyhow::Result<Events> {
         reports: out,
         skipped,
     })
+}
+
+/// An events file's columns (`None`: all of them), decoded within the decompression budget of
+/// every input: a footer or page header that says more is an error before anything is
+/// decompressed.
+fn checked_frame(path: &Path, columns: Option<Vec<String>>) -> anyhow::Result<DataFrame> {
+    let f = std::fs::File::open(path)?;
+    let size = f.metadata().map_or(0, |m| m.len());
+    let mut reader = polars_io::prelude::ParquetReader::new(f);
+    // The decompression budget of every input (`ReadOptions::max_decompressed`'s default):
+    // what the row groups say they hold decompressed, before any is decompressed.
+    let budget = (4u64 << 30).max(size.saturating_mul(200));
+    let groups = &reader
+        .get_metadata()
+        .map_err(|e| anyhow::anyhow!("no Parquet footer ({e})"))?
+        .row_groups;
+    let holds: u64 = groups.iter().map(|g| g.total_byte_size() as u64).sum();
+    if holds > budget {
+        anyhow::bail!("would decompress to {holds} bytes, over the budget of {budget} bytes");
+    }
+    // The decoder sizes each page from its own header, which need not agree with the footer.
+    let chunks: Vec<std::ops::Range<u64>> =
+        groups.iter().flat_map(|g| g.byte_ranges_iter()).collect();
+    check_pages(path, &chunks, size, budget)?;
+    reader
+        .with_columns(columns)
+        .finish()
+        .map_err(|e| anyhow::anyhow!("no podtrace events columns ({e})"))
+}
+
+/// What [`split`] wrote.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Split {
+    /// Event rows per partition.
+    pub events: Vec<u64>,
+    /// Rows every partition got (stream and skipped rows, endpoint writes, proxy syncs).
+    pub shared: u64,
+    /// Linked route keys and their components' count.
+    pub keys: usize,
+    pub components: usize,
+}
+
+/// The route rows of events files (`route` and `links` columns), one per route key, for
+/// [`crate::timeline::partition::plan`].
+pub fn route_rows(paths: &[std::path::PathBuf]) -> anyhow::Result<Vec<RouteRow>> {
+    let mut agg: BTreeMap<String, (u64, std::collections::BTreeSet<String>)> = BTreeMap::new();
+    for path in paths {
+        same_routes(path, true)?;
+        let df = guarded(|| checked_frame(path, Some(vec!["route".into(), "links".into()])))
+            .map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: {e} (files extracted before routes were written have none: extract them again)",
+                    path.display()
+                )
+            })?;
+        let route = df.column("route")?.str()?;
+        let links = df.column("links")?.str()?;
+        for i in 0..df.height() {
+            let Some(r) = route.get(i) else {
+                anyhow::bail!("{}: row {}: no route", path.display(), i + 1);
+            };
+            let e = agg.entry(r.to_owned()).or_default();
+            e.0 += 1;
+            if let Some(l) = links.get(i) {
+                let l: Vec<String> = serde_json::from_str(l).map_err(|e| {
+                    anyhow::anyhow!("{}: row {}: links: {e}", path.display(), i + 1)
+                })?;
+                e.1.extend(l);
+            }
+        }
+    }
+    Ok(agg
+        .into_iter()
+        .map(|(route, (rows, links))| RouteRow {
+            route,
+            rows,
+            links: links.into_iter().collect(),
+        })
+        .collect())
+}
+
+/// Splits events files into `n` partitions by [`crate::timeline::partition::plan`]: partition
+/// `k` of input `i` is `dir/k/iiiiii.parquet` (so `podtrace build dir/k` reads a partition's
+/// files in the inputs' order), holding every stream and skipped row, the events every
+/// partition needs, and the events routed to it.
+pub fn split(paths: &[std::path::PathBuf], n: usize, dir: &Path) -> anyhow::Result<Split> {
+    use crate::timeline::partition::{ALL, plan};
+    let n = n.max(1);
+    let rows = route_rows(paths)?;
+    let plan = plan(&rows, n);
+    let mut out = Split {
+        events: vec![0; n],
+        keys: plan.parts.len(),
+        components: plan.components,
+        ..Default::default()
+    };
+    let parts = plan.parts;
+    for (i, path) in paths.iter().enumerate() {
+        let df = guarded(|| checked_frame(path, None))
+            .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let route = df.column("route")?.str()?.clone();
+        let record = df.column("record")?.str()?.clone();
+        let part: Vec<Option<usize>> = (0..df.height())
+            .map(|r| match route.get(r) {
+                Some(ALL) | None => None,
+                Some(k) => parts.get(k).copied(),
+            })
+            .collect();
+        out.shared += part.iter().filter(|p| p.is_none()).count() as u64;
+        let roots = serde_json::to_string(&roots(path).unwrap_or_default())?;
+        for k in 0..n {
+            let meta = polars_io::parquet::write::KeyValueMetadata::from_static(vec![
+                ("podtrace.events.version".to_owned(), VERSION.to_string()),
+                (ROOTS_KEY.to_owned(), roots.clone()),
+                (PARTITION_KEY.to_owned(), format!("{k}/{n}")),
+                (
+                    ROUTES_KEY.to_owned(),
+                    crate::timeline::partition::ROUTES.to_string(),
+                ),
+            ]);
+            let mask: BooleanChunked = part
+                .iter()
+                .map(|p| Some(p.is_none_or(|p| p == k)))
+                .collect();
+            let mut sub = df.filter(&mask)?;
+            out.events[k] += (0..df.height())
+                .filter(|&r| part[r] == Some(k) && record.get(r) == Some("event"))
+                .count() as u64;
+            let folder = dir.join(k.to_string());
+            std::fs::create_dir_all(&folder)?;
+            let f = std::fs::File::create(folder.join(format!("{i:06}.parquet")))?;
+            polars_io::parquet::write::ParquetWriter::new(f)
+                .with_key_value_metadata(Some(meta))
+                .finish(&mut sub)?;
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `f`, a panic inside the third party's decoder said as an error.
+fn guarded<T>(f: impl FnOnce() -> anyhow::Result<T> + std::panic::UnwindSafe) -> anyhow::Result<T> {
+    match std::panic::catch_unwind(f) {
+        Ok(r) => r,
+        Err(p) => {
+            let why = p
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .or_else(|| p.downcast_ref::<&str>().copied())
+                .unwrap_or("a panic");
+            anyhow::bail!("damaged Parquet file (the decoder failed: {why})")
+        }
+    }
 }
 
 /// What the readers guarantee of an event's shape and serde's types do not: CreateContainer's

@@ -10,6 +10,7 @@ pub mod input;
 #[cfg(feature = "report")]
 pub mod interchange;
 pub mod intern;
+pub mod partial;
 #[cfg(feature = "report")]
 pub mod report;
 pub mod simulate;
@@ -35,6 +36,9 @@ pub struct AnalyzeOptions {
     pub clock: ClockOptions,
     /// Keep every node's own clock (no skew correction from causal pairs).
     pub no_skew_correction: bool,
+    /// A partition of a split build: the run's global values, gathered from every partition
+    /// ([`partition_facts`]), instead of those of this partition's share of the events.
+    pub fixed: Option<timeline::partition::Fixed>,
 }
 
 /// What was read from one file.
@@ -188,8 +192,53 @@ pub fn peak_rss_kib() -> Option<u64> {
 
 /// Reads every file under `paths` and rebuilds every pod's timeline.
 pub fn analyze(paths: &[PathBuf], opts: &AnalyzeOptions) -> Analysis {
-    let (files, skipped) = input::discover(paths);
-    analyze_files(files, skipped, opts)
+    let (files, mut skipped) = input::discover(paths);
+    // A split build's partition results (`build --facts`) are merged, never read as logs (their
+    // JSON would look like stored objects).
+    let (partials, files): (Vec<input::InputFile>, Vec<input::InputFile>) = files
+        .into_iter()
+        .partition(|f| partial::is_partial(&f.path));
+    if partials.is_empty() {
+        return analyze_files(files, skipped, opts);
+    }
+    if !files.is_empty() {
+        skipped.extend(partials.into_iter().map(|f| input::Skipped {
+            path: f.display,
+            reason: input::SkipReason::CannotRead(
+                "a partition's result (`build --facts`): give the partitions' results alone to merge them"
+                    .into(),
+            ),
+        }));
+        return analyze_files(files, skipped, opts);
+    }
+    let mut parts = Vec::with_capacity(partials.len());
+    for f in &partials {
+        match partial::read(&f.path) {
+            Ok(p) => parts.push(p),
+            Err(e) => skipped.push(input::Skipped {
+                path: f.display.clone(),
+                reason: input::SkipReason::CannotRead(format!("{e:#}")),
+            }),
+        }
+    }
+    if skipped.is_empty() {
+        match merge_partials(parts, opts) {
+            Ok(a) => return a,
+            Err(e) => skipped.push(input::Skipped {
+                path: partials[0].display.clone(),
+                reason: input::SkipReason::CannotRead(format!("{e:#}")),
+            }),
+        }
+    }
+    // Nothing merged: what could not be is said, and no pod is made up from a part of them.
+    analyze_files(Vec::new(), skipped, opts)
+}
+
+/// [`partition_facts`] of the events (or logs) under `paths`.
+pub fn partition_facts_of(paths: &[PathBuf], opts: &AnalyzeOptions) -> timeline::partition::Facts {
+    let (files, _) = input::discover(paths);
+    let (reports, _) = input::read_inputs(&files, &opts.read);
+    partition_facts(reports, opts)
 }
 
 /// The bundled demo (compiled in: see [`input::demo`]), analysed.
@@ -234,11 +283,43 @@ pub fn analyze_files(
 /// de-duplicated, joined per pod, timelines built and put on one clock. `podtrace follow` runs
 /// it on the events it still holds; `analyze` on everything read. Report ids must be 0..n.
 pub fn analyze_reports(
-    mut reports: Vec<input::FileReport>,
+    reports: Vec<input::FileReport>,
     skipped: Vec<input::Skipped>,
     opts: &AnalyzeOptions,
 ) -> Analysis {
     let mut stage = stages();
+    let joined = join_reports(reports, opts, &mut stage);
+    finish(joined, skipped, opts, &mut stage)
+}
+
+/// What one partition of a split build knows of the run's global values (each node's skew, the
+/// logs' time range): printed by `build --partition-facts`, gathered by
+/// [`timeline::partition::merge`] into every partition's [`AnalyzeOptions::fixed`].
+pub fn partition_facts(
+    reports: Vec<input::FileReport>,
+    opts: &AnalyzeOptions,
+) -> timeline::partition::Facts {
+    let mut stage = stages();
+    let j = join_reports(reports, opts, &mut stage);
+    timeline::partition::facts(&j.events, &j.joined, !opts.no_skew_correction)
+}
+
+/// The events of every stream on one clock, de-duplicated and joined per pod, with what the
+/// summary says of the streams.
+struct JoinedRun {
+    names: Vec<std::sync::Arc<str>>,
+    events: Vec<event::Event>,
+    joined: timeline::join::Joined,
+    streams: Vec<partial::StreamPart>,
+    clocks: ClockReport,
+    duplicates: partial::Split,
+}
+
+fn join_reports(
+    mut reports: Vec<input::FileReport>,
+    opts: &AnalyzeOptions,
+    stage: &mut dyn FnMut(&str),
+) -> JoinedRun {
     // Streams (files and archive members) in id order.
     let names: Vec<std::sync::Arc<str>> =
         reports.iter().map(|r| r.display.as_str().into()).collect();
@@ -255,87 +336,90 @@ pub fn analyze_reports(
         .collect();
     let clocks = timeline::clock::resolve(&mut clock_inputs, &opts.clock, &display);
     let rejected: Vec<_> = clock_inputs.into_iter().map(|c| c.rejected).collect();
-    // A line whose time cannot exist was read but is not usable: counted as unparsed, warned.
-    for (r, rejected) in reports.iter_mut().zip(rejected) {
-        let mut lines = std::collections::HashSet::new();
-        for (component, w) in rejected {
-            // A line with several events is moved once.
-            if lines.insert((component, w.line)) {
-                let c = r.counts.entry(component).or_default();
-                if c.recognised > 0 {
-                    c.recognised -= 1;
-                    c.unparsed += 1;
-                }
-            }
-            r.warning_count += 1;
-            if r.warnings.len() < opts.read.keep_warnings {
-                r.warnings.push(w);
-            }
-        }
-    }
     stage("clocks");
 
-    let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();
-    let mut warnings = Vec::new();
-    let mut warning_count = 0;
-    let mut summaries = Vec::with_capacity(reports.len());
     // Sized once: growing by doubling would hold up to twice the events at the peak (each is
     // 120 bytes, and they are most of the run's memory).
     let mut events = Vec::with_capacity(reports.iter().map(|r| r.events.len()).sum::<usize>());
-    for r in &mut reports {
-        for (c, n) in &r.counts {
-            totals.entry(*c).or_default().add(n);
-        }
-        let time_range = r
-            .events
-            .iter()
-            .map(|e| e.t)
-            .min()
-            .zip(r.events.iter().map(|e| e.t).max());
-        let n_events = r.events.len();
-        let first_warnings: Vec<input::Warning> = r.warnings.iter().take(5).cloned().collect();
-        warnings.append(&mut r.warnings);
-        warning_count += r.warning_count;
+    let mut streams = Vec::with_capacity(reports.len());
+    for (r, rejected) in reports.iter_mut().zip(rejected) {
+        streams.push(partial::StreamPart::of(r, rejected));
         // Move the events out and free this file's buffer now, not when `reports` goes.
         events.append(&mut std::mem::take(&mut r.events));
-        summaries.push(FileSummary {
-            path: r.display.clone(),
-            format: if r.skipped.is_some() {
-                "skipped".into()
-            } else {
-                r.format.to_owned()
-            },
-            skipped: r.skipped.as_ref().map(ToString::to_string),
-            error: r.error.clone(),
-            hosts: r.facts.hosts.iter().map(|h| h.to_string()).collect(),
-            counts: r.counts.clone(),
-            warnings: r.warning_count,
-            first_warnings,
-            time_range,
-            events: n_events,
-        });
     }
     stage("merge");
-    let duplicate_events = dedupe(&mut events);
+    let shared_before = events
+        .iter()
+        .filter(|e| timeline::partition::shared(&e.kind))
+        .count();
+    let all_before = events.len();
+    dedupe(&mut events);
+    let shared_after = events
+        .iter()
+        .filter(|e| timeline::partition::shared(&e.kind))
+        .count();
+    let duplicates = partial::Split {
+        shared: shared_before - shared_after,
+        owned: (all_before - events.len()) - (shared_before - shared_after),
+    };
     stage("dedupe");
-    let mut joined = timeline::join::join(&events);
+    if let Some(fixed) = &opts.fixed {
+        // A partition: other nodes' kube-proxy lines, from their partitions' digests (after
+        // the counts, which are their own partitions').
+        timeline::partition::add_proxy_lines(fixed, &mut events);
+    }
+    let joined = timeline::join::join(&events);
     stage("join");
+    JoinedRun {
+        names,
+        events,
+        joined,
+        streams,
+        clocks,
+        duplicates,
+    }
+}
+
+/// The pods, built: skew corrected (or the whole run's applied, in a partition), timelines
+/// built and described.
+pub(crate) struct Built {
+    pub(crate) pods: Vec<PodTimeline>,
+    pub(crate) services: Vec<timeline::build::ServiceView>,
+    pub(crate) skew: Vec<timeline::skew::HostSkew>,
+    pub(crate) orphans: usize,
+}
+
+fn build_pods(run: &mut JoinedRun, opts: &AnalyzeOptions, stage: &mut dyn FnMut(&str)) -> Built {
+    let JoinedRun {
+        names,
+        events,
+        joined,
+        ..
+    } = run;
+    let display = |file: u32, line: u32| format!("{}:{line}", names[file as usize]);
     // One clock: each node's skew from causal pairs, its events moved onto the apiserver's
     // clock and joined again, before the one build.
-    let (skew, shifts) = if opts.no_skew_correction {
+    let (skew, shifts) = if let Some(fixed) = &opts.fixed {
+        // A partition: the whole run's estimates, which its own share could not all make.
+        timeline::skew::apply(events, joined, fixed.skew.clone())
+    } else if opts.no_skew_correction {
         Default::default()
     } else {
         // The estimate reads four events per pod instead of building every pod first: in
         // debug builds (every test run) it is held equal to the estimate from built pods.
         debug_assert_eq!(
-            timeline::skew::estimate_joined(&events, &joined),
-            timeline::skew::estimate(&timeline::build::build_all(&events, &joined, &names)),
+            timeline::skew::estimate_joined(events, joined),
+            timeline::skew::estimate(&timeline::build::build_all(events, joined, names)),
             "skew estimate from joined events differs from the built pods'"
         );
-        timeline::skew::correct(&mut events, &mut joined)
+        timeline::skew::correct(events, joined)
     };
     stage("skew");
-    let mut pods = timeline::build::build_all(&events, &joined, &names);
+    let logs = match &opts.fixed {
+        Some(fixed) => fixed.logs,
+        None => timeline::build::logs_range(events),
+    };
+    let mut pods = timeline::build::build_all_within(events, joined, names, logs);
     timeline::skew::mark(&mut pods, &shifts);
     for p in &mut pods {
         p.dominant = timeline::diagnose::dominant(p);
@@ -343,10 +427,119 @@ pub fn analyze_reports(
         timeline::crosscheck::kubelet_figures(p);
     }
     stage("build");
-    let services = timeline::build::services(&events, &joined, &display);
+    let services = timeline::build::services(events, joined, &display);
+    Built {
+        pods,
+        services,
+        skew,
+        orphans: joined.orphans.len(),
+    }
+}
+
+/// Skew, the build, and what is said of the pods.
+fn finish(
+    mut run: JoinedRun,
+    skipped: Vec<input::Skipped>,
+    opts: &AnalyzeOptions,
+    stage: &mut dyn FnMut(&str),
+) -> Analysis {
+    let built = build_pods(&mut run, opts, stage);
+    // Free the events before the summary: the pods are all that is left to describe.
+    let JoinedRun {
+        streams,
+        clocks,
+        duplicates,
+        ..
+    } = run;
+    let tallies: Vec<partial::Tally> = streams
+        .iter()
+        .map(|s| s.owned.clone().plus(&s.shared))
+        .collect();
+    let a = describe(
+        built,
+        &streams,
+        tallies,
+        skipped,
+        clocks,
+        duplicates.owned + duplicates.shared,
+        opts,
+    );
+    stage("services and diagnosis");
+    a
+}
+
+/// The analysis of built pods: the streams' summaries (their own counts and warnings, with what
+/// their events added: [`partial::Tally`]), coverage, attribution and the sources absent.
+fn describe(
+    built: Built,
+    streams: &[partial::StreamPart],
+    tallies: Vec<partial::Tally>,
+    skipped: Vec<input::Skipped>,
+    clocks: ClockReport,
+    duplicate_events: usize,
+    opts: &AnalyzeOptions,
+) -> Analysis {
+    let Built {
+        pods,
+        services,
+        skew,
+        orphans,
+    } = built;
+    let mut totals: BTreeMap<Component, Counts> = BTreeMap::new();
+    let mut warnings = Vec::new();
+    let mut warning_count = 0;
+    let mut summaries = Vec::with_capacity(streams.len());
+    for (s, t) in streams.iter().zip(tallies) {
+        let mut counts = s.base.counts.clone();
+        let mut stream_warnings: Vec<input::Warning> = s
+            .base
+            .warnings
+            .iter()
+            .map(|w| w.warning(&s.base.display))
+            .collect();
+        let mut stream_warning_count = s.base.warning_count;
+        // A line whose time cannot exist was read but is not usable: counted as unparsed,
+        // warned.
+        let mut lines = std::collections::HashSet::new();
+        for w in &t.rejected {
+            // A line with several events is moved once.
+            if lines.insert((w.component, w.line)) {
+                let c = counts.entry(w.component).or_default();
+                if c.recognised > 0 {
+                    c.recognised -= 1;
+                    c.unparsed += 1;
+                }
+            }
+            stream_warning_count += 1;
+            if stream_warnings.len() < opts.read.keep_warnings {
+                stream_warnings.push(w.warning(&s.base.display));
+            }
+        }
+        for (c, n) in &counts {
+            totals.entry(*c).or_default().add(n);
+        }
+        let first_warnings: Vec<input::Warning> = stream_warnings.iter().take(5).cloned().collect();
+        warnings.append(&mut stream_warnings);
+        warning_count += stream_warning_count;
+        summaries.push(FileSummary {
+            path: s.base.display.clone(),
+            format: if s.base.skipped.is_some() {
+                "skipped".into()
+            } else {
+                s.base.format.clone()
+            },
+            skipped: s.base.skipped.as_ref().map(ToString::to_string),
+            error: s.base.error.clone(),
+            hosts: s.base.hosts.clone(),
+            counts,
+            warnings: stream_warning_count,
+            first_warnings,
+            time_range: t.range,
+            events: t.events,
+        });
+    }
     let coverage = timeline::diagnose::coverage(&pods);
     let attribution = timeline::diagnose::attribute(&pods);
-    stage("services and diagnosis");
     let mut absent_sources = absent_sources(&totals);
     // Kubelets before 1.26 never write their startup figure: said once for the run, not
     // guessed from other lines.
@@ -374,16 +567,55 @@ pub fn analyze_reports(
         clocks,
         warnings,
         warning_count,
-        orphan_events: joined.orphans.len(),
+        orphan_events: orphans,
         duplicate_events,
         skew,
     }
 }
 
+/// One partition's share of a split build (`build --facts`): its pods, built with the whole
+/// run's skew and time range, and what its events add to each stream's summary.
+pub fn partition_partial(
+    reports: Vec<input::FileReport>,
+    skipped: Vec<input::Skipped>,
+    opts: &AnalyzeOptions,
+) -> partial::Partial {
+    let mut stage = stages();
+    let mut run = join_reports(reports, opts, &mut stage);
+    let built = build_pods(&mut run, opts, &mut stage);
+    partial::Partial::new(run.streams, skipped, run.clocks, run.duplicates, built)
+}
+
+/// [`partition_partial`] of the events files under `paths` (a partition's folder).
+pub fn partition_partial_of(paths: &[PathBuf], opts: &AnalyzeOptions) -> partial::Partial {
+    let (files, mut skipped) = input::discover(paths);
+    let (reports, walked) = input::read_inputs(&files, &opts.read);
+    skipped.extend(walked);
+    partition_partial(reports, skipped, opts)
+}
+
+/// The analysis of a split build: every partition's [`partial::Partial`] merged, what one
+/// analysis of all the events gives.
+pub fn merge_partials(
+    parts: Vec<partial::Partial>,
+    opts: &AnalyzeOptions,
+) -> anyhow::Result<Analysis> {
+    let m = partial::merge(parts)?;
+    Ok(describe(
+        m.built,
+        &m.streams,
+        m.tallies,
+        m.skipped,
+        m.clocks,
+        m.duplicate_events,
+        opts,
+    ))
+}
+
 /// Drops events that another file already gave: same time, host, component and content, from a
 /// different file (kind's `journal.log` holds every line of `kubelet.log` and `containerd.log`;
 /// rotated files overlap). The copy from the first file in input order is kept.
-fn dedupe(events: &mut Vec<event::Event>) -> usize {
+fn dedupe(events: &mut Vec<event::Event>) {
     // A stable sort of the events themselves would allocate scratch for half of them (tens of
     // MB); their positions are sorted instead and the events moved once, in place.
     // Ties (several events of one line) keep their order: the position breaks them, which is
@@ -394,7 +626,6 @@ fn dedupe(events: &mut Vec<event::Event>) -> usize {
         (a.t, a.component, &a.host, a.evidence, i).cmp(&(b.t, b.component, &b.host, b.evidence, j))
     });
     timeline::build::permute(events, order);
-    let before = events.len();
     // In place (kept events are compacted to the front), so no second copy of every event.
     let mut w = 0;
     let mut group_start = 0;
@@ -417,5 +648,4 @@ fn dedupe(events: &mut Vec<event::Event>) -> usize {
     }
     events.truncate(w);
     events.shrink_to_fit();
-    before - events.len()
 }

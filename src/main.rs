@@ -36,6 +36,8 @@ fn main() -> ExitCode {
         Command::Extract(args) => cli_events::extract(args, &mut out, &mut err),
         #[cfg(feature = "report")]
         Command::Build(args) => cli_events::build(args, cli.color.style(), &mut out, &mut err),
+        #[cfg(feature = "report")]
+        Command::Partition(args) => cli_events::partition(args, &mut out, &mut err),
         Command::Completions(args) => cli::completions(args, &mut out),
         Command::Man(args) => cli::man(args, &mut out, &mut err),
     };

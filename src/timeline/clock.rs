@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::super::event::{ClockKey, ClockKind, Component, Event, EventKind, RawTime};
 use crate::event::{ClockFacts, OffsetVotes};
@@ -35,7 +35,7 @@ pub struct ClockOptions {
 }
 
 /// How one local clock was placed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClockEntry {
     pub host: Option<String>,
     pub component: Component,
@@ -50,7 +50,7 @@ pub struct ClockEntry {
 }
 
 /// A kubelet whose embedded UTC times were moved into the line-time frame.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EmbeddedShift {
     pub host: Option<String>,
     pub shift_secs: i32,
@@ -59,14 +59,14 @@ pub struct EmbeddedShift {
     pub note: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct YearEntry {
     pub file: String,
     pub year: i32,
     pub basis: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct ClockReport {
     pub clocks: Vec<ClockEntry>,
     pub embedded_shifts: Vec<EmbeddedShift>,
@@ -185,7 +185,8 @@ pub struct ClockInput<'a> {
     pub events: &'a mut Vec<Event>,
     /// Events whose time cannot exist (Feb 29 of a common year, a year beyond 2261) are dropped
     /// and each becomes a warning here, `path:line`.
-    pub rejected: Vec<(crate::event::Component, crate::input::Warning)>,
+    /// Whether each was an event every partition of a split build holds (`partition::shared`).
+    pub rejected: Vec<(crate::event::Component, crate::input::Warning, bool)>,
 }
 
 /// Resolves every clock and fills `Event::t` for all events of all files.
@@ -457,7 +458,7 @@ pub fn resolve(
                         e.evidence.line,
                         crate::input::WarningKind::ImpossibleTime(why),
                     );
-                    rejected.push((e.component, w));
+                    rejected.push((e.component, w, crate::timeline::partition::shared(&e.kind)));
                     false
                 }
             });

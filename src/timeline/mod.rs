@@ -12,13 +12,14 @@ pub mod crosscheck;
 pub mod diagnose;
 pub mod honest;
 pub mod join;
+pub mod partition;
 pub mod skew;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use litemap::LiteMap;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::Component;
 pub use podtrace_parsers::time::Precision;
@@ -71,6 +72,13 @@ macro_rules! names {
             }
         }
 
+        impl<'de> serde::Deserialize<'de> for $ty {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+
         impl std::str::FromStr for $ty {
             type Err = String;
 
@@ -114,6 +122,33 @@ pub fn by_key<K: AsRef<str>, V: Serialize, S: serde::Serializer>(
     s: S,
 ) -> Result<S::Ok, S::Error> {
     s.collect_map(map.iter().map(|(k, v)| (k.as_ref(), v)))
+}
+
+/// Reads back what [`by_name`] wrote (a partition's timelines, `partition::Partial`).
+pub fn de_by_name<'de, D, K, V>(d: D) -> Result<Map<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: std::str::FromStr<Err = String> + Ord,
+    V: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    let named = BTreeMap::<String, V>::deserialize(d)?;
+    let mut out = BTreeMap::new();
+    for (k, v) in named {
+        out.insert(k.parse::<K>().map_err(serde::de::Error::custom)?, v);
+    }
+    Ok(out.into_iter().collect())
+}
+
+/// Reads back what [`by_key`] wrote.
+pub fn de_by_key<'de, D, K, V>(d: D) -> Result<Map<K, V>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    K: serde::Deserialize<'de> + Ord,
+    V: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Ok(BTreeMap::<K, V>::deserialize(d)?.into_iter().collect())
 }
 
 /// Frees a map's spare capacity (a vector grown by doubling holds up to twice its entries).
@@ -268,19 +303,44 @@ impl Serialize for Place {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Place {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        // The path may hold `:` itself; the line number is after the last one.
+        let (file, line) = s
+            .rsplit_once(':')
+            .ok_or_else(|| serde::de::Error::custom("evidence without a line number"))?;
+        Ok(Place {
+            file: file.into(),
+            line: line.parse().map_err(serde::de::Error::custom)?,
+        })
+    }
+}
+
 fn precision_name<S: serde::Serializer>(p: &Precision, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(p.as_str())
 }
 
+fn precision_from_name<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Precision, D::Error> {
+    let s = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+    [Precision::S, Precision::Ms, Precision::Us, Precision::Ns]
+        .into_iter()
+        .find(|p| p.as_str() == s)
+        .ok_or_else(|| serde::de::Error::custom(format!("unknown precision {s:?}")))
+}
+
 /// An instant in one pod's life, read from one line.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Milestone {
     /// UTC nanoseconds since the epoch.
     pub t: i64,
     pub source: Component,
     /// `path:line`.
     pub evidence: Place,
-    #[serde(serialize_with = "precision_name")]
+    #[serde(
+        serialize_with = "precision_name",
+        deserialize_with = "precision_from_name"
+    )]
     pub precision: Precision,
     /// Whose clock wrote it (shared with the events of that host).
     pub host: Option<std::sync::Arc<str>>,
@@ -291,7 +351,7 @@ pub struct Milestone {
     pub clock_offset: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ContainerTimeline {
     pub name: String,
     pub id: Option<String>,
@@ -303,15 +363,15 @@ pub struct ContainerTimeline {
     pub restarts: u32,
     /// An init container (known from Events' `fieldPath`).
     pub init: bool,
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub milestones: Map<Ms, Milestone>,
     /// image_pull, create, start (nanoseconds).
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub phases: Map<Phase, i64>,
 }
 
 /// The kubelet's own figures from "Observed pod startup duration".
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct KubeletFigures {
     pub e2e_nanos: Option<i64>,
     pub slo_seconds: Option<f64>,
@@ -337,7 +397,7 @@ pub struct KubeletFigures {
     pub pulling_difference_nanos: Option<i64>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PodTimeline {
     pub namespace: String,
     pub name: String,
@@ -351,24 +411,24 @@ pub struct PodTimeline {
     pub sandbox_ids: Vec<String>,
     /// Volume name → plugin (`kubernetes.io/configmap`, `kubernetes.io/csi/<driver>`…), from
     /// the kubelet's mount lines and CSI drivers' NodePublishVolume.
-    #[serde(serialize_with = "by_key")]
+    #[serde(serialize_with = "by_key", deserialize_with = "de_by_key")]
     pub volumes: Map<String, String>,
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub milestones: Map<Ms, Milestone>,
     /// Phase name → nanoseconds (present only when both ends are).
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub phases: Map<Phase, i64>,
     pub containers: Vec<ContainerTimeline>,
     /// Services whose EndpointSlices listed the pod (`namespace/name`).
     pub services: Vec<String>,
     /// Per node: when that node's kube-proxy had programmed the endpoint (the node's name shared
     /// with every pod's entry).
-    #[serde(serialize_with = "by_key")]
+    #[serde(serialize_with = "by_key", deserialize_with = "de_by_key")]
     pub programmed: Map<Arc<str>, Milestone>,
     /// Nodes whose kube-proxy logs show no sync after `endpoints_updated`.
     pub programmed_missing: Vec<String>,
     /// Other endpoint consumers that reconfigured after `endpoints_updated` (`ingress-nginx@node`).
-    #[serde(serialize_with = "by_key")]
+    #[serde(serialize_with = "by_key", deserialize_with = "de_by_key")]
     pub consumers: Map<String, Milestone>,
     pub kubelet: Option<KubeletFigures>,
     /// The main-path phase that took longest: (name, nanoseconds, share of the main path).
@@ -381,19 +441,19 @@ pub struct PodTimeline {
     pub static_pod: Option<StaticPod>,
     /// Phases that do not apply to this pod (absent from `phases`), and why: a static pod's
     /// API-to-node phases.
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub not_applicable: Map<Phase, String>,
     /// Phases negative by less than the precision of their coarser end: `phases` holds 0, this
     /// holds the value as computed and why it is not a finding ([`honest`]).
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub below_precision: Map<Phase, BelowPrecision>,
     /// Phases kept in `phases` as computed but left out of every statistic, and why.
-    #[serde(serialize_with = "by_name")]
+    #[serde(serialize_with = "by_name", deserialize_with = "de_by_name")]
     pub excluded: Map<Phase, String>,
 }
 
 /// How a pod is known to be static (PHASES.md "Static pods").
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StaticPod {
     /// The sign that showed it, with its evidence where there is one.
     pub basis: String,
@@ -402,7 +462,7 @@ pub struct StaticPod {
 }
 
 /// A phase whose ends are out of order by less than the coarser end's precision.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BelowPrecision {
     /// The phase as computed from the two times (negative), nanoseconds.
     pub raw_nanos: i64,
@@ -437,7 +497,7 @@ impl PodTimeline {
 }
 
 /// One cause that held the pod back, with how long.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
     /// `unschedulable`, `sandbox failed`, `create <c> failed`, or an Event reason (`BackOff`…).
     pub cause: String,

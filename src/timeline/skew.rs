@@ -14,14 +14,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::join::Joined;
 use super::{Milestone, Ms, PodTimeline};
 use crate::event::{Component, Event, EventKind, SyncOp};
 
 /// One node's estimated offset from the reference clock.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct HostSkew {
     pub host: String,
     /// Nanoseconds this host's clock runs ahead of the apiserver's (subtracted from its times).
@@ -179,10 +179,25 @@ pub type Shifts = HashMap<String, i64>;
 /// by name takes the one nearest in time, which the move may change). Returns the estimates
 /// (with `applied` set on those used) and the shifts, for [`mark`] once the pods are built.
 pub fn correct(events: &mut [Event], joined: &mut Joined) -> (Vec<HostSkew>, Shifts) {
-    let mut skew = estimate_joined(events, joined);
+    let skew = estimate_joined(events, joined);
+    apply(events, joined, skew)
+}
+
+/// Whether an estimate moves its node: consistent, and not zero.
+pub fn applies(s: &HostSkew) -> bool {
+    !s.inconsistent && s.offset_nanos != 0
+}
+
+/// Moves the events of every node whose estimate [`applies`] (given: made here by [`correct`],
+/// or by the partitions of a split build, `partition::merge`) and joins again.
+pub fn apply(
+    events: &mut [Event],
+    joined: &mut Joined,
+    mut skew: Vec<HostSkew>,
+) -> (Vec<HostSkew>, Shifts) {
     let shifts: Shifts = skew
         .iter_mut()
-        .filter(|s| !s.inconsistent && s.offset_nanos != 0)
+        .filter(|s| applies(s))
         .map(|s| {
             s.applied = true;
             (s.host.clone(), s.offset_nanos)

@@ -184,9 +184,169 @@ fn real_samples_through_events_equal_their_analysis() {
             String::from_utf8_lossy(&a),
             String::from_utf8_lossy(&b)
         );
+        // Built in two partitions, then merged: the same bytes again.
+        let parts = t.path().join("parts");
+        let _ = std::fs::remove_dir_all(&parts);
+        let merged = split_build(std::slice::from_ref(&ev), 2, &parts, &[&"-o", &"json"]);
+        assert!(
+            merged == a,
+            "{}: the partitions' merge differs from analyze\n{}",
+            d.display(),
+            String::from_utf8_lossy(&merged)
+        );
         n += 1;
     }
     assert!(n >= 18, "{n} sample folders");
+}
+
+/// A build split in `n` partitions, each command apart as on separate machines: `partition`,
+/// `build --partition-facts` per partition, `build --facts` per partition, and `build` of every
+/// partition's result with `then` (its output). Returns that output.
+fn split_build(
+    events: &[PathBuf],
+    n: usize,
+    dir: &Path,
+    then: &[&dyn AsRef<std::ffi::OsStr>],
+) -> Vec<u8> {
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"partition", &"-q", &"-o", &dir];
+    let n_s = n.to_string();
+    args.extend([&"-n" as &dyn AsRef<std::ffi::OsStr>, &n_s]);
+    for e in events {
+        args.push(e);
+    }
+    stdout(&args);
+    let mut facts = Vec::new();
+    for k in 0..n {
+        facts.extend(stdout(&[
+            &"build",
+            &dir.join(k.to_string()),
+            &"--partition-facts",
+            &"-q",
+        ]));
+    }
+    let facts_file = dir.join("facts.jsonl");
+    std::fs::write(&facts_file, facts).unwrap();
+    let results: Vec<PathBuf> = (0..n).map(|k| dir.join(format!("part-{k}.json"))).collect();
+    for (k, r) in results.iter().enumerate() {
+        let part = stdout(&[
+            &"build",
+            &dir.join(k.to_string()),
+            &"--facts",
+            &facts_file,
+            &"-q",
+        ]);
+        std::fs::write(r, part).unwrap();
+    }
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"build"];
+    for r in &results {
+        args.push(r);
+    }
+    args.extend(then.iter().copied());
+    let (code, out, err) = podtrace(&args);
+    // analyze's statuses: 1 when no pod was found, 2 when no log was read.
+    assert!(code <= 2, "{err}");
+    out
+}
+
+#[test]
+fn partitions_built_apart_merge_into_what_one_build_gives() {
+    let t = tempfile::tempdir().unwrap();
+    let b = simulated(t.path());
+    // The map per node folder (the control plane's files with the first), as in a real split.
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(&b)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let (top, dirs): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_file());
+    let mut shards = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let mut paths = if i == 0 { top.clone() } else { Vec::new() };
+        paths.push(d.clone());
+        let ev = t.path().join(format!("shard-{i}.parquet"));
+        extract(&paths, &ev);
+        shards.push(ev);
+    }
+    let a = String::from_utf8(stdout(&[&"analyze", &b, &"-o", &"json"])).unwrap();
+    // Clocks in UTC+2 and a node's skew corrected: the global values partitions must share.
+    assert!(a.contains("\"offset_secs\":7200"), "no UTC+2 clock");
+    assert!(a.contains("\"applied\":true"), "no skew applied");
+    // 3 partitions of 5 nodes' components, and 7: more partitions than components (two hold
+    // no pod, only what every partition holds).
+    for n in [3, 7] {
+        let dir = t.path().join(format!("parts-{n}"));
+        let merged = split_build(&shards, n, &dir, &[&"-o", &"json"]);
+        assert_eq!(String::from_utf8(merged).unwrap(), a, "{n} partitions");
+        // Every pod was built in exactly one partition.
+        let pods: Vec<usize> = (0..n)
+            .map(|k| {
+                let v: serde_json::Value = serde_json::from_slice(
+                    &std::fs::read(dir.join(format!("part-{k}.json"))).unwrap(),
+                )
+                .unwrap();
+                v["pods"].as_array().unwrap().len()
+            })
+            .collect();
+        assert_eq!(pods.iter().sum::<usize>(), 240, "{pods:?}");
+        assert_eq!(
+            pods.iter().filter(|&&p| p > 0).count(),
+            n.min(4),
+            "{pods:?}"
+        );
+    }
+    // Text, the report and the trace from the partitions' results, as from the logs.
+    let dir = t.path().join("parts-3");
+    let results: Vec<PathBuf> = (0..3).map(|k| dir.join(format!("part-{k}.json"))).collect();
+    let with = |cmd: &[&dyn AsRef<std::ffi::OsStr>]| {
+        let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![cmd[0]];
+        for r in &results {
+            args.push(r);
+        }
+        args.extend(cmd[1..].iter().copied());
+        stdout(&args)
+    };
+    assert_eq!(with(&[&"build"]), stdout(&[&"analyze", &b]));
+    assert_eq!(
+        with(&[&"report", &"-o", &"json", &"-q"]),
+        stdout(&[&"report", &b, &"-o", &"json", &"-q"])
+    );
+    let (fa, fb) = (t.path().join("a.otlp.jsonl"), t.path().join("b.otlp.jsonl"));
+    stdout(&[&"trace", &b, &"--otlp-file", &fa, &"-q"]);
+    with(&[&"trace", &"--otlp-file", &fb, &"-q"]);
+    assert!(
+        std::fs::read(&fa).unwrap() == std::fs::read(&fb).unwrap(),
+        "trace from partitions differs"
+    );
+
+    // A partition missing from the merge, or its facts missing from a build: said, not built.
+    let (code, _, err) = podtrace(&[&"build", &results[0], &results[2], &"-o", &"json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("partition 1/3 missing"), "{err}");
+    let facts = std::fs::read_to_string(dir.join("facts.jsonl")).unwrap();
+    let two: String = facts.lines().take(2).map(|l| format!("{l}\n")).collect();
+    std::fs::write(t.path().join("two.jsonl"), two).unwrap();
+    let (code, _, err) = podtrace(&[
+        &"build",
+        &dir.join("1"),
+        &"--facts",
+        &t.path().join("two.jsonl"),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("partition 2/3 missing"), "{err}");
+    // Events of no known partition: which one is asked, not guessed.
+    let (code, _, err) = podtrace(&[&"build", &shards[0], &"--partition-facts"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Give --partition K/N"), "{err}");
+    // A partition's result among logs is not read as one (its JSON is no stored object).
+    let (_, out, _) = podtrace(&[&"analyze", &b, &results[0], &"-o", &"json"]);
+    let summary: serde_json::Value =
+        serde_json::from_str(String::from_utf8_lossy(&out).lines().last().unwrap()).unwrap();
+    let skipped = summary["skipped"].to_string();
+    assert!(skipped.contains("a partition's result"), "{skipped}");
+    assert_eq!(
+        String::from_utf8(out).unwrap().lines().count(),
+        a.lines().count()
+    );
 }
 
 #[test]
@@ -216,6 +376,8 @@ fn events_are_parquet_with_a_version_and_sql_columns() {
             "namespace",
             "pod",
             "uid",
+            "route",
+            "links",
             "payload"
         ]
     );
@@ -248,6 +410,20 @@ fn events_are_parquet_with_a_version_and_sql_columns() {
         df.column("component").unwrap().str().unwrap().get(i),
         Some("audit")
     );
+    // Its route (a split build's partitions, docs/events.md): the pod by name, linked to its
+    // UID; stream rows go to every partition.
+    let uid = df.column("uid").unwrap().str().unwrap().get(i).unwrap();
+    assert_eq!(uid.len(), 36, "{uid}");
+    assert_eq!(strs("route")[i].as_deref(), Some("p:default/pod-demo"));
+    assert_eq!(
+        strs("links")[i].as_deref(),
+        Some(format!("[\"u:{uid}\"]").as_str())
+    );
+    let first_stream = record
+        .iter()
+        .position(|r| r.as_deref() == Some("stream"))
+        .unwrap();
+    assert_eq!(strs("route")[first_stream].as_deref(), Some("*"));
     // A kubelet line: a local stamp, kept as written (the year comes from elsewhere).
     let j = strs("component")
         .iter()

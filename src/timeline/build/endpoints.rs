@@ -102,7 +102,7 @@ pub(super) fn consumers(cx: &Ctx<'_>, ingress: &[usize], tl: &mut PodTimeline) {
 }
 
 /// One EndpointSlice (or Endpoints) change of a Service, and its propagation to every node.
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct ServiceChange {
     /// When the apiserver stored it (UTC ns).
     pub t: i64,
@@ -120,7 +120,7 @@ pub struct ServiceChange {
     pub not_programmed: Vec<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize, PartialEq)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
 pub struct ServiceView {
     pub service: String,
     pub changes: Vec<ServiceChange>,

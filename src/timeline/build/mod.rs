@@ -125,12 +125,12 @@ pub fn place(names: Names<'_>, e: crate::event::Evidence) -> Place {
 
 /// Builds every pod's timeline. `names` names the files of evidence.
 pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<PodTimeline> {
-    let cx = Ctx { events, names };
-    let pulls = PullIndex::new(events, &joined.pulls);
-    let eps = EndpointIndex::new(events, &joined.endpoint_writes);
-    let proxy = ProxyIndex::new(events, &joined.proxy);
-    // The time the run's log lines cover (stored objects aside): a Pod object's time outside it
-    // belongs to another life of the pod (`honest::review`).
+    build_all_within(events, joined, names, logs_range(events))
+}
+
+/// The time the run's log lines cover (stored objects aside): a Pod object's time outside it
+/// belongs to another life of the pod (`honest::review`).
+pub fn logs_range(events: &[Event]) -> Option<(i64, i64)> {
     let mut logs: Option<(i64, i64)> = None;
     for e in events
         .iter()
@@ -138,6 +138,21 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
     {
         logs = Some(logs.map_or((e.t, e.t), |(a, b)| (a.min(e.t), b.max(e.t))));
     }
+    logs
+}
+
+/// [`build_all`] with the logs' time range given: a partition of a split build holds part of
+/// the events, and takes the whole run's range (`partition::merge`).
+pub fn build_all_within(
+    events: &[Event],
+    joined: &Joined,
+    names: Names<'_>,
+    logs: Option<(i64, i64)>,
+) -> Vec<PodTimeline> {
+    let cx = Ctx { events, names };
+    let pulls = PullIndex::new(events, &joined.pulls);
+    let eps = EndpointIndex::new(events, &joined.endpoint_writes);
+    let proxy = ProxyIndex::new(events, &joined.proxy);
     // Pods of one node claim that node's image pulls in order, so each node's pods are built in
     // one task; nodes share nothing and run in parallel (the result is sorted below).
     let mut by_node: BTreeMap<Option<Arc<str>>, Vec<&PodGroup>> = BTreeMap::new();
@@ -168,16 +183,21 @@ pub fn build_all(events: &[Event], joined: &Joined, names: Names<'_>) -> Vec<Pod
                 .collect::<Vec<_>>()
         })
         .collect();
-    // Sorted by first milestone, then name: the first times are computed once, not in every
-    // comparison (each is a walk over the pod's milestones).
+    sort_pods(&mut out);
+    out
+}
+
+/// The order of a run's pods: by first milestone, then name (a split build's merge sorts its
+/// partitions' pods the same way). The first times are computed once, not in every comparison
+/// (each is a walk over the pod's milestones).
+pub fn sort_pods(out: &mut [PodTimeline]) {
     let first: Vec<Option<i64>> = out.iter().map(PodTimeline::first_time).collect();
     let mut order: Vec<usize> = (0..out.len()).collect();
     order.sort_by(|&a, &b| {
         let (x, y) = (&out[a], &out[b]);
         (first[a], &x.namespace, &x.name, &x.uid).cmp(&(first[b], &y.namespace, &y.name, &y.uid))
     });
-    permute(&mut out, order);
-    out
+    permute(out, order);
 }
 
 /// Reorders `v` in place so that `v[k]` becomes the old `v[order[k]]` (`order` is a
