@@ -168,37 +168,33 @@ fn build_partition(
     err: &mut dyn Write,
 ) -> anyhow::Result<Status> {
     let mut opts = crate::cli::options(&args.analyze.input);
-    // Files an engine split itself record no rules; `podtrace partition`'s say which.
-    for f in &podtrace::input::discover(paths).0 {
+    let (files, _) = podtrace::input::discover(paths);
+    // Files an engine split itself record no rules; `podtrace partition`'s say which rules, and
+    // which partition they are.
+    for f in &files {
         podtrace::interchange::same_routes(&f.path, false)?;
     }
-    // Which partition: said, or written by `podtrace partition` into every file of it.
-    let part = match args.partition {
-        Some(p) => p,
-        None => {
-            let (files, _) = podtrace::input::discover(paths);
-            let said: std::collections::BTreeSet<_> = files
+    let said: std::collections::BTreeSet<_> = files
+        .iter()
+        .map(|f| podtrace::interchange::partition_of(&f.path))
+        .collect();
+    let part = match (args.partition, said.len(), said.first()) {
+        (Some(p), 1, Some(None)) => p,
+        (Some(p), 1, Some(Some(q))) if p == *q => p,
+        (None, 1, Some(Some(q))) => *q,
+        _ => {
+            let says: Vec<String> = said
                 .iter()
-                .map(|f| podtrace::interchange::partition_of(&f.path))
+                .map(|p| p.map_or("none".to_owned(), |p| p.to_string()))
                 .collect();
-            match (said.len(), said.first()) {
-                (1, Some(Some(p))) => *p,
-                _ => {
-                    writeln!(
-                        err,
-                        "podtrace: which partition are these events? Give --partition K/N (files written by `podtrace partition` say it; these say {})",
-                        if said.iter().all(Option::is_none) {
-                            "nothing".to_owned()
-                        } else {
-                            said.iter()
-                                .map(|p| p.map_or("nothing".to_owned(), |p| p.to_string()))
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        }
-                    )?;
-                    return Ok(Status::Unusable);
-                }
-            }
+            writeln!(
+                err,
+                "podtrace: which partition are these events? The files say {}{}: give one partition's files, and --partition K/N where they say none",
+                says.join(", "),
+                args.partition
+                    .map_or(String::new(), |p| format!(", --partition says {p}"))
+            )?;
+            return Ok(Status::Unusable);
         }
     };
     if args.partition_facts {

@@ -596,6 +596,16 @@ pub fn split(paths: &[std::path::PathBuf], n: usize, dir: &Path) -> anyhow::Resu
     use crate::timeline::partition::{ALL, plan};
     let n = n.max(1);
     let rows = route_rows(paths)?;
+    // A folder left by an earlier split would mix its files into this one's partitions.
+    for k in 0..n {
+        let folder = dir.join(k.to_string());
+        if std::fs::read_dir(&folder).is_ok_and(|mut d| d.next().is_some()) {
+            anyhow::bail!(
+                "{} is not empty (an earlier split's files would be read with this one's): give a new or empty folder",
+                folder.display()
+            );
+        }
+    }
     let plan = plan(&rows, n);
     let mut out = Split {
         events: vec![0; n],

@@ -198,10 +198,10 @@ pub fn is_partial(path: &std::path::Path) -> bool {
         && &head == b"{\"podtrace_partial\":"
 }
 
-/// Reads a partition's result. Its size is bounded by what any input may decompress to (the
+/// Reads a partition's result. Its size is bounded as any input's decompressed size is (the
 /// text is held whole while parsed).
 pub fn read(path: &std::path::Path) -> anyhow::Result<Partial> {
-    const LIMIT: u64 = 16 << 30;
+    const LIMIT: u64 = 4 << 30;
     let size = std::fs::metadata(path)?.len();
     if size > LIMIT {
         anyhow::bail!("{size} bytes, over the {LIMIT}-byte limit of a partition's result");

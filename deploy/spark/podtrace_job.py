@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""podtrace on Apache Spark: the map (`podtrace extract`) in parallel tasks, the reduce
-(`podtrace build`) over every shard's events.
+"""podtrace on Apache Spark: the map (`podtrace extract`) in parallel tasks, the build split in
+partitions (`podtrace build --partition-facts`, then `--facts`), their results merged.
 
     spark-submit --master MASTER --files /path/to/podtrace deploy/spark/podtrace_job.py \\
         --input s3a://bucket/bundles/2026-11-30 --output s3a://bucket/podtrace/2026-11-30
@@ -16,30 +16,38 @@
    Arrow record batches).
 3. The events of every group are one DataFrame, written as Parquet (`OUTPUT/events/`) for Spark
    SQL, DuckDB or polars (schema: docs/events.md, plus `shard` and `seq`).
-4. The reduce: the events are brought together in one task, each shard's rows in their order,
-   and `podtrace build` gives the timelines (`OUTPUT/timelines/`, JSON Lines, and
-   `OUTPUT/pods/`, Parquet) and `podtrace report` the report (`OUTPUT/report/`, JSON).
+4. The build, in `--partitions` partitions (docs/scale.md, "The build in partitions"): the
+   events' routes are grouped in Spark SQL and planned by `podtrace partition --plan` on the
+   driver (a pod's rows, its node's and those linked to them stay together); each row goes to
+   its partition, and every partition gets the rows all need (each stream's, endpoint writes).
+   Each partition's task writes its rows, shard by shard, and runs `podtrace build
+   --partition-facts`; the facts of all (each node's skew, the logs' time range, each node's
+   kube-proxy syncs as a digest) are broadcast, and each partition's task runs `podtrace build
+   --facts`. One task merges the partitions' results (`podtrace build` and `podtrace report` of
+   them) into timelines (`OUTPUT/timelines/`, JSON Lines, and `OUTPUT/pods/`, Parquet) and the
+   report (`OUTPUT/report/`, JSON).
 
 The result is `podtrace analyze --format json` on the same files, byte for byte: the shards are
-given to the build in the order of analyze's walk (top-level names sorted), and each shard's
+given to each build in the order of analyze's walk (top-level names sorted), and each shard's
 files are named as analyze names them (`--display-root`, default: the input's last component).
 
 Remote files are read through pyarrow's file systems (s3://, gs://, abfs://; `s3a://` and
 `abfss://` are read as those), which take their credentials from the environment, not from the
 cluster's Hadoop settings; hdfs:// needs libhdfs on the executors. `OUTPUT/events` is a dataset
 for SQL (its `shard` and `seq` columns say where each row came from; `podtrace build` needs one
-file per shard, as the reduce writes them).
+file per shard, as the partitions' tasks write them).
 
-Limits (docs/scale.md): the reduce is one task. Clock offsets, node skew and the summary's
-percentiles are computed over every pod, so a build split by pod key would not give analyze's
-output without first computing those globally; until then the reduce needs the memory of one
-`podtrace build` over all events (about 1 KiB per event). Hadoop's listing skips names
-starting with `_` or `.`, which analyze would read, and follows directory symlinks, which
-analyze does not: a bundle with either gives another file table.
+Limits (docs/scale.md): a node's pods, and the pods of one name, are never split, so a
+partition holds at least a node's day; the merge holds every pod's timeline (about 5 KiB a
+pod) in one task; every partition reads the facts of all (their kube-proxy digests grow with
+syncs × nodes). Hadoop's listing skips names starting with `_` or `.`, which analyze would
+read, and follows directory symlinks, which analyze does not: a bundle with either gives
+another file table.
 """
 
 import argparse
 import io
+import json
 import os
 import subprocess
 import sys
@@ -49,7 +57,7 @@ import time
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from pyspark import SparkFiles
+from pyspark import SparkFiles, StorageLevel
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
@@ -58,9 +66,10 @@ EVENTS = (
     "shard string, seq long, version long, record string, stream long, file string, "
     "line long, component string, host string, kind string, time_ns long, "
     "local_time string, precision string, namespace string, pod string, uid string, "
-    "payload string"
+    "route string, links string, payload string"
 )
 OUTPUTS = "output string, seq long, text string"
+PART_OUT = "part long, text string"
 
 
 def arrow_uri(uri: str) -> str:
@@ -191,19 +200,57 @@ def extract_task(binary: str, display_root: str, listed_root=None):
     return extract
 
 
-def build_task(binary: str, shards: list):
-    def build(batches):
-        tables = [pa.Table.from_batches([b]) for b in batches if b.num_rows]
-        if not tables:
+def shard_files(t: pa.Table, shards: list, tmp: str) -> list:
+    """One events file per shard, in the order of analyze's walk, each shard's rows in their
+    order: the build numbers streams as one walk over the bundle would."""
+    files = []
+    for i, shard in enumerate(shards):
+        part = t.filter(pc.equal(t.column("shard"), shard)).sort_by("seq")
+        part = part.select([c for c in part.column_names if c not in ("shard", "seq", "part")])
+        path = os.path.join(tmp, f"{i:06}.parquet")
+        pq.write_table(part, path)
+        files.append(path)
+    return files
+
+
+def partition_task(binary: str, shards: list, n: int, facts=None):
+    """One partition's build: its facts (`facts` None), or its result given every partition's
+    facts (a broadcast of their lines)."""
+    def build(key, table):
+        k = key[0].as_py()
+        with tempfile.TemporaryDirectory(prefix="podtrace-part-") as tmp:
+            files = shard_files(table, shards, tmp)
+            argv = [podtrace_binary(binary), "build", *files, "--partition", f"{k}/{n}", "-q"]
+            if facts is None:
+                argv.append("--partition-facts")
+            else:
+                path = os.path.join(tmp, "facts.jsonl")
+                with open(path, "w") as f:
+                    f.write(facts.value)
+                argv += ["--facts", path]
+            run = subprocess.run(argv, capture_output=True,
+                                 env=dict(os.environ, RAYON_NUM_THREADS="1"))
+        if run.returncode != 0:
+            raise RuntimeError(f"podtrace build, partition {k}/{n}: "
+                               f"{run.stderr.decode(errors='replace')}")
+        return pa.table({"part": pa.array([k], pa.int64()),
+                         "text": pa.array([run.stdout.decode()], pa.string())})
+
+    return build
+
+
+def merge_task(binary: str):
+    """The partitions' results merged: timelines (as `analyze --format json`) and the report."""
+    def merge(batches):
+        rows = [r for b in batches for r in b.to_pylist()]
+        if not rows:
             return
-        t = pa.concat_tables(tables)
-        with tempfile.TemporaryDirectory(prefix="podtrace-build-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="podtrace-merge-") as tmp:
             files = []
-            for i, shard in enumerate(shards):
-                part = t.filter(pc.equal(t.column("shard"), shard))
-                part = part.sort_by("seq").drop_columns(["shard", "seq"])
-                path = os.path.join(tmp, f"{i:06}.parquet")
-                pq.write_table(part, path)
+            for r in sorted(rows, key=lambda r: r["part"]):
+                path = os.path.join(tmp, f"part-{r['part']:06}.json")
+                with open(path, "w") as f:
+                    f.write(r["text"])
                 files.append(path)
             exe = podtrace_binary(binary)
             outputs = {
@@ -225,7 +272,25 @@ def build_task(binary: str, shards: list):
                     "text": lines,
                 })
 
-    return build
+    return merge
+
+
+def plan(spark, events, binary: str, n: int):
+    """Each route key's partition: the routes grouped in Spark SQL (rows, linked keys), the
+    plan made by `podtrace partition --plan` on the driver (a row per pod, UID and node)."""
+    routes = (events.filter(F.col("route") != "*")
+              .groupBy("route")
+              .agg(F.count(F.lit(1)).alias("rows"),
+                   F.array_distinct(F.flatten(F.collect_list(
+                       F.from_json("links", "array<string>")))).alias("links")))
+    lines = "\n".join(routes.toJSON().collect())
+    run = subprocess.run([podtrace_binary(binary), "partition", "--plan", "-", "-n", str(n)],
+                         input=lines.encode(), capture_output=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"podtrace partition --plan: {run.stderr.decode(errors='replace')}")
+    print(f"podtrace-spark: {run.stderr.decode().strip()}")
+    rows = [json.loads(line) for line in run.stdout.decode().splitlines()]
+    return spark.createDataFrame(rows, "route string, part long")
 
 
 def main() -> None:
@@ -237,9 +302,13 @@ def main() -> None:
     ap.add_argument("--list-with", choices=("hadoop", "arrow"), default="hadoop",
                     help="list the input with Spark's Hadoop file systems (default) or "
                          "pyarrow's (s3://, gs://, abfs:// without Hadoop connectors)")
+    ap.add_argument("--partitions", type=int, default=0,
+                    help="partitions of the build (default: Spark's default parallelism)")
     ap.add_argument("--display-root", default=None,
                     help="how file names start (default: the input's last component)")
     args = ap.parse_args()
+    if args.partitions < 0:
+        ap.error("--partitions: 0 (Spark's default parallelism) or more")
     # A query (`?endpoint_override=…`) belongs to pyarrow's URI, not to the files' names.
     root = args.input.split("?", 1)[0].rstrip("/")
     display_root = args.display_root or root.rsplit("/", 1)[-1]
@@ -278,17 +347,34 @@ def main() -> None:
     mapped = time.monotonic()
 
     events = spark.read.parquet(f"{args.output}/events")
-    out = (events.repartition(1)
-           .mapInArrow(build_task(args.podtrace, shards), schema=OUTPUTS)
+    n = args.partitions or spark.sparkContext.defaultParallelism
+    parts = plan(spark, events, args.podtrace, n)
+    # Every row to its route's partition; streams, skipped paths and endpoint writes (`*`) to
+    # every partition.
+    keyed = (events.join(F.broadcast(parts), "route", "left")
+             .withColumn("part", F.explode(
+                 F.when(F.col("part").isNull(), F.sequence(F.lit(0), F.lit(n - 1)))
+                 .otherwise(F.array("part"))))
+             .persist(StorageLevel.MEMORY_AND_DISK))
+    facts = keyed.groupBy("part").applyInArrow(
+        partition_task(args.podtrace, shards, n), schema=PART_OUT)
+    facts_lines = "".join(r.text for r in facts.orderBy("part").collect())
+    planned = time.monotonic()
+    shared = spark.sparkContext.broadcast(facts_lines)
+    results = keyed.groupBy("part").applyInArrow(
+        partition_task(args.podtrace, shards, n, shared), schema=PART_OUT)
+    out = (results.repartition(1)
+           .mapInArrow(merge_task(args.podtrace), schema=OUTPUTS)
            .cache())
     for name in ("timelines", "report"):
         (out.filter(F.col("output") == name).repartition(1).sortWithinPartitions("seq")
          .select("text").write.mode("overwrite").text(f"{args.output}/{name}"))
+    keyed.unpersist()
     pods = spark.read.json(f"{args.output}/timelines").filter(F.col("type") == "pod")
     pods.write.mode("overwrite").parquet(f"{args.output}/pods")
     done = time.monotonic()
-    print(f"podtrace-spark: {len(shards)} shards, map {mapped - started:.1f} s, "
-          f"reduce {done - mapped:.1f} s")
+    print(f"podtrace-spark: {len(shards)} shards, {n} partitions, map {mapped - started:.1f} s, "
+          f"facts {planned - mapped:.1f} s, partitions and merge {done - planned:.1f} s")
     spark.stop()
 
 

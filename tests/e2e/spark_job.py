@@ -2,10 +2,11 @@
 """End-to-end: deploy/spark/podtrace_job.py on Apache Spark (PySpark from PyPI, Debian's
 OpenJDK 17) in `local-cluster[2,1,1024]` mode: a master, two workers, two executor JVMs.
 
-On a generated 2,000-pod bundle (4 workers, skewed clocks, a UTC+2 kubelet, failures), the job's
-timelines must equal `podtrace analyze --format json` on the same files (as sorted lines, and in
-fact in the same order), its report `podtrace report --format json`, its pods Parquet one row
-per pod, and its events dataset must be readable by Spark SQL with one creation per pod.
+On a generated 2,000-pod bundle (4 workers, skewed clocks, a UTC+2 kubelet, failures), the job
+builds in two partitions (one per executor), and its timelines must equal `podtrace analyze
+--format json` on the same files (as sorted lines, and in fact in the same order), its report
+`podtrace report --format json`, its pods Parquet one row per pod, and its events dataset must
+be readable by Spark SQL with one creation per pod.
 
 Remote reads: a smaller bundle is uploaded to a local S3 server (moto, from PyPI) and the job
 runs in `local[2]` with `--input s3://…` and `--list-with arrow`, so every file is listed and
@@ -18,6 +19,7 @@ Exit status 0 when every check passes.
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -141,6 +143,13 @@ def main() -> int:
         parts = sorted((out / name).glob("part-*"))
         return [line for p in parts for line in p.read_text().splitlines()]
 
+    # The build ran in two partitions (the default parallelism of two executors), each holding
+    # some pods' rows: "rows per partition [a, b]".
+    said_all = " ".join(said)
+    m = re.search(r"rows per partition \[(\d+), (\d+)\]", said_all)
+    check("the build split in 2 partitions, each with its own rows",
+          "2 partitions" in said_all and m is not None and min(map(int, m.groups())) > 0,
+          said_all)
     analyze = run(bin_, "analyze", "bundle", "--format", "json", cwd=work).splitlines()
     timelines = part_lines("timelines")
     pods = [json.loads(line) for line in analyze if line.startswith('{"type":"pod"')]

@@ -318,6 +318,14 @@ fn partitions_built_apart_merge_into_what_one_build_gives() {
         "trace from partitions differs"
     );
 
+    // A folder an earlier split wrote is not mixed into another.
+    let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"partition", &"-n", &"3", &"-o", &dir];
+    for sh in &shards {
+        args.push(sh);
+    }
+    let (code, _, err) = podtrace(&args);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is not empty"), "{err}");
     // A partition missing from the merge, or its facts missing from a build: said, not built.
     let (code, _, err) = podtrace(&[&"build", &results[0], &results[2], &"-o", &"json"]);
     assert_eq!(code, 2, "{err}");
@@ -336,7 +344,20 @@ fn partitions_built_apart_merge_into_what_one_build_gives() {
     // Events of no known partition: which one is asked, not guessed.
     let (code, _, err) = podtrace(&[&"build", &shards[0], &"--partition-facts"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("Give --partition K/N"), "{err}");
+    assert!(err.contains("--partition K/N where they say none"), "{err}");
+    // Another partition's number than its files say: refused, not built as that partition.
+    let (code, _, err) = podtrace(&[
+        &"build",
+        &dir.join("1"),
+        &"--partition",
+        &"0/3",
+        &"--partition-facts",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("The files say 1/3, --partition says 0/3"),
+        "{err}"
+    );
     // A partition's result among logs is not read as one (its JSON is no stored object).
     let (_, out, _) = podtrace(&[&"analyze", &b, &results[0], &"-o", &"json"]);
     let summary: serde_json::Value =
