@@ -63,6 +63,27 @@ fn simulated(dir: &Path) -> PathBuf {
     b
 }
 
+/// The simulated bundle extracted one shard per node folder, the top-level files with the
+/// first, in the walk's order (the build numbers files as one walk over the bundle would).
+fn shards_per_node(b: &Path, dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(b)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    let (top, dirs): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_file());
+    assert_eq!(dirs.len(), 5);
+    let mut shards = Vec::new();
+    for (i, d) in dirs.iter().enumerate() {
+        let mut paths = if i == 0 { top.clone() } else { Vec::new() };
+        paths.push(d.clone());
+        let ev = dir.join(format!("shard-{i}.parquet"));
+        extract(&paths, &ev);
+        shards.push(ev);
+    }
+    shards
+}
+
 #[test]
 fn a_build_from_the_demo_s_events_is_its_analysis() {
     let t = tempfile::tempdir().unwrap();
@@ -85,23 +106,7 @@ fn a_build_from_the_demo_s_events_is_its_analysis() {
 fn shards_per_node_build_what_one_analysis_of_everything_gives() {
     let t = tempfile::tempdir().unwrap();
     let b = simulated(t.path());
-    // One shard per node folder, the top-level files with the control plane, in the walk's
-    // order: the build numbers files as one walk over the bundle would.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&b)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    let (top, dirs): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_file());
-    assert_eq!(dirs.len(), 5);
-    let mut shards = Vec::new();
-    for (i, d) in dirs.iter().enumerate() {
-        let mut paths = if i == 0 { top.clone() } else { Vec::new() };
-        paths.push(d.clone());
-        let ev = t.path().join(format!("shard-{i}.parquet"));
-        extract(&paths, &ev);
-        shards.push(ev);
-    }
+    let shards = shards_per_node(&b, t.path());
     let a = stdout(&[&"analyze", &b, &"-o", &"json"]);
     let mut args: Vec<&dyn AsRef<std::ffi::OsStr>> = vec![&"build"];
     for s in &shards {
@@ -252,21 +257,8 @@ fn split_build(
 fn partitions_built_apart_merge_into_what_one_build_gives() {
     let t = tempfile::tempdir().unwrap();
     let b = simulated(t.path());
-    // The map per node folder (the control plane's files with the first), as in a real split.
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(&b)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    let (top, dirs): (Vec<PathBuf>, Vec<PathBuf>) = entries.into_iter().partition(|p| p.is_file());
-    let mut shards = Vec::new();
-    for (i, d) in dirs.iter().enumerate() {
-        let mut paths = if i == 0 { top.clone() } else { Vec::new() };
-        paths.push(d.clone());
-        let ev = t.path().join(format!("shard-{i}.parquet"));
-        extract(&paths, &ev);
-        shards.push(ev);
-    }
+    // The map per node folder, as in a real split.
+    let shards = shards_per_node(&b, t.path());
     let a = String::from_utf8(stdout(&[&"analyze", &b, &"-o", &"json"])).unwrap();
     // Clocks in UTC+2 and a node's skew corrected: the global values partitions must share.
     assert!(a.contains("\"offset_secs\":7200"), "no UTC+2 clock");
