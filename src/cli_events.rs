@@ -205,32 +205,8 @@ fn build_partition(
         return Ok(Status::Ok);
     }
     let file = args.facts.as_deref().unwrap_or(std::path::Path::new("-"));
-    let text = if file.as_os_str() == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).map_err(|e| {
-            anyhow::anyhow!(
-                "{}: {e}",
-                crate::cli::printable(&file.display().to_string())
-            )
-        })?
-    };
-    let mut parts = Vec::new();
-    for (i, line) in text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty())
-    {
-        parts.push(
-            serde_json::from_str::<podtrace::timeline::partition::Facts>(line).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}:{}: not a line of `build --partition-facts` ({e})",
-                    crate::cli::printable(&file.display().to_string()),
-                    i + 1
-                )
-            })?,
-        );
-    }
+    let parts: Vec<podtrace::timeline::partition::Facts> =
+        json_lines(file, "a line of `build --partition-facts`")?;
     if parts.iter().any(|f| f.part.of != part.of) {
         anyhow::bail!(
             "partition {part}: the facts given are of a split in another number of partitions"
@@ -290,23 +266,7 @@ pub fn partition(
 ) -> anyhow::Result<Status> {
     use podtrace::timeline::partition::{RouteRow, plan};
     if let Some(file) = &args.plan {
-        let shown = crate::cli::printable(&file.display().to_string());
-        let text = if file.as_os_str() == "-" {
-            std::io::read_to_string(std::io::stdin())?
-        } else {
-            std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?
-        };
-        let mut rows = Vec::new();
-        for (i, line) in text
-            .lines()
-            .enumerate()
-            .filter(|(_, l)| !l.trim().is_empty())
-        {
-            rows.push(
-                serde_json::from_str::<RouteRow>(line)
-                    .map_err(|e| anyhow::anyhow!("{shown}:{}: not a route row ({e})", i + 1))?,
-            );
-        }
+        let rows: Vec<RouteRow> = json_lines(file, "a route row")?;
         let p = plan(&rows, args.partitions);
         for (route, part) in &p.parts {
             serde_json::to_writer(
@@ -358,4 +318,26 @@ pub fn partition(
         )?;
     }
     Ok(Status::Ok)
+}
+
+/// The JSON lines of a file (`-`: stdin), blank lines skipped; one that is not `what` is an
+/// error naming its file and line.
+fn json_lines<T: serde::de::DeserializeOwned>(
+    file: &std::path::Path,
+    what: &str,
+) -> anyhow::Result<Vec<T>> {
+    let shown = crate::cli::printable(&file.display().to_string());
+    let text = if file.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow::anyhow!("{shown}: {e}"))?
+    };
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .map(|(i, line)| {
+            serde_json::from_str(line)
+                .map_err(|e| anyhow::anyhow!("{shown}:{}: not {what} ({e})", i + 1))
+        })
+        .collect()
 }
